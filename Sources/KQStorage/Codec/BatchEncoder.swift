@@ -1,0 +1,205 @@
+import Glibc
+
+/// Encodes records into RecordBatch v2 batches, back to back in one reused buffer, so that a
+/// producer writes many batches with one `pwrite`. Base offsets are left 0: the partition log
+/// assigns them under its append lock (baseOffset is outside the CRC, so no re-checksum).
+///
+/// A batch closes when the next record would take it past `maxBatchBytes` (the smaller of
+/// `max.message.bytes` and `segment.bytes`); a record that alone exceeds it still gets a batch
+/// of its own, and the caller decides whether that is allowed (`batchSize(ofSingle:)`).
+package final class BatchEncoder {
+  package let buffer: ByteBuffer
+  package var maxBatchBytes: Int
+  /// When set (LogAppendTime topics), each batch's maxTimestamp is this clock's time at seal.
+  package var logAppendTime: (() -> Int64)?
+
+  private var batchStart = -1
+  private var batchRecords = 0
+  private var baseTimestamp: Int64 = 0
+  private var maxTimestamp: Int64 = 0
+  /// Records in all batches of the buffer, sealed or open.
+  package private(set) var recordCount = 0
+  /// Sealed batches in the buffer.
+  package private(set) var batchCount = 0
+
+  package init(maxBatchBytes: Int, capacity: Int = 1 << 20) {
+    self.maxBatchBytes = maxBatchBytes
+    self.buffer = ByteBuffer(capacity: capacity)
+  }
+
+  package var isEmpty: Bool { recordCount == 0 }
+
+  /// Bytes of the record's encoding after its length prefix.
+  @inline(__always)
+  static func bodySize(timestampDelta: Int64, offsetDelta: Int, keyCount: Int, valueCount: Int, headersCount: Int)
+    -> Int
+  {
+    1 + VarInt.size(timestampDelta) + VarInt.size(Int64(offsetDelta))
+      + VarInt.size(Int64(keyCount)) + max(keyCount, 0)
+      + VarInt.size(Int64(valueCount)) + max(valueCount, 0) + headersCount
+  }
+
+  /// The size of a batch holding only this record: what `max.message.bytes` is compared with.
+  package static func batchSize(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: EncodedHeaders)
+    -> Int
+  {
+    let body = bodySize(
+      timestampDelta: 0, offsetDelta: 0, keyCount: key.map { $0.count } ?? -1,
+      valueCount: value.map { $0.count } ?? -1, headersCount: headers.count)
+    return BatchLayout.headerSize + VarInt.size(Int64(body)) + body
+  }
+
+  /// Appends a record; `headers` is the encoded header section (count and headers).
+  @inline(__always)
+  package func append(
+    key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer, timestamp: Int64
+  ) {
+    let keyCount = key.map { $0.count } ?? -1
+    let valueCount = value.map { $0.count } ?? -1
+    if batchStart >= 0 {
+      let delta = timestamp &- baseTimestamp
+      let body = Self.bodySize(
+        timestampDelta: delta, offsetDelta: batchRecords, keyCount: keyCount, valueCount: valueCount,
+        headersCount: headers.count)
+      if buffer.count - batchStart + VarInt.size(Int64(body)) + body > maxBatchBytes || batchRecords == Int32.max {
+        sealBatch()
+      }
+    }
+    if batchStart < 0 { openBatch(timestamp: timestamp) }
+    let delta = timestamp &- baseTimestamp
+    let body = Self.bodySize(
+      timestampDelta: delta, offsetDelta: batchRecords, keyCount: keyCount, valueCount: valueCount,
+      headersCount: headers.count)
+    buffer.reserve(10 + body)
+    var p = buffer.base + buffer.count
+    p += VarInt.write(Int64(body), to: p)
+    p.storeBytes(of: 0, as: UInt8.self)
+    p += 1
+    p += VarInt.write(delta, to: p)
+    p += VarInt.write(Int64(batchRecords), to: p)
+    p += VarInt.write(Int64(keyCount), to: p)
+    if let key, keyCount > 0 {
+      memcpy(p, key.baseAddress!, keyCount)
+      p += keyCount
+    }
+    p += VarInt.write(Int64(valueCount), to: p)
+    if let value, valueCount > 0 {
+      memcpy(p, value.baseAddress!, valueCount)
+      p += valueCount
+    }
+    if headers.count > 0 {
+      memcpy(p, headers.baseAddress!, headers.count)
+      p += headers.count
+    }
+    buffer.count = p - buffer.base
+    if timestamp > maxTimestamp { maxTimestamp = timestamp }
+    batchRecords += 1
+    recordCount += 1
+  }
+
+  /// Appends an owned record (tests, JSON input).
+  package func append(_ record: Record) {
+    let headers = EncodedHeaders(record.headers)
+    headers.bytes.withUnsafeBytes { headerBytes in
+      withOptionalBytes(record.key) { key in
+        withOptionalBytes(record.value) { value in
+          append(key: key, value: value, headers: headerBytes, timestamp: record.timestamp)
+        }
+      }
+    }
+  }
+
+  private func openBatch(timestamp: Int64) {
+    batchStart = buffer.count
+    buffer.reserve(BatchLayout.headerSize)
+    buffer.count += BatchLayout.headerSize
+    batchRecords = 0
+    baseTimestamp = timestamp
+    maxTimestamp = timestamp
+  }
+
+  /// Writes the open batch's header and CRC. Nothing happens when no batch is open.
+  package func sealBatch() {
+    guard batchStart >= 0 else { return }
+    let p = buffer.base + batchStart
+    let size = buffer.count - batchStart
+    var attributes: Int16 = 0
+    var maxTime = maxTimestamp
+    if let logAppendTime {
+      attributes |= BatchLayout.logAppendTimeFlag
+      maxTime = logAppendTime()
+    }
+    p.storeBigEndian(Int64(0), at: BatchLayout.baseOffset)
+    p.storeBigEndian(Int32(size - BatchLayout.logOverhead), at: BatchLayout.batchLength)
+    p.storeBigEndian(Int32(0), at: BatchLayout.partitionLeaderEpoch)
+    p.storeBytes(of: BatchLayout.magicValue, toByteOffset: BatchLayout.magic, as: UInt8.self)
+    p.storeBigEndian(attributes, at: BatchLayout.attributes)
+    p.storeBigEndian(Int32(batchRecords - 1), at: BatchLayout.lastOffsetDelta)
+    p.storeBigEndian(baseTimestamp, at: BatchLayout.baseTimestamp)
+    p.storeBigEndian(maxTime, at: BatchLayout.maxTimestamp)
+    p.storeBigEndian(Int64(-1), at: BatchLayout.producerId)
+    p.storeBigEndian(Int16(-1), at: BatchLayout.producerEpoch)
+    p.storeBigEndian(Int32(-1), at: BatchLayout.baseSequence)
+    p.storeBigEndian(Int32(batchRecords), at: BatchLayout.recordCount)
+    let crc = CRC32C.checksum(
+      UnsafeRawBufferPointer(start: p + BatchLayout.attributes, count: size - BatchLayout.attributes))
+    p.storeBigEndian(crc, at: BatchLayout.crc)
+    batchStart = -1
+    batchCount += 1
+  }
+
+  /// Seals the open batch and returns every batch in the buffer.
+  package func finish() -> UnsafeRawBufferPointer {
+    sealBatch()
+    return buffer.bytes
+  }
+
+  /// Empties the buffer for the next run of batches.
+  package func reset() {
+    buffer.count = 0
+    batchStart = -1
+    batchRecords = 0
+    recordCount = 0
+    batchCount = 0
+  }
+
+  /// Encodes records into batches and returns their bytes (tests and small writes).
+  package static func encode(_ records: [Record], maxBatchBytes: Int = Int(Int32.max)) -> [UInt8] {
+    let encoder = BatchEncoder(maxBatchBytes: maxBatchBytes, capacity: 1024)
+    for record in records { encoder.append(record) }
+    return Array(encoder.finish())
+  }
+}
+
+/// A header section as it sits in a record: the count varint, then each name and value.
+package struct EncodedHeaders: Sendable {
+  package let bytes: [UInt8]
+  package var count: Int { bytes.count }
+
+  package init(_ headers: [Header]) {
+    var bytes = VarInt.encode(Int64(headers.count))
+    for header in headers {
+      bytes += VarInt.encode(Int64(header.key.count))
+      bytes += header.key
+      if let value = header.value {
+        bytes += VarInt.encode(Int64(value.count))
+        bytes += value
+      } else {
+        bytes += VarInt.encode(-1)
+      }
+    }
+    self.bytes = bytes
+  }
+}
+
+@inline(__always)
+package func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+  guard let bytes else { return try body(nil) }
+  return try bytes.withUnsafeBytes { raw in
+    // An empty array may have no base address; keep "empty" distinct from "null".
+    if raw.baseAddress == nil {
+      return try withUnsafeBytes(of: 0 as UInt8) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<0])) }
+    }
+    return try body(raw)
+  }
+}

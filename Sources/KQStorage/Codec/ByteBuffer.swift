@@ -1,0 +1,81 @@
+import Glibc
+
+/// A growable run of bytes that kq reuses for encoding and reading, so hot loops allocate
+/// nothing per record. Grows by doubling; never shrinks until released.
+package final class ByteBuffer {
+  package private(set) var base: UnsafeMutableRawPointer
+  package private(set) var capacity: Int
+  package var count = 0
+
+  package init(capacity: Int = 1 << 16) {
+    self.capacity = max(capacity, 64)
+    guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
+    base = memory
+  }
+
+  deinit { free(base) }
+
+  /// Makes room for `additional` bytes after `count`.
+  @inline(__always)
+  package func reserve(_ additional: Int) {
+    if count + additional > capacity { grow(to: count + additional) }
+  }
+
+  package func grow(to needed: Int) {
+    var newCapacity = capacity
+    while newCapacity < needed { newCapacity *= 2 }
+    guard let memory = realloc(base, newCapacity) else { fatalError("out of memory") }
+    base = memory
+    capacity = newCapacity
+  }
+
+  @inline(__always)
+  package func append(_ bytes: UnsafeRawPointer, count n: Int) {
+    reserve(n)
+    if n > 0 { memcpy(base + count, bytes, n) }
+    count += n
+  }
+
+  @inline(__always)
+  package func append(byte: UInt8) {
+    reserve(1)
+    base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+    count += 1
+  }
+
+  package func append(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { if let b = $0.baseAddress { append(b, count: $0.count) } }
+  }
+
+  package func append(_ text: String) {
+    var text = text
+    text.withUTF8 { if let b = $0.baseAddress { append(b, count: $0.count) } }
+  }
+
+  /// Removes the first `n` bytes, moving the rest to the front.
+  package func removeFirst(_ n: Int) {
+    if n >= count {
+      count = 0
+      return
+    }
+    memmove(base, base + n, count - n)
+    count -= n
+  }
+
+  package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+  package var array: [UInt8] { Array(bytes) }
+}
+
+extension UnsafeRawPointer {
+  @inline(__always)
+  package func bigEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+    T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+  }
+}
+
+extension UnsafeMutableRawPointer {
+  @inline(__always)
+  package func storeBigEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+    storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
+  }
+}

@@ -1,0 +1,25 @@
+import CKQCRC32C
+
+/// CRC-32C (Castagnoli), the checksum of Kafka's RecordBatch v2. The SSE4.2 instruction is used
+/// where the CPU has it, a slicing-by-8 table elsewhere; both give the same value.
+package enum CRC32C {
+  package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    guard let base = bytes.baseAddress else { return crc }
+    return kq_crc32c(crc, base, bytes.count)
+  }
+
+  package static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    bytes.withUnsafeBytes { checksum($0) }
+  }
+
+  /// The table implementation, whatever the CPU (tests compare both paths).
+  package static func portableChecksum(_ bytes: [UInt8]) -> UInt32 {
+    bytes.withUnsafeBytes { raw in raw.baseAddress.map { kq_crc32c_portable(0, $0, raw.count) } ?? 0 }
+  }
+
+  /// The SSE4.2 implementation; nil when the CPU lacks the instruction.
+  package static func hardwareChecksum(_ bytes: [UInt8]) -> UInt32? {
+    guard kq_crc32c_has_hardware() != 0 else { return nil }
+    return bytes.withUnsafeBytes { raw in raw.baseAddress.map { kq_crc32c_hardware(0, $0, raw.count) } ?? 0 }
+  }
+}

@@ -1,0 +1,82 @@
+import Glibc
+
+/// A kq data directory: the format marker, the topics and their partitions, the groups
+/// (FORMAT.md, "Files"). Created on first use with mode 0700 and missing parents; a
+/// directory of an unknown or newer format is refused, never rewritten.
+package final class DataDirectory {
+  package static let formatVersion = 1
+  private static let markerText = "kq data directory format "
+
+  package let path: String
+  package let names: FileNames
+  package let fileSystem: FileSystem
+  package let clock: any WallClock
+
+  private init(path: String, fileSystem: FileSystem, clock: any WallClock) {
+    self.path = path
+    self.names = FileNames(root: path)
+    self.fileSystem = fileSystem
+    self.clock = clock
+  }
+
+  /// Opens the directory at `path`. With `create`, a missing directory is made (with its
+  /// parents) and marked; without it, a missing one is `dataDirectoryNotFound`.
+  package static func open(at path: String, create: Bool, fileSystem: FileSystem = FileSystem(), clock: any WallClock = SystemClock())
+    throws(StorageError) -> DataDirectory
+  {
+    let directory = DataDirectory(path: path, fileSystem: fileSystem, clock: clock)
+    try directory.checkFormat(create: create)
+    return directory
+  }
+
+  private func checkFormat(create: Bool) throws(StorageError) {
+    let marker: [UInt8]?
+    do { marker = try fileSystem.readSmallFile(names.formatMarker, limit: 256) } catch {
+      if error == .notDirectory { throw .notADataDirectory(path: path) }
+      throw .io(error, operation: "read", path: names.formatMarker)
+    }
+    if let marker {
+      let text = String(decoding: marker, as: UTF8.self)
+      guard text == Self.markerText + String(Self.formatVersion) + "\n" else {
+        let found = text.hasPrefix(Self.markerText)
+          ? String(text.dropFirst(Self.markerText.count).prefix(while: { $0 != "\n" })) : "unrecognised"
+        throw .unsupportedFormat(path: names.formatMarker, found: found)
+      }
+      return
+    }
+    let entries: [String]?
+    do { entries = try fileSystem.listDirectory(path) } catch {
+      if error == .noSuchFile { entries = nil } else if error == .notDirectory {
+        throw .notADataDirectory(path: path)
+      } else { throw .io(error, operation: "open", path: path) }
+    }
+    guard create else {
+      if entries == nil || entries?.isEmpty == true { throw .dataDirectoryNotFound(path: path) }
+      throw .notADataDirectory(path: path)
+    }
+    if let entries, !entries.isEmpty { throw .notADataDirectory(path: path) }
+    if entries == nil { try makeDirectories(path) }
+    let text = Self.markerText + String(Self.formatVersion) + "\n"
+    do {
+      try fileSystem.replaceAtomically(
+        names.formatMarker, with: Array(text.utf8), directory: path, temporaryPath: names.formatMarkerTemporary)
+    } catch { throw .io(error, operation: "write", path: names.formatMarker) }
+  }
+
+  /// `mkdir -p` with mode 0700, as the XDG spec asks for data directories.
+  private func makeDirectories(_ target: String) throws(StorageError) {
+    var prefix = target.hasPrefix("/") ? "" : "."
+    for component in target.split(separator: "/") {
+      prefix += "/" + component
+      do { try fileSystem.makeDirectory(prefix, mode: 0o700) } catch {
+        if error == .exists { continue }
+        throw .io(error, operation: "create directory", path: prefix)
+      }
+    }
+  }
+
+  /// Whether `path` holds kq's marker (without creating anything).
+  package static func exists(at path: String, fileSystem: FileSystem = FileSystem()) -> Bool {
+    fileSystem.exists(FileNames(root: path).formatMarker)
+  }
+}

@@ -1,0 +1,74 @@
+import Glibc
+
+/// The append lock of a partition: `flock` on `TOPIC-N/kq.lock`, held by one writer at a
+/// time for the length of an append. The OS drops it when the process dies, so a killed
+/// writer leaves no stale lock. The file also keeps a small checkpoint (FORMAT.md, "kq.lock"):
+/// the boot the last writer ran in (a reboot may have lost unsynced pages, so the next writer
+/// checks the whole active segment) and when retention last ran.
+final class PartitionLock {
+  struct Checkpoint: Equatable {
+    var bootID: String
+    var lastRetentionMillis: Int64
+  }
+
+  private static let magic = "kq-lock 1 "
+  let path: String
+  private var fd: CInt
+  private let fileSystem: FileSystem
+
+  init(folder: String, fileSystem: FileSystem) throws(StorageError) {
+    path = FileNames.lockFile(in: folder)
+    self.fileSystem = fileSystem
+    do { fd = try fileSystem.open(path, O_RDWR | O_CREAT, mode: 0o600) } catch {
+      if error == .noSuchFile { throw .io(error, operation: "open", path: folder) }
+      throw .io(error, operation: "open", path: path)
+    }
+  }
+
+  func close() {
+    if fd >= 0 { try? fileSystem.close(fd) }
+    fd = -1
+  }
+
+  func acquire() throws(StorageError) {
+    do { _ = try fileSystem.lock(fd, path: path) } catch { throw .io(error, operation: "flock", path: path) }
+  }
+
+  func release() { fileSystem.unlock(fd) }
+
+  /// The stored checkpoint; an empty or unreadable file gives one that matches no boot.
+  func readCheckpoint() -> Checkpoint {
+    var bytes = [UInt8](repeating: 0, count: 128)
+    let got = (try? bytes.withUnsafeMutableBytes { raw throws(Errno) in
+      try fileSystem.read(fd, into: raw.baseAddress!, count: raw.count, at: 0, path: path)
+    }) ?? 0
+    let text = String(decoding: bytes.prefix(got), as: UTF8.self)
+    let fields = text.split(separator: " ")
+    // "kq-lock 1 BOOT_ID RETENTION_MS\n"
+    guard text.hasPrefix(Self.magic), fields.count == 4, let millis = Int64(fields[3].dropLast()),
+      fields[3].hasSuffix("\n")
+    else { return Checkpoint(bootID: "", lastRetentionMillis: 0) }
+    return Checkpoint(bootID: String(fields[2]), lastRetentionMillis: millis)
+  }
+
+  /// Writes the checkpoint in place; called under the lock.
+  func writeCheckpoint(_ checkpoint: Checkpoint) {
+    let text = Self.magic + checkpoint.bootID + " " + String(checkpoint.lastRetentionMillis) + "\n"
+    let bytes = Array(text.utf8)
+    bytes.withUnsafeBytes { raw in
+      try? fileSystem.write(fd, from: raw.baseAddress!, count: raw.count, at: 0, path: path)
+    }
+    try? fileSystem.truncate(fd, to: Int64(bytes.count), path: path)
+  }
+}
+
+/// The kernel's identity of this boot (`/proc/sys/kernel/random/boot_id`).
+enum BootIdentity {
+  static func current(fileSystem: FileSystem) -> String {
+    guard let bytes = try? fileSystem.readSmallFile("/proc/sys/kernel/random/boot_id", limit: 64) else {
+      return "unknown"
+    }
+    let text = String(decoding: bytes, as: UTF8.self).filter { $0 != "\n" && $0 != " " }
+    return text.isEmpty ? "unknown" : text
+  }
+}

@@ -1,0 +1,281 @@
+import Glibc
+
+/// The writer's side of one partition: appends batches under the partition's append lock,
+/// rolls segments, runs retention, makes writes durable. Many processes may hold a
+/// `PartitionLog` for the same partition; the lock (`flock` on `kq.lock`) keeps offsets dense
+/// and batches whole. Readers take no lock (see `PartitionReader`).
+package final class PartitionLog {
+  package let folder: String
+  package let config: TopicConfig
+  let fileSystem: FileSystem
+  let clock: any WallClock
+  private let lock: PartitionLock
+  private var active: ActiveSegment?
+  /// Sealed segments written by this process and not yet synced: (descriptor, path).
+  private var unsyncedSealed: [(CInt, String)] = []
+  private var isDirectoryDirty = false
+  private let offsetEntries = ByteBuffer(capacity: 1024)
+  private let timeEntries = ByteBuffer(capacity: 1024)
+  /// What recovery repaired when this writer first opened the partition.
+  package private(set) var recoveryReports: [RecoveryReport] = []
+
+  package init(folder: String, config: TopicConfig, fileSystem: FileSystem, clock: any WallClock) throws(StorageError) {
+    self.folder = folder
+    self.config = config
+    self.fileSystem = fileSystem
+    self.clock = clock
+    self.lock = try PartitionLock(folder: folder, fileSystem: fileSystem)
+  }
+
+  deinit { close() }
+
+  package func close() {
+    active?.close()
+    active = nil
+    for (fd, _) in unsyncedSealed { try? fileSystem.close(fd) }
+    unsyncedSealed = []
+    lock.close()
+  }
+
+  /// The offsets an append assigned: `first` to the first record, densely onwards.
+  package struct AppendResult: Equatable, Sendable {
+    package var firstOffset: Int64
+    package var recordCount: Int
+  }
+
+  /// Appends batches laid back to back in `batches` (as `BatchEncoder` makes them); stamps
+  /// their base offsets in place. Either all bytes of a run of batches reach the file or the
+  /// file is cut back to where it was.
+  @discardableResult
+  package func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> AppendResult {
+    try lock.acquire()
+    defer { lock.release() }
+    let segment = try refresh()
+    let first = segment.state.nextOffset
+    var records = 0
+    guard let start = batches.baseAddress else { return AppendResult(firstOffset: first, recordCount: 0) }
+    var current = segment
+    var runStart = 0
+    var runState = current.state
+    var position = 0
+    while position < batches.count {
+      let batch = start + position
+      guard let header = BatchHeader(at: batch), position + header.size <= batches.count else {
+        throw .corruptBatch(file: "(append buffer)", position: Int64(position), reason: .invalidLength(0))
+      }
+      let count = Int64(header.lastOffset - header.baseOffset + 1)
+      if needsRoll(current, incomingBytes: header.size, incomingMaxTimestamp: header.maxTimestamp, records: count) {
+        try writeRun(current, from: start + runStart, count: position - runStart, restoring: runState)
+        current = try roll(current)
+        runStart = position
+        runState = current.state
+      }
+      batch.storeBigEndian(current.state.nextOffset, at: BatchLayout.baseOffset)
+      current.state.indexer.willAppend(
+        position: current.state.size, size: header.size, lastOffset: current.state.nextOffset + count - 1,
+        maxTimestamp: header.maxTimestamp, offsetEntries: offsetEntries, timeEntries: timeEntries)
+      if current.state.firstBatchMaxTimestamp == nil { current.state.firstBatchMaxTimestamp = header.maxTimestamp }
+      current.state.size += Int64(header.size)
+      current.state.nextOffset += count
+      records += Int(count)
+      position += header.size
+    }
+    try writeRun(current, from: start + runStart, count: position - runStart, restoring: runState)
+    return AppendResult(firstOffset: first, recordCount: records)
+  }
+
+  private func needsRoll(_ segment: ActiveSegment, incomingBytes: Int, incomingMaxTimestamp: Int64, records: Int64)
+    -> Bool
+  {
+    let state = segment.state
+    guard state.size > 0 else { return false }
+    if state.size + Int64(incomingBytes) > config.segmentBytes { return true }
+    if let first = state.firstBatchMaxTimestamp, incomingMaxTimestamp &- first > config.segmentMillis { return true }
+    if state.nextOffset + records - segment.base > Int64(Int32.max) { return true }
+    return false
+  }
+
+  /// Writes one contiguous run of batches to the segment, then its index entries. On failure
+  /// the files are cut back and the segment's state restored to `previous`.
+  private func writeRun(_ segment: ActiveSegment, from bytes: UnsafeRawPointer, count: Int, restoring previous: ActiveSegment.State)
+    throws(StorageError)
+  {
+    defer {
+      offsetEntries.count = 0
+      timeEntries.count = 0
+    }
+    guard count > 0 else { return }
+    var path = segment.logPath
+    do {
+      try fileSystem.write(segment.logFD, from: bytes, count: count, at: previous.size, path: path)
+      path = segment.indexPath
+      if offsetEntries.count > 0 {
+        try fileSystem.write(
+          segment.indexFD, from: offsetEntries.base, count: offsetEntries.count,
+          at: Int64(previous.indexEntries * OffsetIndex.entrySize), path: path)
+      }
+      path = segment.timeIndexPath
+      if timeEntries.count > 0 {
+        try fileSystem.write(
+          segment.timeIndexFD, from: timeEntries.base, count: timeEntries.count,
+          at: Int64(previous.timeIndexEntries * TimeIndex.entrySize), path: path)
+      }
+    } catch {
+      try? fileSystem.truncate(segment.logFD, to: previous.size, path: segment.logPath)
+      try? fileSystem.truncate(segment.indexFD, to: Int64(previous.indexEntries * OffsetIndex.entrySize), path: segment.indexPath)
+      try? fileSystem.truncate(
+        segment.timeIndexFD, to: Int64(previous.timeIndexEntries * TimeIndex.entrySize), path: segment.timeIndexPath)
+      segment.state = previous
+      throw .io(error, operation: "write", path: path)
+    }
+    segment.state.indexEntries += offsetEntries.count / OffsetIndex.entrySize
+    segment.state.timeIndexEntries += timeEntries.count / TimeIndex.entrySize
+    segment.hasUnsyncedWrites = true
+  }
+
+  /// Seals `segment` (its final time-index entry) and starts a new one at the log end.
+  private func roll(_ segment: ActiveSegment) throws(StorageError) -> ActiveSegment {
+    segment.state.indexer.appendTimeEntryIfGrown(into: timeEntries)
+    if timeEntries.count > 0 {
+      do {
+        try fileSystem.write(
+          segment.timeIndexFD, from: timeEntries.base, count: timeEntries.count,
+          at: Int64(segment.state.timeIndexEntries * TimeIndex.entrySize), path: segment.timeIndexPath)
+      } catch { throw .io(error, operation: "write", path: segment.timeIndexPath) }
+      segment.state.timeIndexEntries += 1
+      timeEntries.count = 0
+    }
+    let next = try ActiveSegment.create(folder: folder, base: segment.state.nextOffset, fileSystem: fileSystem)
+    if segment.hasUnsyncedWrites {
+      unsyncedSealed.append((segment.logFD, segment.logPath))
+      try? fileSystem.close(segment.indexFD)
+      try? fileSystem.close(segment.timeIndexFD)
+      // Index files of a sealed segment are synced by name at the next sync.
+      unsyncedSealed.append((-1, segment.indexPath))
+      unsyncedSealed.append((-1, segment.timeIndexPath))
+    } else {
+      segment.close()
+    }
+    active = next
+    isDirectoryDirty = true
+    _ = try? enforceRetentionLocked(now: clock.nowMillis())
+    return next
+  }
+
+  /// Brings this writer's view up to date under the lock: first open (with recovery), or
+  /// another writer's appends or roll since this one last looked.
+  private func refresh() throws(StorageError) -> ActiveSegment {
+    if let active {
+      let size: Int64
+      do { size = try fileSystem.size(of: active.logFD, path: active.logPath) } catch {
+        throw .io(error, operation: "stat", path: active.logPath)
+      }
+      if size == active.state.size
+        && !fileSystem.exists(FileNames.logFile(in: folder, base: active.state.nextOffset))
+      {
+        return active
+      }
+      if active.hasUnsyncedWrites {
+        // Keep its descriptor until the next sync, so our writes still get synced.
+        if let fd = try? fileSystem.open(active.logPath, O_RDONLY) { unsyncedSealed.append((fd, active.logPath)) }
+      }
+      active.close()
+      self.active = nil
+    }
+    return try openActive()
+  }
+
+  private func openActive() throws(StorageError) -> ActiveSegment {
+    var bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    let checkpoint = lock.readCheckpoint()
+    let bootID = BootIdentity.current(fileSystem: fileSystem)
+    let rebooted = checkpoint.bootID != bootID
+    if bases.isEmpty {
+      let segment = try ActiveSegment.create(folder: folder, base: 0, fileSystem: fileSystem)
+      isDirectoryDirty = true
+      bases = [0]
+      active = segment
+    } else {
+      let (segment, report) = try ActiveSegment.open(
+        folder: folder, base: bases[bases.count - 1], fileSystem: fileSystem, fullCheck: rebooted)
+      if let report { recoveryReports.append(report) }
+      active = segment
+    }
+    let now = clock.nowMillis()
+    if rebooted || now - checkpoint.lastRetentionMillis >= 60_000 || now < checkpoint.lastRetentionMillis {
+      _ = try? enforceRetentionLocked(now: now)
+      lock.writeCheckpoint(.init(bootID: bootID, lastRetentionMillis: now))
+    }
+    guard let active else { throw .io(.io, operation: "open", path: folder) }
+    return active
+  }
+
+  /// Makes everything appended so far durable: data and indexes of every segment written,
+  /// and the folder when files were created or removed.
+  package func sync() throws(StorageError) {
+    for (fd, path) in unsyncedSealed {
+      do {
+        if fd >= 0 {
+          try fileSystem.syncData(fd, path: path)
+          try? fileSystem.close(fd)
+        } else if fileSystem.exists(path) {
+          let fd = try fileSystem.open(path, O_RDONLY)
+          defer { try? fileSystem.close(fd) }
+          try fileSystem.sync(fd, path: path)
+        }
+      } catch { throw .io(error, operation: "fsync", path: path) }
+    }
+    unsyncedSealed = []
+    if let active, active.hasUnsyncedWrites {
+      do {
+        try fileSystem.syncData(active.logFD, path: active.logPath)
+        try fileSystem.syncData(active.indexFD, path: active.indexPath)
+        try fileSystem.syncData(active.timeIndexFD, path: active.timeIndexPath)
+      } catch { throw .io(error, operation: "fsync", path: active.logPath) }
+      active.hasUnsyncedWrites = false
+    }
+    if isDirectoryDirty {
+      do { try fileSystem.syncDirectory(folder) } catch { throw .io(error, operation: "fsync", path: folder) }
+      isDirectoryDirty = false
+    }
+  }
+
+  /// Removes sealed segments past `retention.ms` or beyond `retention.bytes`, oldest first,
+  /// never the active one. Returns the base offsets removed.
+  @discardableResult
+  package func enforceRetention() throws(StorageError) -> [Int64] {
+    try lock.acquire()
+    defer { lock.release() }
+    _ = try refresh()
+    return try enforceRetentionLocked(now: clock.nowMillis())
+  }
+
+  private func enforceRetentionLocked(now: Int64) throws(StorageError) -> [Int64] {
+    guard let active, config.retentionMillis >= 0 || config.retentionBytes >= 0 else { return [] }
+    let sealed = try SegmentFiles.bases(in: folder, fileSystem: fileSystem).filter { $0 < active.base }
+    guard !sealed.isEmpty else { return [] }
+    var sizes: [Int64] = []
+    for base in sealed { sizes.append(try SegmentFiles.logSize(folder: folder, base: base, fileSystem: fileSystem) ?? 0) }
+    var total = sizes.reduce(active.state.size, +)
+    var removed: [Int64] = []
+    for (index, base) in sealed.enumerated() {
+      var expired = false
+      if config.retentionMillis >= 0,
+        let newest = SegmentFiles.maxTimestamp(folder: folder, base: base, fileSystem: fileSystem),
+        now - newest > config.retentionMillis
+      {
+        expired = true
+      }
+      if config.retentionBytes >= 0 && total - config.retentionBytes >= sizes[index] { expired = true }
+      guard expired else { break }
+      try SegmentFiles.remove(folder: folder, base: base, fileSystem: fileSystem)
+      total -= sizes[index]
+      removed.append(base)
+    }
+    if !removed.isEmpty { isDirectoryDirty = true }
+    return removed
+  }
+
+  /// The log end offset as this writer last saw it (after at least one append).
+  package var knownEndOffset: Int64? { active?.state.nextOffset }
+}

@@ -1,0 +1,59 @@
+import Glibc
+
+/// Lists and inspects the segment files of a partition folder without opening them for write.
+package enum SegmentFiles {
+  /// Base offsets of the `.log` files in `folder`, ascending.
+  package static func bases(in folder: String, fileSystem: FileSystem) throws(StorageError) -> [Int64] {
+    let names: [String]
+    do { names = try fileSystem.listDirectory(folder) } catch {
+      throw .io(error, operation: "list", path: folder)
+    }
+    return names.compactMap { FileNames.segmentBase(ofFileName: $0) }.sorted()
+  }
+
+  /// Size of a segment's `.log`, or nil when it is gone (removed by retention).
+  package static func logSize(folder: String, base: Int64, fileSystem: FileSystem) throws(StorageError) -> Int64? {
+    let path = FileNames.logFile(in: folder, base: base)
+    do { return try fileSystem.status(path).map { Int64($0.st_size) } } catch {
+      throw .io(error, operation: "stat", path: path)
+    }
+  }
+
+  /// The largest timestamp of a sealed segment: the last `.timeindex` entry (sealing always
+  /// writes one), else the `.log` file's modification time.
+  package static func maxTimestamp(folder: String, base: Int64, fileSystem: FileSystem) -> Int64? {
+    let path = FileNames.timeIndexFile(in: folder, base: base)
+    if let fd = try? fileSystem.open(path, O_RDONLY) {
+      defer { try? fileSystem.close(fd) }
+      if let size = try? fileSystem.size(of: fd, path: path), size >= Int64(TimeIndex.entrySize),
+        let entry = try? TimeIndex.entry(
+          Int(size) / TimeIndex.entrySize - 1, fd: fd, base: base, fileSystem: fileSystem, path: path)
+      {
+        return entry.timestamp
+      }
+    }
+    guard let info = try? fileSystem.status(FileNames.logFile(in: folder, base: base)) else { return nil }
+    return Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+  }
+
+  /// Removes a segment's files, `.log` first so readers never find a log without its data.
+  package static func remove(folder: String, base: Int64, fileSystem: FileSystem) throws(StorageError) {
+    for path in [
+      FileNames.logFile(in: folder, base: base), FileNames.offsetIndexFile(in: folder, base: base),
+      FileNames.timeIndexFile(in: folder, base: base),
+    ] {
+      do { try fileSystem.unlink(path) } catch {
+        if error != .noSuchFile { throw .io(error, operation: "unlink", path: path) }
+      }
+    }
+  }
+}
+
+/// What recovery found and repaired in a partition.
+package struct RecoveryReport: Equatable, Sendable {
+  package var file: String
+  /// Where the log was cut; the bytes from here on were a torn or damaged tail.
+  package var truncatedAt: Int64?
+  package var bytesRemoved: Int64
+  package var indexesRebuilt: Bool
+}

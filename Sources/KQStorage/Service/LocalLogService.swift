@@ -1,0 +1,74 @@
+import Glibc
+
+/// `LogService` over a local data directory.
+package final class LocalLogService: LogService {
+  package let directory: DataDirectory
+
+  package init(directory: DataDirectory) { self.directory = directory }
+
+  package var location: String { directory.path }
+
+  package func topicNames() throws(StorageError) -> [TopicName] { try directory.topicNames() }
+  package func config(of topic: TopicName) throws(StorageError) -> TopicConfig { try directory.config(of: topic) }
+  package func createTopic(_ topic: TopicName, config: TopicConfig) throws(StorageError) {
+    try directory.createTopic(topic, config: config)
+  }
+  package func alterTopic(_ topic: TopicName, settings: [(key: String, value: String)]) throws(StorageError) -> TopicConfig {
+    try directory.alterTopic(topic, settings: settings)
+  }
+  package func deleteTopic(_ topic: TopicName) throws(StorageError) { try directory.deleteTopic(topic) }
+
+  package func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting {
+    try checkPartition(topic, partition, config: config)
+    return try PartitionLog(
+      folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
+      clock: directory.clock)
+  }
+
+  package func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading {
+    try checkPartition(topic, partition, config: nil)
+    return PartitionReader(folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)
+  }
+
+  package func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64? {
+    try IndexLookup.offset(
+      forTimestamp: timestamp, folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)
+  }
+
+  private func checkPartition(_ topic: TopicName, _ partition: Int, config: TopicConfig?) throws(StorageError) {
+    let count = try config?.partitions ?? directory.config(of: topic).partitions
+    guard partition >= 0 && partition < count else {
+      throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: count)
+    }
+  }
+
+  package func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary {
+    let folder = directory.partitionFolder(topic, partition)
+    let fileSystem = directory.fileSystem
+    let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    var summary = PartitionSummary(
+      partition: partition, logStartOffset: 0, endOffset: 0, bytes: 0, segments: bases.count, firstTimestamp: nil,
+      lastTimestamp: nil)
+    guard let first = bases.first, let last = bases.last else { return summary }
+    summary.logStartOffset = first
+    for base in bases {
+      summary.bytes += try SegmentFiles.logSize(folder: folder, base: base, fileSystem: fileSystem) ?? 0
+    }
+    let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem)
+    summary.endOffset = tail.nextOffset
+    summary.lastTimestamp = tail.lastMaxTimestamp
+    if summary.lastTimestamp == nil, bases.count > 1 {
+      summary.lastTimestamp = SegmentFiles.maxTimestamp(folder: folder, base: bases[bases.count - 2], fileSystem: fileSystem)
+    }
+    let path = FileNames.logFile(in: folder, base: first)
+    if let fd = try? fileSystem.open(path, O_RDONLY) {
+      defer { try? fileSystem.close(fd) }
+      if let size = try? fileSystem.size(of: fd, path: path),
+        let header = try? BatchHeader.read(from: fd, at: 0, fileSize: size, fileSystem: fileSystem, path: path)
+      {
+        summary.firstTimestamp = header.baseTimestamp
+      }
+    }
+    return summary
+  }
+}

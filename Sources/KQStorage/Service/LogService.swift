@@ -1,0 +1,54 @@
+/// What the commands need from a log, local or remote: the seam where a Kafka cluster over
+/// the wire protocol plugs in later. `LocalLogService` implements it over a data directory.
+package protocol LogService: AnyObject {
+  /// Where the log lives, for messages ("/home/me/.local/share/kq" or "broker:9092").
+  var location: String { get }
+  func topicNames() throws(StorageError) -> [TopicName]
+  func config(of topic: TopicName) throws(StorageError) -> TopicConfig
+  func createTopic(_ topic: TopicName, config: TopicConfig) throws(StorageError)
+  func alterTopic(_ topic: TopicName, settings: [(key: String, value: String)]) throws(StorageError) -> TopicConfig
+  func deleteTopic(_ topic: TopicName) throws(StorageError)
+  func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary
+  func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting
+  func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
+  func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
+}
+
+/// Appends to one partition.
+package protocol PartitionWriting: AnyObject {
+  /// Appends batches laid back to back (as `BatchEncoder` makes them); stamps base offsets.
+  func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> PartitionLog.AppendResult
+  /// Makes every append so far durable.
+  func sync() throws(StorageError)
+  func close()
+}
+
+/// Reads one partition forward.
+package protocol PartitionReading: AnyObject {
+  /// The offset of the next record `nextBatch` returns.
+  var position: Int64 { get }
+  func bounds() throws(StorageError) -> (start: Int64, end: Int64)
+  func seek(to offset: Int64) throws(StorageError)
+  /// The next batch at or after `position`, or nil when caught up with the log end.
+  func nextBatch() throws(StorageError) -> RecordBatchView?
+  /// The folder or resource to watch for new records (inotify), when there is one.
+  var watchPath: String? { get }
+}
+
+/// What `describe` shows of a partition.
+package struct PartitionSummary: Equatable, Sendable {
+  package var partition: Int
+  package var logStartOffset: Int64
+  package var endOffset: Int64
+  package var bytes: Int64
+  package var segments: Int
+  package var firstTimestamp: Int64?
+  package var lastTimestamp: Int64?
+  package var records: Int64 { endOffset - logStartOffset }
+}
+
+extension PartitionLog: PartitionWriting {}
+
+extension PartitionReader: PartitionReading {
+  package var watchPath: String? { folder }
+}

@@ -1,0 +1,27 @@
+/// Everything the storage module can report, with the values a user needs to act on it.
+/// The words for humans are chosen in KQCommands (`StorageError+Diagnostic`).
+package enum StorageError: Error, Equatable, Sendable {
+  case io(Errno, operation: String, path: String)
+  case corruptBatch(file: String, position: Int64, reason: BatchDecodeError)
+  case corruptIndex(file: String, reason: String)
+  case corruptFile(file: String, reason: String)
+  /// The data directory's marker names a format this build does not know.
+  case unsupportedFormat(path: String, found: String)
+  /// A non-empty directory without kq's marker: kq will not write into it.
+  case notADataDirectory(path: String)
+  case dataDirectoryNotFound(path: String)
+  case invalidTopicName(String, reason: String)
+  case invalidGroupName(String, reason: String)
+  case topicNotFound(String)
+  case topicAlreadyExists(String)
+  /// The name differs from an existing topic's only by '.' versus '_' (Kafka refuses it too).
+  case topicNameCollision(String, existing: String)
+  case partitionNotFound(topic: String, partition: Int, partitionCount: Int)
+  case unknownConfig(key: String)
+  case invalidConfig(key: String, value: String, reason: String)
+  case recordTooLarge(size: Int, limit: Int)
+  case offsetOutOfRange(offset: Int64, logStart: Int64, logEnd: Int64)
+  case groupNotFound(String)
+  /// Another live process holds the lease of a partition this operation needs.
+  case partitionLeased(group: String, topic: String, partition: Int, holder: Int32?)
+}

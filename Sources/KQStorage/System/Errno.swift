@@ -1,0 +1,26 @@
+import Glibc
+
+/// A C `errno` value, carried as a Swift error.
+package struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertible {
+  package let code: CInt
+  package init(_ code: CInt) { self.code = code }
+
+  /// The calling thread's `errno`.
+  package static var current: Errno { Errno(errno) }
+
+  package static let noSuchFile = Errno(ENOENT)
+  package static let exists = Errno(EEXIST)
+  package static let interrupted = Errno(EINTR)
+  package static let wouldBlock = Errno(EWOULDBLOCK)
+  package static let noSpace = Errno(ENOSPC)
+  package static let io = Errno(EIO)
+  package static let brokenPipe = Errno(EPIPE)
+  package static let notEmpty = Errno(ENOTEMPTY)
+  package static let notDirectory = Errno(ENOTDIR)
+
+  /// The C library's wording, e.g. "No space left on device".
+  package var description: String {
+    guard let text = strerror(code) else { return "errno \(code)" }
+    return String(cString: text)
+  }
+}

@@ -1,0 +1,261 @@
+import Glibc
+
+/// The storage module's only door to the kernel's file calls. Every `open`, `pread`, `pwrite`,
+/// `fsync`, `rename`, `unlink`, `flock`… of KQStorage goes through one instance, so that tests
+/// can record the calls and inject faults (ENOSPC, EIO, short writes). Each method retries
+/// EINTR and turns -1 into a thrown `Errno`. Swift names; the C name is in each doc comment.
+package final class FileSystem: @unchecked Sendable {
+  /// A fault a test asks for: consulted before each call; returning an error makes the call
+  /// fail with it without reaching the kernel. `nil` in production.
+  package typealias FaultInjector = (_ operation: FileOperation, _ path: String) -> Fault?
+
+  package enum FileOperation: String, Sendable {
+    case open, read, write, sync, rename, unlink, makeDirectory, removeDirectory, truncate,
+      lock, status, listDirectory
+  }
+
+  package enum Fault: Sendable {
+    /// The call fails with this error.
+    case fail(Errno)
+    /// A write stores only this many bytes (a short write), then reports success for them.
+    case shortWrite(Int)
+  }
+
+  private let injector: FaultInjector?
+  /// When set, every call is appended here as "operation path" (for tests that check order).
+  package private(set) var recordedCalls: [String]?
+
+  package init(injecting injector: FaultInjector? = nil, recording: Bool = false) {
+    self.injector = injector
+    self.recordedCalls = recording ? [] : nil
+  }
+
+  @inline(__always)
+  private func check(_ operation: FileOperation, _ path: String) throws(Errno) -> Fault? {
+    if recordedCalls != nil { recordedCalls?.append("\(operation.rawValue) \(path)") }
+    guard let injector else { return nil }
+    let fault = injector(operation, path)
+    if case .fail(let error) = fault { throw error }
+    return fault
+  }
+
+  /// `open(2)`. Always adds O_CLOEXEC.
+  package func open(_ path: String, _ flags: CInt, mode: mode_t = 0o644) throws(Errno) -> CInt {
+    _ = try check(.open, path)
+    while true {
+      let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+      if fd >= 0 { return fd }
+      if errno != EINTR { throw Errno.current }
+    }
+  }
+
+  /// `close(2)`. Errors are reported, EINTR is not retried (the descriptor is gone on Linux).
+  package func close(_ fd: CInt) throws(Errno) {
+    if Glibc.close(fd) == -1 && errno != EINTR { throw Errno.current }
+  }
+
+  /// `pread(2)` until `count` bytes or end of file; returns the bytes read.
+  package func read(_ fd: CInt, into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64, path: String)
+    throws(Errno) -> Int
+  {
+    _ = try check(.read, path)
+    var done = 0
+    while done < count {
+      let n = Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+      if n > 0 {
+        done += n
+      } else if n == 0 {
+        break
+      } else if errno != EINTR {
+        throw Errno.current
+      }
+    }
+    return done
+  }
+
+  /// `pwrite(2)` of all `count` bytes at `offset`.
+  package func write(_ fd: CInt, from buffer: UnsafeRawPointer, count: Int, at offset: Int64, path: String)
+    throws(Errno)
+  {
+    var count = count
+    if case .shortWrite(let allowed) = try check(.write, path) {
+      count = min(count, allowed)
+      var done = 0
+      while done < count {
+        let n = Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+        if n < 0 { if errno == EINTR { continue }; throw Errno.current }
+        done += n
+      }
+      throw Errno.noSpace
+    }
+    var done = 0
+    while done < count {
+      let n = Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw Errno.current
+      }
+      done += n
+    }
+  }
+
+  /// `fdatasync(2)`: the file's data and the metadata needed to read it back (its size).
+  package func syncData(_ fd: CInt, path: String) throws(Errno) {
+    _ = try check(.sync, path)
+    while fdatasync(fd) == -1 {
+      if errno != EINTR { throw Errno.current }
+    }
+  }
+
+  /// `fsync(2)` of a file or directory.
+  package func sync(_ fd: CInt, path: String) throws(Errno) {
+    _ = try check(.sync, path)
+    while fsync(fd) == -1 {
+      if errno != EINTR { throw Errno.current }
+    }
+  }
+
+  /// Opens a directory and `fsync(2)`s it, making created, renamed and removed names durable.
+  package func syncDirectory(_ path: String) throws(Errno) {
+    let fd = try open(path, O_RDONLY | O_DIRECTORY)
+    defer { try? close(fd) }
+    try sync(fd, path: path)
+  }
+
+  /// `rename(2)`.
+  package func rename(_ from: String, to: String) throws(Errno) {
+    _ = try check(.rename, from)
+    if Glibc.rename(from, to) == -1 { throw Errno.current }
+  }
+
+  /// `unlink(2)`.
+  package func unlink(_ path: String) throws(Errno) {
+    _ = try check(.unlink, path)
+    if Glibc.unlink(path) == -1 { throw Errno.current }
+  }
+
+  /// `mkdir(2)`.
+  package func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(Errno) {
+    _ = try check(.makeDirectory, path)
+    if Glibc.mkdir(path, mode) == -1 { throw Errno.current }
+  }
+
+  /// `rmdir(2)`.
+  package func removeDirectory(_ path: String) throws(Errno) {
+    _ = try check(.removeDirectory, path)
+    if Glibc.rmdir(path) == -1 { throw Errno.current }
+  }
+
+  /// `ftruncate(2)`.
+  package func truncate(_ fd: CInt, to length: Int64, path: String) throws(Errno) {
+    _ = try check(.truncate, path)
+    while ftruncate(fd, off_t(length)) == -1 {
+      if errno != EINTR { throw Errno.current }
+    }
+  }
+
+  /// `flock(2)`. Returns false when `nonBlocking` and another holder has it.
+  package func lock(_ fd: CInt, exclusive: Bool = true, nonBlocking: Bool = false, path: String) throws(Errno)
+    -> Bool
+  {
+    _ = try check(.lock, path)
+    let operation = (exclusive ? LOCK_EX : LOCK_SH) | (nonBlocking ? LOCK_NB : 0)
+    while flock(fd, operation) == -1 {
+      if errno == EWOULDBLOCK && nonBlocking { return false }
+      if errno != EINTR { throw Errno.current }
+    }
+    return true
+  }
+
+  /// `flock(fd, LOCK_UN)`.
+  package func unlock(_ fd: CInt) {
+    _ = flock(fd, LOCK_UN)
+  }
+
+  /// `fstat(2)`: the file's size in bytes.
+  package func size(of fd: CInt, path: String) throws(Errno) -> Int64 {
+    var info = stat()
+    if fstat(fd, &info) == -1 { throw Errno.current }
+    return Int64(info.st_size)
+  }
+
+  /// `stat(2)`; nil when nothing is at `path`.
+  package func status(_ path: String) throws(Errno) -> stat? {
+    _ = try check(.status, path)
+    var info = stat()
+    if statFollowingLinks(path, &info) == -1 {
+      if errno == ENOENT || errno == ENOTDIR { return nil }
+      throw Errno.current
+    }
+    return info
+  }
+
+  package func exists(_ path: String) -> Bool {
+    var info = stat()
+    return statFollowingLinks(path, &info) == 0
+  }
+
+  /// `opendir(3)`/`readdir(3)`: the names in a directory, without "." and "..".
+  package func listDirectory(_ path: String) throws(Errno) -> [String] {
+    _ = try check(.listDirectory, path)
+    guard let dir = opendir(path) else { throw Errno.current }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  /// Reads a whole small file; nil when it does not exist.
+  package func readSmallFile(_ path: String, limit: Int = 1 << 20) throws(Errno) -> [UInt8]? {
+    let fd: CInt
+    do { fd = try open(path, O_RDONLY) } catch { if error == .noSuchFile { return nil }; throw error }
+    defer { try? close(fd) }
+    let size = Int(try self.size(of: fd, path: path))
+    let count = min(size, limit)
+    var bytes = [UInt8](repeating: 0, count: count)
+    let got = try mappingErrno {
+      try bytes.withUnsafeMutableBytes { raw in try read(fd, into: raw.baseAddress!, count: count, at: 0, path: path) }
+    }
+    bytes.removeLast(count - got)
+    return bytes
+  }
+
+  /// Writes a small file so that a crash leaves either its old or its new content: write
+  /// `path.tmp`, fsync it, rename over `path`, fsync the directory.
+  package func replaceAtomically(_ path: String, with bytes: [UInt8], directory: String, temporaryPath: String)
+    throws(Errno)
+  {
+    let fd = try open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+    do throws(Errno) {
+      try mappingErrno {
+        try bytes.withUnsafeBytes { raw in
+          if raw.count > 0 { try write(fd, from: raw.baseAddress!, count: raw.count, at: 0, path: temporaryPath) }
+        }
+      }
+      try sync(fd, path: temporaryPath)
+      try close(fd)
+    } catch {
+      try? close(fd)
+      try? unlink(temporaryPath)
+      throw error
+    }
+    try rename(temporaryPath, to: path)
+    try syncDirectory(directory)
+  }
+}
+
+/// `stat(2)`, named apart from the `stat` struct that shadows it inside types.
+private func statFollowingLinks(_ path: String, _ info: inout stat) -> CInt {
+  stat(path, &info)
+}
+
+/// Runs `body`, whose closures the standard library cannot type, and lets only `Errno` out.
+@inline(__always)
+package func mappingErrno<R>(_ body: () throws -> R) throws(Errno) -> R {
+  do { return try body() } catch let error as Errno { throw error } catch { throw Errno.io }
+}
