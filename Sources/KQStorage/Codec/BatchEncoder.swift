@@ -40,12 +40,12 @@ package final class BatchEncoder {
   }
 
   /// The size of a batch holding only this record: what `max.message.bytes` is compared with.
-  package static func batchSize(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: EncodedHeaders)
+  package static func batchSize(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headerBytes: Int)
     -> Int
   {
     let body = bodySize(
       timestampDelta: 0, offsetDelta: 0, keyCount: key.map { $0.count } ?? -1,
-      valueCount: value.map { $0.count } ?? -1, headersCount: headers.count)
+      valueCount: value.map { $0.count } ?? -1, headersCount: headerBytes)
     return BatchLayout.headerSize + VarInt.size(Int64(body)) + body
   }
 

@@ -18,6 +18,22 @@ package final class LocalLogService: LogService {
   }
   package func deleteTopic(_ topic: TopicName) throws(StorageError) { try directory.deleteTopic(topic) }
 
+  package func groupNames() throws(StorageError) -> [GroupName] { try directory.groupNames() }
+  package func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName] { try directory.topics(ofGroup: group) }
+  package func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64] {
+    try directory.committedOffsets(group: group, topic: topic)
+  }
+  package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
+    try directory.commit(group: group, topic: topic, partition: partition, offset: offset)
+  }
+  package func lease(group: GroupName, topic: TopicName, partition: Int) throws(StorageError) -> PartitionLease? {
+    try directory.lease(group: group, topic: topic, partition: partition)
+  }
+  package func leaseHolder(group: GroupName, topic: TopicName, partition: Int) -> Int32? {
+    directory.leaseHolder(group: group, topic: topic, partition: partition)
+  }
+  package func deleteGroup(_ group: GroupName) throws(StorageError) { try directory.deleteGroup(group) }
+
   package func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting {
     try checkPartition(topic, partition, config: config)
     return try PartitionLog(
@@ -36,7 +52,8 @@ package final class LocalLogService: LogService {
   }
 
   private func checkPartition(_ topic: TopicName, _ partition: Int, config: TopicConfig?) throws(StorageError) {
-    let count = try config?.partitions ?? directory.config(of: topic).partitions
+    let count: Int
+    if let config { count = config.partitions } else { count = try directory.config(of: topic).partitions }
     guard partition >= 0 && partition < count else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: count)
     }

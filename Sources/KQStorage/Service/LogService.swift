@@ -12,6 +12,15 @@ package protocol LogService: AnyObject {
   func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting
   func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
   func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
+
+  func groupNames() throws(StorageError) -> [GroupName]
+  func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName]
+  func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64]
+  func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError)
+  /// Takes the group's lease on a partition; nil when another live consumer holds it.
+  func lease(group: GroupName, topic: TopicName, partition: Int) throws(StorageError) -> PartitionLease?
+  func leaseHolder(group: GroupName, topic: TopicName, partition: Int) -> Int32?
+  func deleteGroup(_ group: GroupName) throws(StorageError)
 }
 
 /// Appends to one partition.

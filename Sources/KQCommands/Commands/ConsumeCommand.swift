@@ -1,0 +1,144 @@
+import KQStorage
+
+enum ConsumeCommand {
+  static func run(_ session: Session) throws {
+    let options = try bind(session)
+    if session.arguments.has("group") {
+      try GroupConsume.run(options: options, session: session)
+      return
+    }
+    guard let service = try session.existingService() else { throw StorageError.topicNotFound(options.topic.value) }
+    let config = try service.config(of: options.topic)
+    let partitions = try selectedPartitions(options, config: config)
+    var cursors: [Consumer.Cursor] = []
+    for partition in partitions {
+      cursors.append(try cursor(for: partition, start: nil, options: options, service: service, session: session))
+    }
+    let consumer = Consumer(options: options, context: session.context, cursors: cursors)
+    switch try consumer.run() {
+    case .finished, .readerGone, .idle: return
+    case .interrupted(let signal): throw signal == 15 ? ExitStatus.terminated : ExitStatus.interrupted
+    }
+  }
+
+  static func bind(_ session: Session) throws -> ConsumeOptions {
+    let arguments = session.arguments
+    var options = ConsumeOptions(topic: try session.topicName(arguments.positionals[0]))
+    if let from = arguments.value("from") {
+      guard let start = parseStart(from) else {
+        throw arguments.invalidValue("from", hint: "use beginning, end, an OFFSET, -N, an RFC 3339 time or @MILLIS")
+      }
+      options.start = start
+    }
+    if let since = arguments.value("since") {
+      guard let ms = DurationParsing.milliseconds(since), ms >= 0 else {
+        throw arguments.invalidValue("since", hint: "write a duration such as 15m or 2h")
+      }
+      options.start = .timestamp(session.context.clock.nowMillis() - ms)
+    }
+    if let until = arguments.value("until") {
+      if let offset = Int64(until), offset >= 0 {
+        options.stop = .offset(offset)
+      } else if let millis = Timestamps.parse(until) {
+        options.stop = .timestamp(millis)
+      } else {
+        throw arguments.invalidValue("until", hint: "use an OFFSET, an RFC 3339 time or @MILLIS")
+      }
+    }
+    let partitions = arguments.commaSeparatedValues("partition")
+    if !partitions.isEmpty {
+      var list: [Int] = []
+      for text in partitions {
+        guard let n = Int(text), n >= 0, n < TopicConfig.maxPartitions else {
+          throw UsageError(
+            .invalidValue(subject: "'--partition'", value: text, hint: "give partition numbers such as 0 or 0,2"),
+            commandPath: arguments.commandPath)
+        }
+        if !list.contains(n) { list.append(n) }
+      }
+      options.partitions = list
+    }
+    if let max = try session.integer("max", minimum: 1) { options.maxRecords = Int(max) }
+    options.follow = arguments.has("follow")
+    if let idle = arguments.value("idle") {
+      guard let ms = DurationParsing.milliseconds(idle), ms > 0 else {
+        throw arguments.invalidValue("idle", hint: "write a duration such as 30s or 5m")
+      }
+      options.idleMillis = ms
+    }
+    if arguments.has("json") { options.output = .json }
+    if arguments.has("null") { options.output = .nulTerminated }
+    if let format = arguments.value("format") {
+      do { options.output = .format(try FormatString(parsing: format)) } catch {
+        let what: String
+        switch error {
+        case .unknownToken(let token): what = "unknown token '\(token)'"
+        case .unknownEscape(let escape): what = "unknown escape '\(escape)'"
+        case .danglingPercent: what = "a lone '%' at the end"
+        }
+        throw arguments.invalidValue(
+          "format", hint: what + "; tokens are %t %p %o %k %s %v %S %K %T %h %%, escapes \\n \\t \\\\")
+      }
+    }
+    return options
+  }
+
+  static func parseStart(_ text: String) -> ConsumeOptions.Start? {
+    switch text {
+    case "beginning", "earliest", "start": return .beginning
+    case "end", "latest": return .end
+    default: break
+    }
+    if let n = Int64(text) {
+      if text.hasPrefix("-") { return n == Int64.min ? nil : .lastRecords(-n) }
+      return n >= 0 ? .offset(n) : nil
+    }
+    if let millis = Timestamps.parse(text) { return .timestamp(millis) }
+    return nil
+  }
+
+  static func selectedPartitions(_ options: ConsumeOptions, config: TopicConfig) throws -> [Int] {
+    guard let chosen = options.partitions else { return Array(0..<config.partitions) }
+    for partition in chosen where partition >= config.partitions {
+      throw StorageError.partitionNotFound(topic: options.topic.value, partition: partition, partitionCount: config.partitions)
+    }
+    return chosen
+  }
+
+  /// A cursor over one partition, at `start` (a group's commit) or where `--from` says, with
+  /// the end fixed now unless following.
+  static func cursor(
+    for partition: Int, start committed: Int64?, options: ConsumeOptions, service: any LogService, session: Session
+  ) throws -> Consumer.Cursor {
+    let reader = try service.openReader(options.topic, partition: partition)
+    let (logStart, logEnd) = try reader.bounds()
+    var start: Int64
+    if let committed {
+      start = committed
+      if committed < logStart || committed > logEnd {
+        start = committed < logStart ? logStart : logEnd
+        session.context.stderr.write(
+          "kq: warning: partition \(partition): committed offset \(committed) is outside the log (\(logStart) to \(logEnd)); starting at \(start)\n")
+      }
+    } else {
+      switch options.start {
+      case .beginning: start = logStart
+      case .end: start = logEnd
+      case .offset(let offset): start = min(max(offset, logStart), logEnd)
+      case .lastRecords(let n): start = max(logStart, logEnd - n)
+      case .timestamp(let millis):
+        start = try service.offset(forTimestamp: millis, topic: options.topic, partition: partition) ?? logEnd
+      }
+    }
+    var stopAt = options.follow ? Int64.max : logEnd
+    switch options.stop {
+    case .offset(let offset): stopAt = min(stopAt, offset)
+    case .timestamp(let millis):
+      let offset = try service.offset(forTimestamp: millis, topic: options.topic, partition: partition) ?? logEnd
+      stopAt = min(stopAt, options.follow && offset == logEnd ? Int64.max : offset)
+    case nil: break
+    }
+    try reader.seek(to: start)
+    return Consumer.Cursor(partition: partition, reader: reader, next: start, stopAt: stopAt)
+  }
+}

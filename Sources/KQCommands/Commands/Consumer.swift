@@ -1,0 +1,123 @@
+import Glibc
+import KQStorage
+
+/// The consume loop: partitions read batch by batch in turn, each in offset order, records
+/// rendered into one output buffer written in large writes; flushed whenever kq has caught
+/// up and is about to wait, so a follower's reader sees each record at once.
+final class Consumer {
+  static let outputFlushBytes = 1 << 18
+
+  struct Cursor {
+    let partition: Int
+    let reader: any PartitionReading
+    /// The next offset to deliver.
+    var next: Int64
+    /// Stop before this offset (the end at start without --follow, or --until).
+    var stopAt: Int64
+    var isDone = false
+  }
+
+  let options: ConsumeOptions
+  let context: Context
+  private(set) var cursors: [Cursor]
+  private let printer: RecordPrinter
+  private let output = ByteBuffer(capacity: outputFlushBytes + (1 << 16))
+  /// Per partition, the next offset after the last record written out (and flushed).
+  private(set) var flushedPositions: [Int: Int64] = [:]
+  private var bufferedPositions: [Int: Int64] = [:]
+  private(set) var delivered = 0
+  /// Called after each flush with the positions written so far (group commits).
+  var onFlush: (([Int: Int64]) throws -> Void)?
+
+  init(options: ConsumeOptions, context: Context, cursors: [Cursor]) {
+    self.options = options
+    self.context = context
+    self.cursors = cursors
+    self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
+  }
+
+  enum Ending { case finished, readerGone, interrupted(Int32), idle }
+
+  func run() throws -> Ending {
+    let watcher = options.follow ? try FollowWatcher(paths: cursors.compactMap { $0.reader.watchPath }) : nil
+    while true {
+      var progressed = false
+      for index in cursors.indices where !cursors[index].isDone {
+        if try readBatch(index) { progressed = true }
+        if let max = options.maxRecords, delivered >= max { return try finish(.finished) }
+        if output.count >= Self.outputFlushBytes { guard try flush() else { return .readerGone } }
+      }
+      if progressed { continue }
+      if !options.follow || cursors.allSatisfy({ $0.isDone }) { return try finish(.finished) }
+      guard try flush() else { return .readerGone }
+      guard let watcher else { return .finished }
+      switch watcher.wait(signals: context.signals, stdout: context.stdout.descriptor, idleMillis: options.idleMillis) {
+      case .changed: continue
+      case .signal(let number): return try finish(.interrupted(number))
+      case .readerGone: return .readerGone
+      case .idle: return try finish(.idle)
+      }
+    }
+  }
+
+  private func finish(_ ending: Ending) throws -> Ending {
+    guard try flush() else { return .readerGone }
+    return ending
+  }
+
+  /// Reads one batch of a partition into the output. False when it had nothing new.
+  private func readBatch(_ index: Int) throws -> Bool {
+    var cursor = cursors[index]
+    defer { cursors[index] = cursor }
+    if cursor.next >= cursor.stopAt {
+      cursor.isDone = true
+      return false
+    }
+    guard let batch = try cursor.reader.nextBatch() else {
+      if !options.follow { cursor.isDone = true }
+      return false
+    }
+    let partition = cursor.partition
+    let stopAt = cursor.stopAt
+    var next = cursor.next
+    let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
+    var count = 0
+    do {
+      try batch.forEachRecord { record in
+        if record.offset < next { return true }
+        if record.offset >= stopAt || count >= limit { return false }
+        printer.print(record, partition: partition, into: output)
+        next = record.offset + 1
+        count += 1
+        return true
+      }
+    } catch let error as BatchDecodeError {
+      throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
+    }
+    if next < batch.nextOffset && next < stopAt && count < limit { next = batch.nextOffset }
+    if count < limit && next >= stopAt { cursor.isDone = true }
+    if next > cursor.next { bufferedPositions[partition] = next }
+    cursor.next = max(next, cursor.next)
+    delivered += count
+    if count >= limit { cursor.isDone = true }
+    return true
+  }
+
+  /// Writes the buffered output. False when stdout's reader has gone (EPIPE).
+  func flush() throws -> Bool {
+    if output.count > 0 {
+      do { try context.stdout.write(output.bytes) } catch {
+        output.count = 0
+        if error == .brokenPipe { return false }
+        throw StorageError.io(error, operation: "write", path: "standard output")
+      }
+      output.count = 0
+    }
+    if !bufferedPositions.isEmpty {
+      flushedPositions.merge(bufferedPositions) { $1 }
+      bufferedPositions.removeAll(keepingCapacity: true)
+      try onFlush?(flushedPositions)
+    }
+    return true
+  }
+}

@@ -1,0 +1,113 @@
+import KQStorage
+
+enum DescribeCommand {
+  static func run(_ session: Session) throws {
+    let json = session.arguments.has("json")
+    if let text = session.arguments.positionals.first {
+      let topic = try session.topicName(text)
+      guard let service = try session.existingService() else { throw StorageError.topicNotFound(topic.value) }
+      try describeTopic(topic, service: service, json: json, session: session)
+    } else {
+      try describeDirectory(session: session, json: json)
+    }
+  }
+
+  private static func describeDirectory(session: Session, json: Bool) throws {
+    let path = try session.dataDirectoryPath()
+    let service = try session.existingService()
+    var rows: [(TopicName, Int, Int64, Int64)] = []
+    for name in try service?.topicNames() ?? [] {
+      guard let service else { break }
+      let config = try service.config(of: name)
+      var records: Int64 = 0
+      var bytes: Int64 = 0
+      for partition in 0..<config.partitions {
+        let summary = try service.summary(of: name, partition: partition)
+        records += summary.records
+        bytes += summary.bytes
+      }
+      rows.append((name, config.partitions, records, bytes))
+    }
+    if json {
+      let topics = rows.map {
+        JSONText.object([
+          ("name", JSONText.string($0.0.value)), ("partitions", String($0.1)), ("records", String($0.2)),
+          ("bytes", String($0.3)),
+        ])
+      }
+      try session.write(
+        JSONText.object([
+          ("data_directory", JSONText.string(path)), ("exists", service == nil ? "false" : "true"),
+          ("topics", JSONText.array(topics)),
+        ]) + "\n")
+      return
+    }
+    var text = "data directory: \(path)\(service == nil ? " (not created yet)" : "")\n"
+    if rows.isEmpty {
+      text += "no topics yet (create one with 'kq topic create NAME' or 'kq produce NAME --create')\n"
+    } else {
+      var table = Table(["TOPIC", "PARTITIONS", "RECORDS", "BYTES"])
+      for row in rows { table.add([row.0.value, String(row.1), String(row.2), ByteSizeParsing.format(row.3)]) }
+      text += "\n" + table.rendered
+    }
+    try session.write(text)
+  }
+
+  private static func describeTopic(_ topic: TopicName, service: any LogService, json: Bool, session: Session) throws {
+    let config = try service.config(of: topic)
+    var summaries: [PartitionSummary] = []
+    for partition in 0..<config.partitions { summaries.append(try service.summary(of: topic, partition: partition)) }
+    let lags = try GroupLag.committed(for: topic, partitions: config.partitions, session: session)
+    if json {
+      let partitions = summaries.map { summary in
+        let groups = lags.filter { $0.partition == summary.partition }.map { lag in
+          JSONText.object([
+            ("group", JSONText.string(lag.group)), ("committed_offset", String(lag.committed)),
+            ("lag", String(max(0, summary.endOffset - lag.committed))),
+          ])
+        }
+        return JSONText.object([
+          ("partition", String(summary.partition)), ("log_start_offset", String(summary.logStartOffset)),
+          ("end_offset", String(summary.endOffset)), ("records", String(summary.records)),
+          ("bytes", String(summary.bytes)), ("segments", String(summary.segments)),
+          ("first_timestamp", JSONText.number(summary.firstTimestamp)),
+          ("last_timestamp", JSONText.number(summary.lastTimestamp)), ("groups", JSONText.array(groups)),
+        ])
+      }
+      let configObject = JSONText.object(TopicConfig.keys.map { key in
+        let value = config.value(of: key) ?? ""
+        return (key, Int64(value) != nil ? value : JSONText.string(value))
+      })
+      try session.write(
+        JSONText.object([
+          ("topic", JSONText.string(topic.value)), ("config", configObject), ("partitions", JSONText.array(partitions)),
+        ]) + "\n")
+      return
+    }
+    var text = "topic: \(topic)\n\nconfig:\n"
+    for key in TopicConfig.keys {
+      let value = config.value(of: key) ?? ""
+      var shown = value
+      if ConfigSettings.durationKeys.contains(key), let ms = Int64(value) { shown += " (" + DurationParsing.format(ms) + ")" }
+      if ConfigSettings.sizeKeys.contains(key), let bytes = Int64(value), bytes >= 0 { shown += " (" + ByteSizeParsing.format(bytes) + ")" }
+      text += "  \(key)=\(shown)\n"
+    }
+    var table = Table(["PARTITION", "LOG-START", "END", "RECORDS", "BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP"])
+    for s in summaries {
+      table.add([
+        String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records), String(s.bytes),
+        String(s.segments), s.firstTimestamp.map(Timestamps.format) ?? "-", s.lastTimestamp.map(Timestamps.format) ?? "-",
+      ])
+    }
+    text += "\n" + table.rendered
+    if !lags.isEmpty {
+      var groups = Table(["GROUP", "PARTITION", "COMMITTED", "END", "LAG"])
+      for lag in lags {
+        let end = summaries[lag.partition].endOffset
+        groups.add([lag.group, String(lag.partition), String(lag.committed), String(end), String(max(0, end - lag.committed))])
+      }
+      text += "\n" + groups.rendered
+    }
+    try session.write(text)
+  }
+}

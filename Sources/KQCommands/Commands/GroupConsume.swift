@@ -1,0 +1,114 @@
+import Glibc
+import KQStorage
+
+/// `kq consume TOPIC --group G`: lease the partitions that are free, start at the group's
+/// commits, and commit what was written (or, with --exec, what the command accepted).
+enum GroupConsume {
+  static func run(options: ConsumeOptions, session: Session) throws {
+    let arguments = session.arguments
+    let group = try groupName(arguments.value("group") ?? "", session: session, argument: "'--group'")
+    guard let service = try session.existingService() else { throw StorageError.topicNotFound(options.topic.value) }
+    let config = try service.config(of: options.topic)
+    let partitions = try ConsumeCommand.selectedPartitions(options, config: config)
+    let leases = try acquireLeases(group: group, partitions: partitions, options: options, service: service, session: session)
+    let committed = try service.committedOffsets(group: group, topic: options.topic)
+    var cursors: [Consumer.Cursor] = []
+    for lease in leases {
+      cursors.append(
+        try ConsumeCommand.cursor(
+          for: lease.partition, start: committed[lease.partition], options: options, service: service, session: session))
+    }
+    let commits = CommitTracker(
+      group: group, topic: options.topic, service: service, clock: session.context.clock,
+      enabled: !arguments.has("no-commit"), committed: committed)
+    let ending: Consumer.Ending
+    if let command = arguments.value("exec") {
+      let batchRecords = try session.integer("batch", minimum: 1) ?? 10_000
+      var batchBytes: Int64 = 16 << 20
+      if let text = arguments.value("batch-bytes") {
+        guard let bytes = ByteSizeParsing.bytes(text), bytes > 0 else {
+          throw arguments.invalidValue("batch-bytes", hint: "write a size such as 1MiB or 16MiB")
+        }
+        batchBytes = bytes
+      }
+      let runner = ExecBatches(
+        command: command, group: group, options: options, context: session.context, cursors: cursors,
+        batchRecords: Int(batchRecords), batchBytes: Int(batchBytes), commits: commits)
+      ending = try runner.run()
+    } else {
+      let consumer = Consumer(options: options, context: session.context, cursors: cursors)
+      consumer.onFlush = { positions in try commits.commit(positions, force: !options.follow) }
+      ending = try consumer.run()
+      try commits.commit(consumer.flushedPositions, force: true)
+    }
+    withExtendedLifetime(leases) {}
+    if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
+  }
+
+  static func groupName(_ text: String, session: Session, argument: String) throws -> GroupName {
+    do { return try GroupName(text) } catch {
+      var reason = "use 1 to 249 letters, digits, '.', '_' or '-'"
+      if case .invalidGroupName(_, let why) = error { reason = why }
+      throw session.arguments.invalidArgument(argument, value: text, hint: reason)
+    }
+  }
+
+  /// Leases every free partition among `partitions`. With none free: exit 75, or wait with --wait.
+  private static func acquireLeases(
+    group: GroupName, partitions: [Int], options: ConsumeOptions, service: any LogService, session: Session
+  ) throws -> [PartitionLease] {
+    while true {
+      var leases: [PartitionLease] = []
+      for partition in partitions {
+        if let lease = try service.lease(group: group, topic: options.topic, partition: partition) { leases.append(lease) }
+      }
+      if !leases.isEmpty { return leases }
+      guard session.arguments.has("wait") else {
+        let holder = partitions.first.flatMap { service.leaseHolder(group: group, topic: options.topic, partition: $0) }
+        throw CommandError.message(
+          "every partition of '\(options.topic)' is being read by another consumer of group '\(group)'"
+            + (holder.map { $0 > 0 ? " (pid \($0))" : "" } ?? ""),
+          hint: "try again later, or add --wait to wait for a partition", status: .temporaryFailure)
+      }
+      if let signal = session.context.signals, signal.fd >= 0 {
+        var entry = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
+        if poll(&entry, 1, 100) > 0, let number = signal.pending() {
+          throw number == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
+        }
+      } else {
+        usleep(100_000)
+      }
+    }
+  }
+}
+
+/// Commits a group's positions: on request, or at most once a second while following.
+final class CommitTracker {
+  let group: GroupName
+  let topic: TopicName
+  let service: any LogService
+  let clock: any WallClock
+  let enabled: Bool
+  private var committed: [Int: Int64]
+  private var lastCommitMillis: Int64 = 0
+
+  init(group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64]) {
+    self.group = group
+    self.topic = topic
+    self.service = service
+    self.clock = clock
+    self.enabled = enabled
+    self.committed = committed
+  }
+
+  func commit(_ positions: [Int: Int64], force: Bool) throws {
+    guard enabled else { return }
+    let now = clock.nowMillis()
+    guard force || now - lastCommitMillis >= 1000 else { return }
+    for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committed[partition] != offset {
+      try service.commit(group: group, topic: topic, partition: partition, offset: offset)
+      committed[partition] = offset
+    }
+    lastCommitMillis = now
+  }
+}

@@ -1,0 +1,125 @@
+import KQStorage
+
+/// `kq group reset`: computes the new offsets, prints the plan, and commits it only with
+/// --execute (Kafka's habit), holding every partition's lease while it does.
+enum GroupResetCommand {
+  struct Step {
+    var partition: Int
+    var current: Int64?
+    var new: Int64
+    var note: String?
+  }
+
+  static func run(_ session: Session) throws {
+    let arguments = session.arguments
+    let group = try GroupConsume.groupName(arguments.positionals[0], session: session, argument: "GROUP")
+    let topic = try session.topicName(arguments.value("topic") ?? "", argument: "'--topic'")
+    let target = try bindTarget(session)
+    guard let service = try session.existingService() else { throw StorageError.topicNotFound(topic.value) }
+    let config = try service.config(of: topic)
+    var partitions = Array(0..<config.partitions)
+    let chosen = arguments.commaSeparatedValues("partition")
+    if !chosen.isEmpty {
+      partitions = []
+      for text in chosen {
+        guard let n = Int(text), n >= 0 else {
+          throw UsageError(.invalidValue(subject: "'--partition'", value: text, hint: "give partition numbers such as 0 or 0,2"), commandPath: arguments.commandPath)
+        }
+        guard n < config.partitions else {
+          throw StorageError.partitionNotFound(topic: topic.value, partition: n, partitionCount: config.partitions)
+        }
+        partitions.append(n)
+      }
+    }
+    let committed = try service.committedOffsets(group: group, topic: topic)
+    var steps: [Step] = []
+    for partition in partitions {
+      let summary = try service.summary(of: topic, partition: partition)
+      let current = committed[partition]
+      var wanted: Int64
+      switch target {
+      case .earliest: wanted = summary.logStartOffset
+      case .latest: wanted = summary.endOffset
+      case .offset(let n): wanted = n
+      case .datetime(let millis):
+        wanted = try service.offset(forTimestamp: millis, topic: topic, partition: partition) ?? summary.endOffset
+      case .shift(let n): wanted = (current ?? summary.logStartOffset) &+ n
+      }
+      var note: String?
+      if wanted < summary.logStartOffset {
+        note = "\(wanted) is below the log start; using \(summary.logStartOffset)"
+        wanted = summary.logStartOffset
+      } else if wanted > summary.endOffset {
+        note = "\(wanted) is past the log end; using \(summary.endOffset)"
+        wanted = summary.endOffset
+      }
+      steps.append(Step(partition: partition, current: current, new: wanted, note: note))
+    }
+    for step in steps {
+      if let note = step.note { session.context.stderr.write("kq: warning: partition \(step.partition): \(note)\n") }
+    }
+    let execute = arguments.has("execute")
+    if execute {
+      var leases: [PartitionLease] = []
+      for step in steps {
+        guard let lease = try service.lease(group: group, topic: topic, partition: step.partition) else {
+          throw StorageError.partitionLeased(
+            group: group.value, topic: topic.value, partition: step.partition,
+            holder: service.leaseHolder(group: group, topic: topic, partition: step.partition))
+        }
+        leases.append(lease)
+      }
+      for step in steps { try service.commit(group: group, topic: topic, partition: step.partition, offset: step.new) }
+      withExtendedLifetime(leases) {}
+    }
+    if arguments.has("json") {
+      let items = steps.map { step in
+        JSONText.object([
+          ("group", JSONText.string(group.value)), ("topic", JSONText.string(topic.value)),
+          ("partition", String(step.partition)), ("current_offset", JSONText.number(step.current)),
+          ("new_offset", String(step.new)),
+        ])
+      }
+      try session.write(JSONText.object([("executed", execute ? "true" : "false"), ("plan", JSONText.array(items))]) + "\n")
+    } else {
+      var table = Table(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"])
+      for step in steps {
+        table.add([group.value, topic.value, String(step.partition), step.current.map { String($0) } ?? "-", String(step.new)])
+      }
+      try session.write(table.rendered)
+    }
+    if !execute {
+      session.context.stderr.write("kq: dry run: nothing changed (hint: add --execute to commit these offsets)\n")
+    }
+  }
+
+  enum Target {
+    case earliest, latest
+    case offset(Int64)
+    case datetime(Int64)
+    case shift(Int64)
+  }
+
+  private static func bindTarget(_ session: Session) throws -> Target {
+    let arguments = session.arguments
+    if arguments.has("to-earliest") { return .earliest }
+    if arguments.has("to-latest") { return .latest }
+    if let text = arguments.value("to-offset") {
+      guard let n = Int64(text), n >= 0 else { throw arguments.invalidValue("to-offset", hint: "give an offset, 0 or more") }
+      return .offset(n)
+    }
+    if let text = arguments.value("to-datetime") {
+      guard let millis = Timestamps.parse(text) else {
+        throw arguments.invalidValue("to-datetime", hint: "write RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS")
+      }
+      return .datetime(millis)
+    }
+    if let text = arguments.value("shift-by") {
+      guard let n = Int64(text) else { throw arguments.invalidValue("shift-by", hint: "give a whole number such as -100 or 50") }
+      return .shift(n)
+    }
+    throw UsageError(
+      .missingOneOf(["--to-earliest", "--to-latest", "--to-offset", "--to-datetime", "--shift-by"]),
+      commandPath: arguments.commandPath)
+  }
+}

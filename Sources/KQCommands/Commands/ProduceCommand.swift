@@ -1,0 +1,102 @@
+import KQStorage
+
+enum ProduceCommand {
+  static func run(_ session: Session) throws {
+    let arguments = session.arguments
+    var options = ProduceOptions(topic: try session.topicName(arguments.positionals[0]))
+    if arguments.has("null") { options.framing = .nulTerminated }
+    if arguments.has("json") { options.framing = .json }
+    options.emptyAsNull = arguments.has("empty-as-null")
+    if let delimiter = arguments.value("key-delimiter") {
+      let bytes = Escapes.unescape(delimiter)
+      guard !bytes.isEmpty else { throw arguments.invalidValue("key-delimiter", hint: "give one or more characters, e.g. ':' or '\\t'") }
+      options.keyDelimiter = bytes
+    }
+    if let key = arguments.value("key") { options.fixedKey = Array(key.utf8) }
+    for text in arguments.values("header") {
+      if let equals = text.firstIndex(of: "=") {
+        options.headers.append(Header(key: Array(text[..<equals].utf8), value: Array(text[text.index(after: equals)...].utf8)))
+      } else {
+        options.headers.append(Header(key: Array(text.utf8), value: nil))
+      }
+    }
+    if let partition = try session.integer("partition", maximum: Int64(TopicConfig.maxPartitions - 1)) {
+      options.partition = Int(partition)
+    }
+    if let sync = arguments.value("sync") {
+      guard let mode = ProduceOptions.SyncMode(rawValue: sync) else {
+        throw UsageError(.invalidChoice(flag: "--sync", value: sync, choices: ["exit", "batch", "none"]), commandPath: arguments.commandPath)
+      }
+      options.sync = mode
+    }
+    if let text = arguments.value("timestamp") {
+      guard let millis = Timestamps.parse(text) else {
+        throw arguments.invalidValue("timestamp", hint: "write RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS")
+      }
+      options.timestamp = millis
+    }
+    options.createIfMissing = arguments.has("create")
+    options.printOffsets = arguments.has("print-offsets")
+
+    let (service, config) = try open(options, session)
+    if let partition = options.partition, partition >= config.partitions {
+      throw StorageError.partitionNotFound(topic: options.topic.value, partition: partition, partitionCount: config.partitions)
+    }
+    if session.context.stdin.isTerminal && session.context.stderr.isTerminal {
+      session.context.stderr.write("kq: reading records from the terminal, one per line; end with Ctrl-D\n")
+    }
+    let producer = Producer(options: options, config: config, service: service, context: session.context)
+    try producer.run()
+  }
+
+  /// The service and the topic's configuration, creating the topic with `--create`.
+  private static func open(_ options: ProduceOptions, _ session: Session) throws -> (any LogService, TopicConfig) {
+    let topic = options.topic
+    guard options.createIfMissing else {
+      guard let service = try session.existingService() else { throw StorageError.topicNotFound(topic.value) }
+      return (service, try service.config(of: topic))
+    }
+    let service = try session.service(create: true)
+    do { return (service, try service.config(of: topic)) } catch StorageError.topicNotFound(_) {}
+    do { try service.createTopic(topic, config: TopicConfig()) } catch StorageError.topicAlreadyExists(_) {}
+    return (service, try service.config(of: topic))
+  }
+}
+
+/// Backslash escapes in delimiters given on the command line: `\t \n \r \0 \\ \xNN`.
+enum Escapes {
+  static func unescape(_ text: String) -> [UInt8] {
+    let bytes = Array(text.utf8)
+    var out: [UInt8] = []
+    var i = 0
+    while i < bytes.count {
+      if bytes[i] == UInt8(ascii: "\\") && i + 1 < bytes.count {
+        switch bytes[i + 1] {
+        case UInt8(ascii: "t"): out.append(9)
+        case UInt8(ascii: "n"): out.append(10)
+        case UInt8(ascii: "r"): out.append(13)
+        case UInt8(ascii: "0"): out.append(0)
+        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+        case UInt8(ascii: "x") where i + 3 < bytes.count:
+          if let value = UInt8(String(decoding: bytes[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+            out.append(value)
+            i += 4
+            continue
+          }
+          out.append(bytes[i])
+          i += 1
+          continue
+        default:
+          out.append(bytes[i])
+          i += 1
+          continue
+        }
+        i += 2
+      } else {
+        out.append(bytes[i])
+        i += 1
+      }
+    }
+    return out
+  }
+}

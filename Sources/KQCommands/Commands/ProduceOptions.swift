@@ -1,0 +1,34 @@
+import KQStorage
+
+/// How `kq produce` reads and stores records; bound from flags by `ProduceCommand`.
+package struct ProduceOptions {
+  package enum Framing: Sendable { case lines, nulTerminated, json }
+  package enum SyncMode: String, Sendable, CaseIterable { case exit, batch, none }
+
+  package var topic: TopicName
+  package var framing: Framing = .lines
+  package var emptyAsNull = false
+  package var keyDelimiter: [UInt8]?
+  package var fixedKey: [UInt8]?
+  package var headers: [Header] = []
+  package var partition: Int?
+  package var createIfMissing = false
+  package var printOffsets = false
+  package var sync: SyncMode = .exit
+  package var timestamp: Int64?
+
+  package init(topic: TopicName) { self.topic = topic }
+}
+
+/// Input that stops a produce run, with how many records before it were stored.
+package enum ProduceInputError: Error, Equatable {
+  case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int)
+  case malformedJSON(line: Int, reason: String, stored: Int)
+  case partitionOutOfRange(line: Int, partition: Int, partitions: Int, stored: Int)
+}
+
+/// A failure while storing, with how many records were stored before it.
+package struct ProduceStorageFailure: Error {
+  package var underlying: StorageError
+  package var stored: Int
+}

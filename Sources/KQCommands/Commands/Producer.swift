@@ -1,0 +1,336 @@
+import Glibc
+import KQStorage
+
+/// The produce loop: large reads from stdin, records found with `memchr`, encoded into one
+/// reused buffer per partition, and appended with one write per batch run. A flush happens
+/// when 1 MiB is pending or when stdin has nothing more to give right now, so a slow pipe
+/// (`tail -f | kq produce`) makes each line visible at once while bulk input goes out in
+/// large appends.
+final class Producer {
+  static let flushBytes = 1 << 20
+  static let syncIntervalMillis: Int64 = 1000
+
+  let options: ProduceOptions
+  let config: TopicConfig
+  let service: any LogService
+  let context: Context
+  private let input = ByteBuffer(capacity: 1 << 20)
+  private var encoders: [Int: BatchEncoder] = [:]
+  private var writers: [Int: any PartitionWriting] = [:]
+  private var pendingBytes = 0
+  /// Partitions of the records in the pending batches, in input order (for --print-offsets).
+  private var pendingPartitions: [Int32] = []
+  private var stickyPartition: Int
+  /// The `-H` headers, encoded once for every record.
+  private let fixedHeaders: ByteBuffer
+  private var timestamp: Int64 = 0
+  private var recordsSeen = 0
+  private(set) var recordsStored = 0
+  private var unsynced = false
+  private var lastSyncMillis: Int64
+  private let progress: ProgressLine?
+  private let output = ByteBuffer(capacity: 1 << 16)
+
+  init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context) {
+    self.options = options
+    self.config = config
+    self.service = service
+    self.context = context
+    self.fixedHeaders = ByteBuffer(capacity: 64)
+    fixedHeaders.append(EncodedHeaders(options.headers).bytes)
+    self.stickyPartition = Int(getpid()) % config.partitions
+    self.lastSyncMillis = context.clock.nowMillis()
+    self.progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
+  }
+
+  /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
+  func run() throws {
+    var interrupted: Int32?
+    var mustWait = false
+    var atEnd = false
+    defer { progress?.finish() }
+    while !atEnd {
+      if mustWait {
+        try flush()
+        switch try waitForInput() {
+        case .ready, .waiting: break
+        case .signal(let number):
+          interrupted = number
+          atEnd = true
+          continue
+        }
+      }
+      if input.count == input.capacity { input.grow(to: input.capacity * 2) }
+      let n: Int
+      do { n = try context.stdin.read(into: input.base + input.count, count: input.capacity - input.count) } catch {
+        throw ProduceStorageFailure(underlying: .io(error, operation: "read", path: "standard input"), stored: recordsStored)
+      }
+      if n == 0 { atEnd = true } else { input.count += n }
+      timestamp = options.timestamp ?? context.clock.nowMillis()
+      try consumeRecords(atEnd: atEnd)
+      if pendingBytes >= Self.flushBytes { try flush() }
+      if !atEnd {
+        switch inputReadiness() {
+        case .ready: mustWait = false
+        case .waiting: mustWait = true
+        case .signal(let number):
+          interrupted = number
+          atEnd = true
+        }
+      }
+      progress?.update(records: recordsSeen, bytes: 0)
+    }
+    try flush()
+    if options.sync != .none { try syncAll() }
+    if let interrupted {
+      context.stderr.write("kq: interrupted; \(recordsStored) record\(recordsStored == 1 ? "" : "s") stored\n")
+      throw interrupted == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
+    }
+  }
+
+  // MARK: Input
+
+  private enum Readiness { case ready, waiting, signal(Int32) }
+
+  /// Whether more input is available right now, without blocking.
+  private func inputReadiness() -> Readiness {
+    guard let fd = context.stdin.descriptor else { return .ready }
+    return poll(fd, timeout: 0)
+  }
+
+  /// Blocks until input is readable or a signal arrives, syncing once a second meanwhile.
+  private func waitForInput() throws -> Readiness {
+    guard let fd = context.stdin.descriptor else { return .ready }
+    while true {
+      var timeout: Int32 = -1
+      if unsynced && options.sync == .exit {
+        timeout = Int32(max(0, lastSyncMillis + Self.syncIntervalMillis - context.clock.nowMillis()))
+      }
+      let readiness = poll(fd, timeout: timeout)
+      if case .waiting = readiness {
+        if unsynced && options.sync == .exit { try syncAll() }
+        continue
+      }
+      return readiness
+    }
+  }
+
+  private func poll(_ fd: CInt, timeout: Int32) -> Readiness {
+    var entries = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+    if let signals = context.signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
+    let result = Glibc.poll(&entries, nfds_t(entries.count), timeout)
+    if result <= 0 { return result == 0 ? .waiting : .ready }
+    if entries.count > 1, entries[1].revents != 0, let number = context.signals?.pending() { return .signal(number) }
+    return entries[0].revents != 0 ? .ready : .waiting
+  }
+
+  /// Encodes every whole record in the input buffer; at the end, the unterminated last one too.
+  private func consumeRecords(atEnd: Bool) throws {
+    let delimiter: Int32 = options.framing == .nulTerminated ? 0 : 10
+    var start = 0
+    let base = input.base
+    let count = input.count
+    while start < count {
+      guard let found = memchr(base + start, delimiter, count - start) else { break }
+      let end = UnsafeMutableRawPointer(found) - base
+      try record(UnsafeRawBufferPointer(start: base + start, count: end - start))
+      start = end + 1
+    }
+    if atEnd && start < count {
+      try record(UnsafeRawBufferPointer(start: base + start, count: count - start))
+      start = count
+    }
+    input.removeFirst(start)
+    if input.count > Int(config.maxMessageBytes) + (1 << 20) {
+      // A line longer than any record can be: refuse it now instead of buffering forever.
+      try flush()
+      throw ProduceInputError.recordTooLarge(
+        line: recordsSeen + 1, size: input.count, limit: config.maxMessageBytes, stored: recordsStored)
+    }
+  }
+
+  // MARK: Records
+
+  @inline(__always)
+  private func record(_ bytes: UnsafeRawBufferPointer) throws {
+    recordsSeen += 1
+    if options.framing == .json { return try jsonRecord(bytes) }
+    var key: UnsafeRawBufferPointer? = nil
+    var value: UnsafeRawBufferPointer? = bytes
+    if let delimiter = options.keyDelimiter {
+      if let split = find(delimiter, in: bytes) {
+        key = UnsafeRawBufferPointer(rebasing: bytes[0..<split])
+        value = UnsafeRawBufferPointer(rebasing: bytes[(split + delimiter.count)...])
+      } else if let fixed = options.fixedKey {
+        return try fixed.withUnsafeBytes { try store(key: $0, value: emptyAsNull(bytes), headers: nil, partition: nil, timestamp: nil) }
+      }
+    } else if let fixed = options.fixedKey {
+      return try fixed.withUnsafeBytes { try store(key: $0, value: emptyAsNull(bytes), headers: nil, partition: nil, timestamp: nil) }
+    }
+    if let v = value { value = emptyAsNull(v) }
+    try store(key: key, value: value, headers: nil, partition: nil, timestamp: nil)
+  }
+
+  @inline(__always)
+  private func emptyAsNull(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    options.emptyAsNull && bytes.count == 0 ? nil : bytes
+  }
+
+  private func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer) -> Int? {
+    guard let base = bytes.baseAddress, !needle.isEmpty else { return nil }
+    return needle.withUnsafeBytes { n -> Int? in
+      guard let first = n.first, let needleBase = n.baseAddress else { return nil }
+      var start = 0
+      while start + n.count <= bytes.count {
+        guard let hit = memchr(base + start, Int32(first), bytes.count - start) else { return nil }
+        let at = UnsafeRawPointer(hit) - base
+        if at + n.count > bytes.count { return nil }
+        if memcmp(base + at, needleBase, n.count) == 0 { return at }
+        start = at + 1
+      }
+      return nil
+    }
+  }
+
+  private func jsonRecord(_ bytes: UnsafeRawBufferPointer) throws {
+    var line = bytes
+    if line.count > 0 && line[line.count - 1] == 13 { line = UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)]) }
+    if line.allSatisfy({ $0 == 32 || $0 == 9 }) {
+      recordsSeen -= 1  // blank lines between JSON records are skipped
+      return
+    }
+    let parsed: JSONRecord
+    do { parsed = try JSONRecord.parse(line) } catch {
+      try flush()
+      throw ProduceInputError.malformedJSON(line: recordsSeen, reason: error.message, stored: recordsStored)
+    }
+    var headers = options.headers
+    headers += parsed.headers.map { Header(key: $0.key, value: $0.value) }
+    let encoded = EncodedHeaders(headers)
+    let key = parsed.key ?? options.fixedKey
+    try encoded.bytes.withUnsafeBytes { headerBytes in
+      try withOptionalBytes(key) { key in
+        try withOptionalBytes(parsed.value) { value in
+          try store(
+            key: key, value: value.map { emptyAsNull($0) } ?? nil, headers: headerBytes,
+            partition: parsed.partition, timestamp: parsed.timestamp)
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  private func store(
+    key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer?, partition explicit: Int?,
+    timestamp recordTimestamp: Int64?
+  ) throws {
+    let partition: Int
+    if let fixed = options.partition {
+      partition = fixed
+    } else if let explicit {
+      guard explicit < config.partitions else {
+        try flush()
+        throw ProduceInputError.partitionOutOfRange(
+          line: recordsSeen, partition: explicit, partitions: config.partitions, stored: recordsStored)
+      }
+      partition = explicit
+    } else if let key {
+      partition = config.partitions == 1 ? 0 : Partitioner.partition(forKey: key, partitions: config.partitions)
+    } else {
+      partition = stickyPartition
+    }
+    let headerBytes = headers ?? fixedHeaders.bytes
+    let approximate = (key?.count ?? 0) + (value?.count ?? 0) + headerBytes.count + BatchLayout.headerSize + 32
+    if approximate > Int(config.maxMessageBytes) {
+      let size = BatchEncoder.batchSize(key: key, value: value, headerBytes: headerBytes.count)
+      if size > Int(config.maxMessageBytes) {
+        try flush()
+        throw ProduceInputError.recordTooLarge(
+          line: recordsSeen, size: size, limit: config.maxMessageBytes, stored: recordsStored)
+      }
+    }
+    let encoder = encoders[partition] ?? makeEncoder(partition)
+    let before = encoder.buffer.count
+    encoder.append(key: key, value: value, headers: headerBytes, timestamp: recordTimestamp ?? timestamp)
+    pendingBytes += encoder.buffer.count - before
+    if options.printOffsets { pendingPartitions.append(Int32(partition)) }
+  }
+
+  private func makeEncoder(_ partition: Int) -> BatchEncoder {
+    let limit = min(config.maxBatchBytes, Self.flushBytes)
+    let encoder = BatchEncoder(maxBatchBytes: limit, capacity: 1 << 16)
+    if config.timestampType == .logAppendTime {
+      let clock = context.clock
+      encoder.logAppendTime = { clock.nowMillis() }
+    }
+    encoders[partition] = encoder
+    return encoder
+  }
+
+  // MARK: Storing
+
+  /// Appends every pending batch, prints their offsets if asked, and syncs per policy.
+  private func flush() throws {
+    guard pendingBytes > 0 else { return }
+    var firstOffsets: [Int: Int64] = [:]
+    for partition in encoders.keys.sorted() {
+      guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
+      let bytes = encoder.finish()
+      let writer = try writer(for: partition)
+      do {
+        let result = try writer.append(UnsafeMutableRawBufferPointer(mutating: bytes))
+        firstOffsets[partition] = result.firstOffset
+        recordsStored += result.recordCount
+      } catch {
+        throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+      }
+      encoder.reset()
+    }
+    pendingBytes = 0
+    unsynced = true
+    if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
+    if options.sync == .batch { try syncAll() }
+    if options.printOffsets { try printOffsets(firstOffsets) }
+  }
+
+  private func printOffsets(_ firstOffsets: [Int: Int64]) throws {
+    var next = firstOffsets
+    output.count = 0
+    for partition in pendingPartitions {
+      let p = Int(partition)
+      guard let offset = next[p] else { continue }
+      output.append(String(p) + " " + String(offset) + "\n")
+      next[p] = offset + 1
+    }
+    pendingPartitions.removeAll(keepingCapacity: true)
+    do { try context.stdout.write(output.bytes) } catch {
+      if error == .brokenPipe { return }
+      throw ProduceStorageFailure(underlying: .io(error, operation: "write", path: "standard output"), stored: recordsStored)
+    }
+  }
+
+  private func writer(for partition: Int) throws -> any PartitionWriting {
+    if let writer = writers[partition] { return writer }
+    do {
+      let writer = try service.openWriter(options.topic, partition: partition, config: config)
+      writers[partition] = writer
+      return writer
+    } catch {
+      throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+    }
+  }
+
+  private func syncAll() throws {
+    for partition in writers.keys.sorted() {
+      do { try writers[partition]?.sync() } catch {
+        throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+      }
+    }
+    unsynced = false
+    lastSyncMillis = context.clock.nowMillis()
+  }
+
+  deinit {
+    for writer in writers.values { writer.close() }
+  }
+}

@@ -1,0 +1,91 @@
+import KQStorage
+
+enum TopicCreateCommand {
+  static func run(_ session: Session) throws {
+    let name = try session.topicName(session.arguments.positionals[0], argument: "NAME")
+    var config = TopicConfig()
+    if let partitions = try session.integer("partitions", minimum: 1, maximum: Int64(TopicConfig.maxPartitions)) {
+      config.partitions = Int(partitions)
+    }
+    try ConfigSettings.apply(try ConfigSettings.parse(session), to: &config, session: session)
+    let service = try session.service(create: true)
+    do {
+      try service.createTopic(name, config: config)
+    } catch {
+      if case .topicAlreadyExists = error, session.arguments.has("if-not-exists") { return }
+      throw error
+    }
+    try session.write("created topic \(name) with \(config.partitions) partition\(config.partitions == 1 ? "" : "s")\n")
+  }
+}
+
+enum TopicListCommand {
+  static func run(_ session: Session) throws {
+    let json = session.arguments.has("json")
+    guard let service = try session.existingService() else {
+      if json { try session.write("[]\n") }
+      return
+    }
+    let names = try service.topicNames()
+    if !json {
+      try session.write(names.map { $0.value + "\n" }.joined())
+      return
+    }
+    var items: [String] = []
+    for name in names {
+      let config = try service.config(of: name)
+      var records: Int64 = 0
+      var bytes: Int64 = 0
+      for partition in 0..<config.partitions {
+        let summary = try service.summary(of: name, partition: partition)
+        records += summary.records
+        bytes += summary.bytes
+      }
+      items.append(
+        JSONText.object([
+          ("name", JSONText.string(name.value)), ("partitions", String(config.partitions)),
+          ("records", String(records)), ("bytes", String(bytes)),
+        ]))
+    }
+    try session.write("[" + items.joined(separator: ",") + "]\n")
+  }
+}
+
+enum TopicDeleteCommand {
+  static func run(_ session: Session) throws {
+    var names: [TopicName] = []
+    for text in session.arguments.positionals { names.append(try session.topicName(text, argument: "NAME")) }
+    let ifExists = session.arguments.has("if-exists")
+    guard let service = try session.existingService() else {
+      if ifExists { return }
+      throw StorageError.topicNotFound(names[0].value)
+    }
+    for name in names {
+      do { try service.deleteTopic(name) } catch {
+        if case .topicNotFound = error, ifExists { continue }
+        throw error
+      }
+      try session.write("deleted topic \(name)\n")
+    }
+  }
+}
+
+enum TopicAlterCommand {
+  static func run(_ session: Session) throws {
+    let name = try session.topicName(session.arguments.positionals[0], argument: "NAME")
+    var settings = try ConfigSettings.parse(session)
+    if let partitions = try session.integer("partitions", minimum: 1, maximum: Int64(TopicConfig.maxPartitions)) {
+      settings.append(("partitions", String(partitions)))
+    }
+    guard !settings.isEmpty else {
+      throw UsageError(.missingOneOf(["--config", "--partitions", "--retention"]), commandPath: session.arguments.commandPath)
+    }
+    var check = TopicConfig()
+    try ConfigSettings.apply(settings, to: &check, session: session)
+    guard let service = try session.existingService() else { throw StorageError.topicNotFound(name.value) }
+    let config = try service.alterTopic(name, settings: settings)
+    var lines = ""
+    for (key, _) in settings { lines += "\(name) \(key)=\(config.value(of: key) ?? "")\n" }
+    try session.write(lines)
+  }
+}

@@ -1,0 +1,88 @@
+import Glibc
+import KQStorage
+
+/// Everything a command may touch of its process, handed in so tests can run commands
+/// in-process: nothing in KQCommands reads the environment or the clock by itself.
+package struct Context {
+  package var environment: [String: String]
+  package var stdin: any ByteSource
+  package var stdout: any ByteSink
+  package var stderr: any ByteSink
+  package var clock: any WallClock
+  /// SIGINT/SIGTERM as a pollable descriptor, when running as a process.
+  package var signals: SignalWatcher?
+  package var fileSystem: FileSystem
+
+  package init(
+    environment: [String: String], stdin: any ByteSource, stdout: any ByteSink, stderr: any ByteSink,
+    clock: any WallClock = SystemClock(), signals: SignalWatcher? = nil, fileSystem: FileSystem = FileSystem()
+  ) {
+    self.environment = environment
+    self.stdin = stdin
+    self.stdout = stdout
+    self.stderr = stderr
+    self.clock = clock
+    self.signals = signals
+    self.fileSystem = fileSystem
+  }
+
+  /// The context of the running process: its environment, standard streams and signals.
+  package static func process() -> Context {
+    var environment: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let equals = text.firstIndex(of: "=") {
+        environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      pointer += 1
+    }
+    // A closed pipe is reported as EPIPE by write, never as a signal that kills kq.
+    signal(SIGPIPE, SIG_IGN)
+    return Context(
+      environment: environment, stdin: FileDescriptorSource(0), stdout: FileDescriptorSink(1),
+      stderr: FileDescriptorSink(2), signals: SignalWatcher())
+  }
+
+  /// Whether stderr may show colour or progress: a terminal, TERM not dumb.
+  package var stderrIsInteractive: Bool {
+    stderr.isTerminal && environment["TERM"] != "dumb"
+  }
+  package var colorEnabled: Bool {
+    stderrIsInteractive && (environment["NO_COLOR"] ?? "").isEmpty
+  }
+}
+
+/// The write end of the self-pipe that the signal handler reports to (see `SignalWatcher`).
+nonisolated(unsafe) private var signalPipeWriteEnd: CInt = -1
+
+/// SIGINT and SIGTERM turned into bytes on a pipe (the self-pipe trick), so that loops
+/// waiting in `poll` notice Ctrl-C between records instead of dying mid-write.
+package final class SignalWatcher {
+  /// The read end: readable when a signal arrived.
+  package let fd: CInt
+
+  package init?() {
+    var ends: [CInt] = [0, 0]
+    guard pipe(&ends) == 0 else { return nil }
+    for end in ends {
+      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+    }
+    fd = ends[0]
+    signalPipeWriteEnd = ends[1]
+    let handler: @convention(c) (Int32) -> Void = { number in
+      var byte = UInt8(truncatingIfNeeded: number)
+      _ = write(signalPipeWriteEnd, &byte, 1)
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+  }
+
+  /// The signal received, if one is pending (SIGINT or SIGTERM), without waiting.
+  package func pending() -> Int32? {
+    var byte: UInt8 = 0
+    guard read(fd, &byte, 1) == 1 else { return nil }
+    return Int32(byte)
+  }
+}

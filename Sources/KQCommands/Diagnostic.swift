@@ -1,0 +1,133 @@
+import KQStorage
+
+/// One error, worded once: `kq: error: WHAT (hint: WHAT TO DO)` and its exit status.
+struct Diagnostic {
+  var message: String
+  var hint: String?
+  var status: ExitStatus
+
+  var rendered: String {
+    "kq: error: " + message + (hint.map { " (hint: \($0))" } ?? "") + "\n"
+  }
+
+  init(message: String, hint: String?, status: ExitStatus) {
+    self.message = message
+    self.hint = hint
+    self.status = status
+  }
+
+  init(for error: any Error) {
+    switch error {
+    case let error as StorageError: self = Diagnostic(storage: error)
+    case let error as ProduceInputError: self = Diagnostic(input: error)
+    case let failure as ProduceStorageFailure:
+      var diagnostic = Diagnostic(storage: failure.underlying)
+      diagnostic.message += "; \(failure.stored) record\(failure.stored == 1 ? "" : "s") before it were stored"
+      self = diagnostic
+    case let error as CommandError:
+      switch error {
+      case .noHome:
+        self.init(message: "cannot find the data directory: HOME is not set", hint: "set KQ_DIR or pass --dir PATH", status: .usage)
+      case .execFailed(let command, let reason):
+        self.init(message: "cannot run '\(command)': \(reason)", hint: "check that sh can run it", status: .failure)
+      case .message(let text, let hint, let status):
+        self.init(message: text, hint: hint, status: status)
+      }
+    case let errno as Errno:
+      self.init(message: errno.description, hint: nil, status: .ioError)
+    default:
+      self.init(message: "\(error)", hint: "this is a bug in kq; please report it", status: .software)
+    }
+  }
+
+  init(input error: ProduceInputError) {
+    func stored(_ n: Int) -> String { "; \(n) record\(n == 1 ? "" : "s") before it \(n == 1 ? "was" : "were") stored" }
+    switch error {
+    case .recordTooLarge(let line, let size, let limit, let n):
+      self.init(
+        message: "line \(line): record of \(size) bytes exceeds max.message.bytes (\(limit))" + stored(n),
+        hint: "raise it with 'kq topic alter TOPIC --config max.message.bytes=SIZE'", status: .dataError)
+    case .malformedJSON(let line, let reason, let n):
+      self.init(message: "line \(line): \(reason)" + stored(n), hint: "fix the line and produce the rest again", status: .dataError)
+    case .partitionOutOfRange(let line, let partition, let count, let n):
+      self.init(
+        message: "line \(line): partition \(partition) does not exist (the topic has \(count))" + stored(n),
+        hint: "use a partition from 0 to \(count - 1)", status: .dataError)
+    }
+  }
+
+  init(storage error: StorageError) {
+    switch error {
+    case .io(let errno, let operation, let path):
+      var hint: String? = nil
+      switch errno.code {
+      case 28: hint = "free some disk space; records stored before this are kept"
+      case 13, 1: hint = "check the permissions of \(path)"
+      case 30: hint = "the file system is read-only"
+      default: break
+      }
+      self.init(message: "cannot \(operation) \(path): \(errno)", hint: hint, status: .ioError)
+    case .corruptBatch(let file, let position, let reason):
+      self.init(
+        message: "corrupt record batch in \(file) at byte \(position): \(Self.describe(reason))",
+        hint: "records before it are intact; keep a copy of the file for investigation", status: .ioError)
+    case .corruptIndex(let file, let reason), .corruptFile(let file, let reason):
+      self.init(message: "damaged file \(file): \(reason)", hint: "keep a copy of it for investigation", status: .ioError)
+    case .unsupportedFormat(let path, let found):
+      self.init(
+        message: "\(path) says format \(found); this kq reads format \(DataDirectory.formatVersion)",
+        hint: "use the kq that wrote it, or a newer one", status: .unavailable)
+    case .notADataDirectory(let path):
+      self.init(
+        message: "\(path) is not a kq data directory (it has no kq-format file and is not empty)",
+        hint: "point --dir or KQ_DIR at a new or empty directory", status: .cannotCreate)
+    case .dataDirectoryNotFound(let path):
+      self.init(message: "no data directory at \(path)", hint: "create a topic first with 'kq topic create NAME'", status: .noInput)
+    case .invalidTopicName(let name, let reason):
+      self.init(message: "invalid topic name '\(name)': \(reason)", hint: nil, status: .usage)
+    case .invalidGroupName(let name, let reason):
+      self.init(message: "invalid group name '\(name)': \(reason)", hint: nil, status: .usage)
+    case .topicNotFound(let name):
+      self.init(
+        message: "topic '\(name)' does not exist",
+        hint: "create it with 'kq topic create \(name)', or produce with --create", status: .noInput)
+    case .topicAlreadyExists(let name):
+      self.init(message: "topic '\(name)' already exists", hint: "add --if-not-exists to accept that", status: .failure)
+    case .topicNameCollision(let name, let existing):
+      self.init(
+        message: "topic '\(name)' would collide with '\(existing)' ('.' and '_' are the same to Kafka)",
+        hint: "choose another name", status: .failure)
+    case .partitionNotFound(let topic, let partition, let count):
+      self.init(
+        message: "topic '\(topic)' has no partition \(partition)",
+        hint: "it has \(count) partition\(count == 1 ? "" : "s"), numbered from 0", status: .usage)
+    case .unknownConfig(let key):
+      self.init(message: "unknown config key '\(key)'", hint: "known keys: " + TopicConfig.alterableKeys.joined(separator: ", "), status: .usage)
+    case .invalidConfig(let key, let value, let reason):
+      self.init(message: "invalid value '\(value)' for \(key): \(reason)", hint: nil, status: .usage)
+    case .recordTooLarge(let size, let limit):
+      self.init(message: "record of \(size) bytes exceeds max.message.bytes (\(limit))", hint: nil, status: .dataError)
+    case .offsetOutOfRange(let offset, let start, let end):
+      self.init(message: "offset \(offset) is outside the log (\(start) to \(end))", hint: nil, status: .failure)
+    case .groupNotFound(let group):
+      self.init(message: "group '\(group)' does not exist", hint: "'kq group list' shows the groups", status: .noInput)
+    case .partitionLeased(let group, let topic, let partition, let holder):
+      self.init(
+        message: "partition \(partition) of '\(topic)' is being read by another consumer of group '\(group)'"
+          + (holder.map { " (pid \($0))" } ?? ""),
+        hint: "wait for it to finish, or add --wait", status: .temporaryFailure)
+    }
+  }
+
+  static func describe(_ reason: BatchDecodeError) -> String {
+    switch reason {
+    case .truncated(let needed, let available): "batch cut short (\(available) of \(needed) bytes present)"
+    case .invalidLength(let length): "impossible batch length \(length)"
+    case .unsupportedMagic(let magic): "unsupported batch format (magic \(magic))"
+    case .crcMismatch(let stored, let computed):
+      "checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))"
+    case .malformedRecord(let index): "record \(index) of the batch is malformed"
+    case .compressed(let codec): "compressed batch (codec \(codec)) that kq cannot read"
+    }
+  }
+}

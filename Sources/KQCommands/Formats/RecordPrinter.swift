@@ -1,0 +1,79 @@
+import Glibc
+import KQStorage
+
+/// Renders records into an output buffer in the chosen `--format`, `--json`, `-0` or plain
+/// form. The buffer is written by its owner in large writes.
+final class RecordPrinter {
+  let output: ConsumeOptions.Output
+  let topic: String
+  private var topicBytes: [UInt8]
+  private var scratch: [UInt8] = []
+
+  init(output: ConsumeOptions.Output, topic: String) {
+    self.output = output
+    self.topic = topic
+    self.topicBytes = Array(topic.utf8)
+  }
+
+  @inline(__always)
+  func print(_ record: RecordView, partition: Int, into buffer: ByteBuffer) {
+    switch output {
+    case .values:
+      if let value = record.value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+      buffer.append(byte: 10)
+    case .nulTerminated:
+      if let value = record.value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+      buffer.append(byte: 0)
+    case .json:
+      var headers: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?)] = []
+      if record.headerCount > 0 { try? record.forEachHeader { headers.append(($0, $1)) } }
+      scratch.removeAll(keepingCapacity: true)
+      JSONRecord.encode(
+        topic: topic, partition: partition, offset: record.offset, timestamp: record.timestamp, key: record.key,
+        value: record.value, headers: headers, into: &scratch)
+      buffer.append(scratch)
+    case .format(let format):
+      for piece in format.pieces {
+        switch piece {
+        case .literal(let bytes): buffer.append(bytes)
+        case .topic: buffer.append(topicBytes)
+        case .partition: appendInteger(Int64(partition), buffer)
+        case .offset: appendInteger(record.offset, buffer)
+        case .timestamp: appendInteger(record.timestamp, buffer)
+        case .key:
+          if let key = record.key, key.count > 0 { buffer.append(key.baseAddress!, count: key.count) }
+        case .value:
+          if let value = record.value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+        case .keyLength: appendInteger(Int64(record.key?.count ?? -1), buffer)
+        case .valueLength: appendInteger(Int64(record.value?.count ?? -1), buffer)
+        case .headers:
+          var first = true
+          try? record.forEachHeader { key, value in
+            if !first { buffer.append(byte: UInt8(ascii: ",")) }
+            first = false
+            if key.count > 0 { buffer.append(key.baseAddress!, count: key.count) }
+            buffer.append(byte: UInt8(ascii: "="))
+            if let value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+          }
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  private func appendInteger(_ value: Int64, _ buffer: ByteBuffer) {
+    buffer.reserve(20)
+    var v = value.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { raw in
+      repeat {
+        raw[23 - count] = UInt8(48 + v % 10)
+        v /= 10
+        count += 1
+      } while v > 0
+      if value < 0 { buffer.append(byte: UInt8(ascii: "-")) }
+      buffer.append(raw.baseAddress! + 24 - count, count: count)
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import Glibc
+import KQStorage
+
+/// Where a command's output goes: a file descriptor in the process, memory in tests.
+package protocol ByteSink: AnyObject {
+  /// Writes all bytes; throws `Errno` (EPIPE when the reader has gone).
+  func write(_ bytes: UnsafeRawBufferPointer) throws(Errno)
+  /// The descriptor behind it, when there is one (for poll and isatty).
+  var descriptor: CInt? { get }
+}
+
+extension ByteSink {
+  package func write(_ text: String) {
+    var text = text
+    text.withUTF8 { try? write(UnsafeRawBufferPointer($0)) }
+  }
+  package func write(_ bytes: [UInt8]) throws(Errno) {
+    try mappingErrno { try bytes.withUnsafeBytes { raw in try write(raw) } }
+  }
+  package var isTerminal: Bool { descriptor.map { isatty($0) == 1 } ?? false }
+}
+
+/// Where a command's input comes from.
+package protocol ByteSource: AnyObject {
+  /// Reads up to `count` bytes; 0 at end of input.
+  func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(Errno) -> Int
+  var descriptor: CInt? { get }
+}
+
+extension ByteSource {
+  package var isTerminal: Bool { descriptor.map { isatty($0) == 1 } ?? false }
+}
+
+package final class FileDescriptorSink: ByteSink {
+  package let fd: CInt
+  package init(_ fd: CInt) { self.fd = fd }
+  package var descriptor: CInt? { fd }
+
+  package func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
+    guard var pointer = bytes.baseAddress else { return }
+    var remaining = bytes.count
+    while remaining > 0 {
+      let n = Glibc.write(fd, pointer, remaining)
+      if n < 0 {
+        if errno == EINTR { continue }
+        if errno == EAGAIN { waitWritable(); continue }
+        throw Errno.current
+      }
+      pointer += n
+      remaining -= n
+    }
+  }
+
+  private func waitWritable() {
+    var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    _ = poll(&entry, 1, -1)
+  }
+}
+
+package final class FileDescriptorSource: ByteSource {
+  package let fd: CInt
+  package init(_ fd: CInt) { self.fd = fd }
+  package var descriptor: CInt? { fd }
+
+  package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(Errno) -> Int {
+    while true {
+      let n = Glibc.read(fd, buffer, count)
+      if n >= 0 { return n }
+      if errno == EINTR { continue }
+      if errno == EAGAIN {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&entry, 1, -1)
+        continue
+      }
+      throw Errno.current
+    }
+  }
+}
+
+/// Output kept in memory (tests).
+package final class MemorySink: ByteSink {
+  package private(set) var bytes: [UInt8] = []
+  package init() {}
+  package var descriptor: CInt? { nil }
+  package func write(_ raw: UnsafeRawBufferPointer) throws(Errno) { bytes.append(contentsOf: raw) }
+  package var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Input from memory (tests), handed out in reads of at most `chunk` bytes.
+package final class MemorySource: ByteSource {
+  private let bytes: [UInt8]
+  private var offset = 0
+  private let chunk: Int
+  package init(_ bytes: [UInt8], chunk: Int = Int.max) {
+    self.bytes = bytes
+    self.chunk = chunk
+  }
+  package convenience init(_ text: String) { self.init(Array(text.utf8)) }
+  package var descriptor: CInt? { nil }
+  package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(Errno) -> Int {
+    let n = min(count, bytes.count - offset, chunk)
+    if n > 0 { bytes.withUnsafeBytes { _ = memcpy(buffer, $0.baseAddress! + offset, n) } }
+    offset += n
+    return n
+  }
+}

@@ -1,0 +1,121 @@
+import KQStorage
+
+/// kq's one entry point: parse, run, and turn every error into one worded diagnostic and an
+/// exit status. Help and data go to stdout; diagnostics to stderr.
+package enum KQ {
+  package static func run(arguments: [String], context: Context) -> ExitStatus {
+    do {
+      return try execute(Array(arguments.dropFirst()), context)
+    } catch let status as ExitStatus {
+      return status
+    } catch let usage as UsageError {
+      context.stderr.write(usage.rendered())
+      return .usage
+    } catch {
+      let diagnostic = Diagnostic(for: error)
+      context.stderr.write(diagnostic.rendered)
+      return diagnostic.status
+    }
+  }
+
+  static func execute(_ arguments: [String], _ context: Context) throws -> ExitStatus {
+    let invocation = try CommandLineParser.parse(arguments)
+    if invocation.wantsHelp {
+      let text: String
+      if let command = invocation.command {
+        text = HelpText.render(command)
+      } else if CommandTree.isGroup(invocation.path) {
+        text = HelpText.renderGroup(invocation.path)
+      } else {
+        text = HelpText.renderTopLevel()
+      }
+      context.stdout.write(text)
+      return .success
+    }
+    if invocation.wantsVersion {
+      context.stdout.write("kq \(KQVersion.current)\n")
+      return .success
+    }
+    guard let command = invocation.command else {
+      context.stdout.write(HelpText.renderTopLevel())
+      return .success
+    }
+    let session = Session(arguments: invocation.arguments, context: context)
+    switch command.path {
+    case ["topic", "create"]: try TopicCreateCommand.run(session)
+    case ["topic", "list"]: try TopicListCommand.run(session)
+    case ["topic", "delete"]: try TopicDeleteCommand.run(session)
+    case ["topic", "alter"]: try TopicAlterCommand.run(session)
+    case ["produce"]: try ProduceCommand.run(session)
+    case ["consume"]: try ConsumeCommand.run(session)
+    case ["describe"]: try DescribeCommand.run(session)
+    case ["group", "list"]: try GroupListCommand.run(session)
+    case ["group", "describe"]: try GroupDescribeCommand.run(session)
+    case ["group", "reset"]: try GroupResetCommand.run(session)
+    case ["group", "delete"]: try GroupDeleteCommand.run(session)
+    default:
+      throw UsageError(.unknownCommand(command.name, suggestions: []), commandPath: [])
+    }
+    return .success
+  }
+}
+
+/// What every command gets: its bound arguments, the process context, and the way to the log.
+struct Session {
+  let arguments: ParsedArguments
+  let context: Context
+
+  /// The data directory: `--dir`, else `$KQ_DIR`, else `$XDG_DATA_HOME/kq` (when absolute),
+  /// else `~/.local/share/kq`.
+  func dataDirectoryPath() throws -> String {
+    if let dir = arguments.globalDirectory, !dir.isEmpty { return dir }
+    let environment = context.environment
+    if let dir = environment["KQ_DIR"], !dir.isEmpty { return dir }
+    if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/kq" }
+    guard let home = environment["HOME"], !home.isEmpty else { throw CommandError.noHome }
+    return home + "/.local/share/kq"
+  }
+
+  /// The log service over the data directory. With `create`, a missing directory is made.
+  func service(create: Bool) throws -> any LogService {
+    let directory = try DataDirectory.open(
+      at: try dataDirectoryPath(), create: create, fileSystem: context.fileSystem, clock: context.clock)
+    return LocalLogService(directory: directory)
+  }
+
+  /// The service for reading, or nil when no data directory exists yet.
+  func existingService() throws -> (any LogService)? {
+    do { return try service(create: false) } catch StorageError.dataDirectoryNotFound { return nil }
+  }
+
+  func topicName(_ text: String, argument: String = "TOPIC") throws -> TopicName {
+    do { return try TopicName(text) } catch {
+      let reason: String
+      if case .invalidTopicName(_, let why) = error { reason = why } else { reason = "invalid name" }
+      throw arguments.invalidArgument(argument, value: text, hint: reason)
+    }
+  }
+
+  func integer(_ flag: String, minimum: Int64 = 0, maximum: Int64 = Int64.max, what: String = "a whole number") throws -> Int64? {
+    guard let text = arguments.value(flag) else { return nil }
+    guard let value = Int64(text), value >= minimum, value <= maximum else {
+      let range = maximum == Int64.max ? "\(minimum) or more" : "from \(minimum) to \(maximum)"
+      throw arguments.invalidValue(flag, hint: "give \(what) \(range)")
+    }
+    return value
+  }
+
+  func write(_ text: String) throws {
+    do throws(Errno) { try context.stdout.write(Array(text.utf8)) } catch {
+      if error == .brokenPipe { throw ExitStatus.success }
+      throw StorageError.io(error, operation: "write", path: "standard output")
+    }
+  }
+}
+
+/// Failures of the command layer itself (not of storage, not of usage).
+enum CommandError: Error {
+  case noHome
+  case execFailed(command: String, reason: String)
+  case message(String, hint: String, status: ExitStatus)
+}

@@ -1,0 +1,48 @@
+/// Every command and flag of kq, as data. The parser, `--help`, `man/kq.1` and the completion
+/// scripts are all generated from this tree.
+package enum CommandTree {
+  /// Accepted before or after the command words (`kq --dir d consume t`, `kq consume t --dir d`).
+  package static let globalFlags: [FlagSpec] = [
+    FlagSpec(
+      "dir", value: "PATH", completion: .directory,
+      help: "Use the data directory PATH (default: $KQ_DIR, else $XDG_DATA_HOME/kq, else ~/.local/share/kq)."),
+    FlagSpec("help", short: "h", help: "Show help for kq or for the command, and exit."),
+    FlagSpec("version", help: "Print kq's version and exit."),
+  ]
+
+  /// In the order help, the man page and completions list them.
+  package static let commands: [CommandSpec] =
+    topicCommands + [produce, consume, describe] + groupCommands
+
+  /// Words that only group subcommands (`kq topic create`), with their summaries.
+  package static let groups: [(word: String, summary: String)] = [
+    ("topic", "Create, list, alter and delete topics"),
+    ("group", "List, inspect, reset and delete consumer groups"),
+  ]
+
+  /// The command named exactly by `path`, or nil.
+  package static func command(_ path: [String]) -> CommandSpec? {
+    commands.first { $0.path == path }
+  }
+
+  /// Whether `path` names a group of commands (`["topic"]`).
+  package static func isGroup(_ path: [String]) -> Bool {
+    path.count == 1 && groups.contains { $0.word == path[0] }
+  }
+
+  /// The commands directly under `path`: `["create", "list", ...]` for `["topic"]`.
+  package static func subcommands(of path: [String]) -> [String] {
+    var words: [String] = []
+    for command in commands where command.path.count > path.count && Array(command.path.prefix(path.count)) == path {
+      let word = command.path[path.count]
+      if !words.contains(word) { words.append(word) }
+    }
+    return words
+  }
+
+  /// The summary of the word after `path`: a command's, or a group's.
+  package static func summary(of path: [String]) -> String {
+    if let command = command(path) { return command.summary }
+    return groups.first { [$0.word] == path }?.summary ?? ""
+  }
+}

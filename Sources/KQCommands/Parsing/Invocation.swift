@@ -1,0 +1,69 @@
+/// What the user asked for: a command with its bound flags, or help, or the version.
+package struct Invocation: Sendable, Equatable {
+  /// nil for `kq`, `kq --help`, `kq --version` and `kq topic --help` (see `path`).
+  package var command: CommandSpec?
+  /// The command words recognised: `["topic", "create"]`, `["topic"]` for the group, `[]`.
+  package var path: [String]
+  package var arguments: ParsedArguments
+  /// `-h/--help` given anywhere before `--`, `kq help ...`, or `kq` alone. Help wins over
+  /// every other usage error once the command words are known.
+  package var wantsHelp: Bool
+  package var wantsVersion: Bool
+}
+
+/// The flags and positionals bound to a command. Flags are keyed by their long name without
+/// dashes (`"partition"` for `-p` and `--partition`); global flags are included.
+package struct ParsedArguments: Sendable, Equatable {
+  package struct Occurrence: Sendable, Equatable {
+    package var long: String
+    /// nil for a boolean switch.
+    package var value: String?
+  }
+
+  package var positionals: [String] = []
+  /// `--dir PATH`, wherever it was given.
+  package var globalDirectory: String?
+  /// Every flag in command-line order.
+  package var occurrences: [Occurrence] = []
+  /// The command the arguments belong to, for errors a command raises (`invalidValue`).
+  package var commandPath: [String] = []
+
+  package init(positionals: [String] = [], globalDirectory: String? = nil, commandPath: [String] = []) {
+    self.positionals = positionals
+    self.globalDirectory = globalDirectory
+    self.commandPath = commandPath
+  }
+
+  /// Whether the flag was given (a switch, or a flag with a value).
+  package func has(_ long: String) -> Bool { occurrences.contains { $0.long == long } }
+
+  /// The flag's value; the last one for a repeatable flag.
+  package func value(_ long: String) -> String? {
+    occurrences.last { $0.long == long && $0.value != nil }?.value
+  }
+
+  /// Every value of a repeatable flag, in order.
+  package func values(_ long: String) -> [String] {
+    occurrences.compactMap { $0.long == long ? $0.value : nil }
+  }
+
+  /// Values split at commas as well (`-p 0,2 -p 5` gives `["0", "2", "5"]`); empty pieces dropped.
+  package func commaSeparatedValues(_ long: String) -> [String] {
+    values(long).flatMap { $0.split(separator: ",").map(String.init) }
+  }
+
+  /// The usage error for a flag value the command cannot use, e.g.
+  /// `arguments.invalidValue("partitions", hint: "give a whole number from 1 to 10000")`.
+  package func invalidValue(_ long: String, hint: String) -> UsageError {
+    UsageError(.invalidValue(subject: "'--\(long)'", value: value(long) ?? "", hint: hint), commandPath: commandPath)
+  }
+
+  /// The usage error for a positional argument the command cannot use (`NAME`, `TOPIC`).
+  package func invalidArgument(_ name: String, value: String, hint: String) -> UsageError {
+    UsageError(.invalidValue(subject: name, value: value, hint: hint), commandPath: commandPath)
+  }
+
+  mutating func append(_ long: String, value: String?) {
+    occurrences.append(Occurrence(long: long, value: value))
+  }
+}

@@ -1,0 +1,99 @@
+import Glibc
+
+/// Consumer groups' committed offsets (FORMAT.md, "Groups"): one small text file per group,
+/// topic and partition, `groups/GROUP/TOPIC/N.offset`, holding the next offset to read. A
+/// commit writes a temporary file, fsyncs it and renames it over the old one, so a crash
+/// leaves the old or the new offset, never a mix.
+extension DataDirectory {
+  package func groupNames() throws(StorageError) -> [GroupName] {
+    let entries: [String]
+    do { entries = try fileSystem.listDirectory(names.groupsFolder) } catch {
+      if error == .noSuchFile { return [] }
+      throw .io(error, operation: "list", path: names.groupsFolder)
+    }
+    return entries.compactMap { try? GroupName($0) }.sorted()
+  }
+
+  /// The topics the group has offsets or leases for.
+  package func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName] {
+    let folder = names.groupFolder(group)
+    let entries: [String]
+    do { entries = try fileSystem.listDirectory(folder) } catch {
+      if error == .noSuchFile { throw .groupNotFound(group.value) }
+      throw .io(error, operation: "list", path: folder)
+    }
+    return entries.compactMap { try? TopicName($0) }.sorted()
+  }
+
+  /// Committed offsets by partition; partitions without a commit are absent.
+  package func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64] {
+    let folder = names.groupTopicFolder(group, topic)
+    let entries: [String]
+    do { entries = try fileSystem.listDirectory(folder) } catch {
+      if error == .noSuchFile { return [:] }
+      throw .io(error, operation: "list", path: folder)
+    }
+    var offsets: [Int: Int64] = [:]
+    for entry in entries where entry.hasSuffix(".offset") {
+      guard let partition = Int(entry.dropLast(7)) else { continue }
+      let path = names.groupOffset(group, topic, partition)
+      let bytes: [UInt8]?
+      do { bytes = try fileSystem.readSmallFile(path, limit: 64) } catch { throw .io(error, operation: "read", path: path) }
+      guard let bytes else { continue }
+      let text = String(decoding: bytes, as: UTF8.self)
+      guard text.hasSuffix("\n"), let offset = Int64(text.dropLast()), offset >= 0 else {
+        throw .corruptFile(file: path, reason: "expected an offset and a newline")
+      }
+      offsets[partition] = offset
+    }
+    return offsets
+  }
+
+  /// Makes `offset` the group's committed offset for the partition, durably.
+  package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
+    try makeGroupFolders(group, topic)
+    let path = names.groupOffset(group, topic, partition)
+    do {
+      try fileSystem.replaceAtomically(
+        path, with: Array((String(offset) + "\n").utf8), directory: names.groupTopicFolder(group, topic),
+        temporaryPath: names.groupOffsetTemporary(group, topic, partition))
+    } catch { throw .io(error, operation: "commit", path: path) }
+  }
+
+  /// Takes the group's lease on a partition; nil when another live process holds it.
+  package func lease(group: GroupName, topic: TopicName, partition: Int) throws(StorageError) -> PartitionLease? {
+    try makeGroupFolders(group, topic)
+    return try PartitionLease.acquire(
+      path: names.groupLease(group, topic, partition), group: group, topic: topic, partition: partition,
+      fileSystem: fileSystem)
+  }
+
+  /// The pid holding the group's lease on a partition, or nil.
+  package func leaseHolder(group: GroupName, topic: TopicName, partition: Int) -> Int32? {
+    PartitionLease.holder(path: names.groupLease(group, topic, partition), fileSystem: fileSystem)
+  }
+
+  /// Deletes a group and its offsets; refused while a consumer of it holds a lease.
+  package func deleteGroup(_ group: GroupName) throws(StorageError) {
+    for topic in try topics(ofGroup: group) {
+      let config = try? self.config(of: topic)
+      for partition in 0..<(config?.partitions ?? 0) {
+        if let pid = leaseHolder(group: group, topic: topic, partition: partition) {
+          throw .partitionLeased(group: group.value, topic: topic.value, partition: partition, holder: pid)
+        }
+      }
+    }
+    try removeTree(names.groupFolder(group))
+    do { try fileSystem.syncDirectory(names.groupsFolder) } catch {
+      throw .io(error, operation: "fsync", path: names.groupsFolder)
+    }
+  }
+
+  private func makeGroupFolders(_ group: GroupName, _ topic: TopicName) throws(StorageError) {
+    for folder in [names.groupsFolder, names.groupFolder(group), names.groupTopicFolder(group, topic)] {
+      do { try fileSystem.makeDirectory(folder, mode: 0o700) } catch {
+        if error != .exists { throw .io(error, operation: "create directory", path: folder) }
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import Testing
+
+@testable import KQCommands
+
+@Suite struct UTF8ValidationTests {
+  @Test(arguments: [
+    [], [0x00], [0x7F], Array("hello, world".utf8), Array("héllo wörld — ☃ 𝄞 😀".utf8),
+    [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80],
+    [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF],
+    [0xEF, 0xBB, 0xBF],  // BOM is fine
+    Array("12345678é".utf8), Array("1234567é8".utf8), Array("abcdefghijklmnopqrstuvwxyz€".utf8),
+  ] as [[UInt8]])
+  func accepts(bytes: [UInt8]) {
+    #expect(UTF8Validation.isValid(bytes))
+  }
+
+  @Test(arguments: [
+    [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF],  // continuation alone, overlong 2-byte
+    [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF],  // overlong 3-byte
+    [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x8F, 0xBF, 0xBF],  // overlong 4-byte
+    [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF],  // surrogates
+    [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xF7, 0xBF, 0xBF, 0xBF],  // > U+10FFFF
+    [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFE], [0xFF],
+    [0xC2], [0xE0, 0xA0], [0xF0, 0x90, 0x80],  // truncated
+    [0xC2, 0x41], [0xE1, 0x80, 0x41], [0xF1, 0x80, 0x80, 0xC0],  // bad continuation
+    [0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0xC2],  // truncated after a fast-path word
+    [0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x80, 0x41],  // stray byte inside a word
+  ] as [[UInt8]])
+  func rejects(bytes: [UInt8]) {
+    #expect(!UTF8Validation.isValid(bytes))
+  }
+
+  @Test func agreesWithTheStandardLibraryOnEveryShortSequence() {
+    // Every 1- and 2-byte sequence, and 3- and 4-byte ones with interesting later bytes, each
+    // also preceded by 7 ASCII bytes so that the 8-byte fast path stops on its first byte.
+    var mismatches = 0
+    func check(_ bytes: [UInt8]) {
+      let expected = String(validating: bytes, as: UTF8.self) != nil
+      if UTF8Validation.isValid(bytes) != expected { mismatches += 1 }
+      let padded = [UInt8](repeating: 0x61, count: 7) + bytes
+      if UTF8Validation.isValid(padded) != expected { mismatches += 1 }
+    }
+    for a in 0...255 {
+      check([UInt8(a)])
+      for b in 0...255 {
+        check([UInt8(a), UInt8(b)])
+      }
+    }
+    for a: UInt8 in 0xC0...0xFF {
+      for b in 0...255 {
+        for c: UInt8 in [0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF] {
+          check([a, UInt8(b), c])
+        }
+      }
+      for b: UInt8 in [0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0] {
+        for c: UInt8 in [0x41, 0x80, 0xBF, 0xC0] {
+          for d: UInt8 in [0x41, 0x80, 0xBF, 0xC0] { check([a, b, c, d]) }
+        }
+      }
+    }
+    #expect(mismatches == 0)
+  }
+}
