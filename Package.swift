@@ -11,10 +11,10 @@ let package = Package(
     .target(name: "KQCommands", dependencies: ["KQStorage"]),
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
-      linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+      linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
     .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQStorage"]),
     .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQTestSupport"]),
     .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQTestSupport"]),
-    .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport"]),
+    .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq"]),
   ]
 )

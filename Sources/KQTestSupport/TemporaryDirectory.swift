@@ -1,0 +1,20 @@
+import Foundation
+
+/// A fresh directory under the system's temporary folder, removed when released.
+package final class TemporaryDirectory: @unchecked Sendable {
+  package let path: String
+
+  package init(_ label: String = "kq-test") throws {
+    let template = NSTemporaryDirectory() + "\(label).XXXXXX"
+    var bytes = Array(template.utf8CString)
+    guard mkdtemp(&bytes) != nil else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: template])
+    }
+    path = String(cString: bytes)
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  /// A path inside the directory.
+  package func at(_ relative: String) -> String { path + "/" + relative }
+}

@@ -1,0 +1,35 @@
+import Testing
+@testable import KQStorage
+
+@Suite("CRC-32C")
+struct CRC32CTests {
+  static let vectors: [([UInt8], UInt32)] = [
+    (Array("123456789".utf8), 0xE306_9283),
+    ([], 0),
+    ([UInt8](repeating: 0, count: 32), 0x8A91_36AA),
+    ([UInt8](repeating: 0xFF, count: 32), 0x62A8_AB43),
+    (Array("a".utf8), 0xC1D0_4330),
+  ]
+
+  @Test("the table implementation matches the known vectors", arguments: 0..<5)
+  func portableVectors(index: Int) {
+    let (input, expected) = Self.vectors[index]
+    #expect(CRC32C.portableChecksum(input) == expected)
+  }
+
+  @Test("the SSE4.2 implementation matches the known vectors", arguments: 0..<5)
+  func hardwareVectors(index: Int) throws {
+    let (input, expected) = Self.vectors[index]
+    let value = try #require(CRC32C.hardwareChecksum(input), "this CPU has no CRC-32C instruction")
+    #expect(value == expected)
+  }
+
+  @Test("both implementations agree on inputs of every length up to 1 KiB")
+  func pathsAgree() {
+    var bytes: [UInt8] = []
+    for length in 0...1024 {
+      #expect(CRC32C.portableChecksum(bytes) == CRC32C.checksum(bytes), "length \(length)")
+      bytes.append(UInt8(truncatingIfNeeded: length &* 31 &+ 7))
+    }
+  }
+}
