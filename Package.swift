@@ -3,12 +3,18 @@ import PackageDescription
 
 // kq links Glibc only (no Foundation) and the Swift runtime statically, so that a
 // one-record produce or consume process starts in about 2 ms. See README, "Performance".
+// Hot loops touch class-held buffers per record; the runtime's dynamic exclusivity checks
+// cost 40% of produce's instructions (callgrind), so release builds rely on the static checks.
+let releaseSpeed: [SwiftSetting] = [
+  .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))
+]
+
 let package = Package(
   name: "kq",
   targets: [
     .target(name: "CKQCRC32C"),
-    .target(name: "KQStorage", dependencies: ["CKQCRC32C"]),
-    .target(name: "KQCommands", dependencies: ["KQStorage"]),
+    .target(name: "KQStorage", dependencies: ["CKQCRC32C"], swiftSettings: releaseSpeed),
+    .target(name: "KQCommands", dependencies: ["KQStorage"], swiftSettings: releaseSpeed),
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
       linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),

@@ -15,7 +15,8 @@ final class Producer {
   let service: any LogService
   let context: Context
   private let input = ByteBuffer(capacity: 1 << 20)
-  private var encoders: [Int: BatchEncoder] = [:]
+  /// One encoder per partition written to, indexed by partition.
+  private var encoders: [BatchEncoder?]
   private var writers: [Int: any PartitionWriting] = [:]
   private var pendingBytes = 0
   /// Partitions of the records in the pending batches, in input order (for --print-offsets).
@@ -37,6 +38,7 @@ final class Producer {
     self.service = service
     self.context = context
     self.fixedHeaders = ByteBuffer(capacity: 64)
+    self.encoders = Array(repeating: nil, count: config.partitions)
     fixedHeaders.append(EncodedHeaders(options.headers).bytes)
     self.stickyPartition = Int(getpid()) % config.partitions
     self.lastSyncMillis = context.clock.nowMillis()
@@ -273,7 +275,7 @@ final class Producer {
   private func flush() throws {
     guard pendingBytes > 0 else { return }
     var firstOffsets: [Int: Int64] = [:]
-    for partition in encoders.keys.sorted() {
+    for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
       let bytes = encoder.finish()
       let writer = try writer(for: partition)

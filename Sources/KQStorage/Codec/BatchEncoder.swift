@@ -56,20 +56,20 @@ package final class BatchEncoder {
   ) {
     let keyCount = key.map { $0.count } ?? -1
     let valueCount = value.map { $0.count } ?? -1
-    if batchStart >= 0 {
-      let delta = timestamp &- baseTimestamp
-      let body = Self.bodySize(
-        timestampDelta: delta, offsetDelta: batchRecords, keyCount: keyCount, valueCount: valueCount,
-        headersCount: headers.count)
-      if buffer.count - batchStart + VarInt.size(Int64(body)) + body > maxBatchBytes || batchRecords == Int32.max {
-        sealBatch()
-      }
-    }
     if batchStart < 0 { openBatch(timestamp: timestamp) }
-    let delta = timestamp &- baseTimestamp
-    let body = Self.bodySize(
+    var delta = timestamp &- baseTimestamp
+    var body = Self.bodySize(
       timestampDelta: delta, offsetDelta: batchRecords, keyCount: keyCount, valueCount: valueCount,
       headersCount: headers.count)
+    if batchRecords > 0
+      && (buffer.count - batchStart + VarInt.size(Int64(body)) + body > maxBatchBytes || batchRecords == Int32.max)
+    {
+      sealBatch()
+      openBatch(timestamp: timestamp)
+      delta = 0
+      body = Self.bodySize(
+        timestampDelta: 0, offsetDelta: 0, keyCount: keyCount, valueCount: valueCount, headersCount: headers.count)
+    }
     buffer.reserve(10 + body)
     var p = buffer.base + buffer.count
     p += VarInt.write(Int64(body), to: p)

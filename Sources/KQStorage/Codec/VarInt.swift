@@ -14,19 +14,23 @@ package enum VarInt {
   /// Bytes that `write(_:to:)` uses for `value`.
   @inline(__always)
   package static func size(_ value: Int64) -> Int {
-    var v = zigZag(value)
-    var n = 1
-    while v >= 0x80 {
-      v >>= 7
-      n += 1
-    }
-    return n
+    let bits = 64 - (zigZag(value) | 1).leadingZeroBitCount
+    return (bits + 6) / 7
   }
 
   /// Writes the zig-zag varint of `value` at `pointer`; returns the bytes written.
   @inline(__always)
   package static func write(_ value: Int64, to pointer: UnsafeMutableRawPointer) -> Int {
     var v = zigZag(value)
+    if v < 0x80 {
+      pointer.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+      return 1
+    }
+    if v < 0x4000 {
+      pointer.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, as: UInt8.self)
+      pointer.storeBytes(of: UInt8(truncatingIfNeeded: v >> 7), toByteOffset: 1, as: UInt8.self)
+      return 2
+    }
     var n = 0
     while v >= 0x80 {
       pointer.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: n, as: UInt8.self)
@@ -48,6 +52,20 @@ package enum VarInt {
   /// Returns nil when it runs past `end` or is longer than `maxBytes`.
   @inline(__always)
   package static func read(_ bytes: UnsafeRawPointer, at position: inout Int, end: Int, maxBytes: Int = 10) -> Int64? {
+    if position < end {
+      let first = bytes.load(fromByteOffset: position, as: UInt8.self)
+      if first < 0x80 {
+        position += 1
+        return unZigZag(UInt64(first))
+      }
+      if position + 1 < end && maxBytes >= 2 {
+        let second = bytes.load(fromByteOffset: position + 1, as: UInt8.self)
+        if second < 0x80 {
+          position += 2
+          return unZigZag(UInt64(first & 0x7f) | UInt64(second) << 7)
+        }
+      }
+    }
     var result: UInt64 = 0
     var shift: UInt64 = 0
     var i = position
