@@ -13,7 +13,7 @@ let package = Package(
   name: "kq",
   targets: [
     .target(name: "CKQCRC32C"),
-    .target(name: "KQStorage", dependencies: ["CKQCRC32C"], swiftSettings: releaseSpeed),
+    .target(name: "KQStorage", dependencies: ["CKQCRC32C"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
     .target(name: "KQCommands", dependencies: ["KQStorage"], swiftSettings: releaseSpeed),
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
