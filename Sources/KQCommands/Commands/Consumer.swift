@@ -47,6 +47,7 @@ final class Consumer {
         if let max = options.maxRecords, delivered >= max { return try finish(.finished) }
         if output.count >= Self.outputFlushBytes { guard try flush() else { return .readerGone } }
       }
+      if let signals = context.signals, let number = signals.pending() { return try finish(.interrupted(number)) }
       if progressed { continue }
       if !options.follow || cursors.allSatisfy({ $0.isDone }) { return try finish(.finished) }
       guard try flush() else { return .readerGone }
@@ -81,11 +82,18 @@ final class Consumer {
     let stopAt = cursor.stopAt
     var next = cursor.next
     let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
+    var stopTime = Int64.max
+    if case .timestamp(let millis) = options.stop { stopTime = millis }
+    var reachedStopTime = false
     var count = 0
     do {
       try batch.forEachRecord { record in
         if record.offset < next { return true }
         if record.offset >= stopAt || count >= limit { return false }
+        if record.timestamp >= stopTime {
+          reachedStopTime = true
+          return false
+        }
         printer.print(record, partition: partition, into: output)
         next = record.offset + 1
         count += 1
@@ -94,7 +102,8 @@ final class Consumer {
     } catch let error as BatchDecodeError {
       throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
     }
-    if next < batch.nextOffset && next < stopAt && count < limit { next = batch.nextOffset }
+    if reachedStopTime { cursor.isDone = true }
+    if next < batch.nextOffset && next < stopAt && count < limit && !reachedStopTime { next = batch.nextOffset }
     if count < limit && next >= stopAt { cursor.isDone = true }
     if next > cursor.next { bufferedPositions[partition] = next }
     cursor.next = max(next, cursor.next)
