@@ -31,9 +31,9 @@ package struct Context {
     var environment: [String: String] = [:]
     var pointer = environ
     while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      if let equals = strchr(entry, 61) {
+        let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: equals - entry), as: UTF8.self)
+        environment[name] = String(cString: equals + 1)
       }
       pointer += 1
     }

@@ -35,7 +35,7 @@ enum GroupListCommand {
       let topics = (try? service?.topics(ofGroup: group)) ?? []
       items.append(
         JSONText.object([
-          ("name", JSONText.string(group.value)), ("topics", JSONText.array((topics ?? []).map { JSONText.string($0.value) })),
+          ("name", JSONText.string(group.value)), ("topics", JSONText.array(topics.map { JSONText.string($0.value) })),
         ]))
     }
     try session.write(JSONText.array(items) + "\n")

@@ -217,6 +217,7 @@ package final class FileSystem: @unchecked Sendable {
     defer { try? close(fd) }
     let size = Int(try self.size(of: fd, path: path))
     let count = min(size, limit)
+    if count == 0 { return [] }
     var bytes = [UInt8](repeating: 0, count: count)
     let got = try mappingErrno {
       try bytes.withUnsafeMutableBytes { raw in try read(fd, into: raw.baseAddress!, count: count, at: 0, path: path) }
