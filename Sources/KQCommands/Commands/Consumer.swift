@@ -26,6 +26,14 @@ final class Consumer {
   private(set) var flushedPositions: [Int: Int64] = [:]
   private var bufferedPositions: [Int: Int64] = [:]
   private(set) var delivered = 0
+  /// The byte after each value when printing values only (the default and -0), else nil.
+  private var plainTerminator: UInt8? {
+    switch options.output {
+    case .values: 10
+    case .nulTerminated: 0
+    default: nil
+    }
+  }
   /// Called after each flush with the positions written so far (group commits).
   var onFlush: (([Int: Int64]) throws -> Void)?
 
@@ -84,6 +92,20 @@ final class Consumer {
     let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
     var stopTime = Int64.max
     if case .timestamp(let millis) = options.stop { stopTime = millis }
+    if let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
+      Int(batch.recordCount) <= limit, batch.lastOffsetDelta + 1 == batch.recordCount
+    {
+      // The whole batch is wanted: copy its values without decoding the rest.
+      let count: Int
+      do { count = try batch.appendValues(into: output, terminator: terminator) } catch {
+        throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
+      }
+      cursor.next = batch.nextOffset
+      bufferedPositions[partition] = cursor.next
+      delivered += count
+      if count >= limit || cursor.next >= stopAt { cursor.isDone = true }
+      return true
+    }
     var reachedStopTime = false
     var count = 0
     do {

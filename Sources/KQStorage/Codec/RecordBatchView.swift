@@ -1,3 +1,5 @@
+import Glibc
+
 /// A RecordBatch v2 read in place from a buffer: the header fields, the CRC check, and the
 /// records. Nothing is copied; the view is valid while the buffer is.
 package struct RecordBatchView {
@@ -78,6 +80,42 @@ package struct RecordBatchView {
       if let appendTime { view.timestamp = appendTime }
       if try !body(view) { return }
     }
+  }
+
+  /// Copies every record's value, each followed by `terminator`, into `buffer` (a null value
+  /// as an empty one): plain consumption's fast path, which decodes only the lengths it must.
+  /// Returns the number of records.
+  package func appendValues(into buffer: ByteBuffer, terminator: UInt8) throws(BatchDecodeError) -> Int {
+    if compressionCodec != 0 { throw .compressed(codec: compressionCodec) }
+    let count = Int(recordCount)
+    buffer.reserve(size + count)
+    var out = buffer.base + buffer.count
+    var position = BatchLayout.headerSize
+    let end = size
+    for index in 0..<count {
+      guard let length = VarInt.read(base, at: &position, end: end, maxBytes: 5), length >= 0,
+        position + Int(length) <= end
+      else { throw .malformedRecord(index: index) }
+      let recordEnd = position + Int(length)
+      var p = position + 1
+      guard VarInt.skip(base, at: &p, end: recordEnd), VarInt.skip(base, at: &p, end: recordEnd),
+        let keyLength = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), keyLength >= -1,
+        p + Int(max(keyLength, 0)) <= recordEnd
+      else { throw .malformedRecord(index: index) }
+      p += Int(max(keyLength, 0))
+      guard let valueLength = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), valueLength >= -1,
+        p + Int(max(valueLength, 0)) <= recordEnd
+      else { throw .malformedRecord(index: index) }
+      if valueLength > 0 {
+        memcpy(out, base + p, Int(valueLength))
+        out += Int(valueLength)
+      }
+      out.storeBytes(of: terminator, as: UInt8.self)
+      out += 1
+      position = recordEnd
+    }
+    buffer.count = out - buffer.base
+    return count
   }
 
   /// The records as owned values (tests and slow paths).

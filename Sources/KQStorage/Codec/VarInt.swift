@@ -48,6 +48,21 @@ package enum VarInt {
     return Array(bytes.prefix(n))
   }
 
+  /// Steps over a varint without decoding it; false when it runs past `end`.
+  @inline(__always)
+  package static func skip(_ bytes: UnsafeRawPointer, at position: inout Int, end: Int) -> Bool {
+    var i = position
+    while i < end {
+      let byte = bytes.load(fromByteOffset: i, as: UInt8.self)
+      i += 1
+      if byte < 0x80 {
+        position = i
+        return true
+      }
+    }
+    return false
+  }
+
   /// Reads a zig-zag varint of at most `maxBytes` bytes from `bytes[position..<end]`.
   /// Returns nil when it runs past `end` or is longer than `maxBytes`.
   @inline(__always)
