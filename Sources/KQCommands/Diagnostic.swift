@@ -22,7 +22,7 @@ struct Diagnostic {
     case let error as ProduceInputError: self = Diagnostic(input: error)
     case let failure as ProduceStorageFailure:
       var diagnostic = Diagnostic(storage: failure.underlying)
-      diagnostic.message += "; \(failure.stored) record\(failure.stored == 1 ? "" : "s") before it were stored"
+      diagnostic.message += Self.storedBefore(failure.stored)
       self = diagnostic
     case let error as CommandError:
       switch error {
@@ -40,8 +40,11 @@ struct Diagnostic {
     }
   }
 
+  /// `; 2 records before it were stored`, `; 1 record before it was stored`.
+  static func storedBefore(_ n: Int) -> String { "; \(n) record\(n == 1 ? "" : "s") before it \(n == 1 ? "was" : "were") stored" }
+
   init(input error: ProduceInputError) {
-    func stored(_ n: Int) -> String { "; \(n) record\(n == 1 ? "" : "s") before it \(n == 1 ? "was" : "were") stored" }
+    let stored = Self.storedBefore
     switch error {
     case .recordTooLarge(let line, let size, let limit, let n):
       self.init(
@@ -61,7 +64,8 @@ struct Diagnostic {
     case .io(let errno, let operation, let path):
       var hint: String? = nil
       switch errno.code {
-      case 28: hint = "free some disk space; records stored before this are kept"
+      case 28:
+        hint = path.hasPrefix("standard ") ? "free some space where the output goes" : "free some disk space; records stored before this are kept"
       case 13, 1: hint = "check the permissions of \(path)"
       case 30: hint = "the file system is read-only"
       default: break

@@ -68,7 +68,11 @@ struct Session {
   /// The data directory: `--dir`, else `$KQ_DIR`, else `$XDG_DATA_HOME/kq` (when absolute),
   /// else `~/.local/share/kq`.
   func dataDirectoryPath() throws -> String {
-    if let dir = arguments.globalDirectory, !dir.isEmpty { return dir }
+    if let dir = arguments.globalDirectory {
+      // `--dir "$UNSET"` must not quietly fall back to the default directory.
+      guard !dir.isEmpty else { throw arguments.invalidValue("dir", hint: "give the path of a data directory") }
+      return dir
+    }
     let environment = context.environment
     if let dir = environment["KQ_DIR"], !dir.isEmpty { return dir }
     if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/kq" }

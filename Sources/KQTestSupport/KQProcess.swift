@@ -56,19 +56,28 @@ package enum KQProcess {
   }
 
   /// A kq process still running: write to its stdin, read its stdout line by line, signal it.
+  /// Both output pipes are drained by threads of their own, blocking in read(2) until EOF,
+  /// so a child never stalls on a full pipe and its end of output is never missed.
   package final class Running: @unchecked Sendable {
     package let process = Process()
     private let input = Pipe()
     private let output = Pipe()
     private let errorPipe = Pipe()
-    private let lock = NSCondition()
-    private var stdoutBytes: [UInt8] = []
-    private var stderrBytes: [UInt8] = []
-    private var stdoutClosed = false
+    /// What the reader threads collect; they hold this, not the process, so dropping a
+    /// `Running` still terminates its child.
+    private final class Collected: @unchecked Sendable {
+      let lock = NSCondition()
+      var stdoutBytes: [UInt8] = []
+      var stderrBytes: [UInt8] = []
+      var stdoutClosed = false
+      var stderrClosed = false
+    }
+    private let collected = Collected()
+    private var lock: NSCondition { collected.lock }
     private var consumed = 0
 
-    init(arguments: [String], directory: String?, environment: [String: String]) throws {
-      process.executableURL = URL(fileURLWithPath: KQProcess.binaryPath)
+    init(arguments: [String], directory: String?, environment: [String: String], executable: String? = nil) throws {
+      process.executableURL = URL(fileURLWithPath: executable ?? KQProcess.binaryPath)
       process.arguments = arguments
       var env = ProcessInfo.processInfo.environment
       env.removeValue(forKey: "KQ_DIR")
@@ -78,32 +87,80 @@ package enum KQProcess {
       process.standardInput = input
       process.standardOutput = output
       process.standardError = errorPipe
-      output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-        let data = handle.availableData
-        guard let self else { return }
-        self.lock.lock()
-        if data.isEmpty { self.stdoutClosed = true } else { self.stdoutBytes += data }
-        self.lock.broadcast()
-        self.lock.unlock()
-      }
-      errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-        let data = handle.availableData
-        guard let self else { return }
-        self.lock.lock()
-        self.stderrBytes += data
-        self.lock.unlock()
-      }
+      // Children inherit the spawning thread's signal mask, and the test runner's threads
+      // block SIGINT and SIGTERM: start them with none blocked, as a shell would.
+      var none = sigset_t()
+      var previous = sigset_t()
+      sigemptyset(&none)
+      pthread_sigmask(SIG_SETMASK, &none, &previous)
+      defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
       try process.run()
+      drain(output.fileHandleForReading.fileDescriptor, isStdout: true)
+      drain(errorPipe.fileHandleForReading.fileDescriptor, isStdout: false)
     }
 
     deinit {
       if process.isRunning { process.terminate() }
     }
 
+    private func drain(_ pipeEnd: CInt, isStdout: Bool) {
+      let collected = collected
+      // The thread reads its own duplicate, so the Pipe closing its descriptor cannot pull
+      // the number from under a blocked read.
+      let fd = fcntl(pipeEnd, F_DUPFD_CLOEXEC, 0)
+      Thread.detachNewThread {
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+          let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+          if n < 0 && errno == EINTR { continue }
+          collected.lock.lock()
+          if n > 0 {
+            if isStdout { collected.stdoutBytes += buffer[0..<n] } else { collected.stderrBytes += buffer[0..<n] }
+          } else if isStdout {
+            collected.stdoutClosed = true
+          } else {
+            collected.stderrClosed = true
+          }
+          collected.lock.broadcast()
+          collected.lock.unlock()
+          if n <= 0 { return }
+        }
+      }
+    }
+
     package var pid: Int32 { process.processIdentifier }
 
+    /// Writes to the child's stdin; a child that has exited or closed it is not an error
+    /// (EPIPE, with SIGPIPE held off this thread so it cannot end the test run).
     package func write(_ bytes: [UInt8]) {
-      if !bytes.isEmpty { try? input.fileHandleForWriting.write(contentsOf: Data(bytes)) }
+      guard !bytes.isEmpty else { return }
+      var pipeSignal = sigset_t()
+      var previous = sigset_t()
+      sigemptyset(&pipeSignal)
+      sigaddset(&pipeSignal, SIGPIPE)
+      pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+      defer {
+        var pending = sigset_t()
+        sigpending(&pending)
+        if sigismember(&pending, SIGPIPE) == 1 {
+          var zero = timespec()
+          _ = sigtimedwait(&pipeSignal, nil, &zero)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+      }
+      let fd = input.fileHandleForWriting.fileDescriptor
+      bytes.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+          let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+          if n < 0 {
+            if errno == EINTR { continue }
+            return
+          }
+          offset += n
+        }
+      }
     }
     package func write(_ text: String) { write(Array(text.utf8)) }
     package func closeInput() { try? input.fileHandleForWriting.close() }
@@ -114,19 +171,20 @@ package enum KQProcess {
       lock.lock()
       defer { lock.unlock() }
       while true {
-        if let newline = stdoutBytes[consumed...].firstIndex(of: 10) {
-          let line = String(decoding: stdoutBytes[consumed..<newline], as: UTF8.self)
+        if let newline = collected.stdoutBytes[consumed...].firstIndex(of: 10) {
+          let line = String(decoding: collected.stdoutBytes[consumed..<newline], as: UTF8.self)
           consumed = newline + 1
           return line
         }
-        if stdoutClosed { return nil }
+        if collected.stdoutClosed { return nil }
         if !lock.wait(until: deadline) { return nil }
       }
     }
 
     package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    /// Waits for the exit (killing the process after `timeout`) and collects its output.
+    /// Waits for the exit (killing the process after `timeout`) and collects its output: all
+    /// of it, unless a process it left behind still holds its pipes 10 s after the exit.
     package func finish(timeout: TimeInterval = 60) throws -> Result {
       let deadline = Date().addingTimeInterval(timeout)
       while process.isRunning && Date() < deadline { usleep(2000) }
@@ -136,20 +194,14 @@ package enum KQProcess {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
       }
       process.waitUntilExit()
-      lock.lock()
-      let closeDeadline = Date().addingTimeInterval(5)
-      while !stdoutClosed && lock.wait(until: closeDeadline) {}
-      lock.unlock()
-      output.fileHandleForReading.readabilityHandler = nil
-      errorPipe.fileHandleForReading.readabilityHandler = nil
-      let restOut = (try? output.fileHandleForReading.readToEnd()) ?? nil
-      let restErr = (try? errorPipe.fileHandleForReading.readToEnd()) ?? nil
+      closeInput()
       lock.lock()
       defer { lock.unlock() }
+      let closeDeadline = Date().addingTimeInterval(10)
+      while !(collected.stdoutClosed && collected.stderrClosed) && lock.wait(until: closeDeadline) {}
       var status = process.terminationStatus
       if process.terminationReason == .uncaughtSignal { status += 128 }
-      return Result(
-        status: status, stdout: stdoutBytes + Array(restOut ?? Data()), stderr: stderrBytes + Array(restErr ?? Data()))
+      return Result(status: status, stdout: collected.stdoutBytes, stderr: collected.stderrBytes)
     }
   }
 }

@@ -51,7 +51,7 @@ enum ConsumeCommand {
       for text in partitions {
         guard let n = Int(text), n >= 0, n < TopicConfig.maxPartitions else {
           throw UsageError(
-            .invalidValue(subject: "'--partition'", value: text, hint: "give partition numbers such as 0 or 0,2"),
+            .invalidValue(subject: "'\(arguments.spelling(of: "partition", value: text))'", value: text, hint: "give partition numbers such as 0 or 0,2"),
             commandPath: arguments.commandPath)
         }
         if !list.contains(n) { list.append(n) }

@@ -40,9 +40,15 @@ final class ExecBatches {
         let (count, first, last) = try fillBatch(index)
         if count == 0 { continue }
         progressed = true
-        let status = try runCommand(partition: cursors[index].partition, first: first, last: last)
-        guard status == 0 else { throw ExitStatus(status) }
-        try commits.commit([cursors[index].partition: last + 1], force: true)
+        let partition = cursors[index].partition
+        let status = try runCommand(partition: partition, first: first, last: last)
+        guard status == 0 else {
+          let how = status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)"
+          throw CommandError.message(
+            "'\(command)' \(how) on partition \(partition), offsets \(first) to \(last); that batch was not committed",
+            hint: "the next run gets these records again", status: ExitStatus(status))
+        }
+        try commits.commit([partition: last + 1], force: true)
         delivered += count
         if let signal = context.signals?.pending() {
           return .interrupted(signal)
@@ -88,7 +94,15 @@ final class ExecBatches {
           full = true
           return false
         }
+        let before = batch.count
         printer.print(record, partition: cursor.partition, into: batch)
+        // At most --batch-bytes per batch: a record that would overflow it starts the next
+        // batch, unless it is the first (a batch always holds at least one record).
+        if count > 0 && batch.count > batchBytes {
+          batch.count = before
+          full = true
+          return false
+        }
         if first < 0 { first = record.offset }
         last = record.offset
         next = record.offset + 1

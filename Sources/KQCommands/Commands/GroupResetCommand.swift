@@ -23,12 +23,12 @@ enum GroupResetCommand {
       partitions = []
       for text in chosen {
         guard let n = Int(text), n >= 0 else {
-          throw UsageError(.invalidValue(subject: "'--partition'", value: text, hint: "give partition numbers such as 0 or 0,2"), commandPath: arguments.commandPath)
+          throw UsageError(.invalidValue(subject: "'\(arguments.spelling(of: "partition", value: text))'", value: text, hint: "give partition numbers such as 0 or 0,2"), commandPath: arguments.commandPath)
         }
         guard n < config.partitions else {
           throw StorageError.partitionNotFound(topic: topic.value, partition: n, partitionCount: config.partitions)
         }
-        partitions.append(n)
+        if !partitions.contains(n) { partitions.append(n) }
       }
     }
     let committed = try service.committedOffsets(group: group, topic: topic)
@@ -43,7 +43,10 @@ enum GroupResetCommand {
       case .offset(let n): wanted = n
       case .datetime(let millis):
         wanted = try service.offset(forTimestamp: millis, topic: topic, partition: partition) ?? summary.endOffset
-      case .shift(let n): wanted = (current ?? summary.logStartOffset) &+ n
+      case .shift(let n):
+        // Saturating: a huge shift lands past one end of the log, and is clamped below.
+        let (sum, overflow) = (current ?? summary.logStartOffset).addingReportingOverflow(n)
+        wanted = overflow ? (n > 0 ? Int64.max : Int64.min) : sum
       }
       var note: String?
       if wanted < summary.logStartOffset {

@@ -54,11 +54,18 @@ enum TopicListCommand {
 enum TopicDeleteCommand {
   static func run(_ session: Session) throws {
     var names: [TopicName] = []
-    for text in session.arguments.positionals { names.append(try session.topicName(text, argument: "NAME")) }
+    for text in session.arguments.positionals {
+      let name = try session.topicName(text, argument: "NAME")
+      if !names.contains(name) { names.append(name) }
+    }
     let ifExists = session.arguments.has("if-exists")
     guard let service = try session.existingService() else {
       if ifExists { return }
       throw StorageError.topicNotFound(names[0].value)
+    }
+    // Every name is checked before the first topic is deleted (the help promises it).
+    if !ifExists {
+      for name in names { _ = try service.config(of: name) }
     }
     for name in names {
       do { try service.deleteTopic(name) } catch {

@@ -153,7 +153,7 @@ struct Binder {
     default: break
     }
     if !flag.isRepeatable && arguments.has(flag.long) { throw error(.repeatedFlag(spelled)) }
-    arguments.append(flag.long, value: value)
+    arguments.append(flag.long, value: value, spelled: spelled)
   }
 
   /// The flags usable here: the command's, then the global ones.

@@ -18,6 +18,8 @@ package struct ParsedArguments: Sendable, Equatable {
     package var long: String
     /// nil for a boolean switch.
     package var value: String?
+    /// As the user wrote it, `-p` or `--partition`, for error messages.
+    package var spelled: String
   }
 
   package var positionals: [String] = []
@@ -55,7 +57,15 @@ package struct ParsedArguments: Sendable, Equatable {
   /// The usage error for a flag value the command cannot use, e.g.
   /// `arguments.invalidValue("partitions", hint: "give a whole number from 1 to 10000")`.
   package func invalidValue(_ long: String, hint: String) -> UsageError {
-    UsageError(.invalidValue(subject: "'--\(long)'", value: value(long) ?? "", hint: hint), commandPath: commandPath)
+    let given = occurrences.last { $0.long == long && $0.value != nil }
+    return UsageError(
+      .invalidValue(subject: "'\(given?.spelled ?? "--" + long)'", value: given?.value ?? "", hint: hint), commandPath: commandPath)
+  }
+
+  /// How the user wrote the flag that gave `value` (`-p` or `--partition`).
+  package func spelling(of long: String, value: String) -> String {
+    occurrences.last { $0.long == long && ($0.value?.split(separator: ",").contains { $0 == value } ?? false) }?.spelled
+      ?? "--" + long
   }
 
   /// The usage error for a positional argument the command cannot use (`NAME`, `TOPIC`).
@@ -63,7 +73,7 @@ package struct ParsedArguments: Sendable, Equatable {
     UsageError(.invalidValue(subject: name, value: value, hint: hint), commandPath: commandPath)
   }
 
-  mutating func append(_ long: String, value: String?) {
-    occurrences.append(Occurrence(long: long, value: value))
+  mutating func append(_ long: String, value: String?, spelled: String? = nil) {
+    occurrences.append(Occurrence(long: long, value: value, spelled: spelled ?? "--" + long))
   }
 }

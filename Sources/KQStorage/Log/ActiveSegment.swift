@@ -120,9 +120,20 @@ final class ActiveSegment {
         scanFrom = last.position
         indexer.bytesSinceLastEntry = 0
       }
+      // Both indexes get their entries at the same moments (a `.timeindex` entry never names
+      // an offset past the `.index` entry written with it, and timestamps only grow): one
+      // without the other, or entries that break this, mean a file was lost or damaged.
+      if (indexEntries > 0) != (timeEntries > 0) { return nil }
       if timeEntries > 0 {
-        guard let last = try TimeIndex.entry(timeEntries - 1, fd: timeIndexFD, base: base, fileSystem: fileSystem, path: timeIndexPath)
+        guard let last = try TimeIndex.entry(timeEntries - 1, fd: timeIndexFD, base: base, fileSystem: fileSystem, path: timeIndexPath),
+          let lastIndexed = try OffsetIndex.entry(indexEntries - 1, fd: indexFD, base: base, fileSystem: fileSystem, path: indexPath),
+          last.offset >= base, last.offset <= lastIndexed.offset
         else { return nil }
+        if timeEntries > 1 {
+          guard let previous = try TimeIndex.entry(timeEntries - 2, fd: timeIndexFD, base: base, fileSystem: fileSystem, path: timeIndexPath),
+            previous.timestamp < last.timestamp, previous.offset <= last.offset
+          else { return nil }
+        }
         indexer.maxTimestamp = last.timestamp
         indexer.offsetOfMaxTimestamp = last.offset
         indexer.lastIndexedTimestamp = last.timestamp
@@ -137,6 +148,8 @@ final class ActiveSegment {
       switch outcome {
       case .batch(let batch, _):
         if batch.baseOffset < nextOffset && scanFrom == 0 { return nil }
+        // By Kafka's rule this batch should have an `.index` entry: the index lost its tail.
+        if indexer.bytesSinceLastEntry > OffsetIndex.intervalBytes { return nil }
         if batch.maxTimestamp > indexer.maxTimestamp {
           indexer.maxTimestamp = batch.maxTimestamp
           indexer.offsetOfMaxTimestamp = batch.lastOffset

@@ -3,10 +3,12 @@ import Glibc
 /// Offset and time lookups through a segment's sparse indexes (FORMAT.md, "Lookups").
 /// A missing or damaged index is never trusted: the lookup falls back to the segment start.
 package enum IndexLookup {
-  /// A batch start at or before the batch holding `offset`, in the segment at `base`.
-  static func position(of offset: Int64, folder: String, base: Int64, logSize: Int64, fileSystem: FileSystem)
-    throws(Errno) -> Int64
-  {
+  /// A batch start at or before the batch holding `offset`, in the segment at `base` whose
+  /// `.log` is open as `logFD`. The entry found is checked against the batch header it points
+  /// at (its offset must lie in that batch), so a damaged entry costs a scan, never records.
+  static func position(
+    of offset: Int64, folder: String, base: Int64, logFD: CInt, logPath: String, logSize: Int64, fileSystem: FileSystem
+  ) throws(Errno) -> Int64 {
     let path = FileNames.offsetIndexFile(in: folder, base: base)
     let fd: CInt
     do { fd = try fileSystem.open(path, O_RDONLY) } catch { return 0 }
@@ -15,7 +17,9 @@ package enum IndexLookup {
     let entries = Int(size) / OffsetIndex.entrySize
     guard entries > 0,
       let entry = try OffsetIndex.floor(offset, fd: fd, entries: entries, base: base, fileSystem: fileSystem, path: path),
-      entry.position > 0, entry.position < logSize
+      entry.position > 0, entry.position < logSize,
+      let header = try BatchHeader.read(from: logFD, at: entry.position, fileSize: logSize, fileSystem: fileSystem, path: logPath),
+      header.baseOffset <= entry.offset, entry.offset <= header.lastOffset
     else { return 0 }
     // The entry's batch ends at entry.offset, so a later `offset` lies after its start.
     return entry.position
@@ -62,7 +66,8 @@ package enum IndexLookup {
           startOffset = entry.offset
         }
       }
-      let start = try position(of: startOffset, folder: folder, base: base, logSize: size, fileSystem: fileSystem)
+      let start = try position(
+        of: startOffset, folder: folder, base: base, logFD: fd, logPath: logPath, logSize: size, fileSystem: fileSystem)
       let reader = SegmentBatchReader(fd: fd, path: logPath, fileSystem: fileSystem, from: start, fileSize: size)
       while true {
         switch try reader.next() {

@@ -67,7 +67,10 @@ package final class PartitionReader {
     let size: Int64
     do {
       size = try fileSystem.size(of: fd, path: path)
-      if target > base { start = try IndexLookup.position(of: target, folder: folder, base: base, logSize: size, fileSystem: fileSystem) }
+      if target > base {
+        start = try IndexLookup.position(
+          of: target, folder: folder, base: base, logFD: fd, logPath: path, logSize: size, fileSystem: fileSystem)
+      }
     } catch {
       try? fileSystem.close(fd)
       throw .io(error, operation: "read", path: path)
@@ -93,14 +96,11 @@ package final class PartitionReader {
       switch outcome {
       case .batch(let batch, _):
         if batch.lastOffset < position { continue }
-        position = max(position, batch.baseOffset)
-        let deliver = !batch.isControl
-        let view = batch
-        if !deliver {
-          position = batch.nextOffset
-          continue
-        }
-        return view
+        // Past the batch, as documented: a retention gap found on the next call then counts
+        // only records this reader never returned.
+        position = batch.nextOffset
+        if batch.isControl { continue }
+        return batch
       case .end, .incomplete:
         let knownSize = current.reader.fileSize
         do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }

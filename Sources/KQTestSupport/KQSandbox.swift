@@ -1,0 +1,162 @@
+import Foundation
+
+/// A fresh data directory and the built `kq` bound to it, for end-to-end tests: run kq, run a
+/// shell pipeline with kq first on its PATH, start either and talk to it while it runs.
+package final class KQSandbox: @unchecked Sendable {
+  package let directory: TemporaryDirectory
+  /// The data directory (`KQ_DIR` of every process started here).
+  package var path: String { directory.path + "/data" }
+
+  package init() throws {
+    directory = try TemporaryDirectory("kq-e2e")
+  }
+
+  /// A path beside the data directory, for files the test's shells write.
+  package func file(_ name: String) -> String { directory.at(name) }
+
+  /// Runs kq to completion.
+  @discardableResult
+  package func run(_ arguments: String..., stdin: String = "", environment: [String: String] = [:]) throws -> KQProcess.Result {
+    try KQProcess.run(arguments, directory: path, stdin: Array(stdin.utf8), environment: environment)
+  }
+
+  @discardableResult
+  package func run(_ arguments: [String], stdin: [UInt8], environment: [String: String] = [:]) throws -> KQProcess.Result {
+    try KQProcess.run(arguments, directory: path, stdin: stdin, environment: environment)
+  }
+
+  /// Runs kq and throws, naming both streams, unless it exits 0.
+  @discardableResult
+  package func ok(_ arguments: String..., stdin: String = "", environment: [String: String] = [:]) throws -> KQProcess.Result {
+    let result = try KQProcess.run(arguments, directory: path, stdin: Array(stdin.utf8), environment: environment)
+    guard result.status == 0 else { throw KQFailure("kq \(arguments.joined(separator: " ")) failed:\n\(result)") }
+    return result
+  }
+
+  /// `kq consume TOPIC --json ARGUMENTS...`, parsed: one object per record.
+  package func records(_ topic: String, _ arguments: String...) throws -> [[String: Any]] {
+    try JSON.lines(try KQProcess.run(["consume", topic, "--json"] + arguments, directory: path, stdin: []).checked().output)
+  }
+
+  /// `kq group describe GROUP --json`: the partitions of `topic` in order, each row's fields.
+  package func groupRows(_ group: String, topic: String) throws -> [[String: Any]] {
+    let result = try KQProcess.run(["group", "describe", group, "--json"], directory: path, stdin: []).checked()
+    let rows = (try JSON.object(result.output)["partitions"] as? [[String: Any]]) ?? []
+    return rows.filter { $0["topic"] as? String == topic }
+  }
+
+  /// The group's committed offset of each partition of `topic` (nil where it has none).
+  package func committed(_ group: String, topic: String) throws -> [Int64?] {
+    try groupRows(group, topic: topic).map { JSON.int($0["committed_offset"]) }
+  }
+
+  package func start(_ arguments: String..., environment: [String: String] = [:]) throws -> KQProcess.Running {
+    try KQProcess.start(arguments, directory: path, environment: environment)
+  }
+
+  /// `bash -c script` in the sandbox's folder, with the built kq first on PATH.
+  @discardableResult
+  package func shell(_ script: String, stdin: String = "", environment: [String: String] = [:], timeout: TimeInterval = 60)
+    throws -> KQProcess.Result
+  {
+    let running = try startShell(script, environment: environment)
+    running.write(stdin)
+    running.closeInput()
+    return try running.finish(timeout: timeout)
+  }
+
+  package func startShell(_ script: String, environment: [String: String] = [:]) throws -> KQProcess.Running {
+    var env = environment
+    let bin = URL(fileURLWithPath: KQProcess.binaryPath).deletingLastPathComponent().path
+    env["PATH"] = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    let cd = "cd \(Self.quote(directory.path)) || exit 99\n"
+    return try KQProcess.Running(
+      arguments: ["--norc", "--noprofile", "-c", cd + script], directory: path, environment: env, executable: "/bin/bash")
+  }
+
+  /// The contents of a file beside the data directory ("" when absent).
+  package func read(_ name: String) -> String {
+    (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? ""
+  }
+
+  package func write(_ text: String, to name: String) throws {
+    try text.write(toFile: file(name), atomically: true, encoding: .utf8)
+  }
+
+  /// `'text'` for a POSIX shell.
+  package static func quote(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+}
+
+/// A failed step of an end-to-end test, with the process output that explains it.
+package struct KQFailure: Error, CustomStringConvertible {
+  package let description: String
+  package init(_ description: String) { self.description = description }
+}
+
+/// JSON printed by kq, parsed for field-by-field checks.
+package enum JSON {
+  /// One JSON document.
+  package static func object(_ text: String) throws -> [String: Any] {
+    guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) as? [String: Any]
+    else { throw KQFailure("not a JSON object: \(text)") }
+    return object
+  }
+
+  package static func array(_ text: String) throws -> [Any] {
+    guard let array = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else {
+      throw KQFailure("not a JSON array: \(text)")
+    }
+    return array
+  }
+
+  /// JSON Lines: one object per line.
+  package static func lines(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { try object(String($0)) }
+  }
+
+  /// A JSON number as Int64 (nil for null or anything else).
+  package static func int(_ value: Any?) -> Int64? {
+    if let value = value as? Int64 { return value }
+    if let value = value as? Int { return Int64(value) }
+    return (value as? NSNumber)?.int64Value
+  }
+
+  package static func isNull(_ value: Any?) -> Bool { value is NSNull }
+
+  /// A key, value or header value as kq writes it: the string, `base64:…` for
+  /// `{"base64":"…"}`, nil for null.
+  package static func field(_ value: Any?) -> String? {
+    if let text = value as? String { return text }
+    if let object = value as? [String: Any], let encoded = object["base64"] as? String { return "base64:" + encoded }
+    return nil
+  }
+
+  /// A record's headers as `[name, value]` pairs in order (value nil for null).
+  package static func headers(_ value: Any?) -> [[String?]] {
+    ((value as? [Any]) ?? []).map { pair in ((pair as? [Any]) ?? []).map { field($0) } }
+  }
+}
+
+extension KQProcess.Result {
+  /// Itself, or a thrown failure naming both streams unless the exit status is 0.
+  package func checked() throws -> KQProcess.Result {
+    guard status == 0 else { throw KQFailure("kq failed:\n\(self)") }
+    return self
+  }
+
+  /// stderr's first line.
+  package var firstErrorLine: String { errors.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "" }
+}
+
+/// Waits until `condition` holds, checking every few milliseconds; false after `timeout`.
+/// For state that only a file shows (a commit, an orphaned command's output), not a pipe.
+package func eventually(timeout: TimeInterval = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+  let deadline = Date().addingTimeInterval(timeout)
+  while true {
+    if try condition() { return true }
+    if Date() > deadline { return false }
+    usleep(5000)
+  }
+}
