@@ -34,13 +34,21 @@ final class Consumer {
     default: nil
     }
   }
-  /// Called after each flush with the positions written so far (group commits).
-  var onFlush: (([Int: Int64]) throws -> Void)?
+  /// Called after each flush with the positions written so far (group commits), and again
+  /// with `force` when a deferred commit is due; returns false when it deferred the commit.
+  var onFlush: ((_ positions: [Int: Int64], _ force: Bool) throws -> Bool)?
+  /// With group commits, where each buffered record ends in the output, so that a write cut
+  /// short by a closed pipe commits exactly the records that got out whole.
+  private let tracksRecordEnds: Bool
+  private var recordEnds: [(end: Int, partition: Int, next: Int64)] = []
+  private var isCommitPending = false
+  static let commitIntervalMillis: Int64 = 1000
 
-  init(options: ConsumeOptions, context: Context, cursors: [Cursor]) {
+  init(options: ConsumeOptions, context: Context, cursors: [Cursor], tracksRecordEnds: Bool = false) {
     self.options = options
     self.context = context
     self.cursors = cursors
+    self.tracksRecordEnds = tracksRecordEnds
     self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
   }
 
@@ -60,11 +68,18 @@ final class Consumer {
       if !options.follow || cursors.allSatisfy({ $0.isDone }) { return try finish(.finished) }
       guard try flush() else { return .readerGone }
       guard let watcher else { return .finished }
-      switch watcher.wait(signals: context.signals, stdout: context.stdout.descriptor, idleMillis: options.idleMillis) {
-      case .changed: continue
-      case .signal(let number): return try finish(.interrupted(number))
-      case .readerGone: return .readerGone
-      case .idle: return try finish(.idle)
+      let idleDeadline = options.idleMillis.map { context.clock.nowMillis() + $0 }
+      waiting: while true {
+        var timeout = idleDeadline.map { max(0, $0 - context.clock.nowMillis()) }
+        if isCommitPending { timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis) }
+        switch watcher.wait(signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout) {
+        case .changed: break waiting
+        case .signal(let number): return try finish(.interrupted(number))
+        case .readerGone: return .readerGone
+        case .timeout:
+          if isCommitPending, let onFlush { isCommitPending = !(try onFlush(flushedPositions, true)) }
+          if let idleDeadline, context.clock.nowMillis() >= idleDeadline { return try finish(.idle) }
+        }
       }
     }
   }
@@ -92,7 +107,7 @@ final class Consumer {
     let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
     var stopTime = Int64.max
     if case .timestamp(let millis) = options.stop { stopTime = millis }
-    if let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
+    if !tracksRecordEnds, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
       Int(batch.recordCount) <= limit, batch.lastOffsetDelta + 1 == batch.recordCount
     {
       // The whole batch is wanted: copy its values without decoding the rest.
@@ -118,6 +133,7 @@ final class Consumer {
         }
         printer.print(record, partition: partition, into: output)
         next = record.offset + 1
+        if tracksRecordEnds { recordEnds.append((output.count, partition, next)) }
         count += 1
         return true
       }
@@ -137,17 +153,21 @@ final class Consumer {
   /// Writes the buffered output. False when stdout's reader has gone (EPIPE).
   func flush() throws -> Bool {
     if output.count > 0 {
-      do { try context.stdout.write(output.bytes) } catch {
-        output.count = 0
-        if error == .brokenPipe { return false }
-        throw StorageError.io(error, operation: "write", path: "standard output")
-      }
+      let (written, failure) = context.stdout.writeReportingProgress(output.bytes)
       output.count = 0
+      if let failure {
+        for mark in recordEnds where mark.end <= written { flushedPositions[mark.partition] = mark.next }
+        recordEnds.removeAll(keepingCapacity: true)
+        bufferedPositions.removeAll(keepingCapacity: true)
+        if failure == .brokenPipe { return false }
+        throw StorageError.io(failure, operation: "write", path: "standard output")
+      }
     }
+    recordEnds.removeAll(keepingCapacity: true)
     if !bufferedPositions.isEmpty {
       flushedPositions.merge(bufferedPositions) { $1 }
       bufferedPositions.removeAll(keepingCapacity: true)
-      try onFlush?(flushedPositions)
+      if let onFlush { isCommitPending = !(try onFlush(flushedPositions, false)) }
     }
     return true
   }

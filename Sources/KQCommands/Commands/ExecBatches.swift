@@ -58,10 +58,10 @@ final class ExecBatches {
       if progressed { continue }
       if !options.follow || cursors.allSatisfy({ $0.isDone }) { return .finished }
       guard let watcher else { return .finished }
-      switch watcher.wait(signals: context.signals, stdout: nil, idleMillis: options.idleMillis) {
+      switch watcher.wait(signals: context.signals, stdout: nil, timeoutMillis: options.idleMillis) {
       case .changed: continue
       case .signal(let number): return .interrupted(number)
-      case .readerGone, .idle: return .finished
+      case .readerGone, .timeout: return .finished
       }
     }
   }

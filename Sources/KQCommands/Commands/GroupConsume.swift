@@ -36,8 +36,8 @@ enum GroupConsume {
         batchRecords: Int(batchRecords), batchBytes: Int(batchBytes), commits: commits)
       ending = try runner.run()
     } else {
-      let consumer = Consumer(options: options, context: session.context, cursors: cursors)
-      consumer.onFlush = { positions in try commits.commit(positions, force: !options.follow) }
+      let consumer = Consumer(options: options, context: session.context, cursors: cursors, tracksRecordEnds: commits.enabled)
+      consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       ending = try consumer.run()
       try commits.commit(consumer.flushedPositions, force: true)
     }
@@ -101,14 +101,20 @@ final class CommitTracker {
     self.committed = committed
   }
 
-  func commit(_ positions: [Int: Int64], force: Bool) throws {
-    guard enabled else { return }
+  /// Commits positions that moved; false when it deferred them (less than a second since the
+  /// last commit and not forced).
+  @discardableResult
+  func commit(_ positions: [Int: Int64], force: Bool) throws -> Bool {
+    guard enabled else { return true }
     let now = clock.nowMillis()
-    guard force || now - lastCommitMillis >= 1000 else { return }
+    guard force || now - lastCommitMillis >= 1000 else {
+      return !positions.contains { committed[$0.key] != $0.value }
+    }
     for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committed[partition] != offset {
       try service.commit(group: group, topic: topic, partition: partition, offset: offset)
       committed[partition] = offset
     }
     lastCommitMillis = now
+    return true
   }
 }

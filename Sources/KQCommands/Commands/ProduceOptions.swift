@@ -22,7 +22,9 @@ package struct ProduceOptions {
 
 /// Input that stops a produce run, with how many records before it were stored.
 package enum ProduceInputError: Error, Equatable {
-  case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int)
+  /// `size` is the record's batch size, or with `sizeIsLowerBound` how much of an unending line
+  /// was read before kq gave up on it.
+  case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int, sizeIsLowerBound: Bool = false)
   case malformedJSON(line: Int, reason: String, stored: Int)
   case partitionOutOfRange(line: Int, partition: Int, partitions: Int, stored: Int)
 }

@@ -120,7 +120,10 @@ final class Producer {
   private func poll(_ fd: CInt, timeout: Int32) -> Readiness {
     var entries = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
     if let signals = context.signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
-    let result = Glibc.poll(&entries, nfds_t(entries.count), timeout)
+    var result: Int32
+    repeat {
+      result = Glibc.poll(&entries, nfds_t(entries.count), timeout)
+    } while result < 0 && errno == EINTR  // a signal's handler ran: its byte is now readable
     if result <= 0 { return result == 0 ? .waiting : .ready }
     if entries.count > 1, entries[1].revents != 0, let number = context.signals?.pending() { return .signal(number) }
     return entries[0].revents != 0 ? .ready : .waiting
@@ -147,7 +150,7 @@ final class Producer {
       // A line longer than any record can be: refuse it now instead of buffering forever.
       try flush()
       throw ProduceInputError.recordTooLarge(
-        line: recordsSeen + 1, size: input.count, limit: config.maxMessageBytes, stored: recordsStored)
+        line: recordsSeen + 1, size: input.count, limit: config.maxMessageBytes, stored: recordsStored, sizeIsLowerBound: true)
     }
   }
 

@@ -4,7 +4,7 @@ import KQStorage
 /// Waits for partitions to change, woken by inotify (not a sleep loop), while also noticing
 /// Ctrl-C, a reader that closed stdout, and an idle timeout.
 final class FollowWatcher {
-  enum Wake { case changed, signal(Int32), readerGone, idle }
+  enum Wake { case changed, signal(Int32), readerGone, timeout }
 
   private let fd: CInt
   private let buffer = ByteBuffer(capacity: 4096)
@@ -20,18 +20,18 @@ final class FollowWatcher {
 
   deinit { close(fd) }
 
-  func wait(signals: SignalWatcher?, stdout: CInt?, idleMillis: Int64?) -> Wake {
+  func wait(signals: SignalWatcher?, stdout: CInt?, timeoutMillis: Int64?) -> Wake {
     var entries = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
     let signalIndex = signals.map { _ in entries.count }
     if let signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
     let stdoutIndex = stdout.map { _ in entries.count }
     // A pipe's write end reports POLLERR once its reader has gone.
     if let stdout { entries.append(pollfd(fd: stdout, events: 0, revents: 0)) }
-    let timeout = idleMillis.map { Int32(clamping: $0) } ?? -1
+    let timeout = timeoutMillis.map { Int32(clamping: $0) } ?? -1
     while true {
       let result = poll(&entries, nfds_t(entries.count), timeout)
       if result < 0 && errno == EINTR { continue }
-      if result == 0 { return .idle }
+      if result == 0 { return .timeout }
       break
     }
     if let signalIndex, entries[signalIndex].revents != 0, let number = signals?.pending() { return .signal(number) }

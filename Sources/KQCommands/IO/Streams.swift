@@ -14,6 +14,12 @@ extension ByteSink {
     var text = text
     text.withUTF8 { try? write(UnsafeRawBufferPointer($0)) }
   }
+  /// Writes what it can: the bytes that got out before a failure, and the failure.
+  package func writeReportingProgress(_ bytes: UnsafeRawBufferPointer) -> (written: Int, failure: Errno?) {
+    if let sink = self as? FileDescriptorSink { return sink.writeCounting(bytes) }
+    do { try write(bytes) } catch { return (0, error) }
+    return (bytes.count, nil)
+  }
   package func write(_ bytes: [UInt8]) throws(Errno) {
     try mappingErrno { try bytes.withUnsafeBytes { raw in try write(raw) } }
   }
@@ -37,18 +43,26 @@ package final class FileDescriptorSink: ByteSink {
   package var descriptor: CInt? { fd }
 
   package func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
-    guard var pointer = bytes.baseAddress else { return }
-    var remaining = bytes.count
-    while remaining > 0 {
-      let n = Glibc.write(fd, pointer, remaining)
+    if let failure = writeCounting(bytes).failure { throw failure }
+  }
+
+  /// Writes all bytes, or as many as the descriptor took before failing.
+  func writeCounting(_ bytes: UnsafeRawBufferPointer) -> (written: Int, failure: Errno?) {
+    guard let base = bytes.baseAddress else { return (0, nil) }
+    var done = 0
+    while done < bytes.count {
+      let n = Glibc.write(fd, base + done, bytes.count - done)
       if n < 0 {
         if errno == EINTR { continue }
-        if errno == EAGAIN { waitWritable(); continue }
-        throw Errno.current
+        if errno == EAGAIN {
+          waitWritable()
+          continue
+        }
+        return (done, Errno.current)
       }
-      pointer += n
-      remaining -= n
+      done += n
     }
+    return (done, nil)
   }
 
   private func waitWritable() {
