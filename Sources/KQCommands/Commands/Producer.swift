@@ -294,7 +294,11 @@ final class Producer {
     pendingBytes = 0
     unsynced = true
     if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
-    if options.sync == .batch { try syncAll() }
+    if options.sync == .batch
+      || (options.sync == .exit && context.clock.nowMillis() - lastSyncMillis >= Self.syncIntervalMillis)
+    {
+      try syncAll()
+    }
     if options.printOffsets { try printOffsets(firstOffsets) }
   }
 

@@ -210,8 +210,8 @@ package final class PartitionLog {
     return active
   }
 
-  /// Makes everything appended so far durable: data and indexes of every segment written,
-  /// and the folder when files were created or removed.
+  /// Makes everything appended so far durable: the data of every segment written, the indexes
+  /// of sealed ones, and the folder when files were created or removed.
   package func sync() throws(StorageError) {
     for (fd, path) in unsyncedSealed {
       do {
@@ -228,9 +228,9 @@ package final class PartitionLog {
     unsyncedSealed = []
     if let active, active.hasUnsyncedWrites {
       do {
+        // The active segment's indexes are not synced: they are derived from the log, and
+        // after a power loss (a new boot) the next writer rebuilds them from it.
         try fileSystem.syncData(active.logFD, path: active.logPath)
-        try fileSystem.syncData(active.indexFD, path: active.indexPath)
-        try fileSystem.syncData(active.timeIndexFD, path: active.timeIndexPath)
       } catch { throw .io(error, operation: "fsync", path: active.logPath) }
       active.hasUnsyncedWrites = false
     }
