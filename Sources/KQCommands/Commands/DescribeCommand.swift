@@ -15,26 +15,12 @@ enum DescribeCommand {
   private static func describeDirectory(session: Session, json: Bool) throws {
     let path = try session.dataDirectoryPath()
     let service = try session.existingService()
-    var rows: [(TopicName, Int, Int64, Int64)] = []
-    for name in try service?.topicNames() ?? [] {
-      guard let service else { break }
-      let config = try service.config(of: name)
-      var records: Int64 = 0
-      var bytes: Int64 = 0
-      for partition in 0..<config.partitions {
-        let summary = try service.summary(of: name, partition: partition)
-        records += summary.records
-        bytes += summary.bytes
-      }
-      rows.append((name, config.partitions, records, bytes))
+    var rows: [TopicTotals] = []
+    if let service {
+      for name in try service.topicNames() { rows.append(try TopicTotals(name, service: service)) }
     }
     if json {
-      let topics = rows.map {
-        JSONText.object([
-          ("name", JSONText.string($0.0.value)), ("partitions", String($0.1)), ("records", String($0.2)),
-          ("bytes", String($0.3)),
-        ])
-      }
+      let topics = rows.map(\.json)
       try session.write(
         JSONText.object([
           ("data_directory", JSONText.string(path)), ("exists", service == nil ? "false" : "true"),
@@ -47,7 +33,9 @@ enum DescribeCommand {
       text += "no topics yet (create one with 'kq topic create NAME' or 'kq produce NAME --create')\n"
     } else {
       var table = Table(["TOPIC", "PARTITIONS", "RECORDS", "BYTES"])
-      for row in rows { table.add([row.0.value, String(row.1), String(row.2), ByteSizeParsing.format(row.3)]) }
+      for row in rows {
+        table.add([row.name.value, String(row.partitions), String(row.records), ByteSizeParsing.format(row.bytes)])
+      }
       text += "\n" + table.rendered
     }
     try session.write(text)

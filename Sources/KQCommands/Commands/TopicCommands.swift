@@ -32,21 +32,7 @@ enum TopicListCommand {
       return
     }
     var items: [String] = []
-    for name in names {
-      let config = try service.config(of: name)
-      var records: Int64 = 0
-      var bytes: Int64 = 0
-      for partition in 0..<config.partitions {
-        let summary = try service.summary(of: name, partition: partition)
-        records += summary.records
-        bytes += summary.bytes
-      }
-      items.append(
-        JSONText.object([
-          ("name", JSONText.string(name.value)), ("partitions", String(config.partitions)),
-          ("records", String(records)), ("bytes", String(bytes)),
-        ]))
-    }
+    for name in names { items.append(try TopicTotals(name, service: service).json) }
     try session.write("[" + items.joined(separator: ",") + "]\n")
   }
 }

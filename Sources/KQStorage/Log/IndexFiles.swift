@@ -43,20 +43,9 @@ package enum OffsetIndex {
   package static func floor(
     _ target: Int64, fd: CInt, entries: Int, base: Int64, fileSystem: FileSystem, path: String
   ) throws(Errno) -> Entry? {
-    var low = 0
-    var high = entries - 1
-    var found: Entry?
-    while low <= high {
-      let middle = (low + high) / 2
-      guard let entry = try entry(middle, fd: fd, base: base, fileSystem: fileSystem, path: path) else { break }
-      if entry.offset <= target {
-        found = entry
-        low = middle + 1
-      } else {
-        high = middle - 1
-      }
+    try lastEntry(atOrBelow: target, count: entries, key: \.offset) { index throws(Errno) in
+      try entry(index, fd: fd, base: base, fileSystem: fileSystem, path: path)
     }
-    return found
   }
 }
 
@@ -94,19 +83,29 @@ package enum TimeIndex {
   package static func floor(
     _ target: Int64, fd: CInt, entries: Int, base: Int64, fileSystem: FileSystem, path: String
   ) throws(Errno) -> Entry? {
-    var low = 0
-    var high = entries - 1
-    var found: Entry?
-    while low <= high {
-      let middle = (low + high) / 2
-      guard let entry = try entry(middle, fd: fd, base: base, fileSystem: fileSystem, path: path) else { break }
-      if entry.timestamp <= target {
-        found = entry
-        low = middle + 1
-      } else {
-        high = middle - 1
-      }
+    try lastEntry(atOrBelow: target, count: entries, key: \.timestamp) { index throws(Errno) in
+      try entry(index, fd: fd, base: base, fileSystem: fileSystem, path: path)
     }
-    return found
   }
+}
+
+/// Binary search over an index whose keys only grow: the last entry whose key is at or below
+/// `target`, reading entries one at a time (indexes are searched in place, not loaded).
+func lastEntry<Entry>(
+  atOrBelow target: Int64, count: Int, key: (Entry) -> Int64, read: (Int) throws(Errno) -> Entry?
+) throws(Errno) -> Entry? {
+  var low = 0
+  var high = count - 1
+  var found: Entry?
+  while low <= high {
+    let middle = (low + high) / 2
+    guard let entry = try read(middle) else { break }
+    if key(entry) <= target {
+      found = entry
+      low = middle + 1
+    } else {
+      high = middle - 1
+    }
+  }
+  return found
 }
