@@ -115,42 +115,40 @@ static inline uint32_t shift(uint32_t zeros[][256], uint32_t crc) {
          zeros[3][crc >> 24];
 }
 
+/* CRCs `block` bytes in each of three streams at once while three blocks remain, and joins
+   them: c0 over blocks 1..3 = shift(shift(c0) ^ c1) ^ c2. */
+__attribute__((target("sse4.2")))
+static inline uint64_t three_streams(const unsigned char **bytes, size_t *length, size_t block,
+                                     uint32_t zeros[][256], uint64_t c0) {
+  const unsigned char *p = *bytes;
+  while (*length >= 3 * block) {
+    uint64_t c1 = 0, c2 = 0;
+    for (size_t i = 0; i < block; i += 8) {
+      uint64_t v0, v1, v2;
+      memcpy(&v0, p + i, 8);
+      memcpy(&v1, p + block + i, 8);
+      memcpy(&v2, p + 2 * block + i, 8);
+      c0 = __builtin_ia32_crc32di(c0, v0);
+      c1 = __builtin_ia32_crc32di(c1, v1);
+      c2 = __builtin_ia32_crc32di(c2, v2);
+    }
+    c0 = shift(zeros, (uint32_t)c0) ^ (uint32_t)c1;
+    c0 = shift(zeros, (uint32_t)c0) ^ (uint32_t)c2;
+    p += 3 * block;
+    *length -= 3 * block;
+  }
+  *bytes = p;
+  return c0;
+}
+
 __attribute__((target("sse4.2")))
 uint32_t kq_crc32c_hardware(uint32_t crc, const void *bytes, size_t length) {
   const unsigned char *p = bytes;
   uint64_t c0 = ~crc;
-  if (length >= 3 * KQ_SHORT) ensure_zeros_tables();
-  while (length >= 3 * KQ_LONG) {
-    uint64_t c1 = 0, c2 = 0;
-    for (size_t i = 0; i < KQ_LONG; i += 8) {
-      uint64_t v0, v1, v2;
-      memcpy(&v0, p + i, 8);
-      memcpy(&v1, p + KQ_LONG + i, 8);
-      memcpy(&v2, p + 2 * KQ_LONG + i, 8);
-      c0 = __builtin_ia32_crc32di(c0, v0);
-      c1 = __builtin_ia32_crc32di(c1, v1);
-      c2 = __builtin_ia32_crc32di(c2, v2);
-    }
-    c0 = shift(zeros_long, (uint32_t)c0) ^ (uint32_t)c1;
-    c0 = shift(zeros_long, (uint32_t)c0) ^ (uint32_t)c2;
-    p += 3 * KQ_LONG;
-    length -= 3 * KQ_LONG;
-  }
-  while (length >= 3 * KQ_SHORT) {
-    uint64_t c1 = 0, c2 = 0;
-    for (size_t i = 0; i < KQ_SHORT; i += 8) {
-      uint64_t v0, v1, v2;
-      memcpy(&v0, p + i, 8);
-      memcpy(&v1, p + KQ_SHORT + i, 8);
-      memcpy(&v2, p + 2 * KQ_SHORT + i, 8);
-      c0 = __builtin_ia32_crc32di(c0, v0);
-      c1 = __builtin_ia32_crc32di(c1, v1);
-      c2 = __builtin_ia32_crc32di(c2, v2);
-    }
-    c0 = shift(zeros_short, (uint32_t)c0) ^ (uint32_t)c1;
-    c0 = shift(zeros_short, (uint32_t)c0) ^ (uint32_t)c2;
-    p += 3 * KQ_SHORT;
-    length -= 3 * KQ_SHORT;
+  if (length >= 3 * KQ_SHORT) {
+    ensure_zeros_tables();
+    c0 = three_streams(&p, &length, KQ_LONG, zeros_long, c0);
+    c0 = three_streams(&p, &length, KQ_SHORT, zeros_short, c0);
   }
   while (length >= 8) {
     uint64_t v;

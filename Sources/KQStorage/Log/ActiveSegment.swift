@@ -139,29 +139,24 @@ final class ActiveSegment {
         indexer.lastIndexedTimestamp = last.timestamp
       }
     } catch { throw io(error, "read", indexPath) }
-    let reader = SegmentBatchReader(fd: logFD, path: logPath, fileSystem: fileSystem, from: scanFrom, fileSize: size)
     var nextOffset = base
-    var cut: Int64?
-    scan: while true {
-      let outcome: SegmentBatchReader.Outcome
-      do { outcome = try reader.next() } catch { throw io(error, "read", logPath) }
-      switch outcome {
-      case .batch(let batch, _):
-        if batch.baseOffset < nextOffset && scanFrom == 0 { return nil }
-        // By Kafka's rule this batch should have an `.index` entry: the index lost its tail.
-        if indexer.bytesSinceLastEntry > OffsetIndex.intervalBytes { return nil }
-        if batch.maxTimestamp > indexer.maxTimestamp {
-          indexer.maxTimestamp = batch.maxTimestamp
-          indexer.offsetOfMaxTimestamp = batch.lastOffset
-        }
-        nextOffset = batch.nextOffset
-        indexer.bytesSinceLastEntry += Int64(batch.size)
-      case .end: break scan
-      case .incomplete(let position), .corrupt(let position, _):
-        cut = position
-        break scan
+    var isTrusted = true
+    let cut = try scanBatches(from: scanFrom, size: size) { batch, _ in
+      // An offset going back, or a batch that by Kafka's rule should have had an `.index`
+      // entry (the index lost its tail): the indexes cannot be trusted.
+      if (batch.baseOffset < nextOffset && scanFrom == 0) || indexer.bytesSinceLastEntry > OffsetIndex.intervalBytes {
+        isTrusted = false
+        return .stop
       }
+      if batch.maxTimestamp > indexer.maxTimestamp {
+        indexer.maxTimestamp = batch.maxTimestamp
+        indexer.offsetOfMaxTimestamp = batch.lastOffset
+      }
+      nextOffset = batch.nextOffset
+      indexer.bytesSinceLastEntry += Int64(batch.size)
+      return .next
     }
+    guard isTrusted else { return nil }
     if let cut {
       // A cut inside what the indexes cover means they must be rebuilt; rebuild handles it.
       if cut <= scanFrom && indexEntries > 0 { return nil }
@@ -181,30 +176,17 @@ final class ActiveSegment {
   /// The slow path: check every batch from the start, cut at the first bad one, and write
   /// both indexes anew.
   private func rebuild(size: Int64) throws(StorageError) -> RecoveryReport {
-    let reader = SegmentBatchReader(fd: logFD, path: logPath, fileSystem: fileSystem, from: 0, fileSize: size)
     var indexer = SegmentIndexer(base: base)
     let offsetEntries = ByteBuffer(capacity: 4096)
     let timeEntries = ByteBuffer(capacity: 4096)
     var nextOffset = base
-    var cut: Int64?
-    scan: while true {
-      let outcome: SegmentBatchReader.Outcome
-      do { outcome = try reader.next() } catch { throw io(error, "read", logPath) }
-      switch outcome {
-      case .batch(let batch, let position):
-        if batch.baseOffset != nextOffset && position > 0 {
-          cut = position
-          break scan
-        }
-        indexer.willAppend(
-          position: position, size: batch.size, lastOffset: batch.lastOffset, maxTimestamp: batch.maxTimestamp,
-          offsetEntries: offsetEntries, timeEntries: timeEntries)
-        nextOffset = batch.nextOffset
-      case .end: break scan
-      case .incomplete(let position), .corrupt(let position, _):
-        cut = position
-        break scan
-      }
+    let cut = try scanBatches(from: 0, size: size) { batch, position in
+      if batch.baseOffset != nextOffset && position > 0 { return .cut }
+      indexer.willAppend(
+        position: position, size: batch.size, lastOffset: batch.lastOffset, maxTimestamp: batch.maxTimestamp,
+        offsetEntries: offsetEntries, timeEntries: timeEntries)
+      nextOffset = batch.nextOffset
+      return .next
     }
     do {
       if let cut { try fileSystem.truncate(logFD, to: cut, path: logPath) }
@@ -218,6 +200,31 @@ final class ActiveSegment {
       firstBatchMaxTimestamp: try firstBatchMaxTimestamp(size: finalSize))
     hasUnsyncedWrites = true
     return RecoveryReport(file: logPath, truncatedAt: cut, bytesRemoved: size - finalSize, indexesRebuilt: true)
+  }
+
+  enum ScanStep { case next, stop, cut }
+
+  /// Reads checked batches (length, magic, CRC) from `position` to the end of the log, handing
+  /// each with its position to `body`; returns where the log must be cut: the first torn or
+  /// damaged batch, or one `body` rejects. nil when the scan ended cleanly or `body` stopped it.
+  private func scanBatches(
+    from position: Int64, size: Int64, _ body: (RecordBatchView, Int64) -> ScanStep
+  ) throws(StorageError) -> Int64? {
+    let reader = SegmentBatchReader(fd: logFD, path: logPath, fileSystem: fileSystem, from: position, fileSize: size)
+    while true {
+      let outcome: SegmentBatchReader.Outcome
+      do { outcome = try reader.next() } catch { throw io(error, "read", logPath) }
+      switch outcome {
+      case .batch(let batch, let at):
+        switch body(batch, at) {
+        case .next: continue
+        case .stop: return nil
+        case .cut: return at
+        }
+      case .end: return nil
+      case .incomplete(let at), .corrupt(let at, _): return at
+      }
+    }
   }
 
   private func replace(_ fd: CInt, _ path: String, with entries: ByteBuffer) throws(Errno) {
