@@ -46,10 +46,10 @@ struct Diagnostic {
   init(input error: ProduceInputError) {
     let stored = Self.storedBefore
     switch error {
-    case .recordTooLarge(let line, let size, let limit, let n, let isLowerBound):
+    case .recordTooLarge(let line, let size, let limit, let n, let topic, let isLowerBound):
       self.init(
         message: "line \(line): record of \(isLowerBound ? "more than " : "")\(size) bytes exceeds max.message.bytes (\(limit))" + stored(n),
-        hint: "raise it with 'kq topic alter TOPIC --config max.message.bytes=SIZE'", status: .dataError)
+        hint: "raise it with 'kq topic alter \(topic) --config max.message.bytes=SIZE'", status: .dataError)
     case .malformedJSON(let line, let reason, let n):
       self.init(message: "line \(line): \(reason)" + stored(n), hint: "fix the line and produce the rest again", status: .dataError)
     case .partitionOutOfRange(let line, let partition, let count, let n):

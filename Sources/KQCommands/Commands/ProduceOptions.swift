@@ -24,7 +24,7 @@ package struct ProduceOptions {
 package enum ProduceInputError: Error, Equatable {
   /// `size` is the record's batch size, or with `sizeIsLowerBound` how much of an unending line
   /// was read before kq gave up on it.
-  case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int, sizeIsLowerBound: Bool = false)
+  case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int, topic: String, sizeIsLowerBound: Bool = false)
   case malformedJSON(line: Int, reason: String, stored: Int)
   case partitionOutOfRange(line: Int, partition: Int, partitions: Int, stored: Int)
 }

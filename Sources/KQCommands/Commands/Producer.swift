@@ -150,7 +150,8 @@ final class Producer {
       // A line longer than any record can be: refuse it now instead of buffering forever.
       try flush()
       throw ProduceInputError.recordTooLarge(
-        line: recordsSeen + 1, size: input.count, limit: config.maxMessageBytes, stored: recordsStored, sizeIsLowerBound: true)
+        line: recordsSeen + 1, size: input.count, limit: config.maxMessageBytes, stored: recordsStored, topic: options.topic.value,
+        sizeIsLowerBound: true)
     }
   }
 
@@ -251,7 +252,7 @@ final class Producer {
       if size > Int(config.maxMessageBytes) {
         try flush()
         throw ProduceInputError.recordTooLarge(
-          line: recordsSeen, size: size, limit: config.maxMessageBytes, stored: recordsStored)
+          line: recordsSeen, size: size, limit: config.maxMessageBytes, stored: recordsStored, topic: options.topic.value)
       }
     }
     let encoder = encoders[partition] ?? makeEncoder(partition)
