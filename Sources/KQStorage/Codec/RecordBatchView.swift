@@ -107,7 +107,7 @@ package struct RecordBatchView {
         p + Int(max(valueLength, 0)) <= recordEnd
       else { throw .malformedRecord(index: index) }
       if valueLength > 0 {
-        memcpy(out, base + p, Int(valueLength))
+        copySmall(to: out, from: base + p, count: Int(valueLength))
         out += Int(valueLength)
       }
       out.storeBytes(of: terminator, as: UInt8.self)
@@ -197,5 +197,22 @@ package struct RecordView {
 
   package var record: Record {
     Record(key: key.map { Array($0) }, value: value.map { Array($0) }, headers: headers, timestamp: timestamp)
+  }
+}
+
+/// Copies `count` bytes with inline 32-byte vector moves when short (most values), where a
+/// call to `memcpy` would cost more than the copy; long runs go to `memcpy`.
+@inline(__always)
+func copySmall(to destination: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int) {
+  if count >= 32 && count <= 128 {
+    var offset = 0
+    while offset + 32 < count {
+      destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self), toByteOffset: offset, as: SIMD32<UInt8>.self)
+      offset += 32
+    }
+    let last = count - 32
+    destination.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD32<UInt8>.self), toByteOffset: last, as: SIMD32<UInt8>.self)
+  } else {
+    memcpy(destination, source, count)
   }
 }
