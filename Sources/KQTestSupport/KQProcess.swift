@@ -26,7 +26,11 @@ package enum KQProcess {
     package var stderr: [UInt8]
     package var output: String { String(decoding: stdout, as: UTF8.self) }
     package var errors: String { String(decoding: stderr, as: UTF8.self) }
-    package var lines: [String] { output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(output.hasSuffix("\n") ? 1 : 0) }
+    /// stdout's lines without their newlines; no output is no lines (not one empty line).
+    package var lines: [String] {
+      if output.isEmpty { return [] }
+      return output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(output.hasSuffix("\n") ? 1 : 0)
+    }
     package var description: String { "exit \(status)\nstdout: \(output.prefix(2000))\nstderr: \(errors.prefix(2000))" }
   }
 

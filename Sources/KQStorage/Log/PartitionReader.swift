@@ -146,6 +146,11 @@ package final class PartitionReader {
       }
       return false
     }
+    // A writer creates the next segment only after its last write to this one, so this
+    // segment is final now; but that write may have landed since the size was last read.
+    let knownSize = current.reader.fileSize
+    do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
+    if current.reader.fileSize > knownSize { return true }
     if case .incomplete(let at) = outcome {
       throw .corruptBatch(
         file: current.reader.path, position: at,

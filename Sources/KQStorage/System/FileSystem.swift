@@ -210,19 +210,22 @@ package final class FileSystem: @unchecked Sendable {
     return names
   }
 
-  /// Reads a whole small file; nil when it does not exist.
+  /// Reads a whole small file, up to `limit` bytes; nil when it does not exist. Reads until end
+  /// of file rather than trusting the size (files in /proc report 0).
   package func readSmallFile(_ path: String, limit: Int = 1 << 20) throws(Errno) -> [UInt8]? {
     let fd: CInt
     do { fd = try open(path, O_RDONLY) } catch { if error == .noSuchFile { return nil }; throw error }
     defer { try? close(fd) }
-    let size = Int(try self.size(of: fd, path: path))
-    let count = min(size, limit)
-    if count == 0 { return [] }
-    var bytes = [UInt8](repeating: 0, count: count)
-    let got = try mappingErrno {
-      try bytes.withUnsafeMutableBytes { raw in try read(fd, into: raw.baseAddress!, count: count, at: 0, path: path) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < limit {
+      let want = min(chunk.count, limit - bytes.count)
+      let got = try mappingErrno {
+        try chunk.withUnsafeMutableBytes { raw in try read(fd, into: raw.baseAddress!, count: want, at: Int64(bytes.count), path: path) }
+      }
+      if got == 0 { break }
+      bytes += chunk.prefix(got)
     }
-    bytes.removeLast(count - got)
     return bytes
   }
 
