@@ -87,10 +87,13 @@ package enum ManPage {
       ("65", "Bad input data: a malformed --json line, a record over max.message.bytes."),
       ("66", "A topic, group or data directory that does not exist."),
       ("69", "The data directory was written by a newer format version of kq."),
+      ("73", "The directory is not a kq data directory (not empty, no kq-format file), so kq will not write there."),
       ("74", "An I/O error, or corruption found in the data directory."),
       ("75", "Every partition is leased by another consumer of the group; retry later, or use --wait."),
-      ("130", "Interrupted by Ctrl-C (SIGINT)."),
-    ]) + paragraphs("When the command of kq consume --exec fails, kq exits with that command's exit status.")
+      ("130", "Interrupted by Ctrl-C (SIGINT); 143 when terminated by SIGTERM."),
+    ]) + paragraphs(
+      "When the command of kq consume --exec fails, kq exits with that command's exit status. "
+        + "kq consume piped into a reader that exits early (| head) exits 0 quietly.")
   }
 
   static func items(_ items: [(String, String)], font: String = "B") -> [String] {
