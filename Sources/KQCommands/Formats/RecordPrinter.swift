@@ -19,10 +19,10 @@ final class RecordPrinter {
   func print(_ record: RecordView, partition: Int, into buffer: ByteBuffer) {
     switch output {
     case .values:
-      if let value = record.value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+      buffer.append(record.value)
       buffer.append(byte: 10)
     case .nulTerminated:
-      if let value = record.value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+      buffer.append(record.value)
       buffer.append(byte: 0)
     case .json:
       var headers: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?)] = []
@@ -41,9 +41,9 @@ final class RecordPrinter {
         case .offset: appendInteger(record.offset, buffer)
         case .timestamp: appendInteger(record.timestamp, buffer)
         case .key:
-          if let key = record.key, key.count > 0 { buffer.append(key.baseAddress!, count: key.count) }
+          buffer.append(record.key)
         case .value:
-          if let value = record.value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+          buffer.append(record.value)
         case .keyLength: appendInteger(Int64(record.key?.count ?? -1), buffer)
         case .valueLength: appendInteger(Int64(record.value?.count ?? -1), buffer)
         case .headers:
@@ -51,9 +51,9 @@ final class RecordPrinter {
           try? record.forEachHeader { key, value in
             if !first { buffer.append(byte: UInt8(ascii: ",")) }
             first = false
-            if key.count > 0 { buffer.append(key.baseAddress!, count: key.count) }
+            buffer.append(key)
             buffer.append(byte: UInt8(ascii: "="))
-            if let value, value.count > 0 { buffer.append(value.baseAddress!, count: value.count) }
+            buffer.append(value)
           }
         }
       }

@@ -36,6 +36,13 @@ package final class ByteBuffer {
     count += n
   }
 
+  /// Appends the bytes of a key, value or header; nothing for nil or empty.
+  @inline(__always)
+  package func append(_ bytes: UnsafeRawBufferPointer?) {
+    guard let bytes, let start = bytes.baseAddress, bytes.count > 0 else { return }
+    append(start, count: bytes.count)
+  }
+
   @inline(__always)
   package func append(byte: UInt8) {
     reserve(1)
