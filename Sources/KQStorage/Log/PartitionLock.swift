@@ -9,6 +9,9 @@ final class PartitionLock {
   struct Checkpoint: Equatable {
     var bootID: String
     var lastRetentionMillis: Int64
+    /// Every segment below this base offset is durable (synced); a reboot only requires
+    /// checking the segments from here on.
+    var recoveryBase: Int64 = 0
   }
 
   private static let magic = "kq-lock 1 "
@@ -43,17 +46,19 @@ final class PartitionLock {
       try fileSystem.read(fd, into: raw.baseAddress!, count: raw.count, at: 0, path: path)
     }) ?? 0
     let text = String(decoding: bytes.prefix(got), as: UTF8.self)
-    let fields = text.split(separator: " ")
-    // "kq-lock 1 BOOT_ID RETENTION_MS\n"
-    guard text.hasPrefix(Self.magic), fields.count == 4, let millis = Int64(fields[3].dropLast()),
-      fields[3].hasSuffix("\n")
-    else { return Checkpoint(bootID: "", lastRetentionMillis: 0) }
-    return Checkpoint(bootID: String(fields[2]), lastRetentionMillis: millis)
+    // "kq-lock 1 BOOT_ID RETENTION_MS RECOVERY_BASE\n"
+    guard text.hasPrefix(Self.magic), text.hasSuffix("\n") else { return Checkpoint(bootID: "", lastRetentionMillis: 0) }
+    let fields = text.dropLast().split(separator: " ")
+    guard fields.count == 5, let millis = Int64(fields[3]), let recoveryBase = Int64(fields[4]), recoveryBase >= 0 else {
+      return Checkpoint(bootID: "", lastRetentionMillis: 0)
+    }
+    return Checkpoint(bootID: String(fields[2]), lastRetentionMillis: millis, recoveryBase: recoveryBase)
   }
 
   /// Writes the checkpoint in place; called under the lock.
   func writeCheckpoint(_ checkpoint: Checkpoint) {
-    let text = Self.magic + checkpoint.bootID + " " + String(checkpoint.lastRetentionMillis) + "\n"
+    let text = Self.magic + checkpoint.bootID + " " + String(checkpoint.lastRetentionMillis) + " "
+      + String(checkpoint.recoveryBase) + "\n"
     let bytes = Array(text.utf8)
     bytes.withUnsafeBytes { raw in
       try? fileSystem.write(fd, from: raw.baseAddress!, count: raw.count, at: 0, path: path)

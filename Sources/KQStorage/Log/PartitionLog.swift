@@ -190,6 +190,7 @@ package final class PartitionLog {
     let checkpoint = lock.readCheckpoint()
     let bootID = BootIdentity.current(fileSystem: fileSystem)
     let rebooted = checkpoint.bootID != bootID
+    if rebooted { bases = try recoverSealedSegments(bases, from: checkpoint.recoveryBase) }
     if bases.isEmpty {
       let segment = try ActiveSegment.create(folder: folder, base: 0, fileSystem: fileSystem)
       isDirectoryDirty = true
@@ -204,10 +205,31 @@ package final class PartitionLog {
     let now = clock.nowMillis()
     if rebooted || now - checkpoint.lastRetentionMillis >= 60_000 || now < checkpoint.lastRetentionMillis {
       _ = try? enforceRetentionLocked(now: now)
-      lock.writeCheckpoint(.init(bootID: bootID, lastRetentionMillis: now))
+      lock.writeCheckpoint(.init(bootID: bootID, lastRetentionMillis: now, recoveryBase: checkpoint.recoveryBase))
     }
     guard let active else { throw .io(.io, operation: "open", path: folder) }
     return active
+  }
+
+  /// After a reboot, checks every sealed segment from the recovery point on (their unsynced
+  /// pages may be lost or garbage). At the first damaged one, the segments after it are
+  /// removed, as Kafka does, so that it becomes the active segment and is cut at the damage
+  /// by the active segment's full check. Returns the bases that remain.
+  private func recoverSealedSegments(_ bases: [Int64], from recoveryBase: Int64) throws(StorageError) -> [Int64] {
+    for (index, base) in bases.enumerated().dropLast() where base >= recoveryBase {
+      if try SealedSegmentCheck.isIntact(folder: folder, base: base, nextBase: bases[index + 1], fileSystem: fileSystem) {
+        continue
+      }
+      for later in bases[(index + 1)...] {
+        let path = FileNames.logFile(in: folder, base: later)
+        let size = try SegmentFiles.logSize(folder: folder, base: later, fileSystem: fileSystem) ?? 0
+        try SegmentFiles.remove(folder: folder, base: later, fileSystem: fileSystem)
+        recoveryReports.append(RecoveryReport(file: path, truncatedAt: 0, bytesRemoved: size, indexesRebuilt: false))
+      }
+      isDirectoryDirty = true
+      return Array(bases[...index])
+    }
+    return bases
   }
 
   /// Makes everything appended so far durable: the data of every segment written, the indexes
@@ -238,6 +260,32 @@ package final class PartitionLog {
       do { try fileSystem.syncDirectory(folder) } catch { throw .io(error, operation: "fsync", path: folder) }
       isDirectoryDirty = false
     }
+    try advanceRecoveryPoint()
+  }
+
+  /// Moves the recovery point up to this writer's active segment: segments between the old
+  /// point and it may hold other writers' unsynced appends, so they are synced first.
+  private func advanceRecoveryPoint() throws(StorageError) {
+    guard let active else { return }
+    try lock.acquire()
+    defer { lock.release() }
+    var checkpoint = lock.readCheckpoint()
+    guard active.base > checkpoint.recoveryBase, !checkpoint.bootID.isEmpty else { return }
+    for base in try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    where base >= checkpoint.recoveryBase && base < active.base {
+      for path in [
+        FileNames.logFile(in: folder, base: base), FileNames.offsetIndexFile(in: folder, base: base),
+        FileNames.timeIndexFile(in: folder, base: base),
+      ] where fileSystem.exists(path) {
+        do {
+          let fd = try fileSystem.open(path, O_RDONLY)
+          defer { try? fileSystem.close(fd) }
+          try fileSystem.syncData(fd, path: path)
+        } catch { throw .io(error, operation: "fsync", path: path) }
+      }
+    }
+    checkpoint.recoveryBase = active.base
+    lock.writeCheckpoint(checkpoint)
   }
 
   /// Removes sealed segments past `retention.ms` or beyond `retention.bytes`, oldest first,
