@@ -14,23 +14,23 @@ final class Producer {
   let config: TopicConfig
   let service: any LogService
   let context: Context
-  private let input = ByteBuffer(capacity: 1 << 20)
+  let input = ByteBuffer(capacity: 1 << 20)
   /// One encoder per partition written to, indexed by partition.
-  private var encoders: [BatchEncoder?]
-  private var writers: [Int: any PartitionWriting] = [:]
-  private var pendingBytes = 0
+  var encoders: [BatchEncoder?]
+  var writers: [Int: any PartitionWriting] = [:]
+  var pendingBytes = 0
   /// Partitions of the records in the pending batches, in input order (for --print-offsets).
-  private var pendingPartitions: [Int32] = []
-  private var stickyPartition: Int
+  var pendingPartitions: [Int32] = []
+  var stickyPartition: Int
   /// The `-H` headers, encoded once for every record.
-  private let fixedHeaders: ByteBuffer
-  private var timestamp: Int64 = 0
-  private var recordsSeen = 0
-  private(set) var recordsStored = 0
-  private var unsynced = false
-  private var lastSyncMillis: Int64
-  private let progress: ProgressLine?
-  private let output = ByteBuffer(capacity: 1 << 16)
+  let fixedHeaders: ByteBuffer
+  var timestamp: Int64 = 0
+  var recordsSeen = 0
+  var recordsStored = 0
+  var unsynced = false
+  var lastSyncMillis: Int64
+  let progress: ProgressLine?
+  let output = ByteBuffer(capacity: 1 << 16)
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context) {
     self.options = options
@@ -271,73 +271,6 @@ final class Producer {
     }
     encoders[partition] = encoder
     return encoder
-  }
-
-  // MARK: Storing
-
-  /// Appends every pending batch, prints their offsets if asked, and syncs per policy.
-  private func flush() throws {
-    guard pendingBytes > 0 else { return }
-    var firstOffsets: [Int: Int64] = [:]
-    for partition in encoders.indices {
-      guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
-      let bytes = encoder.finish()
-      let writer = try writer(for: partition)
-      do {
-        let result = try writer.append(UnsafeMutableRawBufferPointer(mutating: bytes))
-        firstOffsets[partition] = result.firstOffset
-        recordsStored += result.recordCount
-      } catch {
-        throw ProduceStorageFailure(underlying: error, stored: recordsStored)
-      }
-      encoder.reset()
-    }
-    pendingBytes = 0
-    unsynced = true
-    if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
-    if options.sync == .batch
-      || (options.sync == .exit && context.clock.nowMillis() - lastSyncMillis >= Self.syncIntervalMillis)
-    {
-      try syncAll()
-    }
-    if options.printOffsets { try printOffsets(firstOffsets) }
-  }
-
-  private func printOffsets(_ firstOffsets: [Int: Int64]) throws {
-    var next = firstOffsets
-    output.count = 0
-    for partition in pendingPartitions {
-      let p = Int(partition)
-      guard let offset = next[p] else { continue }
-      output.append(String(p) + " " + String(offset) + "\n")
-      next[p] = offset + 1
-    }
-    pendingPartitions.removeAll(keepingCapacity: true)
-    do { try context.stdout.write(output.bytes) } catch {
-      if error == .brokenPipe { return }
-      throw ProduceStorageFailure(underlying: .io(error, operation: "write", path: "standard output"), stored: recordsStored)
-    }
-  }
-
-  private func writer(for partition: Int) throws -> any PartitionWriting {
-    if let writer = writers[partition] { return writer }
-    do {
-      let writer = try service.openWriter(options.topic, partition: partition, config: config)
-      writers[partition] = writer
-      return writer
-    } catch {
-      throw ProduceStorageFailure(underlying: error, stored: recordsStored)
-    }
-  }
-
-  private func syncAll() throws {
-    for partition in writers.keys.sorted() {
-      do { try writers[partition]?.sync() } catch {
-        throw ProduceStorageFailure(underlying: error, stored: recordsStored)
-      }
-    }
-    unsynced = false
-    lastSyncMillis = context.clock.nowMillis()
   }
 
   deinit {

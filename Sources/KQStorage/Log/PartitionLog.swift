@@ -9,15 +9,15 @@ package final class PartitionLog {
   package let config: TopicConfig
   let fileSystem: FileSystem
   let clock: any WallClock
-  private let lock: PartitionLock
-  private var active: ActiveSegment?
+  let lock: PartitionLock
+  var active: ActiveSegment?
   /// Sealed segments written by this process and not yet synced: (descriptor, path).
-  private var unsyncedSealed: [(CInt, String)] = []
-  private var isDirectoryDirty = false
+  var unsyncedSealed: [(CInt, String)] = []
+  var isDirectoryDirty = false
   private let offsetEntries = ByteBuffer(capacity: 1024)
   private let timeEntries = ByteBuffer(capacity: 1024)
   /// What recovery repaired when this writer first opened the partition.
-  package private(set) var recoveryReports: [RecoveryReport] = []
+  package internal(set) var recoveryReports: [RecoveryReport] = []
 
   package init(folder: String, config: TopicConfig, fileSystem: FileSystem, clock: any WallClock) throws(StorageError) {
     self.folder = folder
@@ -164,7 +164,7 @@ package final class PartitionLog {
 
   /// Brings this writer's view up to date under the lock: first open (with recovery), or
   /// another writer's appends or roll since this one last looked.
-  private func refresh() throws(StorageError) -> ActiveSegment {
+  func refresh() throws(StorageError) -> ActiveSegment {
     if let active {
       let size: Int64
       do { size = try fileSystem.size(of: active.logFD, path: active.logPath) } catch {
@@ -209,119 +209,6 @@ package final class PartitionLog {
     }
     guard let active else { throw .io(.io, operation: "open", path: folder) }
     return active
-  }
-
-  /// After a reboot, checks every sealed segment from the recovery point on (their unsynced
-  /// pages may be lost or garbage). At the first damaged one, the segments after it are
-  /// removed, as Kafka does, so that it becomes the active segment and is cut at the damage
-  /// by the active segment's full check. Returns the bases that remain.
-  private func recoverSealedSegments(_ bases: [Int64], from recoveryBase: Int64) throws(StorageError) -> [Int64] {
-    for (index, base) in bases.enumerated().dropLast() where base >= recoveryBase {
-      if try SealedSegmentCheck.isIntact(folder: folder, base: base, nextBase: bases[index + 1], fileSystem: fileSystem) {
-        continue
-      }
-      for later in bases[(index + 1)...] {
-        let path = FileNames.logFile(in: folder, base: later)
-        let size = try SegmentFiles.logSize(folder: folder, base: later, fileSystem: fileSystem) ?? 0
-        try SegmentFiles.remove(folder: folder, base: later, fileSystem: fileSystem)
-        recoveryReports.append(RecoveryReport(file: path, truncatedAt: 0, bytesRemoved: size, indexesRebuilt: false))
-      }
-      isDirectoryDirty = true
-      return Array(bases[...index])
-    }
-    return bases
-  }
-
-  /// Makes everything appended so far durable: the data of every segment written, the indexes
-  /// of sealed ones, and the folder when files were created or removed.
-  package func sync() throws(StorageError) {
-    for (fd, path) in unsyncedSealed {
-      do {
-        if fd >= 0 {
-          try fileSystem.syncData(fd, path: path)
-          try? fileSystem.close(fd)
-        } else if fileSystem.exists(path) {
-          let fd = try fileSystem.open(path, O_RDONLY)
-          defer { try? fileSystem.close(fd) }
-          try fileSystem.sync(fd, path: path)
-        }
-      } catch { throw .io(error, operation: "fsync", path: path) }
-    }
-    unsyncedSealed = []
-    if let active, active.hasUnsyncedWrites {
-      do {
-        // The active segment's indexes are not synced: they are derived from the log, and
-        // after a power loss (a new boot) the next writer rebuilds them from it.
-        try fileSystem.syncData(active.logFD, path: active.logPath)
-      } catch { throw .io(error, operation: "fsync", path: active.logPath) }
-      active.hasUnsyncedWrites = false
-    }
-    if isDirectoryDirty {
-      do { try fileSystem.syncDirectory(folder) } catch { throw .io(error, operation: "fsync", path: folder) }
-      isDirectoryDirty = false
-    }
-    try advanceRecoveryPoint()
-  }
-
-  /// Moves the recovery point up to this writer's active segment: segments between the old
-  /// point and it may hold other writers' unsynced appends, so they are synced first.
-  private func advanceRecoveryPoint() throws(StorageError) {
-    guard let active else { return }
-    try lock.acquire()
-    defer { lock.release() }
-    var checkpoint = lock.readCheckpoint()
-    guard active.base > checkpoint.recoveryBase, !checkpoint.bootID.isEmpty else { return }
-    for base in try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
-    where base >= checkpoint.recoveryBase && base < active.base {
-      for path in [
-        FileNames.logFile(in: folder, base: base), FileNames.offsetIndexFile(in: folder, base: base),
-        FileNames.timeIndexFile(in: folder, base: base),
-      ] where fileSystem.exists(path) {
-        do {
-          let fd = try fileSystem.open(path, O_RDONLY)
-          defer { try? fileSystem.close(fd) }
-          try fileSystem.syncData(fd, path: path)
-        } catch { throw .io(error, operation: "fsync", path: path) }
-      }
-    }
-    checkpoint.recoveryBase = active.base
-    lock.writeCheckpoint(checkpoint)
-  }
-
-  /// Removes sealed segments past `retention.ms` or beyond `retention.bytes`, oldest first,
-  /// never the active one. Returns the base offsets removed.
-  @discardableResult
-  package func enforceRetention() throws(StorageError) -> [Int64] {
-    try lock.acquire()
-    defer { lock.release() }
-    _ = try refresh()
-    return try enforceRetentionLocked(now: clock.nowMillis())
-  }
-
-  private func enforceRetentionLocked(now: Int64) throws(StorageError) -> [Int64] {
-    guard let active, config.retentionMillis >= 0 || config.retentionBytes >= 0 else { return [] }
-    let sealed = try SegmentFiles.bases(in: folder, fileSystem: fileSystem).filter { $0 < active.base }
-    guard !sealed.isEmpty else { return [] }
-    var sizes: [Int64] = []
-    for base in sealed { sizes.append(try SegmentFiles.logSize(folder: folder, base: base, fileSystem: fileSystem) ?? 0) }
-    var total = sizes.reduce(active.state.size, +)
-    var removed: [Int64] = []
-    for (index, base) in sealed.enumerated() {
-      var expired = false
-      if config.retentionMillis >= 0,
-        let newest = SegmentFiles.maxTimestamp(folder: folder, base: base, fileSystem: fileSystem),
-        now - newest > config.retentionMillis
-      {
-        expired = true
-      }
-      if config.retentionBytes >= 0 && total - config.retentionBytes >= sizes[index] { expired = true }
-      guard expired else { break }
-      try SegmentFiles.remove(folder: folder, base: base, fileSystem: fileSystem)
-      total -= sizes[index]
-      removed.append(base)
-    }
-    if !removed.isEmpty { isDirectoryDirty = true }
-    return removed
   }
 
   /// The log end offset as this writer last saw it (after at least one append).
