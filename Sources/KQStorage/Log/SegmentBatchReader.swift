@@ -51,24 +51,42 @@ package final class SegmentBatchReader {
     }
   }
 
-  /// Makes `needed` bytes from `position` present in the buffer, reading at least `readSize`.
+  /// Makes `needed` bytes from `position` present in the buffer. Reads (of at least
+  /// `readSize`) go after what the buffer holds; when its end is reached, the unread rest is
+  /// moved to the front first.
   private func fill(_ needed: Int) throws(Errno) -> UnsafeRawPointer {
-    let offsetInBuffer = Int(position - bufferStart)
-    if offsetInBuffer + needed <= buffer.count { return UnsafeRawPointer(buffer.base + offsetInBuffer) }
-    buffer.removeFirst(offsetInBuffer)
-    bufferStart = position
-    let want = Int(min(Int64(max(needed, Self.readSize)), fileSize - position))
-    if want > buffer.capacity { buffer.grow(to: want) }
-    let toRead = want - buffer.count
-    if toRead > 0 {
+    var offsetInBuffer = Int(position - bufferStart)
+    let available = buffer.count - offsetInBuffer
+    if available >= needed { return UnsafeRawPointer(buffer.base + offsetInBuffer) }
+    let fileRemaining = fileSize - (bufferStart + Int64(buffer.count))
+    let want = Int(max(0, min(Int64(max(needed - available, Self.readSize)), fileRemaining)))
+    if buffer.count + want > buffer.capacity {
+      buffer.removeFirst(offsetInBuffer)
+      bufferStart = position
+      offsetInBuffer = 0
+      if buffer.count + want > buffer.capacity { buffer.grow(to: buffer.count + want) }
+    }
+    if want > 0 {
       let got = try fileSystem.read(
-        fd, into: buffer.base + buffer.count, count: toRead, at: bufferStart + Int64(buffer.count), path: path)
+        fd, into: buffer.base + buffer.count, count: want, at: bufferStart + Int64(buffer.count), path: path)
       buffer.count += got
     }
-    return UnsafeRawPointer(buffer.base)
+    return UnsafeRawPointer(buffer.base + offsetInBuffer)
   }
 
   package func next(validateCRC: Bool = true) throws(Errno) -> Outcome {
+    let outcome = try read(validateCRC: validateCRC)
+    switch outcome {
+    case .batch, .end: break
+    case .incomplete, .corrupt:
+      // Bytes from here on may be a torn tail that a recovering writer is about to cut and
+      // write anew: never reuse them from the buffer, read them again next time.
+      buffer.count = min(buffer.count, max(0, Int(position - bufferStart)))
+    }
+    return outcome
+  }
+
+  private func read(validateCRC: Bool) throws(Errno) -> Outcome {
     let remaining = fileSize - position
     if remaining <= 0 { return .end }
     if remaining < Int64(BatchLayout.logOverhead) { return .incomplete(position: position) }
