@@ -51,27 +51,21 @@ package final class SegmentBatchReader {
     }
   }
 
-  /// Makes `needed` bytes from `position` present in the buffer. Reads (of at least
-  /// `readSize`) go after what the buffer holds; when its end is reached, the unread rest is
-  /// moved to the front first.
+  /// Makes `needed` bytes from `position` present in the buffer, reading at least `readSize`.
   private func fill(_ needed: Int) throws(Errno) -> UnsafeRawPointer {
-    var offsetInBuffer = Int(position - bufferStart)
-    let available = buffer.count - offsetInBuffer
-    if available >= needed { return UnsafeRawPointer(buffer.base + offsetInBuffer) }
-    let fileRemaining = fileSize - (bufferStart + Int64(buffer.count))
-    let want = Int(max(0, min(Int64(max(needed - available, Self.readSize)), fileRemaining)))
-    if buffer.count + want > buffer.capacity {
-      buffer.removeFirst(offsetInBuffer)
-      bufferStart = position
-      offsetInBuffer = 0
-      if buffer.count + want > buffer.capacity { buffer.grow(to: buffer.count + want) }
-    }
-    if want > 0 {
+    let offsetInBuffer = Int(position - bufferStart)
+    if offsetInBuffer + needed <= buffer.count { return UnsafeRawPointer(buffer.base + offsetInBuffer) }
+    buffer.removeFirst(offsetInBuffer)
+    bufferStart = position
+    let want = Int(min(Int64(max(needed, Self.readSize)), fileSize - position))
+    if want > buffer.capacity { buffer.grow(to: want) }
+    let toRead = want - buffer.count
+    if toRead > 0 {
       let got = try fileSystem.read(
-        fd, into: buffer.base + buffer.count, count: want, at: bufferStart + Int64(buffer.count), path: path)
+        fd, into: buffer.base + buffer.count, count: toRead, at: bufferStart + Int64(buffer.count), path: path)
       buffer.count += got
     }
-    return UnsafeRawPointer(buffer.base + offsetInBuffer)
+    return UnsafeRawPointer(buffer.base)
   }
 
   package func next(validateCRC: Bool = true) throws(Errno) -> Outcome {
