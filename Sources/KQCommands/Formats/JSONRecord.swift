@@ -1,3 +1,5 @@
+import KQStorage
+
 /// The JSON Lines record envelope of `kq produce --json` and `kq consume --json`: one object per
 /// line,
 ///
@@ -123,19 +125,13 @@ extension JSONRecord {
           value: range.value.map { UnsafeRawBufferPointer(rebasing: all[$0]) }
         )
       }
-      Self.withOptionalBytes(key) { keyBytes in
-        Self.withOptionalBytes(value) { valueBytes in
+      withOptionalBytes(key) { keyBytes in
+        withOptionalBytes(value) { valueBytes in
           Self.encode(
             topic: topic, partition: partition, offset: offset, timestamp: timestamp,
             key: keyBytes, value: valueBytes, headers: headerPointers, into: &out)
         }
       }
     }
-  }
-
-  private static func withOptionalBytes(
-    _ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> Void
-  ) {
-    if let bytes { bytes.withUnsafeBytes { body($0) } } else { body(nil) }
   }
 }

@@ -193,13 +193,9 @@ package struct EncodedHeaders: Sendable {
 }
 
 @inline(__always)
+/// The bytes of an optional array as an optional buffer: nil stays nil (a null key or value),
+/// and an empty array is an empty buffer, never nil.
 package func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
   guard let bytes else { return try body(nil) }
-  return try bytes.withUnsafeBytes { raw in
-    // An empty array may have no base address; keep "empty" distinct from "null".
-    if raw.baseAddress == nil {
-      return try withUnsafeBytes(of: 0 as UInt8) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<0])) }
-    }
-    return try body(raw)
-  }
+  return try bytes.withUnsafeBytes { try body($0) }
 }
