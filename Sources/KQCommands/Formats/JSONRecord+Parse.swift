@@ -90,12 +90,7 @@ struct JSONRecordParser {
           record.topic = String(decoding: try parseString(), as: UTF8.self)
         }
         skipWhitespace()
-        if current == UInt8(ascii: ",") {
-          i += 1
-          skipWhitespace()
-          continue
-        }
-        try expect(UInt8(ascii: "}"), "expected ',' or '}'")
+        if try moreMembers(closing: UInt8(ascii: "}")) { continue }
         break
       }
     }
@@ -215,12 +210,7 @@ struct JSONRecordParser {
         skipWhitespace()
         headers.append(JSONHeader(key: name, value: try parseBytes(field: field)))
         skipWhitespace()
-        if current == UInt8(ascii: ",") {
-          i += 1
-          skipWhitespace()
-          continue
-        }
-        try expect(UInt8(ascii: "}"), "expected ',' or '}'")
+        if try moreMembers(closing: UInt8(ascii: "}")) { continue }
         return headers
       }
     }
@@ -256,14 +246,21 @@ struct JSONRecordParser {
       try expect(UInt8(ascii: "]"), "expected ']'")
       headers.append(JSONHeader(key: name, value: value))
       skipWhitespace()
-      if current == UInt8(ascii: ",") {
-        i += 1
-        skipWhitespace()
-        continue
-      }
-      try expect(UInt8(ascii: "]"), "expected ',' or ']'")
+      if try moreMembers(closing: UInt8(ascii: "]")) { continue }
       return headers
     }
+  }
+
+  /// After a member of an object or array: true after a ',' (another member follows), false
+  /// after the closing bracket; anything else is a syntax error.
+  private mutating func moreMembers(closing: UInt8) throws(JSONRecordError) -> Bool {
+    if current == UInt8(ascii: ",") {
+      i += 1
+      skipWhitespace()
+      return true
+    }
+    try expect(closing, closing == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
+    return false
   }
 
   private mutating func parseTimestamp() throws(JSONRecordError) -> Int64? {
