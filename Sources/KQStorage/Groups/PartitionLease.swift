@@ -40,7 +40,7 @@ package final class PartitionLease {
       }
       let text = Array((String(getpid()) + "\n").utf8)
       try fileSystem.truncate(fd, to: 0, path: path)
-      try mappingErrno { try text.withUnsafeBytes { raw in try fileSystem.write(fd, from: raw.baseAddress!, count: raw.count, at: 0, path: path) } }
+      try fileSystem.write(text, to: fd, at: 0, path: path)
     } catch {
       try? fileSystem.close(fd)
       throw .io(error, operation: "lock", path: path)

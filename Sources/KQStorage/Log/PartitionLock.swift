@@ -60,9 +60,7 @@ final class PartitionLock {
     let text = Self.magic + checkpoint.bootID + " " + String(checkpoint.lastRetentionMillis) + " "
       + String(checkpoint.recoveryBase) + "\n"
     let bytes = Array(text.utf8)
-    bytes.withUnsafeBytes { raw in
-      try? fileSystem.write(fd, from: raw.baseAddress!, count: raw.count, at: 0, path: path)
-    }
+    try? fileSystem.write(bytes, to: fd, at: 0, path: path)
     try? fileSystem.truncate(fd, to: Int64(bytes.count), path: path)
   }
 }

@@ -99,6 +99,16 @@ package final class FileSystem: @unchecked Sendable {
     }
   }
 
+  /// `pwrite(2)` of a whole byte array at `offset`; nothing for an empty one.
+  package func write(_ bytes: [UInt8], to fd: CInt, at offset: Int64, path: String) throws(Errno) {
+    try mappingErrno {
+      try bytes.withUnsafeBytes { raw in
+        guard let start = raw.baseAddress, raw.count > 0 else { return }
+        try write(fd, from: start, count: raw.count, at: offset, path: path)
+      }
+    }
+  }
+
   /// `fdatasync(2)`: the file's data and the metadata needed to read it back (its size).
   package func syncData(_ fd: CInt, path: String) throws(Errno) {
     _ = try check(.sync, path)
@@ -236,11 +246,7 @@ package final class FileSystem: @unchecked Sendable {
   {
     let fd = try open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
     do throws(Errno) {
-      try mappingErrno {
-        try bytes.withUnsafeBytes { raw in
-          if raw.count > 0 { try write(fd, from: raw.baseAddress!, count: raw.count, at: 0, path: temporaryPath) }
-        }
-      }
+      try write(bytes, to: fd, at: 0, path: temporaryPath)
       try sync(fd, path: temporaryPath)
       try close(fd)
     } catch {
