@@ -82,42 +82,6 @@ package struct RecordBatchView {
     }
   }
 
-  /// Copies every record's value, each followed by `terminator`, into `buffer` (a null value
-  /// as an empty one): plain consumption's fast path, which decodes only the lengths it must.
-  /// Returns the number of records.
-  package func appendValues(into buffer: ByteBuffer, terminator: UInt8) throws(BatchDecodeError) -> Int {
-    if compressionCodec != 0 { throw .compressed(codec: compressionCodec) }
-    let count = Int(recordCount)
-    buffer.reserve(size + count)
-    var out = buffer.base + buffer.count
-    var position = BatchLayout.headerSize
-    let end = size
-    for index in 0..<count {
-      guard let length = VarInt.read(base, at: &position, end: end, maxBytes: 5), length >= 0,
-        position + Int(length) <= end
-      else { throw .malformedRecord(index: index) }
-      let recordEnd = position + Int(length)
-      var p = position + 1
-      guard VarInt.skip(base, at: &p, end: recordEnd), VarInt.skip(base, at: &p, end: recordEnd),
-        let keyLength = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), keyLength >= -1,
-        p + Int(max(keyLength, 0)) <= recordEnd
-      else { throw .malformedRecord(index: index) }
-      p += Int(max(keyLength, 0))
-      guard let valueLength = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), valueLength >= -1,
-        p + Int(max(valueLength, 0)) <= recordEnd
-      else { throw .malformedRecord(index: index) }
-      if valueLength > 0 {
-        copySmall(to: out, from: base + p, count: Int(valueLength))
-        out += Int(valueLength)
-      }
-      out.storeBytes(of: terminator, as: UInt8.self)
-      out += 1
-      position = recordEnd
-    }
-    buffer.count = out - buffer.base
-    return count
-  }
-
   /// The records as owned values (tests and slow paths).
   package func records() throws -> [StoredRecord] {
     var result: [StoredRecord] = []
@@ -197,22 +161,5 @@ package struct RecordView {
 
   package var record: Record {
     Record(key: key.map { Array($0) }, value: value.map { Array($0) }, headers: headers, timestamp: timestamp)
-  }
-}
-
-/// Copies `count` bytes with inline 32-byte vector moves when short (most values), where a
-/// call to `memcpy` would cost more than the copy; long runs go to `memcpy`.
-@inline(__always)
-func copySmall(to destination: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int) {
-  if count >= 32 && count <= 128 {
-    var offset = 0
-    while offset + 32 < count {
-      destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self), toByteOffset: offset, as: SIMD32<UInt8>.self)
-      offset += 32
-    }
-    let last = count - 32
-    destination.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD32<UInt8>.self), toByteOffset: last, as: SIMD32<UInt8>.self)
-  } else {
-    memcpy(destination, source, count)
   }
 }

@@ -1,7 +1,9 @@
-/// Reads the batches of one segment file in order, through a reused buffer, with large
-/// `pread`s. It only detects: a batch cut short by the end of the file (`incomplete`: a writer
-/// still writing, or a torn tail after a crash) or failing its checks (`corrupt`). Recovery,
-/// reads and verification each choose what to do about it.
+/// Reads the batches of one segment file in order. Long stretches of the file are read in
+/// place through a mapped window (`MappedRegion`, no copy); the last `mapThreshold` bytes, and
+/// everything once mapping is refused or a mapping fault is seen, through a reused buffer with
+/// large `pread`s. It only detects: a batch cut short by the end of the file (`incomplete`: a
+/// writer still writing, or a torn tail after a crash) or failing its checks (`corrupt`).
+/// Recovery, reads and verification each choose what to do about it.
 package final class SegmentBatchReader {
   package enum Outcome {
     /// A whole, checked batch; valid until the next call.
@@ -13,7 +15,12 @@ package final class SegmentBatchReader {
     case corrupt(position: Int64, reason: BatchDecodeError)
   }
 
-  package static let readSize = 1 << 20
+  package static let readSize = 1 << 18
+  /// The size of a mapped window; the reader's resident memory grows by at most this much.
+  package static let windowSize = 2 << 20
+  /// Closer than this to the known end of the file, `pread` costs less than a new mapping
+  /// (a follower reading each small append as it lands).
+  package static let mapThreshold: Int64 = 1 << 16
 
   package let fd: CInt
   package let path: String
@@ -25,9 +32,16 @@ package final class SegmentBatchReader {
   private let buffer: ByteBuffer
   /// File position of `buffer.base`.
   private var bufferStart: Int64
+  private var window: MappedRegion?
+  /// False once mapping failed or a mapping fault was seen: `pread` from then on.
+  private var mayMap: Bool
+  /// `MappingFaults.generation` when this reader last looked.
+  private var faultsSeen = MappingFaults.current
+  /// The last batch returned from the window, checked again if a fault happens meanwhile.
+  private var lastMappedBatch: (position: Int64, crc: UInt32, size: Int)?
 
   package init(fd: CInt, path: String, fileSystem: FileSystem, from position: Int64, fileSize: Int64,
-               buffer: ByteBuffer? = nil) {
+               buffer: ByteBuffer? = nil, mapping: Bool = true) {
     self.fd = fd
     self.path = path
     self.fileSystem = fileSystem
@@ -36,6 +50,7 @@ package final class SegmentBatchReader {
     self.buffer = buffer ?? ByteBuffer(capacity: Self.readSize)
     self.buffer.count = 0
     self.bufferStart = position
+    self.mayMap = mapping
   }
 
   package func refreshSize() throws(Errno) {
@@ -45,33 +60,70 @@ package final class SegmentBatchReader {
   /// Moves to `position`, which must be a batch start.
   package func seek(to newPosition: Int64) {
     position = newPosition
-    if newPosition < bufferStart || newPosition > bufferStart + Int64(buffer.count) {
-      buffer.count = 0
-      bufferStart = newPosition
-    }
   }
 
-  /// Makes `needed` bytes from `position` present in the buffer, reading at least `readSize`.
-  private func fill(_ needed: Int) throws(Errno) -> UnsafeRawPointer {
-    let offsetInBuffer = Int(position - bufferStart)
-    if offsetInBuffer + needed <= buffer.count { return UnsafeRawPointer(buffer.base + offsetInBuffer) }
-    buffer.removeFirst(offsetInBuffer)
-    bufferStart = position
-    let want = Int(min(Int64(max(needed, Self.readSize)), fileSize - position))
-    if want > buffer.capacity { buffer.grow(to: want) }
-    let toRead = want - buffer.count
-    if toRead > 0 {
-      let got = try fileSystem.read(
-        fd, into: buffer.base + buffer.count, count: toRead, at: bufferStart + Int64(buffer.count), path: path)
-      buffer.count += got
+  /// Makes `needed` bytes from `position` readable (the caller checked the file holds them):
+  /// returns where they start and how many bytes from there are readable.
+  private func fill(_ needed: Int) throws(Errno) -> (UnsafeRawPointer, available: Int) {
+    if let window, window.contains(position, count: needed) {
+      return (window.pointer(at: position), Int(window.end - position))
     }
-    return UnsafeRawPointer(buffer.base)
+    if mayMap && fileSize - position >= Self.mapThreshold, let window = mapWindow(needed) {
+      return (window.pointer(at: position), Int(window.end - position))
+    }
+    window = nil
+    return try fillBuffer(needed)
+  }
+
+  private func mapWindow(_ needed: Int) -> MappedRegion? {
+    window = nil
+    let start = position & ~Int64(MappingFaults.pageSize - 1)
+    let end = min(fileSize, max(start + Int64(Self.windowSize), position + Int64(needed)))
+    do {
+      window = try fileSystem.map(fd, at: start, count: Int(end - start), path: path)
+    } catch {
+      mayMap = false
+    }
+    return window
+  }
+
+  private func fillBuffer(_ needed: Int) throws(Errno) -> (UnsafeRawPointer, available: Int) {
+    if position < bufferStart || position > bufferStart + Int64(buffer.count) {
+      buffer.count = 0
+      bufferStart = position
+    }
+    let offsetInBuffer = Int(position - bufferStart)
+    if offsetInBuffer + needed > buffer.count {
+      buffer.removeFirst(offsetInBuffer)
+      bufferStart = position
+      let want = Int(min(Int64(max(needed, Self.readSize)), fileSize - position))
+      if want > buffer.capacity { buffer.grow(to: want) }
+      let toRead = want - buffer.count
+      if toRead > 0 {
+        let got = try fileSystem.read(
+          fd, into: buffer.base + buffer.count, count: toRead, at: bufferStart + Int64(buffer.count), path: path)
+        buffer.count += got
+      }
+    }
+    let at = Int(position - bufferStart)
+    return (UnsafeRawPointer(buffer.base + at), buffer.count - at)
   }
 
   package func next(validateCRC: Bool = true) throws(Errno) -> Outcome {
-    let outcome = try read(validateCRC: validateCRC)
+    if window != nil || lastMappedBatch != nil, MappingFaults.current != faultsSeen { try stopMapping() }
+    let from = position
+    var outcome = try read(validateCRC: validateCRC)
+    if window != nil, MappingFaults.current != faultsSeen {
+      // A page under the window turned to zeros while this batch was read: read it again.
+      try stopMapping()
+      position = from
+      outcome = try read(validateCRC: validateCRC)
+    }
+    lastMappedBatch = nil
     switch outcome {
-    case .batch, .end: break
+    case .batch(let batch, let at):
+      if window != nil { lastMappedBatch = (at, batch.storedCRC, batch.size) }
+    case .end: break
     case .incomplete, .corrupt:
       // Bytes from here on may be a torn tail that a recovering writer is about to cut and
       // write anew: never reuse them from the buffer, read them again next time.
@@ -80,22 +132,35 @@ package final class SegmentBatchReader {
     return outcome
   }
 
+  /// After a mapping fault somewhere in the process: reads go through `pread` from now on.
+  /// If the batch last returned from the window no longer checks, its bytes changed after it
+  /// was handed out (the file was cut under it), and what the caller took from it is suspect.
+  private func stopMapping() throws(Errno) {
+    faultsSeen = MappingFaults.current
+    if let last = lastMappedBatch, let window, window.contains(last.position, count: last.size) {
+      let view = RecordBatchView(unchecked: window.pointer(at: last.position), size: last.size)
+      if view.storedCRC != last.crc || view.computedCRC != last.crc { throw Errno.io }
+    }
+    lastMappedBatch = nil
+    window = nil
+    mayMap = false
+  }
+
   private func read(validateCRC: Bool) throws(Errno) -> Outcome {
     let remaining = fileSize - position
     if remaining <= 0 { return .end }
     if remaining < Int64(BatchLayout.logOverhead) { return .incomplete(position: position) }
-    var p = try fill(BatchLayout.logOverhead)
-    guard buffer.count - Int(position - bufferStart) >= BatchLayout.logOverhead else {
+    let (header, inHeader) = try fill(BatchLayout.logOverhead)
+    guard inHeader >= BatchLayout.logOverhead else {
       return .incomplete(position: position)  // the file shrank under us
     }
-    let length = p.bigEndian(Int32.self, at: BatchLayout.batchLength)
+    let length = header.bigEndian(Int32.self, at: BatchLayout.batchLength)
     if length < Int32(BatchLayout.headerSize - BatchLayout.logOverhead) {
       return .corrupt(position: position, reason: .invalidLength(length))
     }
     let size = Int(length) + BatchLayout.logOverhead
     if Int64(size) > remaining { return .incomplete(position: position) }
-    p = try fill(size)
-    let available = buffer.count - Int(position - bufferStart)
+    let (p, available) = try fill(size)
     let view: RecordBatchView
     do {
       view = try RecordBatchView(at: p, available: available)

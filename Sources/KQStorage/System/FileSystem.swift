@@ -10,7 +10,7 @@ package final class FileSystem: @unchecked Sendable {
   package typealias FaultInjector = (_ operation: FileOperation, _ path: String) -> Fault?
 
   package enum FileOperation: String, Sendable {
-    case open, read, write, sync, rename, unlink, makeDirectory, removeDirectory, truncate,
+    case open, read, map, write, sync, rename, unlink, makeDirectory, removeDirectory, truncate,
       lock, status, listDirectory
   }
 
@@ -71,6 +71,17 @@ package final class FileSystem: @unchecked Sendable {
       }
     }
     return done
+  }
+
+  /// `mmap(2)` of `count` bytes from `offset` (a multiple of the page size), read-only and
+  /// shared, so the pages are the page cache's own. Installs the SIGBUS guard first.
+  package func map(_ fd: CInt, at offset: Int64, count: Int, path: String) throws(Errno) -> MappedRegion {
+    _ = try check(.map, path)
+    guard MappingFaults.installed else { throw Errno(ENOTSUP) }
+    guard let base = mmap(nil, count, PROT_READ, MAP_SHARED, fd, off_t(offset)), base != MAP_FAILED else {
+      throw Errno.current
+    }
+    return MappedRegion(base: UnsafeRawPointer(base), offset: offset, count: count)
   }
 
   /// `pwrite(2)` of all `count` bytes at `offset`.

@@ -1,0 +1,81 @@
+import Glibc
+import Synchronization
+
+/// Part of a file mapped read-only with `mmap(2)`: reading it costs no copy into a buffer.
+/// Unmapped when released. Made by `FileSystem.map`.
+///
+/// A mapping can outlive the bytes under it: when a writer recovering a torn tail cuts the
+/// file, or the disk fails, touching a page past the new end raises SIGBUS. `MappingFaults`
+/// turns that into a page of zeros and a count that readers check, so a reader never dies of
+/// it: it sees a batch that fails its checks, notices the fault and reads the file again.
+package final class MappedRegion {
+  package let base: UnsafeRawPointer
+  /// File position of `base`: a multiple of the page size.
+  package let offset: Int64
+  package let count: Int
+  /// File position just past the region.
+  package var end: Int64 { offset + Int64(count) }
+
+  init(base: UnsafeRawPointer, offset: Int64, count: Int) {
+    self.base = base
+    self.offset = offset
+    self.count = count
+    MappingFaults.liveRegions.add(1, ordering: .relaxed)
+  }
+
+  deinit {
+    munmap(UnsafeMutableRawPointer(mutating: base), count)
+    MappingFaults.liveRegions.subtract(1, ordering: .relaxed)
+  }
+
+  /// The bytes at file position `position`, which must lie inside the region.
+  @inline(__always)
+  package func pointer(at position: Int64) -> UnsafeRawPointer { base + Int(position - offset) }
+
+  package func contains(_ position: Int64, count needed: Int) -> Bool {
+    position >= offset && position + Int64(needed) <= end
+  }
+}
+
+/// The process-wide SIGBUS guard for `MappedRegion`s. A bus error at an address past the end
+/// of a mapped file (`BUS_ADRERR`, also what a failed page-in raises) gets a private page of
+/// zeros mapped over it, and `generation` counts it; any other bus error, or one while no
+/// region is mapped, gets the default action (the process dies as it would have).
+package enum MappingFaults {
+  /// Bus errors turned into zero pages so far. A reader that sees it change since it last
+  /// looked must not trust what it read from a mapping in between.
+  package static let generation = Atomic<Int>(0)
+  static let liveRegions = Atomic<Int>(0)
+  nonisolated(unsafe) static var pageSize = 4096
+
+  package static var current: Int { generation.load(ordering: .acquiring) }
+
+  /// Installs the handler, once per process (Swift runs a static's initializer once).
+  static let installed: Bool = {
+    pageSize = sysconf(Int32(_SC_PAGESIZE))
+    var action = sigaction()
+    action.__sigaction_handler.sa_sigaction = onBusError
+    action.sa_flags = SA_SIGINFO
+    sigemptyset(&action.sa_mask)
+    return sigaction(SIGBUS, &action, nil) == 0
+  }()
+}
+
+/// Runs in the signal handler: only async-signal-safe work (an atomic, `mmap`, `signal`).
+private func onBusError(_ signal: CInt, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?) {
+  guard let info, info.pointee.si_code == BUS_ADRERR, MappingFaults.liveRegions.load(ordering: .relaxed) > 0,
+    let address = info.pointee._sifields._sigfault.si_addr
+  else {
+    Glibc.signal(SIGBUS, SIG_DFL)  // returning re-runs the access, which now gets the default action
+    return
+  }
+  let page = UInt(bitPattern: address) & ~UInt(MappingFaults.pageSize - 1)
+  let zeros = mmap(
+    UnsafeMutableRawPointer(bitPattern: page), MappingFaults.pageSize, PROT_READ,
+    MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0)
+  if zeros == MAP_FAILED {
+    Glibc.signal(SIGBUS, SIG_DFL)
+    return
+  }
+  MappingFaults.generation.add(1, ordering: .releasing)
+}
