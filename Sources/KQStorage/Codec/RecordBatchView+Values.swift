@@ -7,7 +7,7 @@ extension RecordBatchView {
   /// as an empty one). Returns the number of records.
   package func appendValues(into buffer: ByteBuffer, terminator: UInt8) throws(BatchDecodeError) -> Int {
     if compressionCodec != 0 { throw .compressed(codec: compressionCodec) }
-    let count = Int(recordCount)
+    let count = try checkedRecordCount()
     buffer.reserve(size + count)
     var out = buffer.base + buffer.count
     var position = BatchLayout.headerSize

@@ -62,11 +62,27 @@ package struct RecordBatchView {
     guard stored == computed else { throw .crcMismatch(stored: stored, computed: computed) }
   }
 
+  /// The smallest record: length, attributes, timestamp and offset deltas, key and value
+  /// lengths, header count, one byte each.
+  static let minimumRecordSize = 7
+
+  /// The record count, when the batch has room for that many records: a negative or huge
+  /// count (in a batch whose CRC was not checked) is malformed, not a reason to loop or
+  /// allocate without end.
+  @inline(__always)
+  func checkedRecordCount() throws(BatchDecodeError) -> Int {
+    let count = Int(recordCount)
+    let room = (size - BatchLayout.headerSize) / Self.minimumRecordSize
+    guard count >= 0 else { throw .malformedRecord(index: 0) }
+    guard count <= room else { throw .malformedRecord(index: room) }
+    return count
+  }
+
   /// Calls `body` with each record in offset order. Stops early when `body` returns false.
   @inline(__always)
   package func forEachRecord(_ body: (RecordView) throws -> Bool) throws {
     if compressionCodec != 0 { throw BatchDecodeError.compressed(codec: compressionCodec) }
-    let count = Int(recordCount)
+    let count = try checkedRecordCount()
     let baseOffset = self.baseOffset
     let baseTimestamp = self.baseTimestamp
     let appendTime: Int64? = isLogAppendTime ? maxTimestamp : nil

@@ -33,6 +33,16 @@ package final class SegmentBatchReader {
   /// File position of `buffer.base`.
   private var bufferStart: Int64
   private var window: MappedRegion?
+  /// Where the window's usable bytes end: the region's end, or where a `ReadAhead` window's
+  /// checked batches end.
+  private var windowLimit: Int64 = 0
+  /// Batches in the window that the read-ahead thread checked, in order, and the next to match.
+  private var checkedBatches: [ReadAhead.CheckedBatch] = []
+  private var checkedIndex = 0
+  /// Windows this reader mapped itself; from the second on, it is a bulk read and a
+  /// read-ahead thread makes the ones after.
+  private var windowsMapped = 0
+  private var readAhead: ReadAhead?
   /// False once mapping failed or a mapping fault was seen: `pread` from then on.
   private var mayMap: Bool
   /// `MappingFaults.generation` when this reader last looked.
@@ -53,6 +63,8 @@ package final class SegmentBatchReader {
     self.mayMap = mapping
   }
 
+  deinit { readAhead?.stop() }
+
   package func refreshSize() throws(Errno) {
     fileSize = try fileSystem.size(of: fd, path: path)
   }
@@ -65,26 +77,80 @@ package final class SegmentBatchReader {
   /// Makes `needed` bytes from `position` readable (the caller checked the file holds them):
   /// returns where they start and how many bytes from there are readable.
   private func fill(_ needed: Int) throws(Errno) -> (UnsafeRawPointer, available: Int) {
-    if let window, window.contains(position, count: needed) {
-      return (window.pointer(at: position), Int(window.end - position))
+    if let window, position >= window.offset, position + Int64(needed) <= windowLimit {
+      return (window.pointer(at: position), Int(windowLimit - position))
     }
-    if mayMap && fileSize - position >= Self.mapThreshold, let window = mapWindow(needed) {
-      return (window.pointer(at: position), Int(window.end - position))
+    if mayMap && fileSize - position >= Self.mapThreshold, let window = nextWindow(needed) {
+      return (window.pointer(at: position), Int(windowLimit - position))
     }
-    window = nil
+    dropWindow()
     return try fillBuffer(needed)
   }
 
-  private func mapWindow(_ needed: Int) -> MappedRegion? {
-    window = nil
-    let start = position & ~Int64(MappingFaults.pageSize - 1)
-    let end = min(fileSize, max(start + Int64(Self.windowSize), position + Int64(needed)))
-    do {
-      window = try fileSystem.map(fd, at: start, count: Int(end - start), path: path)
-    } catch {
-      mayMap = false
+  /// The read-ahead thread's window at `position` if it made one, else one mapped here.
+  private func nextWindow(_ needed: Int) -> MappedRegion? {
+    var previous = window
+    dropWindow()
+    if let made = readAhead?.take(at: position, retiring: &previous), position + Int64(needed) <= made.end {
+      window = made.region
+      windowLimit = made.end
+      checkedBatches = made.checked
+      return made.region
     }
-    return window
+    guard let region = Self.mapWindow(fileSystem, fd, path, at: position, needed: needed, fileSize: fileSize) else {
+      mayMap = false
+      return nil
+    }
+    window = region
+    windowLimit = region.end
+    windowsMapped += 1
+    if windowsMapped >= 2 && fileSystem.isPlain {
+      let thread = readAhead ?? ReadAhead(fd: fd, path: path, fileSystem: fileSystem)
+      readAhead = thread.begin(after: position, fileSize: fileSize) ? thread : nil
+    }
+    return region
+  }
+
+  /// Maps the window for a batch at `position` of which `needed` bytes must be readable:
+  /// from the page holding `position` to `windowSize` later (or further, for a larger batch),
+  /// within the file. The read-ahead thread maps its windows the same way, so both agree on
+  /// where one ends and the next begins.
+  static func mapWindow(_ fileSystem: FileSystem, _ fd: CInt, _ path: String, at position: Int64, needed: Int, fileSize: Int64)
+    -> MappedRegion?
+  {
+    let start = position & ~Int64(MappingFaults.pageSize - 1)
+    let end = min(fileSize, max(start + Int64(windowSize), position + Int64(needed)))
+    return try? fileSystem.map(fd, at: start, count: Int(end - start), path: path)
+  }
+
+  private func dropWindow() {
+    window = nil
+    windowLimit = 0
+    checkedBatches = []
+    checkedIndex = 0
+  }
+
+  /// Reads a byte of every page of a batch the read-ahead thread checked, as the CRC would
+  /// have: a page cut off since faults now (see `MappingFaults`), before the batch is handed out.
+  @inline(__always)
+  private func touchPages(of view: RecordBatchView) {
+    var sum: UInt8 = 0
+    var offset = 0
+    while offset < view.size {
+      sum |= view.base.load(fromByteOffset: offset, as: UInt8.self)
+      offset += MappingFaults.pageSize
+    }
+    sum |= view.base.load(fromByteOffset: view.size - 1, as: UInt8.self)
+    withExtendedLifetime(sum) {}
+  }
+
+  /// Whether the read-ahead thread checked this very batch (same place, size and stored CRC).
+  @inline(__always)
+  private func wasChecked(_ view: RecordBatchView) -> Bool {
+    while checkedIndex < checkedBatches.count && checkedBatches[checkedIndex].position < position { checkedIndex += 1 }
+    guard checkedIndex < checkedBatches.count else { return false }
+    let checked = checkedBatches[checkedIndex]
+    return checked.position == position && checked.size == view.size && checked.crc == view.storedCRC
   }
 
   private func fillBuffer(_ needed: Int) throws(Errno) -> (UnsafeRawPointer, available: Int) {
@@ -137,14 +203,20 @@ package final class SegmentBatchReader {
   /// was handed out (the file was cut under it), and what the caller took from it is suspect.
   private func stopMapping() throws(Errno) {
     faultsSeen = MappingFaults.current
+    var changed = false
     if let last = lastMappedBatch, let window, window.contains(last.position, count: last.size) {
       let view = RecordBatchView(unchecked: window.pointer(at: last.position), size: last.size)
-      if view.storedCRC != last.crc || view.computedCRC != last.crc { throw Errno.io }
+      changed = view.storedCRC != last.crc || view.computedCRC != last.crc
+      if changed { position = last.position }  // read from the file again, from that batch on
     }
     lastMappedBatch = nil
-    window = nil
+    dropWindow()
+    readAhead?.stop()
+    readAhead = nil
     mayMap = false
+    if changed { throw Errno.io }
   }
+
 
   private func read(validateCRC: Bool) throws(Errno) -> Outcome {
     let remaining = fileSize - position
@@ -164,7 +236,9 @@ package final class SegmentBatchReader {
     let view: RecordBatchView
     do {
       view = try RecordBatchView(at: p, available: available)
-      if validateCRC { try view.validateCRC() }
+      if validateCRC {
+        if wasChecked(view) { touchPages(of: view) } else { try view.validateCRC() }
+      }
     } catch {
       if case .truncated = error { return .incomplete(position: position) }
       return .corrupt(position: position, reason: error)

@@ -25,6 +25,10 @@ package final class FileSystem: @unchecked Sendable {
   /// When set, every call is appended here as "operation path" (for tests that check order).
   package private(set) var recordedCalls: [String]?
 
+  /// Neither injecting nor recording: calls from a second thread (`ReadAhead`) are safe, and
+  /// no test is counting on their order.
+  package var isPlain: Bool { injector == nil && recordedCalls == nil }
+
   package init(injecting injector: FaultInjector? = nil, recording: Bool = false) {
     self.injector = injector
     self.recordedCalls = recording ? [] : nil
