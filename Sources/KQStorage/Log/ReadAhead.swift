@@ -84,9 +84,6 @@ final class ReadAhead: @unchecked Sendable {
   private var walkFrom: Int64?
   private var fileSize: Int64 = 0
   private var ready: Window?
-  /// The reader's previous window, unmapped on this thread (unmapping costs as much as
-  /// mapping: page table teardown).
-  private var retired: MappedRegion?
   private var isWorking = false
   private var isDone = true
 
@@ -121,9 +118,8 @@ final class ReadAhead: @unchecked Sendable {
   }
 
   /// The window starting at `start`, waiting while the thread is making it; nil when the
-  /// thread is not heading there (the reader then maps the window itself). When it hands one
-  /// over, it also takes the reader's previous window, `old`, to unmap.
-  func take(at start: Int64, retiring old: inout MappedRegion?) -> Window? {
+  /// thread is not heading there (the reader then maps the window itself).
+  func take(at start: Int64) -> Window? {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     while ready == nil && (isWorking || !isDone) { pthread_cond_wait(condition, mutex) }
@@ -133,8 +129,6 @@ final class ReadAhead: @unchecked Sendable {
       return nil
     }
     ready = nil
-    retired = old
-    old = nil
     pthread_cond_broadcast(condition)
     return window
   }
@@ -183,10 +177,7 @@ final class ReadAhead: @unchecked Sendable {
       let size = fileSize
       let walking = walkFrom == start
       isWorking = true
-      let unmapping = retired
-      retired = nil
       pthread_mutex_unlock(mutex)
-      withExtendedLifetime(unmapping) {}  // the last reference: unmapped here, on this thread
       let window = make(at: start, fileSize: size, verifying: !walking)
       pthread_mutex_lock(mutex)
       isWorking = false

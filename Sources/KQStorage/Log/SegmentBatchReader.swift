@@ -89,9 +89,8 @@ package final class SegmentBatchReader {
 
   /// The read-ahead thread's window at `position` if it made one, else one mapped here.
   private func nextWindow(_ needed: Int) -> MappedRegion? {
-    var previous = window
     dropWindow()
-    if let made = readAhead?.take(at: position, retiring: &previous), position + Int64(needed) <= made.end {
+    if let made = readAhead?.take(at: position), position + Int64(needed) <= made.end {
       window = made.region
       windowLimit = made.end
       checkedBatches = made.checked
