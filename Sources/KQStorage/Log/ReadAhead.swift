@@ -2,63 +2,79 @@ import Glibc
 import Synchronization
 
 /// A segment reader's second thread. While the reader copies records out of one mapped window,
-/// this thread maps the next window (taking its page faults) and checks the CRC of every whole
-/// batch in it, so a bulk read's CRC pass runs on another core. One window ahead at most, so a
-/// reader holds at most two windows.
+/// this thread maps the next window (taking its page faults) and checks the CRC of its whole
+/// batches in order, publishing each check as it goes. The reader takes the window as soon as
+/// it is mapped; when it reaches a batch not checked yet, it tells the thread to stop checking
+/// that window and checks the rest itself, so the two share the CRC work whichever is faster.
+/// One window ahead at most: a reader holds at most two windows.
 ///
 /// The reader trusts a check only for a batch whose position, size and stored CRC are the ones
 /// this thread saw (a writer that cut those bytes and wrote new ones since changed them), and
-/// none once a mapping fault has happened (`MappingFaults`): it checks such batches itself.
+/// touches its pages before handing it out (a page cut off since faults: `MappingFaults`).
 final class ReadAhead: @unchecked Sendable {
-  /// A window made by the thread: its mapping, and the whole batches checked in it, from the
-  /// first (at `start`) to just before `end`, where the next window starts.
+  /// A window made by the thread, from the batch at `start`, and the checks published so far.
   final class Window: @unchecked Sendable {
     let region: MappedRegion
     let start: Int64
-    private(set) var end: Int64
-    private(set) var checked: [CheckedBatch] = []
-    /// Checking stopped at a batch that fails its checks or is cut short: nothing follows.
-    private(set) var stoppedEarly = false
+    /// Checks [0, published) are final; the thread writes, the reader reads.
+    private let checks: UnsafeMutablePointer<CheckedBatch>
+    private let published = Atomic<Int>(0)
+    /// Set by the reader once it checks batches of this window itself.
+    private let abandoned = Atomic<Bool>(false)
 
     init(region: MappedRegion, start: Int64) {
       self.region = region
       self.start = start
-      self.end = start
+      checks = .allocate(capacity: ReadAhead.maxChecksPerWindow)
     }
 
-    /// Checks batches from `start` while they lie whole in the region (and the file). Without
-    /// `verifying`, only steps over them to find where the next window starts.
-    fileprivate func check(fileSize: Int64, verifying: Bool, stop: borrowing Atomic<Bool>) {
+    deinit { checks.deallocate() }
+
+    /// For the reader: whether the thread checked the batch at `position` with this size and
+    /// stored CRC. `index` is the reader's place in the checks. A batch not checked yet is the
+    /// reader's to check, and so is every later one.
+    @inline(__always)
+    func wasChecked(position: Int64, size: Int, crc: UInt32, index: inout Int) -> Bool {
+      let count = published.load(ordering: .acquiring)
+      while index < count && checks[index].position < position { index += 1 }
+      guard index < count else {
+        abandoned.store(true, ordering: .relaxed)
+        return false
+      }
+      let check = checks[index]
+      return check.position == position && check.size == size && check.crc == crc
+    }
+
+    /// For the thread: steps over the batches from `start` while they lie whole in the region,
+    /// checking and publishing each while `verifying` and the reader has not taken over.
+    /// Returns where the next window starts, and whether stepping stopped at a batch that is
+    /// damaged or cut short by the end of the file (or at a mapping fault, or `stop`).
+    fileprivate func walk(fileSize: Int64, verifying: Bool, stop: borrowing Atomic<Bool>) -> (end: Int64, stopped: Bool) {
       let faults = MappingFaults.current
+      var verifying = verifying
+      var count = 0
       var position = start
-      if verifying { checked.reserveCapacity(64) }
-      while position + Int64(BatchLayout.logOverhead) <= region.end, checked.count < ReadAhead.maxBatchesPerWindow {
-        if stop.load(ordering: .relaxed) { break }
+      while position + Int64(BatchLayout.logOverhead) <= region.end {
+        if stop.load(ordering: .relaxed) || MappingFaults.current != faults { return (position, true) }
         let at = region.pointer(at: position)
         guard let size = RecordBatchView.announcedSize(at: at, available: BatchLayout.logOverhead),
           size >= BatchLayout.headerSize
-        else {
-          stoppedEarly = true
-          break
-        }
-        if position + Int64(size) > region.end {
-          stoppedEarly = region.end >= fileSize  // cut short by the file, not by the window
-          break
+        else { return (position, true) }
+        if position + Int64(size) > region.end { return (position, region.end >= fileSize) }
+        if verifying && (count == ReadAhead.maxChecksPerWindow || abandoned.load(ordering: .relaxed)) {
+          verifying = false
         }
         if verifying {
           guard let view = try? RecordBatchView(at: at, available: size), (try? view.validateCRC()) != nil else {
-            stoppedEarly = true
-            break
+            return (position, true)
           }
-          checked.append(CheckedBatch(position: position, size: size, crc: view.storedCRC))
+          checks[count] = CheckedBatch(position: position, size: size, crc: view.storedCRC)
+          count += 1
+          published.store(count, ordering: .releasing)
         }
         position += Int64(size)
       }
-      end = position
-      if MappingFaults.current != faults {
-        checked = []
-        stoppedEarly = true
-      }
+      return (position, MappingFaults.current != faults)
     }
   }
 
@@ -68,8 +84,10 @@ final class ReadAhead: @unchecked Sendable {
     let crc: UInt32
   }
 
-  /// Tiny batches would make a long list; a window ends early instead.
-  static let maxBatchesPerWindow = 4096
+  /// How long the reader waits for a window before mapping it itself.
+  static let patienceNanos = 300_000
+  /// Tiny batches would make a long list: past this many, the reader checks them itself.
+  static let maxChecksPerWindow = 4096
 
   private let fd: CInt
   private let path: String
@@ -117,13 +135,23 @@ final class ReadAhead: @unchecked Sendable {
     return thread != nil || startThread()
   }
 
-  /// The window starting at `start`, waiting while the thread is making it; nil when the
-  /// thread is not heading there (the reader then maps the window itself).
+  /// The window starting at `start`, waiting a little while the thread maps it; nil when the
+  /// thread is not heading there or is late (not running: its CPU is busy), and the reader
+  /// maps the window itself.
   func take(at start: Int64) -> Window? {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    while ready == nil && (isWorking || !isDone) { pthread_cond_wait(condition, mutex) }
-    guard let window = ready, window.start == start, window.end > start else {
+    var deadline = timespec()
+    clock_gettime(CLOCK_REALTIME, &deadline)
+    deadline.tv_nsec += Self.patienceNanos
+    if deadline.tv_nsec >= 1_000_000_000 {
+      deadline.tv_sec += 1
+      deadline.tv_nsec -= 1_000_000_000
+    }
+    while ready == nil && (isWorking || !isDone) {
+      if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return nil }
+    }
+    guard let window = ready, window.start == start else {
       ready = nil
       isDone = true
       return nil
@@ -178,27 +206,26 @@ final class ReadAhead: @unchecked Sendable {
       let walking = walkFrom == start
       isWorking = true
       pthread_mutex_unlock(mutex)
-      let window = make(at: start, fileSize: size, verifying: !walking)
+      let window = make(at: start, fileSize: size)
+      if let window, !walking {
+        pthread_mutex_lock(mutex)
+        if cursor == start { ready = window }  // the reader may take it while it is checked
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+      }
+      let (end, stopped) = window?.walk(fileSize: size, verifying: !walking, stop: stopping) ?? (start, true)
       pthread_mutex_lock(mutex)
       isWorking = false
       defer { pthread_cond_broadcast(condition) }
       guard cursor == start, !stopping.load(ordering: .relaxed) else { continue }  // begun anew meanwhile
-      guard let window, window.end > start else {
-        isDone = true
-        continue
-      }
-      cursor = window.end
-      if window.stoppedEarly || size - window.end < SegmentBatchReader.mapThreshold { isDone = true }
-      if walking {
-        walkFrom = nil
-      } else {
-        ready = window
-      }
+      if walking { walkFrom = nil }
+      cursor = end
+      if stopped || end == start || size - end < SegmentBatchReader.mapThreshold { isDone = true }
     }
     pthread_mutex_unlock(mutex)
   }
 
-  private func make(at start: Int64, fileSize: Int64, verifying: Bool) -> Window? {
+  private func make(at start: Int64, fileSize: Int64) -> Window? {
     guard fileSize - start >= SegmentBatchReader.mapThreshold else { return nil }
     guard var region = SegmentBatchReader.mapWindow(
       fileSystem, fd, path, at: start, needed: BatchLayout.logOverhead, fileSize: fileSize)
@@ -209,8 +236,6 @@ final class ReadAhead: @unchecked Sendable {
     {
       region = larger
     }
-    let window = Window(region: region, start: start)
-    window.check(fileSize: fileSize, verifying: verifying, stop: stopping)
-    return window
+    return Window(region: region, start: start)
   }
 }

@@ -33,11 +33,10 @@ package final class SegmentBatchReader {
   /// File position of `buffer.base`.
   private var bufferStart: Int64
   private var window: MappedRegion?
-  /// Where the window's usable bytes end: the region's end, or where a `ReadAhead` window's
-  /// checked batches end.
+  /// Where the window's usable bytes end: the region's end, or an earlier batch start.
   private var windowLimit: Int64 = 0
-  /// Batches in the window that the read-ahead thread checked, in order, and the next to match.
-  private var checkedBatches: [ReadAhead.CheckedBatch] = []
+  /// The read-ahead thread's window the reader is in, and the reader's place in its checks.
+  private var madeWindow: ReadAhead.Window?
   private var checkedIndex = 0
   /// Windows this reader mapped itself; from the second on, it is a bulk read and a
   /// read-ahead thread makes the ones after.
@@ -90,10 +89,10 @@ package final class SegmentBatchReader {
   /// The read-ahead thread's window at `position` if it made one, else one mapped here.
   private func nextWindow(_ needed: Int) -> MappedRegion? {
     dropWindow()
-    if let made = readAhead?.take(at: position), position + Int64(needed) <= made.end {
+    if let made = readAhead?.take(at: position), made.region.contains(position, count: needed) {
       window = made.region
-      windowLimit = made.end
-      checkedBatches = made.checked
+      windowLimit = made.region.end
+      madeWindow = made
       return made.region
     }
     guard let region = Self.mapWindow(fileSystem, fd, path, at: position, needed: needed, fileSize: fileSize) else {
@@ -125,7 +124,7 @@ package final class SegmentBatchReader {
   private func dropWindow() {
     window = nil
     windowLimit = 0
-    checkedBatches = []
+    madeWindow = nil
     checkedIndex = 0
   }
 
@@ -146,11 +145,10 @@ package final class SegmentBatchReader {
   /// Whether the read-ahead thread checked this very batch (same place, size and stored CRC).
   @inline(__always)
   private func wasChecked(_ view: RecordBatchView) -> Bool {
-    while checkedIndex < checkedBatches.count && checkedBatches[checkedIndex].position < position { checkedIndex += 1 }
-    guard checkedIndex < checkedBatches.count else { return false }
-    let checked = checkedBatches[checkedIndex]
-    return checked.position == position && checked.size == view.size && checked.crc == view.storedCRC
+    guard let madeWindow else { return false }
+    return madeWindow.wasChecked(position: position, size: view.size, crc: view.storedCRC, index: &checkedIndex)
   }
+
 
   private func fillBuffer(_ needed: Int) throws(Errno) -> (UnsafeRawPointer, available: Int) {
     if position < bufferStart || position > bufferStart + Int64(buffer.count) {
