@@ -12,9 +12,11 @@ extension RecordBatchView {
     var out = buffer.base + buffer.count
     var position = BatchLayout.headerSize
     for index in 0..<count {
-      guard let value = valueFast(at: &position) ?? valueChecked(at: &position) else {
+      // Positions pass by value, not inout: the loop's position then stays in a register.
+      guard let value = valueFast(at: position) ?? valueChecked(at: position) else {
         throw .malformedRecord(index: index)
       }
+      position = value.next
       if value.count > 0 {
         copySmall(to: out, from: base + value.start, count: value.count)
         out += value.count
@@ -29,9 +31,10 @@ extension RecordBatchView {
   /// The value of the record at `position` (empty when null), for the common shape: a length
   /// of at most 2 bytes, timestamp and offset deltas within 8 bytes together, a key length and
   /// a value length of at most 2 bytes. One bound check up front, then unchecked loads; nil
-  /// (position unchanged) for any other shape or anything out of bounds, for `valueChecked`.
+  /// for any other shape or anything out of bounds, for `valueChecked`. `next` is where the
+  /// next record starts.
   @inline(__always)
-  private func valueFast(at position: inout Int) -> (start: Int, count: Int)? {
+  private func valueFast(at position: Int) -> (start: Int, count: Int, next: Int)? {
     let end = size
     guard position &+ 16 <= end else { return nil }
     var p = position
@@ -61,8 +64,7 @@ extension RecordBatchView {
     }
     p &+= max(key, 0)
     guard let value = shortLength(at: &p), value >= -1, p &+ max(value, 0) < recordEnd else { return nil }
-    position = recordEnd
-    return (p, max(value, 0))
+    return (p, max(value, 0), recordEnd)
   }
 
   /// A zig-zag varint of 1 or 2 bytes at `p` (the caller checked both are readable).
@@ -84,7 +86,7 @@ extension RecordBatchView {
 
   /// Any record shape, every varint checked against the record's bounds.
   @inline(never)
-  private func valueChecked(at position: inout Int) -> (start: Int, count: Int)? {
+  private func valueChecked(at position: Int) -> (start: Int, count: Int, next: Int)? {
     let end = size
     var p = position
     guard let length = VarInt.read(base, at: &p, end: end, maxBytes: 5), length >= 0, p + Int(length) <= end
@@ -98,8 +100,7 @@ extension RecordBatchView {
     guard let value = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), value >= -1,
       p + Int(max(value, 0)) <= recordEnd
     else { return nil }
-    position = recordEnd
-    return (p, Int(max(value, 0)))
+    return (p, Int(max(value, 0)), recordEnd)
   }
 }
 
