@@ -12,5 +12,10 @@ uint32_t kq_crc32c_portable(uint32_t crc, const void *bytes, size_t length);
 uint32_t kq_crc32c_hardware(uint32_t crc, const void *bytes, size_t length);
 /// 1 when this CPU has the CRC-32C instruction.
 int kq_crc32c_has_hardware(void);
+/// The same checksum folding 256 bytes a step with VPCLMULQDQ (AVX-512); only valid when
+/// kq_crc32c_has_folding(). kq_crc32c_hardware uses it for long inputs when it can.
+uint32_t kq_crc32c_folding(uint32_t crc, const void *bytes, size_t length);
+/// 1 when this CPU and OS can run kq_crc32c_folding.
+int kq_crc32c_has_folding(void);
 
 #endif

@@ -1,4 +1,7 @@
+import CKQCRC32C
+import KQTestSupport
 import Testing
+
 @testable import KQStorage
 
 @Suite("CRC-32C")
@@ -30,6 +33,24 @@ struct CRC32CTests {
     for length in 0...1024 {
       #expect(CRC32C.portableChecksum(bytes) == CRC32C.checksum(bytes), "length \(length)")
       bytes.append(UInt8(truncatingIfNeeded: length &* 31 &+ 7))
+    }
+  }
+
+  @Test(
+    "the folding implementation agrees with the table on lengths around its 16-, 64- and 256-byte steps, at every alignment",
+    arguments: [0, 1, 15, 16, 255, 256, 257, 319, 320, 511, 512, 1023, 1024, 4095, 65_536 + 13, 131_072, 1_000_003])
+  func foldingAgrees(length: Int) throws {
+    try #require(kq_crc32c_has_folding() != 0, "this CPU cannot fold with VPCLMULQDQ")
+    var random = SeededGenerator(seed: UInt64(length))
+    let bytes = random.bytes(count: length + 64)
+    for offset in [0, 1, 7, 31, 63] {
+      let initial = UInt32.random(in: 0...UInt32.max, using: &random)
+      bytes.withUnsafeBytes { raw in
+        let slice = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)])
+        let expected = kq_crc32c_portable(initial, slice.baseAddress!, length)
+        #expect(CRC32C.foldingChecksum(slice, continuing: initial) == expected, "length \(length) at offset \(offset)")
+        #expect(CRC32C.checksum(slice, continuing: initial) == expected, "length \(length) at offset \(offset)")
+      }
     }
   }
 }
