@@ -1,0 +1,38 @@
+import Foundation
+import KQTestSupport
+import Testing
+
+/// Reads long enough for the reader's mapped windows and its read-ahead thread (from the second
+/// 2 MiB window on), through the built kq and real pipes.
+@Suite("bulk reads")
+struct BulkReadTests {
+  static let lineCount = 120_000
+  /// `lineCount` lines of 100 bytes (12 MB): six windows, about 90 batches of 128 KiB.
+  static let makeLines = "awk 'BEGIN { for (i = 0; i < \(lineCount); i++) printf \"%09d%091d\\n\", i, i }' > lines"
+
+  static func line(_ index: Int) -> String {
+    let number = String(index)
+    return String(repeating: "0", count: 9 - number.count) + number + String(repeating: "0", count: 91 - number.count) + number
+  }
+
+  @Test("a topic of many windows comes back byte for byte: whole, from an offset, up to -n, and through a group")
+  func manyWindows() throws {
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines + " && kq produce big --create < lines && kq consume big > out && cmp lines out").checked()
+    try kq.shell("kq consume big --from 50000 > out && tail -n +50001 lines | cmp - out").checked()
+    try kq.shell("kq consume big --from 1000 -n 70000 > out && sed -n '1001,71000p' lines | cmp - out").checked()
+    try kq.shell("kq consume big --group g > out && cmp lines out").checked()
+    #expect(try kq.committed("g", topic: "big") == [Int64(Self.lineCount)])
+    let json = try kq.shell("kq consume big --json --from 119998").checked()
+    #expect(try JSON.lines(json.output).map { JSON.field($0["value"]) } == [Self.line(119_998), Self.line(119_999)])
+  }
+
+  @Test("| head ends a bulk read quietly with status 0 while the read-ahead thread runs")
+  func headEndsQuietly() throws {
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines + " && kq produce big --create < lines").checked()
+    let result = try kq.shell("kq consume big | head -n 3; echo \"status ${PIPESTATUS[0]}\"").checked()
+    #expect(result.output == (0..<3).map { Self.line($0) + "\n" }.joined() + "status 0\n")
+    #expect(result.errors == "")
+  }
+}
