@@ -39,9 +39,12 @@ package struct Context {
     }
     // A closed pipe is reported as EPIPE by write, never as a signal that kills kq.
     signal(SIGPIPE, SIG_IGN)
+    let signals = SignalWatcher()
+    let stdout = FileDescriptorSink(1)
+    stdout.stopsOnSignal = signals
     return Context(
-      environment: environment, stdin: FileDescriptorSource(0), stdout: FileDescriptorSink(1),
-      stderr: FileDescriptorSink(2), signals: SignalWatcher())
+      environment: environment, stdin: FileDescriptorSource(0), stdout: stdout,
+      stderr: FileDescriptorSink(2), signals: signals)
   }
 
   /// Whether stderr may show colour or progress: a terminal, TERM not dumb.
@@ -71,12 +74,17 @@ package final class SignalWatcher {
     }
     fd = ends[0]
     signalPipeWriteEnd = ends[1]
-    let handler: @convention(c) (Int32) -> Void = { number in
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { number in
       var byte = UInt8(truncatingIfNeeded: number)
       _ = write(signalPipeWriteEnd, &byte, 1)
     }
-    signal(SIGINT, handler)
-    signal(SIGTERM, handler)
+    // No SA_RESTART: a write blocked on a full pipe returns (EINTR or short), so that kq stops
+    // instead of waiting for a reader that may never read; every other call retries EINTR.
+    action.sa_flags = 0
+    sigemptyset(&action.sa_mask)
+    sigaction(SIGINT, &action, nil)
+    sigaction(SIGTERM, &action, nil)
   }
 
   /// The signal received, if one is pending (SIGINT or SIGTERM), without waiting.
@@ -84,5 +92,11 @@ package final class SignalWatcher {
     var byte: UInt8 = 0
     guard read(fd, &byte, 1) == 1 else { return nil }
     return Int32(byte)
+  }
+
+  /// Whether a signal waits for `pending()`, without taking it.
+  package var isPending: Bool {
+    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&entry, 1, 0) == 1
   }
 }

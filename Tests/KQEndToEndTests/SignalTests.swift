@@ -17,6 +17,33 @@ struct SignalTests {
     #expect(status.output == "0\n" && status.errors == "", "\(status)")
   }
 
+  @Test(
+    "SIGTERM or Ctrl-C while stdout's reader is not reading ends consume at once, and its group commits exactly the whole records the pipe took",
+    arguments: ["TERM", "INT"])
+  func signalWhileWriteBlocks(signal: String) throws {
+    let kq = try KQSandbox()
+    try kq.shell("seq 1 200000 | kq produce big --create").checked()
+    // A fifo opened for reading that nobody reads: kq blocks once the pipe's buffer is full.
+    let script = """
+      mkfifo out && exec 3<> out
+      kq consume big --group g > out & pid=$!
+      sleep 0.5
+      start=$(date +%s%N); kill -\(signal) $pid
+      ( sleep 5; kill -KILL $pid ) 2>/dev/null & watchdog=$!
+      wait $pid; status=$?; end=$(date +%s%N); kill $watchdog 2>/dev/null
+      echo "status $status ms $(( (end - start) / 1000000 ))"
+      timeout 1 cat <&3 > got; exit 0
+      """
+    let result = try kq.shell(script).checked()
+    let words = result.output.split(whereSeparator: \.isWhitespace)
+    #expect(words.count == 4 && words[1] == (signal == "TERM" ? "143" : "130"), "\(result)")
+    #expect((words.count == 4 ? Int(words[3]) ?? .max : .max) < 2000, "\(result)")
+    let got = kq.read("got")
+    let wholeLines = got.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+    #expect(wholeLines > 0 && got.hasPrefix("1\n2\n"))
+    #expect(try kq.committed("g", topic: "big") == [Int64(wholeLines)])
+  }
+
   @Test("a follower whose reader has gone exits 0 quietly while it waits")
   func followerNoticesClosedPipe() throws {
     let kq = try KQSandbox()

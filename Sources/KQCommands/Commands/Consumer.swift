@@ -61,12 +61,12 @@ final class Consumer {
       for index in cursors.indices where !cursors[index].isDone {
         if try readBatch(index) { progressed = true }
         if let max = options.maxRecords, delivered >= max { return try finish(.finished) }
-        if output.count >= Self.outputFlushBytes { guard try flush() else { return .readerGone } }
+        if output.count >= Self.outputFlushBytes { guard try flush() else { return stopped() } }
       }
       if let signals = context.signals, let number = signals.pending() { return try finish(.interrupted(number)) }
       if progressed { continue }
       if !options.follow || cursors.allSatisfy({ $0.isDone }) { return try finish(.finished) }
-      guard try flush() else { return .readerGone }
+      guard try flush() else { return stopped() }
       guard let watcher else { return .finished }
       let idleDeadline = options.idleMillis.map { context.clock.nowMillis() + $0 }
       waiting: while true {
@@ -85,8 +85,14 @@ final class Consumer {
   }
 
   private func finish(_ ending: Ending) throws -> Ending {
-    guard try flush() else { return .readerGone }
+    guard try flush() else { return stopped() }
     return ending
+  }
+
+  /// Why output stopped: a signal that cut a write short, else the reader went away.
+  private func stopped() -> Ending {
+    if let number = context.signals?.pending() { return .interrupted(number) }
+    return .readerGone
   }
 
   /// Reads one batch of a partition into the output. False when it had nothing new.
@@ -159,7 +165,7 @@ final class Consumer {
         for mark in recordEnds where mark.end <= written { flushedPositions[mark.partition] = mark.next }
         recordEnds.removeAll(keepingCapacity: true)
         bufferedPositions.removeAll(keepingCapacity: true)
-        if failure == .brokenPipe { return false }
+        if failure == .brokenPipe || failure == .interrupted { return false }
         throw StorageError.io(failure, operation: "write", path: "standard output")
       }
     }

@@ -39,6 +39,9 @@ extension ByteSource {
 
 package final class FileDescriptorSink: ByteSink {
   package let fd: CInt
+  /// When set, a write that a signal cuts short stops there with EINTR if this watcher holds
+  /// the signal (Ctrl-C or SIGTERM while stdout's reader is not reading).
+  package var stopsOnSignal: SignalWatcher?
   package init(_ fd: CInt) { self.fd = fd }
   package var descriptor: CInt? { fd }
 
@@ -53,7 +56,10 @@ package final class FileDescriptorSink: ByteSink {
     while done < bytes.count {
       let n = Glibc.write(fd, base + done, bytes.count - done)
       if n < 0 {
-        if errno == EINTR { continue }
+        if errno == EINTR {
+          if stopsOnSignal?.isPending == true { return (done, .interrupted) }
+          continue
+        }
         if errno == EAGAIN {
           waitWritable()
           continue
@@ -61,6 +67,7 @@ package final class FileDescriptorSink: ByteSink {
         return (done, Errno.current)
       }
       done += n
+      if done < bytes.count, stopsOnSignal?.isPending == true { return (done, .interrupted) }
     }
     return (done, nil)
   }
