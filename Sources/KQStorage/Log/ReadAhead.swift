@@ -135,6 +135,11 @@ final class ReadAhead: @unchecked Sendable {
     return thread != nil || startThread()
   }
 
+  /// Read-ahead threads running in the process: more than the cores can run only add
+  /// switching (and each holds a window), so readers past this many check their own CRCs.
+  static let maxThreads = 4
+  private static let running = Atomic<Int>(0)
+
   /// The window starting at `start`, waiting a little while the thread maps it; nil when the
   /// thread is not heading there or is late (not running: its CPU is busy), and the reader
   /// maps the window itself.
@@ -173,6 +178,10 @@ final class ReadAhead: @unchecked Sendable {
   }
 
   private func startThread() -> Bool {
+    guard Self.running.add(1, ordering: .relaxed).newValue <= Self.maxThreads else {
+      Self.running.subtract(1, ordering: .relaxed)
+      return false
+    }
     // The thread starts with every asynchronous signal blocked, so that Ctrl-C, SIGTERM and
     // SIGPIPE still reach (and interrupt) the reader's thread; faults stay deliverable here.
     var blocked = sigset_t()
@@ -186,10 +195,12 @@ final class ReadAhead: @unchecked Sendable {
     let result = pthread_create(&created, nil, { raw in
       guard let raw else { return nil }
       Unmanaged<ReadAhead>.fromOpaque(raw).takeRetainedValue().run()
+      ReadAhead.running.subtract(1, ordering: .relaxed)
       return nil
     }, context)
     guard result == 0 else {
       Unmanaged<ReadAhead>.fromOpaque(context).release()
+      Self.running.subtract(1, ordering: .relaxed)
       return false
     }
     thread = created

@@ -18,6 +18,8 @@ package final class SegmentBatchReader {
   package static let readSize = 1 << 18
   /// The size of a mapped window; the reader's resident memory grows by at most this much.
   package static let windowSize = 2 << 20
+  /// Windows mapped at once in the process (32 MiB), however many partitions are read.
+  static let maxWindows = 16
   /// Closer than this to the known end of the file, `pread` costs less than a new mapping
   /// (a follower reading each small append as it lands).
   package static let mapThreshold: Int64 = 1 << 16
@@ -95,6 +97,8 @@ package final class SegmentBatchReader {
       madeWindow = made
       return made.region
     }
+    // Many partitions read at once share a budget of windows; past it, readers use pread.
+    guard MappingFaults.liveRegions.load(ordering: .relaxed) < Self.maxWindows else { return nil }
     guard let region = Self.mapWindow(fileSystem, fd, path, at: position, needed: needed, fileSize: fileSize) else {
       mayMap = false
       return nil
