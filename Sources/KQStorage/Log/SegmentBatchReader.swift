@@ -40,6 +40,8 @@ package final class SegmentBatchReader {
   /// The read-ahead thread's window the reader is in, and the reader's place in its checks.
   private var madeWindow: ReadAhead.Window?
   private var checkedIndex = 0
+  /// What `touchPages` read last.
+  private var pageProbe: UInt8 = 0
   /// Windows this reader mapped itself; from the second on, it is a bulk read and a
   /// read-ahead thread makes the ones after.
   private var windowsMapped = 0
@@ -143,7 +145,7 @@ package final class SegmentBatchReader {
       offset += MappingFaults.pageSize
     }
     sum |= view.base.load(fromByteOffset: view.size - 1, as: UInt8.self)
-    withExtendedLifetime(sum) {}
+    pageProbe = sum  // a store the optimizer must keep, and with it the loads
   }
 
   /// Whether the read-ahead thread checked this very batch (same place, size and stored CRC).
@@ -152,7 +154,6 @@ package final class SegmentBatchReader {
     guard let madeWindow else { return false }
     return madeWindow.wasChecked(position: position, size: view.size, crc: view.storedCRC, index: &checkedIndex)
   }
-
 
   private func fillBuffer(_ needed: Int) throws(Errno) -> (UnsafeRawPointer, available: Int) {
     if position < bufferStart || position > bufferStart + Int64(buffer.count) {
@@ -217,7 +218,6 @@ package final class SegmentBatchReader {
     mayMap = false
     if changed { throw Errno.io }
   }
-
 
   private func read(validateCRC: Bool) throws(Errno) -> Outcome {
     let remaining = fileSize - position

@@ -246,7 +246,10 @@ package final class FileSystem: @unchecked Sendable {
     while bytes.count < limit {
       let want = min(chunk.count, limit - bytes.count)
       let got = try mappingErrno {
-        try chunk.withUnsafeMutableBytes { raw in try read(fd, into: raw.baseAddress!, count: want, at: Int64(bytes.count), path: path) }
+        try chunk.withUnsafeMutableBytes { raw in
+          guard let base = raw.baseAddress else { return 0 }
+          return try read(fd, into: base, count: want, at: Int64(bytes.count), path: path)
+        }
       }
       if got == 0 { break }
       bytes += chunk.prefix(got)
