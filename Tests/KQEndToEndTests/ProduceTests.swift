@@ -52,13 +52,17 @@ struct ProduceTests {
     #expect(JSON.headers(records[0]["headers"]) == [["x", "y"], ["z", "w"]])
   }
 
-  @Test("-K splits key from value at the first delimiter; a line without it has a null key")
+  @Test("-K splits key from value at the first delimiter, of one byte or more; a line without it has a null key")
   func keyDelimiter() throws {
     let kq = try KQSandbox()
     try kq.ok("produce", "t", "--create", "-K", ":", stdin: "user:a:b\nplain\n:empty-key\n")
     let records = try kq.records("t")
     #expect(records.map { JSON.field($0["key"]) } == ["user", nil, ""])
     #expect(records.map { JSON.field($0["value"]) } == ["a:b", "plain", "empty-key"])
+    try kq.ok("produce", "m", "--create", "-K", "::", stdin: "user::a::b\nu:v\n::x\nw::\n")
+    let split = try kq.records("m")
+    #expect(split.map { JSON.field($0["key"]) } == ["user", nil, "", "w"])
+    #expect(split.map { JSON.field($0["value"]) } == ["a::b", "u:v", "x", ""])
   }
 
   @Test("--key gives every record one key, and -H adds repeatable headers in order")

@@ -35,6 +35,8 @@ final class Producer {
   var lastSyncMillis: Int64
   let progress: ProgressLine?
   let output = ByteBuffer(capacity: 1 << 16)
+  /// `-K`'s delimiter when it is one byte (the usual case): found with one `memchr`.
+  private let keyDelimiterByte: Int32?
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context) {
     self.options = options
@@ -47,6 +49,7 @@ final class Producer {
     self.stickyPartition = Int(getpid()) % config.partitions
     self.lastSyncMillis = context.clock.nowMillis()
     self.progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
+    self.keyDelimiterByte = options.keyDelimiter.flatMap { $0.count == 1 ? Int32($0[0]) : nil }
   }
 
   /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
@@ -167,10 +170,10 @@ final class Producer {
     if options.framing == .json { return try jsonRecord(bytes) }
     var key: UnsafeRawBufferPointer? = nil
     var value: UnsafeRawBufferPointer? = bytes
-    if let delimiter = options.keyDelimiter {
-      if let split = find(delimiter, in: bytes) {
+    if options.keyDelimiter != nil {
+      if let (split, length) = findKeyDelimiter(in: bytes) {
         key = UnsafeRawBufferPointer(rebasing: bytes[0..<split])
-        value = UnsafeRawBufferPointer(rebasing: bytes[(split + delimiter.count)...])
+        value = UnsafeRawBufferPointer(rebasing: bytes[(split + length)...])
       } else if let fixed = options.fixedKey {
         return try fixed.withUnsafeBytes { try store(key: $0, value: emptyAsNull(bytes), headers: nil, partition: nil, timestamp: nil) }
       }
@@ -184,6 +187,17 @@ final class Producer {
   @inline(__always)
   private func emptyAsNull(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
     options.emptyAsNull && bytes.count == 0 ? nil : bytes
+  }
+
+  /// Where `-K`'s delimiter starts in `bytes`, and its length.
+  @inline(__always)
+  private func findKeyDelimiter(in bytes: UnsafeRawBufferPointer) -> (Int, Int)? {
+    if let byte = keyDelimiterByte {
+      guard let base = bytes.baseAddress, let hit = memchr(base, byte, bytes.count) else { return nil }
+      return (UnsafeRawPointer(hit) - base, 1)
+    }
+    guard let delimiter = options.keyDelimiter, let at = find(delimiter, in: bytes) else { return nil }
+    return (at, delimiter.count)
   }
 
   private func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer) -> Int? {
