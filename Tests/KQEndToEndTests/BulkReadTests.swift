@@ -35,4 +35,17 @@ struct BulkReadTests {
     #expect(result.output == (0..<3).map { Self.line($0) + "\n" }.joined() + "status 0\n")
     #expect(result.errors == "")
   }
+
+  @Test("a record larger than a 2 MiB window, amid small ones, comes back whole")
+  func recordLargerThanWindow() throws {
+    let kq = try KQSandbox()
+    let script = """
+      kq topic create t --config max.message.bytes=8388608 > /dev/null
+      { awk 'BEGIN { for (i = 0; i < 30000; i++) printf "%099d\\n", i }'
+        head -c 3000000 /dev/zero | tr '\\0' y; echo
+        awk 'BEGIN { for (i = 0; i < 30000; i++) printf "%099d\\n", i }'; } > lines
+      test "$(wc -c < lines)" -eq 9000001 && kq produce t < lines && kq consume t > out && cmp lines out
+      """
+    try kq.shell(script).checked()
+  }
 }

@@ -237,16 +237,11 @@ final class ReadAhead: @unchecked Sendable {
   }
 
   private func make(at start: Int64, fileSize: Int64) -> Window? {
-    guard fileSize - start >= SegmentBatchReader.mapThreshold else { return nil }
-    guard var region = SegmentBatchReader.mapWindow(
-      fileSystem, fd, path, at: start, needed: BatchLayout.logOverhead, fileSize: fileSize)
+    guard fileSize - start >= SegmentBatchReader.mapThreshold,
+      let region = SegmentBatchReader.mapWindow(
+        fileSystem, fd, path, at: start, needed: BatchLayout.logOverhead, fileSize: fileSize)
     else { return nil }
-    if let size = RecordBatchView.announcedSize(at: region.pointer(at: start), available: BatchLayout.logOverhead),
-      start + Int64(size) > region.end, start + Int64(size) <= fileSize,
-      let larger = SegmentBatchReader.mapWindow(fileSystem, fd, path, at: start, needed: size, fileSize: fileSize)
-    {
-      region = larger
-    }
     return Window(region: region, start: start)
   }
+
 }

@@ -115,17 +115,23 @@ package final class SegmentBatchReader {
     return region
   }
 
-  /// Maps the window for a batch at `position` of which `needed` bytes must be readable:
-  /// from the page holding `position` to `windowSize` later (or further, for a larger batch),
-  /// within the file. The read-ahead thread maps its windows the same way, so both agree on
-  /// where one ends and the next begins.
+  /// Maps the window for the batch at `position`: from the page holding it to `windowSize`
+  /// later, within the file, and further when that batch is larger (its header says, or
+  /// `needed`). The read-ahead thread maps its windows the same way, so both agree on where
+  /// one ends and the next begins.
   static func mapWindow(_ fileSystem: FileSystem, _ fd: CInt, _ path: String, at position: Int64, needed: Int, fileSize: Int64)
     -> MappedRegion?
   {
     let start = position & ~Int64(MappingFaults.pageSize - 1)
     let end = min(fileSize, max(start + Int64(windowSize), position + Int64(needed)))
-    return try? fileSystem.map(fd, at: start, count: Int(end - start), path: path)
+    guard let region = try? fileSystem.map(fd, at: start, count: Int(end - start), path: path) else { return nil }
+    guard region.contains(position, count: BatchLayout.logOverhead),
+      let size = RecordBatchView.announcedSize(at: region.pointer(at: position), available: BatchLayout.logOverhead),
+      position + Int64(size) > region.end, position + Int64(size) <= fileSize
+    else { return region }
+    return mapWindow(fileSystem, fd, path, at: position, needed: size, fileSize: fileSize) ?? region
   }
+
 
   private func dropWindow() {
     window = nil
