@@ -1,3 +1,4 @@
+import KQTestSupport
 import Testing
 
 /// Each committed completion file loads in its shell, and the man page renders without
@@ -18,9 +19,9 @@ struct ShellLoadTests {
   }
 
   @Test("zsh parses _kq, autoloads it from fpath and registers it for kq",
-        .enabled(if: Shell.isInstalled("/usr/bin/zsh") || Shell.isInstalled("/bin/zsh")))
+        .enabled(if: TestPeer.zsh.shouldRun))
   func zsh() throws {
-    let zsh = Shell.isInstalled("/usr/bin/zsh") ? "/usr/bin/zsh" : "/bin/zsh"
+    let zsh = try TestPeer.zsh.require()
     let syntax = try Shell.run(zsh, ["-n", "completions/_kq"])
     #expect(syntax.status == 0 && syntax.stderr.isEmpty, "\(syntax.summary)")
     let script = """
@@ -34,18 +35,18 @@ struct ShellLoadTests {
   }
 
   @Test("fish sources kq.fish and completes 'kq con' to consume",
-        .enabled(if: Shell.isInstalled("/usr/bin/fish") || Shell.isInstalled("/bin/fish")))
+        .enabled(if: TestPeer.fish.shouldRun))
   func fish() throws {
-    let fish = Shell.isInstalled("/usr/bin/fish") ? "/usr/bin/fish" : "/bin/fish"
+    let fish = try TestPeer.fish.require()
     let result = try Shell.run(fish, ["--no-config", "-c", "source completions/kq.fish; complete -C 'kq con'; complete -C 'kq produce t --sync '"])
     #expect(result.status == 0 && result.stderr.isEmpty, "\(result.summary)")
     #expect(result.stdout.hasPrefix("consume\t"), "\(result.summary)")
     #expect(result.stdout.contains("\nbatch\t") && result.stdout.contains("\nnone\t"), "\(result.summary)")
   }
 
-  @Test("man -l renders man/kq.1 without warnings", .enabled(if: Shell.isInstalled("/usr/bin/man")))
+  @Test("man -l renders man/kq.1 without warnings", .enabled(if: TestPeer.man.shouldRun))
   func manPage() throws {
-    let result = try Shell.run("/usr/bin/man", ["--warnings", "-l", "man/kq.1"], environment: ["MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"])
+    let result = try Shell.run(try TestPeer.man.require(), ["--warnings", "-l", "man/kq.1"], environment: ["MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"])
     #expect(result.status == 0 && result.stderr.isEmpty, "\(result.summary)")
     #expect(result.stdout.contains("EXIT STATUS") && result.stdout.contains("kq group reset"), "\(result.summary)")
   }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A program outside kq that tests check kq against: the shells that load the completion files,
+/// `man`, and kafka-python (the independent reader of kq's segment files). `Tests/setup`
+/// installs each of them; this is the tests' side of the same list.
+///
+/// A test that needs a peer is enabled with `.enabled(if: TestPeer.zsh.shouldRun)` and starts
+/// with `try TestPeer.zsh.require()`. Where the peer is missing the test skips with one line on
+/// stderr naming what is missing and how to install it, except when `CI` is set: then it runs
+/// and `require()` fails it, so CI can never pass without the independent checks.
+package enum TestPeer: String, CaseIterable, Sendable {
+  case zsh, fish, man
+  case kafkaPython = "kafka-python"
+
+  /// The executable the test runs, when the peer is installed.
+  package var executable: String? {
+    switch self {
+    case .zsh: Self.firstExecutable("/usr/bin/zsh", "/bin/zsh")
+    case .fish: Self.firstExecutable("/usr/bin/fish", "/bin/fish")
+    case .man: Self.firstExecutable("/usr/bin/man")
+    case .kafkaPython: Self.pythonImports("kafka.record.default_records") ? "/usr/bin/env" : nil
+    }
+  }
+
+  package var isInstalled: Bool { executable != nil }
+
+  /// How a user installs it by hand.
+  package var installHint: String {
+    switch self {
+    case .zsh, .fish: "run Tests/setup as root, or 'sudo apt-get install \(rawValue)'"
+    case .man: "run Tests/setup as root, or 'sudo apt-get install man-db groff-base'"
+    case .kafkaPython: "run Tests/setup, or 'python3 -m pip install kafka-python==3.0.12'"
+    }
+  }
+
+  package var missingMessage: String { "\(rawValue) is not installed: \(installHint)" }
+
+  /// Whether a test that needs this peer runs: it is installed, or CI is set (where the test
+  /// runs to fail). Otherwise prints the one skip line.
+  package var shouldRun: Bool {
+    if isInstalled || Self.isCI { return true }
+    FileHandle.standardError.write(Data("kq tests: skipping a test: \(missingMessage)\n".utf8))
+    return false
+  }
+
+  /// The peer's executable; throws, failing the test, when it is missing.
+  @discardableResult
+  package func require() throws -> String {
+    guard let executable else {
+      throw MissingPeer(description: "\(missingMessage)\(Self.isCI ? " (CI is set, so a missing peer fails)" : "")")
+    }
+    return executable
+  }
+
+  package struct MissingPeer: Error, CustomStringConvertible {
+    package var description: String
+  }
+
+  static var isCI: Bool {
+    guard let ci = ProcessInfo.processInfo.environment["CI"] else { return false }
+    return !ci.isEmpty && ci != "0" && ci.lowercased() != "false"
+  }
+
+  private static func firstExecutable(_ candidates: String...) -> String? {
+    candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  private static func pythonImports(_ module: String) -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import \(module)"]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+  }
+}
