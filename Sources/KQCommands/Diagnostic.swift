@@ -85,6 +85,9 @@ struct Diagnostic {
       self.init(
         message: "\(path) is not a kq data directory (it has no kq-format file and is not empty)",
         hint: "point --dir or KQ_DIR at a new or empty directory", status: .cannotCreate)
+    case .notADirectory(let path):
+      self.init(
+        message: "\(path) is not a directory", hint: "point --dir or KQ_DIR at a new or empty directory", status: .cannotCreate)
     case .dataDirectoryNotFound(let path):
       self.init(message: "no data directory at \(path)", hint: "create a topic first with 'kq topic create NAME'", status: .noInput)
     case .invalidTopicName(let name, let reason):

@@ -9,6 +9,8 @@ package enum StorageError: Error, Equatable, Sendable {
   case unsupportedFormat(path: String, found: String)
   /// A non-empty directory without kq's marker: kq will not write into it.
   case notADataDirectory(path: String)
+  /// The data directory's path names a file (or a path through one).
+  case notADirectory(path: String)
   case dataDirectoryNotFound(path: String)
   case invalidTopicName(String, reason: String)
   case invalidGroupName(String, reason: String)

@@ -31,8 +31,8 @@ enum ConsumeCommand {
       options.start = start
     }
     if let since = arguments.value("since") {
-      guard let ms = DurationParsing.milliseconds(since), ms >= 0 else {
-        throw arguments.invalidValue("since", hint: "write a duration such as 15m or 2h")
+      guard let ms = DurationParsing.milliseconds(since, unitRequired: true), ms >= 0 else {
+        throw arguments.invalidValue("since", hint: "write a duration with a unit, such as 15m, 2h or 500ms")
       }
       options.start = .timestamp(session.context.clock.nowMillis() - ms)
     }
@@ -45,24 +45,13 @@ enum ConsumeCommand {
         throw arguments.invalidValue("until", hint: "use an OFFSET, an RFC 3339 time or @MILLIS")
       }
     }
-    let partitions = arguments.commaSeparatedValues("partition")
-    if !partitions.isEmpty {
-      var list: [Int] = []
-      for text in partitions {
-        guard let n = Int(text), n >= 0, n < TopicConfig.maxPartitions else {
-          throw UsageError(
-            .invalidValue(subject: "'\(arguments.spelling(of: "partition", value: text))'", value: text, hint: "give partition numbers such as 0 or 0,2"),
-            commandPath: arguments.commandPath)
-        }
-        if !list.contains(n) { list.append(n) }
-      }
-      options.partitions = list
-    }
+    let partitions = try arguments.partitionNumbers("partition", below: TopicConfig.maxPartitions)
+    if !partitions.isEmpty { options.partitions = partitions }
     if let max = try session.integer("max", minimum: 1) { options.maxRecords = Int(max) }
     options.follow = arguments.has("follow")
     if let idle = arguments.value("idle") {
-      guard let ms = DurationParsing.milliseconds(idle), ms > 0 else {
-        throw arguments.invalidValue("idle", hint: "write a duration such as 30s or 5m")
+      guard let ms = DurationParsing.milliseconds(idle, unitRequired: true), ms > 0 else {
+        throw arguments.invalidValue("idle", hint: "write a duration with a unit, such as 30s or 5m")
       }
       options.idleMillis = ms
     }

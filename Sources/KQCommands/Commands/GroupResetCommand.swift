@@ -18,19 +18,11 @@ enum GroupResetCommand {
     guard let service = try session.existingService() else { throw StorageError.topicNotFound(topic.value) }
     let config = try service.config(of: topic)
     var partitions = Array(0..<config.partitions)
-    let chosen = arguments.commaSeparatedValues("partition")
-    if !chosen.isEmpty {
-      partitions = []
-      for text in chosen {
-        guard let n = Int(text), n >= 0 else {
-          throw UsageError(.invalidValue(subject: "'\(arguments.spelling(of: "partition", value: text))'", value: text, hint: "give partition numbers such as 0 or 0,2"), commandPath: arguments.commandPath)
-        }
-        guard n < config.partitions else {
-          throw StorageError.partitionNotFound(topic: topic.value, partition: n, partitionCount: config.partitions)
-        }
-        if !partitions.contains(n) { partitions.append(n) }
-      }
+    let chosen = try arguments.partitionNumbers("partition", below: Int.max)
+    if let missing = chosen.first(where: { $0 >= config.partitions }) {
+      throw StorageError.partitionNotFound(topic: topic.value, partition: missing, partitionCount: config.partitions)
     }
+    if !chosen.isEmpty { partitions = chosen }
     let committed = try service.committedOffsets(group: group, topic: topic)
     var steps: [Step] = []
     for partition in partitions {

@@ -49,23 +49,29 @@ package struct ParsedArguments: Sendable, Equatable {
     occurrences.compactMap { $0.long == long ? $0.value : nil }
   }
 
-  /// Values split at commas as well (`-p 0,2 -p 5` gives `["0", "2", "5"]`); empty pieces dropped.
-  package func commaSeparatedValues(_ long: String) -> [String] {
-    values(long).flatMap { $0.split(separator: ",").map(String.init) }
+  /// The partition numbers of `-p 0,2 -p 5` (`[0, 2, 5]`), each once, in order; empty when
+  /// the flag is absent. A piece that is not a number from 0 to `limit` - 1, including an
+  /// empty one (`-p ,`, `-p 1,`), is refused naming the value as given.
+  package func partitionNumbers(_ long: String, below limit: Int) throws(UsageError) -> [Int] {
+    var numbers: [Int] = []
+    for occurrence in occurrences where occurrence.long == long {
+      let text = occurrence.value ?? ""
+      for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
+        guard let number = Int(piece), number >= 0, number < limit else {
+          let hint = piece.isEmpty ? "give partition numbers separated by single commas, such as 0 or 0,2"
+            : "give partition numbers such as 0 or 0,2"
+          throw UsageError(.invalidValue(subject: "'\(occurrence.spelled)'", value: text, hint: hint), commandPath: commandPath)
+        }
+        if !numbers.contains(number) { numbers.append(number) }
+      }
+    }
+    return numbers
   }
 
-  /// The usage error for a flag value the command cannot use, e.g.
-  /// `arguments.invalidValue("partitions", hint: "give a whole number from 1 to 10000")`.
   package func invalidValue(_ long: String, hint: String) -> UsageError {
     let given = occurrences.last { $0.long == long && $0.value != nil }
     return UsageError(
       .invalidValue(subject: "'\(given?.spelled ?? "--" + long)'", value: given?.value ?? "", hint: hint), commandPath: commandPath)
-  }
-
-  /// How the user wrote the flag that gave `value` (`-p` or `--partition`).
-  package func spelling(of long: String, value: String) -> String {
-    occurrences.last { $0.long == long && ($0.value?.split(separator: ",").contains { $0 == value } ?? false) }?.spelled
-      ?? "--" + long
   }
 
   /// The usage error for a positional argument the command cannot use (`NAME`, `TOPIC`).

@@ -10,8 +10,8 @@ enum ConfigSettings {
     var settings: [(key: String, value: String)] = []
     let arguments = session.arguments
     if let retention = arguments.value("retention") {
-      guard let ms = DurationParsing.milliseconds(retention) else {
-        throw arguments.invalidValue("retention", hint: "write a duration such as 12h or 7d, or forever")
+      guard let ms = DurationParsing.milliseconds(retention, unitRequired: true) else {
+        throw arguments.invalidValue("retention", hint: "write a duration with a unit, such as 12h or 7d, or forever")
       }
       settings.append(("retention.ms", String(ms)))
     }
@@ -48,6 +48,11 @@ enum ConfigSettings {
             commandPath: arguments.commandPath)
         }
         value = String(bytes)
+      }
+      // One key set twice has no clear winner: `--retention 7d --config retention.ms=1d`.
+      if settings.contains(where: { $0.key == key }) {
+        let first = key == "retention.ms" && arguments.has("retention") ? "--retention" : "--config \(key)"
+        throw UsageError(.conflictingFlags(first, "--config \(key)"), commandPath: arguments.commandPath)
       }
       settings.append((key, value))
     }

@@ -11,8 +11,13 @@ package enum DurationParsing {
   ]
 
   /// Milliseconds for `text`, -1 for `-1`/`forever`, or nil when `text` is not a duration.
-  package static func milliseconds(_ text: String) -> Int64? {
+  /// With `unitRequired` (the command line's DURATION flags, where `--since 15` would read as
+  /// 15 ms to kq and 15 minutes to a person) a bare number other than `-1` and `0` is refused.
+  package static func milliseconds(_ text: String, unitRequired: Bool = false) -> Int64? {
     if text == "-1" || text == "forever" { return -1 }
+    if unitRequired && text != "0" && !text.isEmpty && text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+      return nil
+    }
     let bytes = Array(text.utf8)
     if bytes.isEmpty { return nil }
     var i = 0

@@ -32,22 +32,24 @@ package final class DataDirectory {
   private func checkFormat(create: Bool) throws(StorageError) {
     let marker: [UInt8]?
     do { marker = try fileSystem.readSmallFile(names.formatMarker, limit: 256) } catch {
-      if error == .notDirectory { throw .notADataDirectory(path: path) }
+      if error == .notDirectory { throw .notADirectory(path: path) }
       throw .io(error, operation: "read", path: names.formatMarker)
     }
     if let marker {
-      let text = String(decoding: marker, as: UTF8.self)
-      guard text == Self.markerText + String(Self.formatVersion) + "\n" else {
-        let found = text.hasPrefix(Self.markerText)
-          ? String(text.dropFirst(Self.markerText.count).prefix(while: { $0 != "\n" })) : "unrecognised"
-        throw .unsupportedFormat(path: names.formatMarker, found: found)
+      switch Self.formatVersion(inMarker: marker) {
+      case Self.formatVersion?: return
+      case let version? where version > Self.formatVersion:
+        throw .unsupportedFormat(path: names.formatMarker, found: String(version))
+      default:
+        throw .corruptFile(
+          file: names.formatMarker,
+          reason: "expected '\(Self.markerText)\(Self.formatVersion)', found \(Self.describeMarker(marker))")
       }
-      return
     }
     let entries: [String]?
     do { entries = try fileSystem.listDirectory(path) } catch {
       if error == .noSuchFile { entries = nil } else if error == .notDirectory {
-        throw .notADataDirectory(path: path)
+        throw .notADirectory(path: path)
       } else { throw .io(error, operation: "open", path: path) }
     }
     guard create else {
@@ -61,6 +63,26 @@ package final class DataDirectory {
       try fileSystem.replaceAtomically(
         names.formatMarker, with: Array(text.utf8), directory: path, temporaryPath: names.formatMarkerTemporary)
     } catch { throw .io(error, operation: "write", path: names.formatMarker) }
+  }
+
+  /// The version a well-formed marker names (`kq data directory format N` and a newline, N a
+  /// decimal number without a sign or leading zeros); nil for anything else. A number too large
+  /// for Int is still a (newer) version: Int.max.
+  static func formatVersion(inMarker marker: [UInt8]) -> Int? {
+    let prefix = Array(markerText.utf8)
+    guard marker.count > prefix.count + 1, marker.starts(with: prefix), marker.last == UInt8(ascii: "\n") else { return nil }
+    let digits = marker[prefix.count..<(marker.count - 1)]
+    guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+      digits.first != UInt8(ascii: "0") || digits.count == 1
+    else { return nil }
+    return Int(String(decoding: digits, as: UTF8.self)) ?? Int.max
+  }
+
+  /// The marker's first bytes for a message, printable characters only.
+  private static func describeMarker(_ marker: [UInt8]) -> String {
+    if marker.isEmpty { return "an empty file" }
+    let shown = marker.prefix(40).map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "?" }.joined()
+    return "'\(shown)\(marker.count > 40 ? "..." : "")'"
   }
 
   /// `mkdir -p` with mode 0700, as the XDG spec asks for data directories.

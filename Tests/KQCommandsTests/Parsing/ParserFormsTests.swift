@@ -74,7 +74,20 @@ struct ParserFormsTests {
     #expect(invocation.arguments.values("header") == ["a=1", "b=2", "c=3"])
     #expect(invocation.arguments.value("header") == "c=3")
     let partitions = try parse(["consume", "t", "-p", "0,2", "-p", "5"])
-    #expect(partitions.arguments.commaSeparatedValues("partition") == ["0", "2", "5"])
+    #expect(try partitions.arguments.partitionNumbers("partition", below: 8) == [0, 2, 5])
+  }
+
+  @Test("a partition list with an empty item or a number out of range is refused naming the value", arguments: [
+    ["-p", ","], ["-p", "1,"], ["-p", ",1"], ["-p", "1,,2"], ["-p", ""], ["-p", "0", "-p", "9"], ["-p", "x"], ["--partition=-1"],
+  ])
+  func partitionListRefused(flags: [String]) throws {
+    let invocation = try parse(["consume", "t"] + flags)
+    let error = #expect(throws: UsageError.self) { try invocation.arguments.partitionNumbers("partition", below: 8) }
+    guard case .invalidValue(_, let value, _)? = error?.problem else {
+      Issue.record("not an invalid value: \(String(describing: error))")
+      return
+    }
+    #expect(invocation.arguments.values("partition").contains(value))
   }
 
   @Test("help is asked for by -h, --help, 'kq help' or kq alone")

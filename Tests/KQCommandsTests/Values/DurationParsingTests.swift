@@ -23,6 +23,18 @@ import Testing
     #expect(DurationParsing.milliseconds(text) == nil)
   }
 
+  @Test("the command line's DURATION flags need a unit: a bare number is refused, but 0, -1 and forever are not",
+        arguments: ["15", "1500", "9223372036854775807", "007"])
+  func unitRequired(text: String) {
+    #expect(DurationParsing.milliseconds(text, unitRequired: true) == nil)
+    #expect(DurationParsing.milliseconds(text + "ms", unitRequired: true) != nil)
+  }
+
+  @Test(arguments: [("0", 0), ("-1", -1), ("forever", -1), ("15m", 900_000), ("1h30m", 5_400_000)] as [(String, Int64)])
+  func unitRequiredAccepts(text: String, expected: Int64) {
+    #expect(DurationParsing.milliseconds(text, unitRequired: true) == expected)
+  }
+
   @Test(arguments: [
     (604_800_000, "7d"), (90_000, "90s"), (-1, "forever"), (0, "0ms"), (1_500, "1500ms"),
     (1_000, "1s"), (60_000, "1m"), (3_600_000, "1h"), (5_400_000, "90m"), (86_400_000, "1d"),
