@@ -12,6 +12,9 @@ package struct Context {
   /// SIGINT/SIGTERM as a pollable descriptor, when running as a process.
   package var signals: SignalWatcher?
   package var fileSystem: FileSystem
+  /// argv as bytes, exactly as the process got them (`KQ.run` gets them as Strings, with
+  /// invalid UTF-8 replaced); empty when not running as a process.
+  package var rawArguments: [[UInt8]] = []
 
   package init(
     environment: [String: String], stdin: any ByteSource, stdout: any ByteSink, stderr: any ByteSink,
@@ -42,9 +45,14 @@ package struct Context {
     let signals = SignalWatcher()
     let stdout = FileDescriptorSink(1)
     stdout.stopsOnSignal = signals
-    return Context(
+    var context = Context(
       environment: environment, stdin: FileDescriptorSource(0), stdout: stdout,
       stderr: FileDescriptorSink(2), signals: signals)
+    context.rawArguments = (0..<Int(CommandLine.argc)).map { index in
+      guard let element = CommandLine.unsafeArgv[index] else { return [] }
+      return Array(UnsafeRawBufferPointer(start: element, count: strlen(element)))
+    }
+    return context
   }
 
   /// Whether stderr may show colour or progress: a terminal, TERM not dumb.

@@ -6,8 +6,9 @@ struct Diagnostic {
   var hint: String?
   var status: ExitStatus
 
+  /// One line, whatever the message quotes: control characters are escaped (`TerminalText`).
   var rendered: String {
-    "kq: error: " + message + (hint.map { " (hint: \($0))" } ?? "") + "\n"
+    "kq: error: " + TerminalText.escaped(message + (hint.map { " (hint: \($0))" } ?? "")) + "\n"
   }
 
   init(message: String, hint: String?, status: ExitStatus) {

@@ -19,7 +19,7 @@ package enum KQ {
   }
 
   static func execute(_ arguments: [String], _ context: Context) throws -> ExitStatus {
-    let invocation = try CommandLineParser.parse(arguments)
+    let invocation = try CommandLineParser.parse(arguments, rawArguments: Array(context.rawArguments.dropFirst()))
     if invocation.wantsHelp {
       let text: String
       if let command = invocation.command {

@@ -7,17 +7,17 @@ enum ProduceCommand {
     if arguments.has("null") { options.framing = .nulTerminated }
     if arguments.has("json") { options.framing = .json }
     options.emptyAsNull = arguments.has("empty-as-null")
-    if let delimiter = arguments.value("key-delimiter") {
+    if let delimiter = arguments.valueBytes("key-delimiter") {
       let bytes = Escapes.unescape(delimiter)
       guard !bytes.isEmpty else { throw arguments.invalidValue("key-delimiter", hint: "give one or more characters, e.g. ':' or '\\t'") }
       options.keyDelimiter = bytes
     }
-    if let key = arguments.value("key") { options.fixedKey = Array(key.utf8) }
-    for text in arguments.values("header") {
-      if let equals = text.firstIndex(of: "=") {
-        options.headers.append(Header(key: Array(text[..<equals].utf8), value: Array(text[text.index(after: equals)...].utf8)))
+    options.fixedKey = arguments.valueBytes("key")
+    for bytes in arguments.valuesBytes("header") {
+      if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+        options.headers.append(Header(key: Array(bytes[..<equals]), value: Array(bytes[(equals + 1)...])))
       } else {
-        options.headers.append(Header(key: Array(text.utf8), value: nil))
+        options.headers.append(Header(key: bytes, value: nil))
       }
     }
     if let partition = try session.integer("partition", maximum: Int64(TopicConfig.maxPartitions - 1)) {
@@ -65,8 +65,7 @@ enum ProduceCommand {
 
 /// Backslash escapes in delimiters given on the command line: `\t \n \r \0 \\ \xNN`.
 enum Escapes {
-  static func unescape(_ text: String) -> [UInt8] {
-    let bytes = Array(text.utf8)
+  static func unescape(_ bytes: [UInt8]) -> [UInt8] {
     var out: [UInt8] = []
     var i = 0
     while i < bytes.count {

@@ -6,12 +6,15 @@ struct Binder {
   var arguments = ParsedArguments()
   var wantsHelp = false
   var wantsVersion = false
+  /// argv's elements as bytes, when the caller has them: flag values keep their exact bytes.
+  var rawArgv: [[UInt8]] = []
 
   mutating func bind(_ argv: [String]) throws(UsageError) {
     var index = 0
     var optionsEnded = false
     while index < argv.count {
       let text = argv[index]
+      let element = index
       index += 1
       if optionsEnded {
         try bindWord(text)
@@ -26,9 +29,10 @@ struct Binder {
         guard let flag = flag(long: name) else {
           throw error(.unknownFlag(text.prefix { $0 != "=" }.description, suggestions: suggestFlags(for: "--" + name)))
         }
-        try record(flag, spelled: "--" + name, inline: inline, argv: argv, index: &index)
+        let rawInline = inline == nil ? nil : rawSuffix(of: element, after: 2 + name.utf8.count + 1)
+        try record(flag, spelled: "--" + name, inline: inline, rawInline: rawInline, argv: argv, index: &index)
       case .shorts(let letters):
-        try bindShorts(letters, text: text, argv: argv, index: &index)
+        try bindShorts(letters, text: text, element: element, argv: argv, index: &index)
       }
     }
   }
@@ -105,7 +109,7 @@ struct Binder {
   // MARK: Flags
 
   private mutating func bindShorts(
-    _ letters: [Character], text: String, argv: [String], index: inout Int
+    _ letters: [Character], text: String, element: Int, argv: [String], index: inout Int
   ) throws(UsageError) {
     if letters.count > 1, flag(long: String(letters)) != nil {
       throw error(.unknownFlag(text, suggestions: ["--" + String(letters)]))  // `-partition`
@@ -119,23 +123,39 @@ struct Binder {
       position += 1
       if flag.takesValue {
         var rest = String(letters[position...])
-        if rest.hasPrefix("=") { rest.removeFirst() }  // `-p=3`
-        try record(flag, spelled: "-" + String(letter), inline: rest.isEmpty ? nil : rest, argv: argv, index: &index)
+        var skipped = 1 + String(letters[..<position]).utf8.count
+        if rest.hasPrefix("=") {  // `-p=3`
+          rest.removeFirst()
+          skipped += 1
+        }
+        let inline = rest.isEmpty ? nil : rest
+        try record(
+          flag, spelled: "-" + String(letter), inline: inline,
+          rawInline: inline == nil ? nil : rawSuffix(of: element, after: skipped), argv: argv, index: &index)
         return
       }
       try record(flag, spelled: "-" + String(letter), inline: nil, argv: argv, index: &index)
     }
   }
 
+  /// The bytes of argv element `element` after its first `count` (the flag's own spelling).
+  private func rawSuffix(of element: Int, after count: Int) -> [UInt8]? {
+    guard element < rawArgv.count, count <= rawArgv[element].count else { return nil }
+    return Array(rawArgv[element][count...])
+  }
+
   private mutating func record(
-    _ flag: FlagSpec, spelled: String, inline: String?, argv: [String], index: inout Int
+    _ flag: FlagSpec, spelled: String, inline: String?, rawInline: [UInt8]? = nil, argv: [String], index: inout Int
   ) throws(UsageError) {
     var value: String?
+    var bytes: [UInt8]?
     if let valueName = flag.valueName {
       if let inline {
         value = inline
+        bytes = rawInline
       } else if index < argv.count {
         value = argv[index]
+        bytes = index < rawArgv.count ? rawArgv[index] : nil
         index += 1
       } else {
         throw error(.missingValue(flag: spelled, valueName: valueName))
@@ -153,7 +173,7 @@ struct Binder {
     default: break
     }
     if !flag.isRepeatable && arguments.has(flag.long) { throw error(.repeatedFlag(spelled)) }
-    arguments.append(flag.long, value: value, spelled: spelled)
+    arguments.append(flag.long, value: value, spelled: spelled, bytes: bytes)
   }
 
   /// The flags usable here: the command's, then the global ones.

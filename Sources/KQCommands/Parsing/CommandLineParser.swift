@@ -1,7 +1,10 @@
 /// The parser's entry point: argv (without argv[0]) in, an `Invocation` or a `UsageError` out.
 package enum CommandLineParser {
-  package static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+  /// `rawArguments`, when given, are the same elements as bytes exactly as the process got
+  /// them; flag values keep those bytes (`ParsedArguments.valueBytes`).
+  package static func parse(_ arguments: [String], rawArguments: [[UInt8]] = []) throws(UsageError) -> Invocation {
     var binder = Binder()
+    if rawArguments.count == arguments.count { binder.rawArgv = rawArguments }
     do {
       try binder.bind(arguments)
       if !binder.wantsHelp && !binder.wantsVersion { try binder.validate() }

@@ -20,6 +20,8 @@ package struct ParsedArguments: Sendable, Equatable {
     package var value: String?
     /// As the user wrote it, `-p` or `--partition`, for error messages.
     package var spelled: String
+    /// The value's bytes exactly as in argv (`value` has invalid UTF-8 replaced by U+FFFD).
+    package var bytes: [UInt8]?
   }
 
   package var positionals: [String] = []
@@ -79,7 +81,19 @@ package struct ParsedArguments: Sendable, Equatable {
     UsageError(.invalidValue(subject: name, value: value, hint: hint), commandPath: commandPath)
   }
 
-  mutating func append(_ long: String, value: String?, spelled: String? = nil) {
-    occurrences.append(Occurrence(long: long, value: value, spelled: spelled ?? "--" + long))
+  /// The flag's value as bytes, exactly as given in argv; the last one for a repeatable flag.
+  /// For values that become record bytes (keys, headers, delimiters), which need not be UTF-8.
+  package func valueBytes(_ long: String) -> [UInt8]? {
+    occurrences.last { $0.long == long && $0.value != nil }?.bytes
+  }
+
+  /// Every value of a repeatable flag as bytes, in order.
+  package func valuesBytes(_ long: String) -> [[UInt8]] {
+    occurrences.compactMap { $0.long == long ? $0.bytes : nil }
+  }
+
+  mutating func append(_ long: String, value: String?, spelled: String? = nil, bytes: [UInt8]? = nil) {
+    occurrences.append(
+      Occurrence(long: long, value: value, spelled: spelled ?? "--" + long, bytes: bytes ?? value.map { Array($0.utf8) }))
   }
 }

@@ -89,7 +89,7 @@ package struct UsageError: Error, Equatable, Sendable {
   /// Two lines, each ending in a newline:
   /// `kq: error: WHAT (hint: WHAT TO DO)` and `usage: kq PATH SYNOPSIS`.
   package func rendered(programName: String = "kq") -> String {
-    "\(programName): error: \(message) (hint: \(hint))\n" + "usage: " + Self.usageLine(for: commandPath, programName: programName) + "\n"
+    "\(programName): error: " + TerminalText.escaped("\(message) (hint: \(hint))") + "\n" + "usage: " + Self.usageLine(for: commandPath, programName: programName) + "\n"
   }
 
   /// `kq consume TOPIC [options]`, `kq topic (create | list | delete | alter) ...`,
