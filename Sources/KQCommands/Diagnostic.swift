@@ -53,10 +53,13 @@ struct Diagnostic {
         hint: "raise it with 'kq topic alter \(topic) --config max.message.bytes=SIZE'", status: .dataError)
     case .malformedJSON(let line, let reason, let n):
       self.init(message: "line \(line): \(reason)" + stored(n), hint: "fix the line and produce the rest again", status: .dataError)
-    case .partitionOutOfRange(let line, let partition, let count, let n):
+    case .partitionOutOfRange(let line, let partition, let count, let n, let topic):
       self.init(
         message: "line \(line): partition \(partition) does not exist (the topic has \(count))" + stored(n),
-        hint: "use a partition from 0 to \(count - 1)", status: .dataError)
+        hint: partition < TopicConfig.maxPartitions
+          ? "add partitions with 'kq topic alter \(topic) --partitions \(partition + 1)', or drop the record's partition to let kq choose"
+          : "use a partition from 0 to \(count - 1)",
+        status: .dataError)
     }
   }
 

@@ -38,28 +38,34 @@ enum ProduceCommand {
     options.createIfMissing = arguments.has("create")
     options.printOffsets = arguments.has("print-offsets")
 
-    let (service, config) = try open(options, session)
+    let (service, config, created) = try open(options, session)
     if let partition = options.partition, partition >= config.partitions {
       throw StorageError.partitionNotFound(topic: options.topic.value, partition: partition, partitionCount: config.partitions)
     }
     if session.context.stdin.isTerminal && session.context.stderr.isTerminal {
       session.context.stderr.write("kq: reading records from the terminal, one per line; end with Ctrl-D\n")
     }
-    let producer = Producer(options: options, config: config, service: service, context: session.context)
+    let producer = Producer(
+      options: options, config: config, service: service, context: session.context,
+      addsPartitions: created && options.framing == .json && options.partition == nil)
     try producer.run()
   }
 
-  /// The service and the topic's configuration, creating the topic with `--create`.
-  private static func open(_ options: ProduceOptions, _ session: Session) throws -> (any LogService, TopicConfig) {
+  /// The service and the topic's configuration, creating the topic with `--create`; `created`
+  /// when this run made it.
+  private static func open(_ options: ProduceOptions, _ session: Session) throws -> (
+    service: any LogService, config: TopicConfig, created: Bool
+  ) {
     let topic = options.topic
     guard options.createIfMissing else {
       guard let service = try session.existingService() else { throw StorageError.topicNotFound(topic.value) }
-      return (service, try service.config(of: topic))
+      return (service, try service.config(of: topic), false)
     }
     let service = try session.service(create: true)
-    do { return (service, try service.config(of: topic)) } catch StorageError.topicNotFound(_) {}
-    do { try service.createTopic(topic, config: TopicConfig()) } catch StorageError.topicAlreadyExists(_) {}
-    return (service, try service.config(of: topic))
+    do { return (service, try service.config(of: topic), false) } catch StorageError.topicNotFound(_) {}
+    var created = true
+    do { try service.createTopic(topic, config: TopicConfig()) } catch StorageError.topicAlreadyExists(_) { created = false }
+    return (service, try service.config(of: topic), created)
   }
 }
 

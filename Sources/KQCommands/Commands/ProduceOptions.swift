@@ -26,7 +26,7 @@ package enum ProduceInputError: Error, Equatable {
   /// was read before kq gave up on it.
   case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int, topic: String, sizeIsLowerBound: Bool = false)
   case malformedJSON(line: Int, reason: String, stored: Int)
-  case partitionOutOfRange(line: Int, partition: Int, partitions: Int, stored: Int)
+  case partitionOutOfRange(line: Int, partition: Int, partitions: Int, stored: Int, topic: String)
 }
 
 /// A failure while storing, with how many records were stored before it.

@@ -47,6 +47,16 @@ extension Producer {
     }
   }
 
+  /// Grows the topic this run created so that `partition` exists (see `addsPartitions`).
+  func addPartitions(upTo partition: Int) throws {
+    do {
+      config = try service.alterTopic(options.topic, settings: [("partitions", String(partition + 1))])
+    } catch {
+      throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+    }
+    if encoders.count < config.partitions { encoders += Array(repeating: nil, count: config.partitions - encoders.count) }
+  }
+
   func writer(for partition: Int) throws -> any PartitionWriting {
     if let writer = writers[partition] { return writer }
     do {

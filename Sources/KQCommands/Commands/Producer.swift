@@ -15,7 +15,11 @@ final class Producer {
   static let syncIntervalMillis: Int64 = 1000
 
   let options: ProduceOptions
-  let config: TopicConfig
+  var config: TopicConfig
+  /// Whether a record may name a partition the topic does not have yet, which then adds it:
+  /// `--create` made the topic in this run, so its partition count is the input's to decide
+  /// (`kq consume users --json | kq produce users-copy --json --create`).
+  let addsPartitions: Bool
   let service: any LogService
   let context: Context
   let input = ByteBuffer(capacity: 1 << 20)
@@ -38,9 +42,10 @@ final class Producer {
   /// `-K`'s delimiter when it is one byte (the usual case): found with one `memchr`.
   private let keyDelimiterByte: Int32?
 
-  init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context) {
+  init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
     self.config = config
+    self.addsPartitions = addsPartitions
     self.service = service
     self.context = context
     self.fixedHeaders = ByteBuffer(capacity: 64)
@@ -252,10 +257,13 @@ final class Producer {
     if let fixed = options.partition {
       partition = fixed
     } else if let explicit {
-      guard explicit < config.partitions else {
+      if explicit >= config.partitions {
         try flush()
-        throw ProduceInputError.partitionOutOfRange(
-          line: recordsSeen, partition: explicit, partitions: config.partitions, stored: recordsStored)
+        guard addsPartitions, explicit < TopicConfig.maxPartitions else {
+          throw ProduceInputError.partitionOutOfRange(
+            line: recordsSeen, partition: explicit, partitions: config.partitions, stored: recordsStored, topic: options.topic.value)
+        }
+        try addPartitions(upTo: explicit)
       }
       partition = explicit
     } else if let key {

@@ -27,7 +27,9 @@ extension CommandTree {
           + "lands where Kafka would put it; records without a key are spread over the partitions)."),
       FlagSpec(
         "create",
-        help: "Create the topic with default settings if it does not exist (otherwise that is an error, exit 66)."),
+        help: "Create the topic with default settings if it does not exist (otherwise that is an error, exit 66). "
+          + "With --json, a record naming a partition the new topic lacks adds partitions up to it, "
+          + "so 'kq consume T --json | kq produce COPY --json --create' keeps every record's partition."),
       FlagSpec(
         "print-offsets",
         help: "Write one line 'PARTITION OFFSET' to stdout for each record stored."),
