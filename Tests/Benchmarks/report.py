@@ -3,7 +3,9 @@
 
   report.py stat FILE.json   one line: median, mean ± stddev, range of a hyperfine export
   report.py table TMPDIR     the table of issue 5 from TMPDIR/{json,rss,lat}, printed and
-                             written as markdown to TMPDIR/results.md
+                             written as markdown to TMPDIR/results.md; each row's ratio to the
+                             limit beside the ratio of the last recorded run (last-run.json)
+  report.py record TMPDIR    makes this run the recorded one: its ratios into last-run.json
 
 Times are hyperfine medians. "% of limit" is the limit's time over kq's time (kq's throughput
 as a share of the limit's; 100% = as fast as the limit).
@@ -13,6 +15,10 @@ import sys
 from pathlib import Path
 
 MIB = 1024  # KiB per MiB
+# The ratios of the last recorded run (`run.sh --record`), kept in the repository: absolute
+# times drift between runs on these machines, ratios to the limit much less, so a regression
+# shows as a ratio below its last value.
+LAST_RUN = Path(__file__).resolve().parent / "last-run.json"
 MEM_LIMIT_KIB = 64 * MIB
 
 PEERS = [("kcat", "Tansu · kcat"), ("py", "Tansu · confluent-kafka (py)"),
@@ -25,13 +31,15 @@ def row(id, label, kq=None, limit=None, peers=None, rss=None, checks=(), lat=Non
 
 
 ROWS = [
-    row("1a", "produce 1M × 100 B → 1 partition (--sync exit)", "kq_p100", "lim_p100_sync",
+    row("1a", "produce 1M × 100 B from a pipe → 1 partition (--sync exit)", "kq_p100", "lim_p100_sync",
         dict(kcat="kcat_p100", py="py_p100", redis="redis_p100", sqlite="sqlite_p100"),
         "kq_p100", ["limit50", "peers", "mem"]),
-    row("1b", "produce 1M × 100 B → 1 partition (--sync none)", "kq_p100_none", "lim_p100",
+    row("1b", "produce 1M × 100 B from a pipe → 1 partition (--sync none)", "kq_p100_none", "lim_p100",
         {}, None, ["limit50"]),
-    row("1c", "produce 1M keyed (-K :) → 8 partitions (--sync exit)", "kq_pkey", "lim_pkey_sync",
+    row("1c", "produce 1M keyed (-K :) from a pipe → 8 partitions (--sync exit)", "kq_pkey", "lim_pkey_sync",
         dict(kcat="kcat_pkey", py="py_pkey"), "kq_pkey", ["limit50", "peers", "mem"]),
+    row("1d", "produce 1M × 100 B → 1 partition (--sync exit), from a file (< f)", "kq_p100_file",
+        "lim_p100_sync", {}, None, ["limit50"]),
     row("2a", "consume 1M × 100 B, 1 partition → file", "kq_c100", "lim_c100",
         dict(kcat="kcat_c100", py="py_c100", redis="redis_c100", sqlite="sqlite_c100"),
         "kq_c100", ["limit50", "peers", "mem"]),
@@ -39,7 +47,7 @@ ROWS = [
         {}, None, ["limit50"]),
     row("2c", "consume 1M keyed, 8 partitions → file", "kq_ckey", "lim_ckey",
         dict(kcat="kcat_ckey", py="py_ckey"), "kq_ckey", ["limit50", "peers", "mem"]),
-    row("3a", "produce 200k × 1 KiB (--sync exit)", "kq_p1k", "lim_p1k_sync",
+    row("3a", "produce 200k × 1 KiB from a pipe (--sync exit)", "kq_p1k", "lim_p1k_sync",
         dict(kcat="kcat_p1k", py="py_p1k", redis="redis_p1k", sqlite="sqlite_p1k"),
         "kq_p1k", ["peers", "mem"]),
     row("3b", "consume 200k × 1 KiB → file", "kq_c1k", "lim_c1k",
@@ -65,7 +73,8 @@ ROWS = [
 LIMITS = [
     ("1a", "`cat d100.txt | cat > f && sync f` (coreutils `sync FILE` = one fsync(2) of f)"),
     ("1b", "`cat d100.txt | cat > f` (no fsync, like --sync none)"),
-    ("1c", "`cat keyed.txt | cat > f && sync f`"),
+    ("1c", "`cat keyed.txt | split -b SIZE/8 - f. && sync f.*` (8 files, each fsynced, as kq's 8 partitions)"),
+    ("1d", "the same as 1a (kq reads the file itself here: `kq produce t < d100.txt`)"),
     ("2a", "`cat d100.txt > out`"),
     ("2b", "`cat d100.txt > /dev/null`"),
     ("2c", "`cat keyed.txt > out` (kq writes the values only, so fewer bytes)"),
@@ -80,6 +89,8 @@ LIMITS = [
 ]
 
 METHOD = [
+    "Every produce row but 1d reads from a pipe (`cat file | kq produce ...`), as users run it; "
+    "1d reads the file itself.",
     "Times are hyperfine medians of whole processes; shell commands (pipes, redirections) run "
     "under sh with hyperfine's shell-spawn correction, the rest with -N. Data sets and data "
     "directories are in the page cache (hot); produce runs start on a fresh topic (--prepare).",
@@ -182,9 +193,11 @@ def build(tmp):
             if median(tmp, key)[0] is not None:
                 present[p] = True
 
-    header = ["#", "workload", "kq", "limit", "kq % of limit"] + [h for _, h in PEERS] + \
+    last = (load_json(LAST_RUN) or {}).get("ratios", {})
+    header = ["#", "workload", "kq", "limit", "kq % of limit", "last recorded"] + [h for _, h in PEERS] + \
              ["kq peak RSS", "targets"]
     out_rows = []
+    ratios = {}
     all_rss = []
     misses = passes = 0
     for r in ROWS:
@@ -250,8 +263,11 @@ def build(tmp):
             elif ok is False:
                 misses += 1
             verdicts.append(f"{name}: {word}{extra}")
+        ratios[r["id"]] = None if pct is None else round(pct, 1)
+        previous = last.get(r["id"])
         out_rows.append([r["id"], r["label"], kq_cell, lim_cell,
-                         "—" if pct is None else f"{pct:.0f}%"] +
+                         "—" if pct is None else f"{pct:.0f}%",
+                         "—" if previous is None else f"{previous:.0f}%"] +
                         [peer_cells[p] for p, _ in PEERS] +
                         [fmt_kib(rss), "; ".join(verdicts) or "—"])
     # Workload 7: the peak over every kq process measured.
@@ -260,9 +276,10 @@ def build(tmp):
         ok = peak < MEM_LIMIT_KIB
         passes += ok
         misses += not ok
-        out_rows.append(["7", f"peak RSS over every kq process measured (max at {where})", "—", "—", "—"] +
+        out_rows.append(["7", f"peak RSS over every kq process measured (max at {where})", "—", "—", "—", "—"] +
                         ["—"] * len(PEERS) +
                         [fmt_kib(peak), f"RSS < 64 MiB: {'PASS' if ok else 'MISS'}"])
+    meta["ratios"] = ratios
     return meta, header, out_rows, passes, misses, lat
 
 
@@ -303,6 +320,16 @@ def table(tmp):
             print(f"  - {n}")
 
 
+def record(tmp):
+    meta, *_ = build(Path(tmp))
+    ratios = {k: v for k, v in meta["ratios"].items() if v is not None}
+    kept = (load_json(LAST_RUN) or {}).get("ratios", {})
+    kept.update(ratios)  # rows this run skipped (--only) keep their last value
+    LAST_RUN.write_text(json.dumps({"kq_version": meta.get("kq_version"), "quick": meta.get("quick"),
+                                    "ratios": kept}, indent=1, sort_keys=True) + "\n")
+    print(f"recorded {len(ratios)} ratios in {LAST_RUN}")
+
+
 def stat(path):
     d = load_json(path)
     if not d:
@@ -320,5 +347,7 @@ if __name__ == "__main__":
         stat(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "record":
+        record(sys.argv[2])
     else:
         sys.exit(__doc__)

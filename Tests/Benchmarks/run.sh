@@ -20,6 +20,7 @@ confluent-kafka, Redis streams, SQLite), and prints one table (also written as m
   --peer-runs N      hyperfine runs for the peers (default 3, quick 1)
   --regen-seek       rebuild the cached seek partition
   --keep             keep the data sets and data directories in the temp dir
+  --record           record this run's ratios in last-run.json (the "last recorded" column)
   --install          apt-get/pip install the tools and peers first, then run
   -h, --help         show this help
 
@@ -31,7 +32,7 @@ EOF
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
-QUICK=0 ONLY=all PEERS=1 KQ="" BUILD=1 REGEN_SEEK=0 KEEP=0 INSTALL=0 RUNS="" PRUNS=""
+QUICK=0 ONLY=all PEERS=1 KQ="" BUILD=1 REGEN_SEEK=0 KEEP=0 INSTALL=0 RUNS="" PRUNS="" RECORD=0
 while (($#)); do
   case $1 in
     --quick) QUICK=1 ;;
@@ -44,6 +45,7 @@ while (($#)); do
     --peer-runs) PRUNS=${2:?}; shift ;;
     --regen-seek) REGEN_SEEK=1 ;;
     --keep) KEEP=1 ;;
+    --record) RECORD=1 ;;
     --install) INSTALL=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 64 ;;
@@ -156,6 +158,14 @@ rss() {
     note "rss run of $name exited non-zero: $* (see $LOGS/rss.log)"
   fi
   # GNU time writes "Command exited with non-zero status" first on failure: keep the number.
+  [[ -f $R/$name ]] && tail -n 1 "$R/$name" > "$R/$name.tmp" && mv "$R/$name.tmp" "$R/$name"
+}
+# rss_piped NAME FILE STDOUT COMMAND...: the same, with FILE piped in by cat.
+rss_piped() {
+  local name=$1 in=$2 out=$3; shift 3
+  if ! cat "$in" | /usr/bin/time -f %M -o "$R/$name" "$@" > "$out" 2>> "$LOGS/rss.log"; then
+    note "rss run of $name exited non-zero: $* (see $LOGS/rss.log)"
+  fi
   [[ -f $R/$name ]] && tail -n 1 "$R/$name" > "$R/$name.tmp" && mv "$R/$name.tmp" "$R/$name"
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -288,12 +298,18 @@ if want produce; then
   P8="rm -rf $K/p8 && $KQ --dir $K/p8 topic create t --partitions 8 >/dev/null"
   bench lim_p100_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d100.txt | cat > $W/lim && sync $W/lim"
   bench lim_p100 "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d100.txt | cat > $W/lim"
-  bench kq_p100 "$RUNS" "$WARM" --prepare "$P1" -- "$KQ --dir $K/p1 produce t < $D/d100.txt"
-  bench kq_p100_none "$RUNS" "$WARM" --prepare "$P1" -- "$KQ --dir $K/p1 produce t --sync none < $D/d100.txt"
-  bench lim_pkey_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/keyed.txt | cat > $W/lim && sync $W/lim"
-  bench kq_pkey "$RUNS" "$WARM" --prepare "$P8" -- "$KQ --dir $K/p8 produce t -K : < $D/keyed.txt"
-  bash -c "$P1" && rss kq_p100 "$D/d100.txt" /dev/null "$KQ" --dir "$K/p1" produce t
-  bash -c "$P8" && rss kq_pkey "$D/keyed.txt" /dev/null "$KQ" --dir "$K/p8" produce t -K :
+  # Every produce row reads from a pipe, as users run it; 1d reads the file itself, labelled so.
+  bench kq_p100 "$RUNS" "$WARM" --prepare "$P1" -- "cat $D/d100.txt | $KQ --dir $K/p1 produce t"
+  bench kq_p100_none "$RUNS" "$WARM" --prepare "$P1" -- "cat $D/d100.txt | $KQ --dir $K/p1 produce t --sync none"
+  bench kq_p100_file "$RUNS" "$WARM" --prepare "$P1" -- "$KQ --dir $K/p1 produce t < $D/d100.txt"
+  # The keyed limit writes 8 files and fsyncs each, as kq does: split cuts the piped input
+  # into 8 pieces of equal size (its line round robin, -n r/8, is slower than kq itself).
+  chunk=$(( $(stat -c %s "$D/keyed.txt") / 8 + 1 ))
+  bench lim_pkey_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim.*" -- \
+    "cat $D/keyed.txt | split -b $chunk - $W/lim. && sync $W/lim.*"
+  bench kq_pkey "$RUNS" "$WARM" --prepare "$P8" -- "cat $D/keyed.txt | $KQ --dir $K/p8 produce t -K :"
+  bash -c "$P1" && rss_piped kq_p100 "$D/d100.txt" /dev/null "$KQ" --dir "$K/p1" produce t
+  bash -c "$P8" && rss_piped kq_pkey "$D/keyed.txt" /dev/null "$KQ" --dir "$K/p8" produce t -K :
   if "$KQ" --dir "$K/p1" consume t | cmp -s - "$D/d100.txt"; then loaded_kq_p1=1; else
     note "kq produce 1P: consuming the topic back did not give the input"; fi
   n=$("$KQ" --dir "$K/p8" consume t | wc -l)
@@ -368,8 +384,8 @@ if want kib; then
   stamp "workload 3: $N1K x 1 KiB, produce and consume"
   PK="rm -rf $K/k1 && $KQ --dir $K/k1 topic create t >/dev/null"
   bench lim_p1k_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d1k.txt | cat > $W/lim && sync $W/lim"
-  bench kq_p1k "$RUNS" "$WARM" --prepare "$PK" -- "$KQ --dir $K/k1 produce t < $D/d1k.txt"
-  bash -c "$PK" && rss kq_p1k "$D/d1k.txt" /dev/null "$KQ" --dir "$K/k1" produce t
+  bench kq_p1k "$RUNS" "$WARM" --prepare "$PK" -- "cat $D/d1k.txt | $KQ --dir $K/k1 produce t"
+  bash -c "$PK" && rss_piped kq_p1k "$D/d1k.txt" /dev/null "$KQ" --dir "$K/k1" produce t
   bench lim_c1k "$RUNS" "$WARM" -- "cat $D/d1k.txt > $W/out"
   bench kq_c1k "$RUNS" "$WARM" -- "$KQ --dir $K/k1 consume t > $W/out"
   cmp -s "$W/out" "$D/d1k.txt" || note "kq consume 1 KiB records: output differs from the input"
@@ -505,5 +521,6 @@ cleanup
 # ---------------------------------------------------------------------------------- report
 stamp "done; writing the report"
 python3 "$HERE/report.py" table "$TMP"
+if ((RECORD)); then python3 "$HERE/report.py" record "$TMP" >&2; fi
 log ""
 log "results: $TMP/results.md (hyperfine JSON in $TMP/json, logs in $TMP/logs)"
