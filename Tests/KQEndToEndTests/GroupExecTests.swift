@@ -60,6 +60,22 @@ struct GroupExecTests {
     #expect(try kq.committed("g", topic: "t") == [nil, nil])
   }
 
+  @Test("--exec without --group, or with an empty or blank command, is a usage error that reads and commits nothing")
+  func execNeedsGroupAndCommand() throws {
+    let kq = try Self.twoPartitions()
+    let noGroup = try kq.shell("kq consume t --exec 'cat >> out'")
+    #expect(noGroup.status == 64 && noGroup.output == "", "\(noGroup)")
+    #expect(noGroup.firstErrorLine == "kq: error: option '--exec' only works with '--group' (hint: add '--group' or drop '--exec')", "\(noGroup)")
+    for command in ["''", "' '", "\"$(printf '\\t\\n')\""] {
+      let empty = try kq.shell("kq consume t --group g --exec \(command)")
+      #expect(empty.status == 64 && empty.output == "", "\(empty)")
+      #expect(empty.firstErrorLine.hasPrefix("kq: error: invalid value '"), "\(empty)")
+      #expect(empty.firstErrorLine.hasSuffix("' for '--exec' (hint: give the command that loads each batch, e.g. 'cat >> out')"), "\(empty)")
+    }
+    #expect(kq.read("out") == "")
+    #expect(try kq.ok("group", "list").output == "")
+  }
+
   @Test("-n N ends the run after N records, committing those")
   func maxRecords() throws {
     let kq = try Self.twoPartitions()
