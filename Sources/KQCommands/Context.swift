@@ -37,14 +37,17 @@ package struct Context {
       }
       pointer += 1
     }
+    // Before anything opens a descriptor: none may take the number of a closed 0, 1 or 2.
+    let closed = StandardDescriptors.openClosedOnes()
     // A closed pipe is reported as EPIPE by write, never as a signal that kills kq.
     signal(SIGPIPE, SIG_IGN)
     let signals = SignalWatcher()
     let stdout = FileDescriptorSink(1)
     stdout.stopsOnSignal = signals
     return Context(
-      environment: environment, stdin: FileDescriptorSource(0), stdout: stdout,
-      stderr: FileDescriptorSink(2), signals: signals)
+      environment: environment, stdin: FileDescriptorSource(0),
+      stdout: closed.contains(.stdout) ? ClosedSink() : stdout,
+      stderr: closed.contains(.stderr) ? ClosedSink() : FileDescriptorSink(2), signals: signals)
   }
 
   /// Whether stderr may show colour or progress: a terminal, TERM not dumb.

@@ -30,6 +30,9 @@ struct Diagnostic {
         self.init(message: "cannot find the data directory: HOME is not set", hint: "set KQ_DIR or pass --dir PATH", status: .usage)
       case .execFailed(let command, let reason):
         self.init(message: "cannot run '\(command)': \(reason)", hint: "check that sh can run it", status: .failure)
+      case .standardOutputClosed:
+        self.init(
+          message: "standard output is closed", hint: "give kq an output, e.g. '> /dev/null' to discard it", status: .ioError)
       case .message(let text, let hint, let status):
         self.init(message: text, hint: hint, status: status)
       }
@@ -119,7 +122,7 @@ struct Diagnostic {
       self.init(
         message: "partition \(partition) of '\(topic)' is being read by another consumer of group '\(group)'"
           + (holder.map { " (pid \($0))" } ?? ""),
-        hint: "wait for it to finish, or add --wait", status: .temporaryFailure)
+        hint: "let that consumer finish or stop it, then run this again", status: .temporaryFailure)
     }
   }
 

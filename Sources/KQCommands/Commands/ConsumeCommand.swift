@@ -3,6 +3,8 @@ import KQStorage
 enum ConsumeCommand {
   static func run(_ session: Session) throws {
     let options = try bind(session)
+    // The records are the work: none may be read, nor any commit made, into a closed stdout.
+    if options.exec == nil { try session.context.requireStandardOutput() }
     if session.arguments.has("group") {
       try GroupConsume.run(options: options, session: session)
       return

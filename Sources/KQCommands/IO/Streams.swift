@@ -98,6 +98,14 @@ package final class FileDescriptorSource: ByteSource {
   }
 }
 
+/// A standard stream that was closed when kq started: every write fails with EBADF, so a
+/// command's output cannot vanish into the /dev/null that holds the descriptor's number.
+package final class ClosedSink: ByteSink {
+  package init() {}
+  package var descriptor: CInt? { nil }
+  package func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) { throw .badFileDescriptor }
+}
+
 /// Output kept in memory (tests).
 package final class MemorySink: ByteSink {
   package private(set) var bytes: [UInt8] = []
