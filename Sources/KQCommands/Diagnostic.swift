@@ -33,6 +33,10 @@ struct Diagnostic {
       case .standardOutputClosed:
         self.init(
           message: "standard output is closed", hint: "give kq an output, e.g. '> /dev/null' to discard it", status: .ioError)
+      case .damagedBatch(let topic, let partition, let baseOffset, let reason):
+        self.init(
+          message: "damaged record batch in topic '\(topic)' partition \(partition) at offset \(baseOffset): \(Self.describe(reason))",
+          hint: "records before it are intact; keep a copy of the partition's files for investigation", status: .ioError)
       case .message(let text, let hint, let status):
         self.init(message: text, hint: hint, status: status)
       }

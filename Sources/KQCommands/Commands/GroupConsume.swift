@@ -31,7 +31,7 @@ enum GroupConsume {
       let consumer = Consumer(options: options, context: session.context, cursors: cursors, tracksRecordEnds: commits.enabled)
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       ending = try consumer.run()
-      try commits.commit(consumer.flushedPositions, force: true)
+      try commits.commit(consumer.deliveredPositions, force: true)
     }
     withExtendedLifetime(leases) {}
     if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
