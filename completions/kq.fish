@@ -124,7 +124,7 @@ complete -c kq -n '__kq_at \'consume\'' -l json -d 'Write one JSON object per li
 complete -c kq -n '__kq_at \'consume\'' -s 0 -l null -d 'Write each value followed by a NUL byte instead of a newline'
 complete -c kq -n '__kq_at \'consume\'' -l group -x -a '(__kq_names group)' -d 'Read as consumer group GROUP'
 complete -c kq -n '__kq_at \'consume\'' -l no-commit -d 'With --group, read from the group\'s position without moving it'
-complete -c kq -n '__kq_at \'consume\'' -l exec -x -d 'Run \'sh -c CMD\' once per batch with the batch on its stdin'
+complete -c kq -n '__kq_at \'consume\'' -l exec -x -d 'With --group, run \'sh -c CMD\' once per batch with the batch on its stdin'
 complete -c kq -n '__kq_at \'consume\'' -l batch -x -d 'With --exec, at most N records per batch (default 10000)'
 complete -c kq -n '__kq_at \'consume\'' -l batch-bytes -x -d 'With --exec, at most SIZE bytes per batch, e.g'
 complete -c kq -n '__kq_at \'consume\'' -l wait -d 'With --group, when another consumer of the group holds every partition, wait for one instead of exiting with status 75'

@@ -40,14 +40,17 @@ package struct Context {
       }
       pointer += 1
     }
+    // Before anything opens a descriptor: none may take the number of a closed 0, 1 or 2.
+    let closed = StandardDescriptors.openClosedOnes()
     // A closed pipe is reported as EPIPE by write, never as a signal that kills kq.
     signal(SIGPIPE, SIG_IGN)
     let signals = SignalWatcher()
     let stdout = FileDescriptorSink(1)
     stdout.stopsOnSignal = signals
     var context = Context(
-      environment: environment, stdin: FileDescriptorSource(0), stdout: stdout,
-      stderr: FileDescriptorSink(2), signals: signals)
+      environment: environment, stdin: FileDescriptorSource(0),
+      stdout: closed.contains(.stdout) ? ClosedSink() : stdout,
+      stderr: closed.contains(.stderr) ? ClosedSink() : FileDescriptorSink(2), signals: signals)
     context.rawArguments = (0..<Int(CommandLine.argc)).map { index in
       guard let element = CommandLine.unsafeArgv[index] else { return [] }
       return Array(UnsafeRawBufferPointer(start: element, count: strlen(element)))

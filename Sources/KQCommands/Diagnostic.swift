@@ -31,6 +31,13 @@ struct Diagnostic {
         self.init(message: "cannot find the data directory: HOME is not set", hint: "set KQ_DIR or pass --dir PATH", status: .usage)
       case .execFailed(let command, let reason):
         self.init(message: "cannot run '\(command)': \(reason)", hint: "check that sh can run it", status: .failure)
+      case .standardOutputClosed:
+        self.init(
+          message: "standard output is closed", hint: "give kq an output, e.g. '> /dev/null' to discard it", status: .ioError)
+      case .damagedBatch(let topic, let partition, let baseOffset, let reason):
+        self.init(
+          message: "damaged record batch in topic '\(topic)' partition \(partition) at offset \(baseOffset): \(Self.describe(reason))",
+          hint: "records before it are intact; keep a copy of the partition's files for investigation", status: .ioError)
       case .message(let text, let hint, let status):
         self.init(message: text, hint: hint, status: status)
       }
@@ -126,7 +133,7 @@ struct Diagnostic {
       self.init(
         message: "partition \(partition) of '\(topic)' is being read by another consumer of group '\(group)'"
           + (holder.map { " (pid \($0))" } ?? ""),
-        hint: "wait for it to finish, or add --wait", status: .temporaryFailure)
+        hint: "let that consumer finish or stop it, then run this again", status: .temporaryFailure)
     }
   }
 

@@ -29,15 +29,15 @@ package enum KQ {
       } else {
         text = HelpText.renderTopLevel()
       }
-      context.stdout.write(text)
+      try context.writeOutput(text)
       return .success
     }
     if invocation.wantsVersion {
-      context.stdout.write("kq \(KQVersion.current)\n")
+      try context.writeOutput("kq \(KQVersion.current)\n")
       return .success
     }
     guard let command = invocation.command else {
-      context.stdout.write(HelpText.renderTopLevel())
+      try context.writeOutput(HelpText.renderTopLevel())
       return .success
     }
     let session = Session(arguments: invocation.arguments, context: context)
@@ -109,17 +109,20 @@ struct Session {
     return value
   }
 
-  func write(_ text: String) throws {
-    do throws(Errno) { try context.stdout.write(Array(text.utf8)) } catch {
-      if error == .brokenPipe { throw ExitStatus.success }
-      throw StorageError.io(error, operation: "write", path: "standard output")
-    }
-  }
+  /// Writes output that is the command's work (see `Context.writeOutput`).
+  func write(_ text: String) throws { try context.writeOutput(text) }
+
+  /// Writes the confirmation of a change already made (see `Context.writeConfirmation`).
+  func confirm(_ text: String) { context.writeConfirmation(text) }
 }
 
 /// Failures of the command layer itself (not of storage, not of usage).
 enum CommandError: Error {
   case noHome
   case execFailed(command: String, reason: String)
+  /// Standard output was closed when kq started, and the command's work is its output.
+  case standardOutputClosed
+  /// A batch the reader returned whose records do not decode: damage, named by its place.
+  case damagedBatch(topic: String, partition: Int, baseOffset: Int64, reason: BatchDecodeError)
   case message(String, hint: String, status: ExitStatus)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KQStorage
 
 /// Damages files the way crashes and bad disks do.
 package enum ByteSurgery {
@@ -27,6 +28,33 @@ package enum ByteSurgery {
     var bytes = try read(path)
     if bytes.count < offset + garbage.count { bytes += [UInt8](repeating: 0, count: offset + garbage.count - bytes.count) }
     bytes.replaceSubrange(offset..<(offset + garbage.count), with: garbage)
+    try write(bytes, to: path)
+  }
+
+  /// Makes record `index` of the batch at `position` malformed, as a buggy writer would,
+  /// leaving its CRC right: the record's key length is set to 63 bytes, past the record's
+  /// end (records under 63 bytes, one-byte lengths), and the batch's CRC is recomputed.
+  package static func malformRecord(_ path: String, batchAt position: Int, record index: Int) throws {
+    var bytes = try read(path)
+    let batchLength = bytes[(position + BatchLayout.batchLength)..<(position + BatchLayout.batchLength + 4)]
+      .reduce(0) { $0 << 8 | Int($1) }
+    let end = position + BatchLayout.logOverhead + batchLength
+    try bytes.withUnsafeMutableBytes { raw in
+      guard let base = raw.baseAddress else { throw POSIXError(.EINVAL) }
+      var start = position + BatchLayout.headerSize
+      for _ in 0..<index {
+        guard let length = VarInt.read(base, at: &start, end: end) else { throw POSIXError(.EINVAL) }
+        start += Int(length)
+      }
+      var field = start
+      // length, attributes (1 byte), timestamp delta, offset delta: then the key length.
+      guard VarInt.skip(base, at: &field, end: end) else { throw POSIXError(.EINVAL) }
+      field += 1
+      guard VarInt.skip(base, at: &field, end: end), VarInt.skip(base, at: &field, end: end) else { throw POSIXError(.EINVAL) }
+      raw[field] = UInt8(VarInt.zigZag(63))
+      let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(position + BatchLayout.attributes)..<end]))
+      (base + position).storeBigEndian(crc, at: BatchLayout.crc)
+    }
     try write(bytes, to: path)
   }
 

@@ -187,6 +187,22 @@ package enum KQProcess {
 
     package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Waits until the process catches `signals` (its handlers are installed, as
+    /// /proc/PID/status's SigCgt shows), so a signal sent next reaches kq's own handling
+    /// rather than the default action. False after `timeout`.
+    package func waitUntilCatching(_ signals: [Int32], timeout: TimeInterval = 20) -> Bool {
+      let mask = signals.reduce(UInt64(0)) { $0 | (1 << UInt64($1 - 1)) }
+      let deadline = Date().addingTimeInterval(timeout)
+      while Date() < deadline && process.isRunning {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }
+          .flatMap { UInt64($0.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
+        if caught & mask == mask { return true }
+        usleep(2000)
+      }
+      return false
+    }
+
     /// Waits for the exit (killing the process after `timeout`) and collects its output: all
     /// of it, unless a process it left behind still holds its pipes 10 s after the exit.
     package func finish(timeout: TimeInterval = 60) throws -> Result {

@@ -112,3 +112,63 @@ struct ExitStatusTests {
     }
   }
 }
+
+/// What the exit status says when stdout cannot be written: whether the command's work was
+/// done. Output that is the work fails with 74; a change stands, and only warns that its
+/// confirmation was lost.
+@Suite("stdout write failures")
+struct OutputFailureTests {
+  static let fullDevice = "kq: error: cannot write standard output: No space left on device (hint: free some space where the output goes)\n"
+
+  @Test("--help, -h, help with no command, and --version into a full device exit 74", arguments: [
+    ["--help"], ["topic", "create", "-h"], [], ["group", "--help"], ["--version"],
+  ])
+  func helpAndVersion(arguments: [String]) throws {
+    let kq = try KQSandbox()
+    let result = try kq.shell("kq " + arguments.joined(separator: " ") + " > /dev/full")
+    #expect(result.status == 74 && result.errors == Self.fullDevice, "\(result)")
+  }
+
+  @Test("lists, tables, a dry run's plan and --print-offsets into a full device exit 74")
+  func outputIsTheWork() throws {
+    let kq = try KQSandbox()
+    try kq.ok("produce", "t", "--create", stdin: "a\nb\n")
+    try kq.ok("consume", "t", "--group", "g")
+    for command in [
+      "topic list", "topic list --json", "describe t", "group list", "group describe g",
+      "group reset g --topic t --to-earliest", "consume t",
+    ] {
+      let result = try kq.shell("kq \(command) > /dev/full")
+      #expect(result.status == 74, "\(command): \(result)")
+      #expect(result.errors.hasSuffix(Self.fullDevice), "\(command): \(result)")
+    }
+    let offsets = try kq.shell("echo c | kq produce t --print-offsets > /dev/full")
+    #expect(offsets.status == 74, "\(offsets)")
+    #expect(
+      offsets.errors == "kq: error: cannot write standard output: No space left on device; 1 record before it was stored "
+        + "(hint: free some space where the output goes)\n", "\(offsets)")
+    #expect(try kq.committed("g", topic: "t") == [2], "a dry run changed the group")
+  }
+
+  @Test("a change whose confirmation cannot be written is made all the same: a warning, exit 0")
+  func changeStands() throws {
+    let kq = try KQSandbox()
+    let warning = "kq: warning: cannot write standard output: No space left on device; the change itself was made\n"
+    for command in ["topic create t", "topic create u --partitions 2", "topic alter t --retention 1d"] {
+      let result = try kq.shell("kq \(command) > /dev/full")
+      #expect(result.status == 0 && result.errors == warning, "\(command): \(result)")
+    }
+    try kq.ok("produce", "t", stdin: "a\nb\n")
+    try kq.ok("consume", "t", "--group", "g")
+    let reset = try kq.shell("kq group reset g --topic t --to-earliest --execute > /dev/full")
+    #expect(reset.status == 0 && reset.errors == warning, "\(reset)")
+    #expect(try kq.committed("g", topic: "t") == [0])
+    let deleteGroup = try kq.shell("kq group delete g > /dev/full")
+    #expect(deleteGroup.status == 0 && deleteGroup.errors == warning, "\(deleteGroup)")
+    // Every named topic is deleted, not only the first whose confirmation failed.
+    let deleteTopics = try kq.shell("kq topic delete t u > /dev/full")
+    #expect(deleteTopics.status == 0 && deleteTopics.errors == warning + warning, "\(deleteTopics)")
+    #expect(try kq.ok("topic", "list").output == "")
+    #expect(try kq.ok("group", "list").output == "")
+  }
+}

@@ -60,6 +60,36 @@ struct GroupExecTests {
     #expect(try kq.committed("g", topic: "t") == [nil, nil])
   }
 
+  @Test("--exec without --group, or with an empty or blank command, is a usage error that reads and commits nothing")
+  func execNeedsGroupAndCommand() throws {
+    let kq = try Self.twoPartitions()
+    let noGroup = try kq.shell("kq consume t --exec 'cat >> out'")
+    #expect(noGroup.status == 64 && noGroup.output == "", "\(noGroup)")
+    #expect(noGroup.firstErrorLine == "kq: error: option '--exec' only works with '--group' (hint: add '--group' or drop '--exec')", "\(noGroup)")
+    for command in ["''", "' '", "\"$(printf '\\t\\n')\""] {
+      let empty = try kq.shell("kq consume t --group g --exec \(command)")
+      #expect(empty.status == 64 && empty.output == "", "\(empty)")
+      #expect(empty.firstErrorLine.hasPrefix("kq: error: invalid value '"), "\(empty)")
+      #expect(empty.firstErrorLine.hasSuffix("' for '--exec' (hint: give the command that loads each batch, e.g. 'cat >> out')"), "\(empty)")
+    }
+    #expect(kq.read("out") == "")
+    #expect(try kq.ok("group", "list").output == "")
+  }
+
+  @Test("a malformed record behind a right CRC stops consume, with or without --exec, as damage: 74, naming topic, partition and offset")
+  func malformedRecordIsDamage() throws {
+    let kq = try Self.twoPartitions()
+    try ByteSurgery.malformRecord(kq.path + "/t-0/00000000000000000000.log", batchAt: 0, record: 3)
+    let message = "kq: error: damaged record batch in topic 't' partition 0 at offset 0: record 3 of the batch is malformed "
+      + "(hint: records before it are intact; keep a copy of the partition's files for investigation)\n"
+    for command in ["kq consume t -p 0 --group g --exec 'cat >> out'", "kq consume t -p 0 --group g", "kq consume t -p 0"] {
+      let run = try kq.shell(command)
+      #expect(run.status == 74 && run.errors == message, "\(command): \(run)")
+    }
+    #expect(kq.read("out") == "")
+    #expect(try kq.committed("g", topic: "t") == [nil, nil])
+  }
+
   @Test("-n N ends the run after N records, committing those")
   func maxRecords() throws {
     let kq = try Self.twoPartitions()

@@ -95,7 +95,7 @@ struct GroupResetTests {
     #expect(try kq.ok("consume", "t", "--group", "g", "-p", "1").output == "b0\nb1\nb2\nb3\nb4\nb5\n")
   }
 
-  @Test("a reset clamped to the log warns on stderr, and one of a leased partition is refused with 75")
+  @Test("a reset clamped to the log warns on stderr; a reset or delete of a leased partition is refused with 75 and a hint without --wait")
   func clampedAndLeased() throws {
     let kq = try Self.committedGroup()
     let clamped = try kq.ok("group", "reset", "g", "--topic", "t", "-p", "1", "--shift-by", "5", "--execute")
@@ -107,6 +107,10 @@ struct GroupResetTests {
     #expect(refused.firstErrorLine.contains("partition 0 of 't' is being read by another consumer of group 'g' (pid \(holder.pid))"), "\(refused)")
     let deleting = try kq.run("group", "delete", "g")
     #expect(deleting.status == 75, "\(deleting)")
+    // Neither command takes --wait, so neither hint may offer it.
+    for result in [refused, deleting] {
+      #expect(result.firstErrorLine.hasSuffix("(hint: let that consumer finish or stop it, then run this again)"), "\(result)")
+    }
     holder.signal(SIGINT)
     _ = try holder.finish()
     #expect(try kq.committed("g", topic: "t") == [10, 6, nil])

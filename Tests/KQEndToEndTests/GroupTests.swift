@@ -185,6 +185,19 @@ struct GroupTests {
     #expect((committed ?? 0) <= (128 * 1024 + 65536) / 100)
   }
 
+  @Test(
+    "consume --group into a reader that reads 100 bytes and exits commits exactly the whole records in them, not what it left in the pipe",
+    arguments: ["", " -f"])
+  func readerTookCommits(follow: String) throws {
+    let kq = try KQSandbox()
+    _ = try kq.shell("seq 1 200000 | kq produce big --create").checked()
+    // dd reads once: 100 bytes are 1..9 (18 bytes), 10..36 (81 bytes) and the '3' of 37.
+    let piped = try kq.shell("kq consume big --group g\(follow) | dd bs=100 count=1 status=none; echo \" ${PIPESTATUS[0]}\"")
+    #expect(piped.output == (1...36).map { "\($0)\n" }.joined() + "3 0\n" && piped.errors == "", "\(piped)")
+    #expect(try kq.committed("g", topic: "big") == [36])
+    #expect(try kq.ok("consume", "big", "--group", "g", "-n", "1").output == "37\n")
+  }
+
   @Test("consume --group | head -c N commits at least every record the reader got and nothing beyond what the pipe took")
   func closedPipeCommitBounds() throws {
     let kq = try KQSandbox()

@@ -84,6 +84,35 @@ struct SignalTests {
     #expect(try kq.ok("consume", "t").output == "a\nb\n")
   }
 
+  @Test("an idle produce that has read nothing yet ends at once on Ctrl-C or SIGTERM, with 130 or 143", arguments: [SIGINT, SIGTERM])
+  func idleProduceEndsOnSignal(signal: Int32) throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t")
+    let producer = try kq.start("produce", "t")  // stdin: an open pipe nobody writes to
+    #expect(producer.waitUntilCatching([SIGINT, SIGTERM]))
+    producer.signal(signal)
+    let ended = try producer.finish(timeout: 10)
+    #expect(ended.status == (signal == SIGINT ? 130 : 143), "\(ended)")
+    #expect(ended.errors == "kq: interrupted; 0 records stored\n", "\(ended)")
+  }
+
+  @Test("a group consumer waiting for a lease with --wait ends at once on SIGTERM, with 143 and no commit")
+  func leaseWaitEndsOnSignal() throws {
+    let kq = try KQSandbox()
+    try kq.ok("produce", "t", "--create", stdin: "a\n")
+    let holder = try kq.start("consume", "t", "--group", "g", "-f", "--no-commit")
+    #expect(holder.readLine() == "a")
+    let waiter = try kq.start("consume", "t", "--group", "g", "--wait")
+    #expect(waiter.waitUntilCatching([SIGINT, SIGTERM]))
+    waiter.signal(SIGTERM)
+    let ended = try waiter.finish(timeout: 10)
+    #expect(ended.status == 143 && ended.output == "" && ended.errors == "", "\(ended)")
+    holder.signal(SIGINT)
+    _ = try holder.finish()
+    #expect(try kq.ok("group", "list").output == "g\n")
+    #expect(try kq.committed("g", topic: "t") == [nil])
+  }
+
   @Test("Ctrl-C ends consume -f with 130 and no message")
   func interruptedFollower() throws {
     let kq = try KQSandbox()

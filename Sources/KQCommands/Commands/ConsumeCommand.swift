@@ -3,6 +3,8 @@ import KQStorage
 enum ConsumeCommand {
   static func run(_ session: Session) throws {
     let options = try bind(session)
+    // The records are the work: none may be read, nor any commit made, into a closed stdout.
+    if options.exec == nil { try session.context.requireStandardOutput() }
     if session.arguments.has("group") {
       try GroupConsume.run(options: options, session: session)
       return
@@ -69,7 +71,28 @@ enum ConsumeCommand {
           "format", hint: what + "; tokens are %t %p %o %k %s %v %S %K %T %h %%, escapes \\n \\t \\\\")
       }
     }
+    options.exec = try bindExec(session)
     return options
+  }
+
+  /// `--exec CMD`, `--batch N` and `--batch-bytes SIZE`, checked before any file is opened.
+  static func bindExec(_ session: Session) throws -> ConsumeOptions.Exec? {
+    let arguments = session.arguments
+    guard let command = arguments.value("exec") else { return nil }
+    // `--exec ''` (or only blanks) would run a shell that does nothing and exits 0, and
+    // every batch would be committed as if it had been loaded.
+    guard command.contains(where: { !$0.isWhitespace }) else {
+      throw arguments.invalidValue("exec", hint: "give the command that loads each batch, e.g. 'cat >> out'")
+    }
+    var exec = ConsumeOptions.Exec(command: command)
+    if let records = try session.integer("batch", minimum: 1) { exec.batchRecords = Int(records) }
+    if let text = arguments.value("batch-bytes") {
+      guard let bytes = ByteSizeParsing.bytes(text), bytes > 0 else {
+        throw arguments.invalidValue("batch-bytes", hint: "write a size such as 1MiB or 16MiB")
+      }
+      exec.batchBytes = Int(bytes)
+    }
+    return exec
   }
 
   static func parseStart(_ text: String) -> ConsumeOptions.Start? {

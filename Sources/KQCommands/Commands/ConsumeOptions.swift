@@ -30,6 +30,14 @@ package struct ConsumeOptions {
   package var follow = false
   package var idleMillis: Int64?
   package var output: Output = .values
+  /// `--exec CMD` with its batch limits (only with `--group`).
+  package var exec: Exec?
+
+  package struct Exec: Equatable, Sendable {
+    package var command: String
+    package var batchRecords = 10_000
+    package var batchBytes = 16 << 20
+  }
 
   package init(topic: TopicName) { self.topic = topic }
 }

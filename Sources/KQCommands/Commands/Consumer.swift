@@ -22,9 +22,8 @@ final class Consumer {
   private(set) var cursors: [Cursor]
   private let printer: RecordPrinter
   private let output = ByteBuffer(capacity: outputFlushBytes + (1 << 16))
-  /// Per partition, the next offset after the last record written out (and flushed).
-  private(set) var flushedPositions: [Int: Int64] = [:]
-  private var bufferedPositions: [Int: Int64] = [:]
+  /// Bytes written to stdout so far, before those in `output`.
+  private var bytesWritten = 0
   private(set) var delivered = 0
   /// The byte after each value when printing values only (the default and -0), else nil.
   private var plainTerminator: UInt8? {
@@ -34,13 +33,14 @@ final class Consumer {
     default: nil
     }
   }
-  /// Called after each flush with the positions written so far (group commits), and again
+  /// Called after each flush with the positions delivered so far (group commits), and again
   /// with `force` when a deferred commit is due; returns false when it deferred the commit.
   var onFlush: ((_ positions: [Int: Int64], _ force: Bool) throws -> Bool)?
-  /// With group commits, where each buffered record ends in the output, so that a write cut
-  /// short by a closed pipe commits exactly the records that got out whole.
-  private let tracksRecordEnds: Bool
-  private var recordEnds: [(end: Int, partition: Int, next: Int64)] = []
+  /// With group commits, where each record ends in the output, so that the group commits
+  /// exactly the records its reader took (nil without group commits).
+  private let ledger: DeliveryLedger?
+  /// Per partition, the offset after the last record delivered to the reader.
+  var deliveredPositions: [Int: Int64] { ledger?.positions ?? [:] }
   private var isCommitPending = false
   static let commitIntervalMillis: Int64 = 1000
 
@@ -48,7 +48,7 @@ final class Consumer {
     self.options = options
     self.context = context
     self.cursors = cursors
-    self.tracksRecordEnds = tracksRecordEnds
+    self.ledger = tracksRecordEnds ? DeliveryLedger() : nil
     self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
   }
 
@@ -71,27 +71,44 @@ final class Consumer {
       let idleDeadline = options.idleMillis.map { context.clock.nowMillis() + $0 }
       waiting: while true {
         var timeout = idleDeadline.map { max(0, $0 - context.clock.nowMillis()) }
-        if isCommitPending { timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis) }
+        // A deferred commit, or records in a pipe not read yet, are looked at again in a second.
+        if isCommitPending || ledger?.hasPending == true {
+          timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis)
+        }
         switch watcher.wait(signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout) {
         case .changed: break waiting
         case .signal(let number): return try finish(.interrupted(number))
-        case .readerGone: return .readerGone
+        case .readerGone: return readerGone()
         case .timeout:
-          if isCommitPending, let onFlush { isCommitPending = !(try onFlush(flushedPositions, true)) }
+          if ledger?.hasPending == true { _ = try flush() }  // nothing buffered: delivers what the reader read
+          if isCommitPending, let onFlush { isCommitPending = !(try onFlush(deliveredPositions, true)) }
           if let idleDeadline, context.clock.nowMillis() >= idleDeadline { return try finish(.idle) }
         }
       }
     }
   }
 
+  /// Ends the run with the reader still there: what stdout took is the reader's to read.
   private func finish(_ ending: Ending) throws -> Ending {
     guard try flush() else { return stopped() }
+    ledger?.deliver(upTo: bytesWritten)
     return ending
   }
 
-  /// Why output stopped: a signal that cut a write short, else the reader went away.
+  /// Why output stopped: a signal that cut a write short (the reader is still there, and
+  /// what the pipe took is its), else the reader went away.
   private func stopped() -> Ending {
-    if let number = context.signals?.pending() { return .interrupted(number) }
+    if let number = context.signals?.pending() {
+      ledger?.deliver(upTo: bytesWritten)
+      return .interrupted(number)
+    }
+    return readerGone()
+  }
+
+  /// The reader has gone: what it left unread in the pipe was never delivered.
+  private func readerGone() -> Ending {
+    ledger?.deliver(upTo: bytesWritten - context.stdout.unreadBytes)
+    ledger?.discardPending()
     return .readerGone
   }
 
@@ -113,16 +130,15 @@ final class Consumer {
     let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
     var stopTime = Int64.max
     if case .timestamp(let millis) = options.stop { stopTime = millis }
-    if !tracksRecordEnds, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
+    if ledger == nil, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
       Int(batch.recordCount) <= limit, batch.lastOffsetDelta + 1 == batch.recordCount
     {
       // The whole batch is wanted: copy its values without decoding the rest.
       let count: Int
       do { count = try batch.appendValues(into: output, terminator: terminator) } catch {
-        throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
+        throw CommandError.damagedBatch(topic: options.topic.value, partition: partition, baseOffset: batch.baseOffset, reason: error)
       }
       cursor.next = batch.nextOffset
-      bufferedPositions[partition] = cursor.next
       delivered += count
       if count >= limit || cursor.next >= stopAt { cursor.isDone = true }
       return true
@@ -139,41 +155,42 @@ final class Consumer {
         }
         printer.print(record, partition: partition, into: output)
         next = record.offset + 1
-        if tracksRecordEnds { recordEnds.append((output.count, partition, next)) }
+        ledger?.record(end: bytesWritten + output.count, partition: partition, next: next)
         count += 1
         return true
       }
     } catch let error as BatchDecodeError {
-      throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
+      throw CommandError.damagedBatch(topic: options.topic.value, partition: partition, baseOffset: batch.baseOffset, reason: error)
     }
     if reachedStopTime { cursor.isDone = true }
     if next < batch.nextOffset && next < stopAt && count < limit && !reachedStopTime { next = batch.nextOffset }
     if count < limit && next >= stopAt { cursor.isDone = true }
-    if next > cursor.next { bufferedPositions[partition] = next }
+    // A gap at the batch's end (offsets without records) is delivered with the bytes before it.
+    if next > cursor.next { ledger?.record(end: bytesWritten + output.count, partition: partition, next: next) }
     cursor.next = max(next, cursor.next)
     delivered += count
     if count >= limit { cursor.isDone = true }
     return true
   }
 
-  /// Writes the buffered output. False when stdout's reader has gone (EPIPE).
+  /// Writes the buffered output. False when stdout's reader has gone (EPIPE) or a signal
+  /// cut the write short; then `stopped()` tells which.
   func flush() throws -> Bool {
     if output.count > 0 {
       let (written, failure) = context.stdout.writeReportingProgress(output.bytes)
       output.count = 0
+      bytesWritten += written
       if let failure {
-        for mark in recordEnds where mark.end <= written { flushedPositions[mark.partition] = mark.next }
-        recordEnds.removeAll(keepingCapacity: true)
-        bufferedPositions.removeAll(keepingCapacity: true)
         if failure == .brokenPipe || failure == .interrupted { return false }
         throw StorageError.io(failure, operation: "write", path: "standard output")
       }
     }
-    recordEnds.removeAll(keepingCapacity: true)
-    if !bufferedPositions.isEmpty {
-      flushedPositions.merge(bufferedPositions) { $1 }
-      bufferedPositions.removeAll(keepingCapacity: true)
-      if let onFlush { isCommitPending = !(try onFlush(flushedPositions, false)) }
+    guard let ledger else { return true }
+    // Bytes still in a pipe are not read yet: their records are delivered at a later flush.
+    let before = ledger.positions
+    ledger.deliver(upTo: bytesWritten - context.stdout.unreadBytes)
+    if let onFlush, ledger.positions != before || isCommitPending {
+      isCommitPending = !(try onFlush(ledger.positions, false))
     }
     return true
   }

@@ -87,27 +87,32 @@ final class ExecBatches {
       var next = cursor.next
       let stopAt = cursor.stopAt
       var full = false
-      try view.forEachRecord { record in
-        if record.offset < next { return true }
-        if record.offset >= stopAt { return false }
-        if count >= limit || (count > 0 && batch.count >= batchBytes) {
-          full = true
-          return false
+      do {
+        try view.forEachRecord { record in
+          if record.offset < next { return true }
+          if record.offset >= stopAt { return false }
+          if count >= limit || (count > 0 && batch.count >= batchBytes) {
+            full = true
+            return false
+          }
+          let before = batch.count
+          printer.print(record, partition: cursor.partition, into: batch)
+          // At most --batch-bytes per batch: a record that would overflow it starts the next
+          // batch, unless it is the first (a batch always holds at least one record).
+          if count > 0 && batch.count > batchBytes {
+            batch.count = before
+            full = true
+            return false
+          }
+          if first < 0 { first = record.offset }
+          last = record.offset
+          next = record.offset + 1
+          count += 1
+          return true
         }
-        let before = batch.count
-        printer.print(record, partition: cursor.partition, into: batch)
-        // At most --batch-bytes per batch: a record that would overflow it starts the next
-        // batch, unless it is the first (a batch always holds at least one record).
-        if count > 0 && batch.count > batchBytes {
-          batch.count = before
-          full = true
-          return false
-        }
-        if first < 0 { first = record.offset }
-        last = record.offset
-        next = record.offset + 1
-        count += 1
-        return true
+      } catch let error as BatchDecodeError {
+        throw CommandError.damagedBatch(
+          topic: options.topic.value, partition: cursor.partition, baseOffset: view.baseOffset, reason: error)
       }
       if !full && next < view.nextOffset && next < stopAt { next = view.nextOffset }
       cursor.next = next

@@ -97,6 +97,6 @@ enum GroupDeleteCommand {
     let group = try GroupConsume.groupName(session.arguments.positionals[0], session: session, argument: "GROUP")
     guard let service = try session.existingService() else { throw StorageError.groupNotFound(group.value) }
     try service.deleteGroup(group)
-    try session.write("deleted group \(group)\n")
+    session.confirm("deleted group \(group)\n")
   }
 }

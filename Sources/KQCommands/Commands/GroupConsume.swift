@@ -22,24 +22,16 @@ enum GroupConsume {
       group: group, topic: options.topic, service: service, clock: session.context.clock,
       enabled: !arguments.has("no-commit"), committed: committed)
     let ending: Consumer.Ending
-    if let command = arguments.value("exec") {
-      let batchRecords = try session.integer("batch", minimum: 1) ?? 10_000
-      var batchBytes: Int64 = 16 << 20
-      if let text = arguments.value("batch-bytes") {
-        guard let bytes = ByteSizeParsing.bytes(text), bytes > 0 else {
-          throw arguments.invalidValue("batch-bytes", hint: "write a size such as 1MiB or 16MiB")
-        }
-        batchBytes = bytes
-      }
+    if let exec = options.exec {
       let runner = ExecBatches(
-        command: command, group: group, options: options, context: session.context, cursors: cursors,
-        batchRecords: Int(batchRecords), batchBytes: Int(batchBytes), commits: commits)
+        command: exec.command, group: group, options: options, context: session.context, cursors: cursors,
+        batchRecords: exec.batchRecords, batchBytes: exec.batchBytes, commits: commits)
       ending = try runner.run()
     } else {
       let consumer = Consumer(options: options, context: session.context, cursors: cursors, tracksRecordEnds: commits.enabled)
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       ending = try consumer.run()
-      try commits.commit(consumer.flushedPositions, force: true)
+      try commits.commit(consumer.deliveredPositions, force: true)
     }
     withExtendedLifetime(leases) {}
     if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }

@@ -54,6 +54,8 @@ enum GroupResetCommand {
       if let note = step.note { session.context.stderr.write("kq: warning: partition \(step.partition): \(note)\n") }
     }
     let execute = arguments.has("execute")
+    // With --execute the plan confirms a change made; without, the plan is the work.
+    func show(_ text: String) throws { if execute { session.confirm(text) } else { try session.write(text) } }
     if execute {
       var leases: [PartitionLease] = []
       for step in steps {
@@ -75,13 +77,13 @@ enum GroupResetCommand {
           ("new_offset", String(step.new)),
         ])
       }
-      try session.write(JSONText.object([("executed", execute ? "true" : "false"), ("plan", JSONText.array(items))]) + "\n")
+      try show(JSONText.object([("executed", execute ? "true" : "false"), ("plan", JSONText.array(items))]) + "\n")
     } else {
       var table = Table(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"])
       for step in steps {
         table.add([group.value, topic.value, String(step.partition), step.current.map { String($0) } ?? "-", String(step.new)])
       }
-      try session.write(table.rendered)
+      try show(table.rendered)
     }
     if !execute {
       session.context.stderr.write("kq: dry run: nothing changed (hint: add --execute to commit these offsets)\n")

@@ -37,6 +37,7 @@ enum ProduceCommand {
     }
     options.createIfMissing = arguments.has("create")
     options.printOffsets = arguments.has("print-offsets")
+    if options.printOffsets { try session.context.requireStandardOutput() }
 
     let (service, config, created) = try open(options, session)
     if let partition = options.partition, partition >= config.partitions {

@@ -60,7 +60,9 @@ final class Producer {
   /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
   func run() throws {
     var interrupted: Int32?
-    var mustWait = false
+    // Every read waits first in poll with the signal pipe, the first one too: a read(2)
+    // blocked on an idle stdin restarts after SIGINT or SIGTERM and would never see them.
+    var mustWait = true
     var atEnd = false
     defer { progress?.finish() }
     while !atEnd {

@@ -15,7 +15,7 @@ enum TopicCreateCommand {
       if case .topicAlreadyExists = error, session.arguments.has("if-not-exists") { return }
       throw error
     }
-    try session.write("created topic \(name) with \(config.partitions) partition\(config.partitions == 1 ? "" : "s")\n")
+    session.confirm("created topic \(name) with \(config.partitions) partition\(config.partitions == 1 ? "" : "s")\n")
   }
 }
 
@@ -58,7 +58,7 @@ enum TopicDeleteCommand {
         if case .topicNotFound = error, ifExists { continue }
         throw error
       }
-      try session.write("deleted topic \(name)\n")
+      session.confirm("deleted topic \(name)\n")
     }
   }
 }
@@ -79,6 +79,6 @@ enum TopicAlterCommand {
     let config = try service.alterTopic(name, settings: settings)
     var lines = ""
     for (key, _) in settings { lines += "\(name) \(key)=\(config.value(of: key) ?? "")\n" }
-    try session.write(lines)
+    session.confirm(lines)
   }
 }

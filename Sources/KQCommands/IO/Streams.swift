@@ -7,6 +7,8 @@ package protocol ByteSink: AnyObject {
   func write(_ bytes: UnsafeRawBufferPointer) throws(Errno)
   /// The descriptor behind it, when there is one (for poll and isatty).
   var descriptor: CInt? { get }
+  /// Bytes written into a pipe that its reader has not read yet; 0 for anything else.
+  var unreadBytes: Int { get }
 }
 
 extension ByteSink {
@@ -24,6 +26,7 @@ extension ByteSink {
     try mappingErrno { try bytes.withUnsafeBytes { raw in try write(raw) } }
   }
   package var isTerminal: Bool { descriptor.map { isatty($0) == 1 } ?? false }
+  package var unreadBytes: Int { 0 }
 }
 
 /// Where a command's input comes from.
@@ -42,8 +45,19 @@ package final class FileDescriptorSink: ByteSink {
   /// When set, a write that a signal cuts short stops there with EINTR if this watcher holds
   /// the signal (Ctrl-C or SIGTERM while stdout's reader is not reading).
   package var stopsOnSignal: SignalWatcher?
+  /// Whether the descriptor is a pipe or fifo, whose unread bytes FIONREAD tells.
+  private lazy var isPipe: Bool = {
+    var info = stat()
+    return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
+  }()
   package init(_ fd: CInt) { self.fd = fd }
   package var descriptor: CInt? { fd }
+
+  package var unreadBytes: Int {
+    guard isPipe else { return 0 }
+    var count: CInt = 0
+    return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(max(0, count)) : 0
+  }
 
   package func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
     if let failure = writeCounting(bytes).failure { throw failure }
@@ -96,6 +110,14 @@ package final class FileDescriptorSource: ByteSource {
       throw Errno.current
     }
   }
+}
+
+/// A standard stream that was closed when kq started: every write fails with EBADF, so a
+/// command's output cannot vanish into the /dev/null that holds the descriptor's number.
+package final class ClosedSink: ByteSink {
+  package init() {}
+  package var descriptor: CInt? { nil }
+  package func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) { throw .badFileDescriptor }
 }
 
 /// Output kept in memory (tests).

@@ -35,7 +35,7 @@ extension CommandTree {
       FlagSpec("no-commit", help: "With --group, read from the group's position without moving it."),
       FlagSpec(
         "exec", value: "CMD",
-        help: "Run 'sh -c CMD' once per batch with the batch on its stdin; commit the batch only if "
+        help: "With --group, run 'sh -c CMD' once per batch with the batch on its stdin; commit the batch only if "
           + "CMD exits 0, else stop with CMD's exit status. CMD's environment has KQ_TOPIC, "
           + "KQ_PARTITION, KQ_FIRST_OFFSET, KQ_LAST_OFFSET and KQ_GROUP."),
       FlagSpec("batch", value: "N", help: "With --exec, at most N records per batch (default 10000)."),
@@ -50,6 +50,7 @@ extension CommandTree {
       .atMostOne(["from", "since"]),
       .atMostOne(["format", "json", "null"]),
       .requires("no-commit", "group"),
+      .requires("exec", "group"),
       .requires("wait", "group"),
       .requires("batch", "exec"),
       .requires("batch-bytes", "exec"),

@@ -93,7 +93,12 @@ package enum ManPage {
       ("130", "Interrupted by Ctrl-C (SIGINT); 143 when terminated by SIGTERM."),
     ]) + paragraphs(
       "When the command of kq consume --exec fails, kq exits with that command's exit status. "
-        + "kq consume piped into a reader that exits early (| head) exits 0 quietly.")
+        + "kq consume piped into a reader that exits early (| head) exits 0 quietly.\n\n"
+        + "When stdout cannot be written, the status says whether the work was done. Where the output is the "
+        + "work (records, lists, tables, help, --version, --print-offsets, the plan of a dry run), kq exits 74, "
+        + "and refuses with 74 before it acts when stdout was closed at start. Where the work is a change "
+        + "(topic create, alter and delete, group delete, group reset --execute), the change stands: kq warns "
+        + "on stderr that its confirmation was lost and exits 0.")
   }
 
   static func items(_ items: [(String, String)], font: String = "B") -> [String] {

@@ -17,6 +17,7 @@ package struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConverti
   package static let brokenPipe = Errno(EPIPE)
   package static let notEmpty = Errno(ENOTEMPTY)
   package static let notDirectory = Errno(ENOTDIR)
+  package static let badFileDescriptor = Errno(EBADF)
 
   /// The C library's wording, e.g. "No space left on device".
   package var description: String {
