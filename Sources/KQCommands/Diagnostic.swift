@@ -95,6 +95,10 @@ struct Diagnostic {
       self.init(
         message: "topic '\(name)' does not exist",
         hint: "create it with 'kq topic create \(name)', or produce with --create", status: .noInput)
+    case .topicDeleted(let name):
+      self.init(
+        message: "topic '\(name)' was deleted while kq was using it",
+        hint: "create it again with 'kq topic create \(name)' to go on", status: .noInput)
     case .topicAlreadyExists(let name):
       self.init(message: "topic '\(name)' already exists", hint: "add --if-not-exists to accept that", status: .failure)
     case .topicNameCollision(let name, let existing):

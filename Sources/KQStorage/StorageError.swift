@@ -13,6 +13,8 @@ package enum StorageError: Error, Equatable, Sendable {
   case invalidTopicName(String, reason: String)
   case invalidGroupName(String, reason: String)
   case topicNotFound(String)
+  /// The topic was deleted (and perhaps created again) while this process read or wrote it.
+  case topicDeleted(String)
   case topicAlreadyExists(String)
   /// The name differs from an existing topic's only by '.' versus '_' (Kafka refuses it too).
   case topicNameCollision(String, existing: String)

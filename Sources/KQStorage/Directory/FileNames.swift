@@ -27,6 +27,13 @@ package struct FileNames: Sendable {
     root + "/" + topic.value + "-" + String(partition)
   }
 
+  /// The topic a partition folder (`…/TOPIC-N`) belongs to: its name up to the last `-`.
+  package static func topic(ofPartitionFolder folder: String) -> String {
+    let name = folder.split(separator: "/").last.map(String.init) ?? folder
+    guard let dash = name.lastIndex(of: "-") else { return name }
+    return String(name[..<dash])
+  }
+
   package static func segmentBaseName(_ baseOffset: Int64) -> String {
     let digits = String(baseOffset)
     return String(repeating: "0", count: max(0, 20 - digits.count)) + digits

@@ -29,7 +29,7 @@ extension DataDirectory {
   package func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64] {
     let folder = names.groupTopicFolder(group, topic)
     let entries: [String]
-    do { entries = try fileSystem.listDirectory(folder) } catch {
+    do { entries = try fileSystem.listDirectoryCompletely(folder) } catch {
       if error == .noSuchFile { return [:] }
       throw .io(error, operation: "list", path: folder)
     }
