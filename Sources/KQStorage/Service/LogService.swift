@@ -38,8 +38,14 @@ package protocol PartitionReading: AnyObject {
   var position: Int64 { get }
   func bounds() throws(StorageError) -> (start: Int64, end: Int64)
   func seek(to offset: Int64) throws(StorageError)
-  /// The next batch at or after `position`, or nil when caught up with the log end.
+  /// The next batch at or after `position`, or nil when caught up with the log end. Records
+  /// that retention removed before they were returned are passed over, never silently: see
+  /// `takeOffsetsLostToRetention`.
   func nextBatch() throws(StorageError) -> RecordBatchView?
+  /// Whether `nextBatch` passed over offsets that retention removed, since the last take.
+  var hasLostOffsets: Bool { get }
+  /// The offsets `nextBatch` passed over because retention removed them first, oldest first.
+  func takeOffsetsLostToRetention() -> [ClosedRange<Int64>]
   /// The folder or resource to watch for new records (inotify), when there is one.
   var watchPath: String? { get }
 }
