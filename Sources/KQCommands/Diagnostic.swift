@@ -22,7 +22,12 @@ struct Diagnostic {
     case let error as ProduceInputError: self = Diagnostic(input: error)
     case let failure as ProduceStorageFailure:
       var diagnostic = Diagnostic(storage: failure.underlying)
-      diagnostic.message += Self.storedBefore(failure.stored)
+      if case .topicDeleted = failure.underlying {
+        let n = failure.stored
+        diagnostic.message += "; the \(n) record\(n == 1 ? "" : "s") this run stored went with it"
+      } else {
+        diagnostic.message += Self.storedBefore(failure.stored)
+      }
       self = diagnostic
     case let error as CommandError:
       switch error {

@@ -29,38 +29,55 @@ package final class DataDirectory {
     return directory
   }
 
+  /// Checks the marker, creating the directory and its marker with `create`. Any number of
+  /// processes may create the same directory at once: each writes the marker through a
+  /// temporary file of its own and renames it into place (the same bytes whoever wins), and
+  /// one that finds only others' temporary files takes the directory as empty.
   private func checkFormat(create: Bool) throws(StorageError) {
+    for _ in 0..<8 {
+      if try hasMarker() { return }
+      let listing: [String]?
+      do { listing = try fileSystem.listDirectory(path) } catch {
+        if error == .noSuchFile { listing = nil } else if error == .notDirectory {
+          throw .notADataDirectory(path: path)
+        } else { throw .io(error, operation: "open", path: path) }
+      }
+      let entries = listing?.filter { !FileNames.isFormatMarkerTemporary($0) }
+      if entries?.contains(FileNames.formatMarkerName) == true {
+        continue  // another process wrote the marker since we looked: read it
+      }
+      guard create else {
+        if entries == nil || entries?.isEmpty == true { throw .dataDirectoryNotFound(path: path) }
+        throw .notADataDirectory(path: path)
+      }
+      if let entries, !entries.isEmpty { throw .notADataDirectory(path: path) }
+      if listing == nil { try makeDirectories(path) }
+      let text = Self.markerText + String(Self.formatVersion) + "\n"
+      do {
+        try fileSystem.replaceAtomically(
+          names.formatMarker, with: Array(text.utf8), directory: path,
+          temporaryPath: names.formatMarkerTemporary(unique: String(getpid()) + "." + String(UInt32.random(in: 0...UInt32.max), radix: 16)))
+      } catch { throw .io(error, operation: "write", path: names.formatMarker) }
+      return
+    }
+    throw .notADataDirectory(path: path)
+  }
+
+  /// Whether the marker is there; throws when it names another format.
+  private func hasMarker() throws(StorageError) -> Bool {
     let marker: [UInt8]?
     do { marker = try fileSystem.readSmallFile(names.formatMarker, limit: 256) } catch {
       if error == .notDirectory { throw .notADataDirectory(path: path) }
       throw .io(error, operation: "read", path: names.formatMarker)
     }
-    if let marker {
-      let text = String(decoding: marker, as: UTF8.self)
-      guard text == Self.markerText + String(Self.formatVersion) + "\n" else {
-        let found = text.hasPrefix(Self.markerText)
-          ? String(text.dropFirst(Self.markerText.count).prefix(while: { $0 != "\n" })) : "unrecognised"
-        throw .unsupportedFormat(path: names.formatMarker, found: found)
-      }
-      return
+    guard let marker else { return false }
+    let text = String(decoding: marker, as: UTF8.self)
+    guard text == Self.markerText + String(Self.formatVersion) + "\n" else {
+      let found = text.hasPrefix(Self.markerText)
+        ? String(text.dropFirst(Self.markerText.count).prefix(while: { $0 != "\n" })) : "unrecognised"
+      throw .unsupportedFormat(path: names.formatMarker, found: found)
     }
-    let entries: [String]?
-    do { entries = try fileSystem.listDirectory(path) } catch {
-      if error == .noSuchFile { entries = nil } else if error == .notDirectory {
-        throw .notADataDirectory(path: path)
-      } else { throw .io(error, operation: "open", path: path) }
-    }
-    guard create else {
-      if entries == nil || entries?.isEmpty == true { throw .dataDirectoryNotFound(path: path) }
-      throw .notADataDirectory(path: path)
-    }
-    if let entries, !entries.isEmpty { throw .notADataDirectory(path: path) }
-    if entries == nil { try makeDirectories(path) }
-    let text = Self.markerText + String(Self.formatVersion) + "\n"
-    do {
-      try fileSystem.replaceAtomically(
-        names.formatMarker, with: Array(text.utf8), directory: path, temporaryPath: names.formatMarkerTemporary)
-    } catch { throw .io(error, operation: "write", path: names.formatMarker) }
+    return true
   }
 
   /// `mkdir -p` with mode 0700, as the XDG spec asks for data directories.

@@ -27,8 +27,11 @@ package protocol LogService: AnyObject {
 package protocol PartitionWriting: AnyObject {
   /// Appends batches laid back to back (as `BatchEncoder` makes them); stamps base offsets.
   func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> PartitionLog.AppendResult
-  /// Makes every append so far durable.
+  /// Makes every append so far durable; throws `topicDeleted` when the topic was deleted since
+  /// (the appends went with it).
   func sync() throws(StorageError)
+  /// Throws `topicDeleted` when the topic was deleted since the appends, without syncing.
+  func confirmAppended() throws(StorageError)
   func close()
 }
 
@@ -48,6 +51,9 @@ package protocol PartitionReading: AnyObject {
   func takeOffsetsLostToRetention() -> [ClosedRange<Int64>]
   /// The folder or resource to watch for new records (inotify), when there is one.
   var watchPath: String? { get }
+  /// Throws `topicDeleted` when the topic was deleted (or deleted and created again) since this
+  /// reader opened it: offsets it read must not be committed to another topic of that name.
+  func confirmTopicExists() throws(StorageError)
 }
 
 /// What `describe` shows of a partition.
@@ -66,4 +72,5 @@ extension PartitionLog: PartitionWriting {}
 
 extension PartitionReader: PartitionReading {
   package var watchPath: String? { folder }
+  package func confirmTopicExists() throws(StorageError) { try checkFolder() }
 }
