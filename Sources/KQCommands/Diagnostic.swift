@@ -66,6 +66,9 @@ struct Diagnostic {
 
   init(storage error: StorageError) {
     switch error {
+    case .appendStoppedPartway(_, let stored, let cause):
+      self.init(storage: cause)
+      message += Self.storedBefore(stored)
     case .io(let errno, let operation, let path):
       var hint: String? = nil
       switch errno.code {
