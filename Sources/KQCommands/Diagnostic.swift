@@ -23,7 +23,12 @@ struct Diagnostic {
     case let error as ProduceInputError: self = Diagnostic(input: error)
     case let failure as ProduceStorageFailure:
       var diagnostic = Diagnostic(storage: failure.underlying)
-      diagnostic.message += Self.storedBefore(failure.stored)
+      if case .topicDeleted = failure.underlying {
+        let n = failure.stored
+        diagnostic.message += "; the \(n) record\(n == 1 ? "" : "s") this run stored went with it"
+      } else {
+        diagnostic.message += Self.storedBefore(failure.stored)
+      }
       self = diagnostic
     case let error as CommandError:
       switch error {
@@ -72,6 +77,9 @@ struct Diagnostic {
 
   init(storage error: StorageError) {
     switch error {
+    case .appendStoppedPartway(_, let stored, let cause):
+      self.init(storage: cause)
+      message += Self.storedBefore(stored)
     case .io(let errno, let operation, let path):
       var hint: String? = nil
       switch errno.code {
@@ -109,6 +117,10 @@ struct Diagnostic {
       self.init(
         message: "topic '\(name)' does not exist",
         hint: "create it with 'kq topic create \(name)', or produce with --create", status: .noInput)
+    case .topicDeleted(let name):
+      self.init(
+        message: "topic '\(name)' was deleted while kq was using it",
+        hint: "create it again with 'kq topic create \(name)' to go on", status: .noInput)
     case .topicAlreadyExists(let name):
       self.init(message: "topic '\(name)' already exists", hint: "add --if-not-exists to accept that", status: .failure)
     case .topicNameCollision(let name, let existing):

@@ -1,7 +1,10 @@
 /// Everything the storage module can report, with the values a user needs to act on it.
 /// The words for humans are chosen in KQCommands (`StorageError+Diagnostic`).
-package enum StorageError: Error, Equatable, Sendable {
+package indirect enum StorageError: Error, Equatable, Sendable {
   case io(Errno, operation: String, path: String)
+  /// An append stored its first `recordsStored` records (from `firstOffset`, in segments it
+  /// filled before rolling) and then failed with `cause`; the rest were not stored.
+  case appendStoppedPartway(firstOffset: Int64, recordsStored: Int, cause: StorageError)
   case corruptBatch(file: String, position: Int64, reason: BatchDecodeError)
   case corruptIndex(file: String, reason: String)
   case corruptFile(file: String, reason: String)
@@ -15,6 +18,8 @@ package enum StorageError: Error, Equatable, Sendable {
   case invalidTopicName(String, reason: String)
   case invalidGroupName(String, reason: String)
   case topicNotFound(String)
+  /// The topic was deleted (and perhaps created again) while this process read or wrote it.
+  case topicDeleted(String)
   case topicAlreadyExists(String)
   /// The name differs from an existing topic's only by '.' versus '_' (Kafka refuses it too).
   case topicNameCollision(String, existing: String)

@@ -120,7 +120,9 @@ final class Consumer {
       cursor.isDone = true
       return false
     }
-    guard let batch = try cursor.reader.nextBatch() else {
+    let read = try cursor.reader.nextBatch()
+    if cursor.reader.hasLostOffsets { Self.warnAboutLostOffsets(cursor, context: context) }
+    guard let batch = read else {
       if !options.follow { cursor.isDone = true }
       return false
     }
@@ -163,7 +165,9 @@ final class Consumer {
       throw CommandError.damagedBatch(topic: options.topic.value, partition: partition, baseOffset: batch.baseOffset, reason: error)
     }
     if reachedStopTime { cursor.isDone = true }
-    if next < batch.nextOffset && next < stopAt && count < limit && !reachedStopTime { next = batch.nextOffset }
+    // Past offsets the batch does not hold (control records, a gap), but never past the stop:
+    // records there were not delivered, and a group must not commit past them.
+    if next < batch.nextOffset && next < stopAt && count < limit && !reachedStopTime { next = min(batch.nextOffset, stopAt) }
     if count < limit && next >= stopAt { cursor.isDone = true }
     // A gap at the batch's end (offsets without records) is delivered with the bytes before it.
     if next > cursor.next { ledger?.record(end: bytesWritten + output.count, partition: partition, next: next) }
@@ -171,6 +175,22 @@ final class Consumer {
     delivered += count
     if count >= limit { cursor.isDone = true }
     return true
+  }
+
+  /// Says on stderr which offsets retention removed before the reader got to them (Kafka's
+  /// consumers move to the log start too, with auto.offset.reset). Only offsets this cursor
+  /// still wanted are named: from its next offset, and before its stop.
+  static func warnAboutLostOffsets(_ cursor: Cursor, context: Context) {
+    for lost in cursor.reader.takeOffsetsLostToRetention() {
+      let first = max(lost.lowerBound, cursor.next)
+      let last = min(lost.upperBound, cursor.stopAt - 1)
+      guard first <= last else { continue }
+      let what = first == last ? "offset \(first) was" : "offsets \(first) to \(last) were"
+      let resume = lost.upperBound + 1
+      context.stderr.write(
+        "kq: warning: partition \(cursor.partition): \(what) deleted by retention before kq could read "
+          + (first == last ? "it" : "them") + (resume < cursor.stopAt ? "; continuing at offset \(resume)" : "") + "\n")
+    }
   }
 
   /// Writes the buffered output. False when stdout's reader has gone (EPIPE) or a signal

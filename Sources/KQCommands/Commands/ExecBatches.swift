@@ -80,7 +80,9 @@ final class ExecBatches {
         cursor.isDone = true
         break
       }
-      guard let view = try cursor.reader.nextBatch() else {
+      let read = try cursor.reader.nextBatch()
+      if cursor.reader.hasLostOffsets { Consumer.warnAboutLostOffsets(cursor, context: context) }
+      guard let view = read else {
         if !options.follow { cursor.isDone = true }
         break
       }
@@ -114,7 +116,7 @@ final class ExecBatches {
         throw CommandError.damagedBatch(
           topic: options.topic.value, partition: cursor.partition, baseOffset: view.baseOffset, reason: error)
       }
-      if !full && next < view.nextOffset && next < stopAt { next = view.nextOffset }
+      if !full && next < view.nextOffset && next < stopAt { next = min(view.nextOffset, stopAt) }
       cursor.next = next
       if full {
         try cursor.reader.seek(to: next)

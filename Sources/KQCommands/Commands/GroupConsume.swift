@@ -20,7 +20,8 @@ enum GroupConsume {
     }
     let commits = CommitTracker(
       group: group, topic: options.topic, service: service, clock: session.context.clock,
-      enabled: !arguments.has("no-commit"), committed: committed)
+      enabled: !arguments.has("no-commit"), committed: committed,
+      readers: Dictionary(uniqueKeysWithValues: cursors.map { ($0.partition, $0.reader) }))
     let ending: Consumer.Ending
     if let exec = options.exec {
       let runner = ExecBatches(
@@ -83,14 +84,21 @@ final class CommitTracker {
   let enabled: Bool
   private var committed: [Int: Int64]
   private var lastCommitMillis: Int64 = 0
+  /// The readers whose positions are committed: a position is committed only while the topic
+  /// they read still exists (not deleted, nor deleted and created again).
+  private let readers: [Int: any PartitionReading]
 
-  init(group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64]) {
+  init(
+    group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64],
+    readers: [Int: any PartitionReading]
+  ) {
     self.group = group
     self.topic = topic
     self.service = service
     self.clock = clock
     self.enabled = enabled
     self.committed = committed
+    self.readers = readers
   }
 
   /// Commits positions that moved; false when it deferred them (less than a second since the
@@ -103,6 +111,7 @@ final class CommitTracker {
       return !positions.contains { committed[$0.key] != $0.value }
     }
     for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committed[partition] != offset {
+      try readers[partition]?.confirmTopicExists()
       try service.commit(group: group, topic: topic, partition: partition, offset: offset)
       committed[partition] = offset
     }

@@ -3,42 +3,59 @@ import KQStorage
 
 /// Storing what the produce loop encoded: appends, offsets printed back, syncs.
 extension Producer {
-  /// Appends every pending batch, prints their offsets if asked, and syncs per policy.
+  /// Appends every pending batch, prints their offsets if asked, and syncs per policy. When an
+  /// append fails, the records stored before it (in other partitions, or in segments the
+  /// failing append filled first) are counted and their offsets printed, exactly those.
   func flush() throws {
     guard pendingBytes > 0 else { return }
-    var firstOffsets: [Int: Int64] = [:]
+    var stored: [Int: (first: Int64, count: Int)] = [:]
+    var failure: StorageError?
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
       let bytes = encoder.finish()
-      let writer = try writer(for: partition)
-      do {
+      do throws(StorageError) {
+        let writer = try writer(for: partition)
         let result = try writer.append(UnsafeMutableRawBufferPointer(mutating: bytes))
-        firstOffsets[partition] = result.firstOffset
-        recordsStored += result.recordCount
+        stored[partition] = (result.firstOffset, result.recordCount)
       } catch {
-        throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+        if case .appendStoppedPartway(let first, let count, let cause) = error {
+          stored[partition] = (first, count)
+          failure = cause
+        } else {
+          failure = error
+        }
       }
+      recordsStored += stored[partition]?.count ?? 0
+      if failure != nil { break }
       encoder.reset()
     }
     pendingBytes = 0
     unsynced = true
+    if let failure {
+      if options.printOffsets { try printOffsets(stored) }
+      throw ProduceStorageFailure(underlying: failure, stored: recordsStored)
+    }
     if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
     if options.sync == .batch
       || (options.sync == .exit && context.clock.nowMillis() - lastSyncMillis >= Self.syncIntervalMillis)
     {
-      try syncAll()
+      do { try syncAll() } catch {
+        if options.printOffsets { try printOffsets(stored) }  // stored, if not yet durable
+        throw error
+      }
     }
-    if options.printOffsets { try printOffsets(firstOffsets) }
+    if options.printOffsets { try printOffsets(stored) }
   }
 
-  func printOffsets(_ firstOffsets: [Int: Int64]) throws {
-    var next = firstOffsets
+  /// Prints `PARTITION OFFSET` for each pending record that was stored, in input order.
+  func printOffsets(_ stored: [Int: (first: Int64, count: Int)]) throws {
+    var left = stored
     output.count = 0
     for partition in pendingPartitions {
       let p = Int(partition)
-      guard let offset = next[p] else { continue }
+      guard let (offset, count) = left[p], count > 0 else { continue }
       output.append(String(p) + " " + String(offset) + "\n")
-      next[p] = offset + 1
+      left[p] = (offset + 1, count - 1)
     }
     pendingPartitions.removeAll(keepingCapacity: true)
     do { try context.stdout.write(output.bytes) } catch {
@@ -57,14 +74,20 @@ extension Producer {
     if encoders.count < config.partitions { encoders += Array(repeating: nil, count: config.partitions - encoders.count) }
   }
 
-  func writer(for partition: Int) throws -> any PartitionWriting {
+  func writer(for partition: Int) throws(StorageError) -> any PartitionWriting {
     if let writer = writers[partition] { return writer }
-    do {
-      let writer = try service.openWriter(options.topic, partition: partition, config: config)
-      writers[partition] = writer
-      return writer
-    } catch {
-      throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+    let writer = try service.openWriter(options.topic, partition: partition, config: config)
+    writers[partition] = writer
+    return writer
+  }
+
+  /// Without syncing: fails when a partition written was deleted since (its records with it),
+  /// so that kq never exits 0 with records gone.
+  func confirmAll() throws {
+    for partition in writers.keys.sorted() {
+      do { try writers[partition]?.confirmAppended() } catch {
+        throw ProduceStorageFailure(underlying: error, stored: recordsStored)
+      }
     }
   }
 

@@ -97,7 +97,7 @@ final class Producer {
       progress?.update(records: recordsSeen, bytes: 0)
     }
     try flush()
-    if options.sync != .none { try syncAll() }
+    if options.sync != .none { try syncAll() } else { try confirmAll() }
     if let interrupted {
       context.stderr.write("kq: interrupted; \(recordsStored) record\(recordsStored == 1 ? "" : "s") stored\n")
       throw interrupted == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted

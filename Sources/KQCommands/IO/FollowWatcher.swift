@@ -12,7 +12,8 @@ final class FollowWatcher {
   init(paths: [String]) throws {
     fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
     guard fd >= 0 else { throw StorageError.io(.current, operation: "inotify", path: paths.first ?? "") }
-    let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE)
+    // A folder moved away or removed (its topic deleted) wakes the follower too.
+    let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF)
     for path in paths where inotify_add_watch(fd, path, mask) < 0 {
       throw StorageError.io(.current, operation: "watch", path: path)
     }

@@ -58,7 +58,10 @@ extension CommandTree {
     ],
     discussion: """
       Writes each record's value on its own line, each partition's records in offset order, and \
-      exits at the end of the topic unless -f is given. 'kq consume big | head -1' ends quietly.
+      exits at the end of the topic unless -f is given. 'kq consume big | head -1' ends quietly. \
+      Records that retention deletes before kq reads them are passed over, as Kafka's consumers \
+      do, with a warning on stderr naming the offsets. A topic deleted while kq reads it ends \
+      kq with status 66.
 
       With --group, a group's partitions are leased: each is read by at most one process of the \
       group at a time, and the operating system releases the lease when a process dies, even by \

@@ -55,7 +55,9 @@ extension CommandTree {
 
       A malformed --json line, or a record larger than the topic's max.message.bytes, stops the \
       run with exit status 65 and a message naming its line and how many records before it were \
-      stored; those records are kept. An interrupted run keeps every record read so far.
+      stored; those records are kept. An interrupted run keeps every record read so far. If the \
+      topic is deleted during the run, kq exits with status 66 instead of 0: its records went \
+      with the topic. Any number of 'kq produce --create' may create the same topic at once.
       """,
     examples: [
       Example("tail -F /var/log/app.log | kq produce logs --create", "Append each new log line to 'logs' as it is written."),

@@ -72,10 +72,12 @@ package enum ManPage {
       ~/.local/share/kq. Inside it:
       """) + items([
         ("kq-format", "The format marker; a newer format than this kq reads is refused (exit 69)."),
+        ("topics.lock", "Locked while a topic is created, altered or deleted, so that any number of kq processes may do so at once."),
         ("topics/TOPIC/config", "The topic's configuration, one KEY=VALUE line per key."),
         ("TOPIC-N/", "Partition N of TOPIC, named as Kafka names it: segment files BASE.log with their .index and .timeindex, and kq.lock."),
         ("groups/GROUP/TOPIC/N.offset", "The committed offset of GROUP for partition N of TOPIC."),
         ("groups/GROUP/TOPIC/N.lease", "The lease that lets one process of GROUP at a time read partition N."),
+        ("deleted/TOPIC-N/", "A partition of a deleted topic, moved out of its name while it is removed."),
       ], font: "I")
   }
 

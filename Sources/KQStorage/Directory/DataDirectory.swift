@@ -29,40 +29,57 @@ package final class DataDirectory {
     return directory
   }
 
+  /// Checks the marker, creating the directory and its marker with `create`. Any number of
+  /// processes may create the same directory at once: each writes the marker through a
+  /// temporary file of its own and renames it into place (the same bytes whoever wins), and
+  /// one that finds only others' temporary files takes the directory as empty.
   private func checkFormat(create: Bool) throws(StorageError) {
+    for _ in 0..<8 {
+      if try hasMarker() { return }
+      let listing: [String]?
+      do { listing = try fileSystem.listDirectory(path) } catch {
+        if error == .noSuchFile { listing = nil } else if error == .notDirectory {
+          throw .notADirectory(path: path)
+        } else { throw .io(error, operation: "open", path: path) }
+      }
+      let entries = listing?.filter { !FileNames.isFormatMarkerTemporary($0) }
+      if entries?.contains(FileNames.formatMarkerName) == true {
+        continue  // another process wrote the marker since we looked: read it
+      }
+      guard create else {
+        if entries == nil || entries?.isEmpty == true { throw .dataDirectoryNotFound(path: path) }
+        throw .notADataDirectory(path: path)
+      }
+      if let entries, !entries.isEmpty { throw .notADataDirectory(path: path) }
+      if listing == nil { try makeDirectories(path) }
+      let text = Self.markerText + String(Self.formatVersion) + "\n"
+      do {
+        try fileSystem.replaceAtomically(
+          names.formatMarker, with: Array(text.utf8), directory: path,
+          temporaryPath: names.formatMarkerTemporary(unique: String(getpid()) + "." + String(UInt32.random(in: 0...UInt32.max), radix: 16)))
+      } catch { throw .io(error, operation: "write", path: names.formatMarker) }
+      return
+    }
+    throw .notADataDirectory(path: path)
+  }
+
+  /// Whether the marker is there; throws when it names another format.
+  private func hasMarker() throws(StorageError) -> Bool {
     let marker: [UInt8]?
     do { marker = try fileSystem.readSmallFile(names.formatMarker, limit: 256) } catch {
       if error == .notDirectory { throw .notADirectory(path: path) }
       throw .io(error, operation: "read", path: names.formatMarker)
     }
-    if let marker {
-      switch Self.formatVersion(inMarker: marker) {
-      case Self.formatVersion?: return
-      case let version? where version > Self.formatVersion:
-        throw .unsupportedFormat(path: names.formatMarker, found: String(version))
-      default:
-        throw .corruptFile(
-          file: names.formatMarker,
-          reason: "expected '\(Self.markerText)\(Self.formatVersion)', found \(Self.describeMarker(marker))")
-      }
+    guard let marker else { return false }
+    switch Self.formatVersion(inMarker: marker) {
+    case Self.formatVersion?: return true
+    case let version? where version > Self.formatVersion:
+      throw .unsupportedFormat(path: names.formatMarker, found: String(version))
+    default:
+      throw .corruptFile(
+        file: names.formatMarker,
+        reason: "expected '\(Self.markerText)\(Self.formatVersion)', found \(Self.describeMarker(marker))")
     }
-    let entries: [String]?
-    do { entries = try fileSystem.listDirectory(path) } catch {
-      if error == .noSuchFile { entries = nil } else if error == .notDirectory {
-        throw .notADirectory(path: path)
-      } else { throw .io(error, operation: "open", path: path) }
-    }
-    guard create else {
-      if entries == nil || entries?.isEmpty == true { throw .dataDirectoryNotFound(path: path) }
-      throw .notADataDirectory(path: path)
-    }
-    if let entries, !entries.isEmpty { throw .notADataDirectory(path: path) }
-    if entries == nil { try makeDirectories(path) }
-    let text = Self.markerText + String(Self.formatVersion) + "\n"
-    do {
-      try fileSystem.replaceAtomically(
-        names.formatMarker, with: Array(text.utf8), directory: path, temporaryPath: names.formatMarkerTemporary)
-    } catch { throw .io(error, operation: "write", path: names.formatMarker) }
   }
 
   /// The version a well-formed marker names (`kq data directory format N` and a newline, N a

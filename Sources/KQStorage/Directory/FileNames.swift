@@ -1,6 +1,8 @@
 /// The one owner of kq's file names; FORMAT.md, "Files". Nothing else joins paths.
 ///
 ///     DATA_DIR/kq-format                          format marker
+///     DATA_DIR/topics.lock                        orders topic creation, deletion, alteration
+///     DATA_DIR/deleted/TOPIC-N/                   a partition folder being removed
 ///     DATA_DIR/topics/TOPIC/config                topic configuration (key=value lines)
 ///     DATA_DIR/TOPIC-N/                           partition N, as Kafka names it
 ///     DATA_DIR/TOPIC-N/<20-digit base>.log|.index|.timeindex
@@ -14,9 +16,24 @@ package struct FileNames: Sendable {
     self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
   }
 
-  package var formatMarker: String { root + "/kq-format" }
-  package var formatMarkerTemporary: String { root + "/kq-format.tmp" }
+  package static let formatMarkerName = "kq-format"
+  package var formatMarker: String { root + "/" + Self.formatMarkerName }
+  /// A temporary file for the marker, of a name no other writer uses (`unique`: the pid and a
+  /// random number): processes creating the same data directory at once each write their
+  /// own, and each rename gives the same marker.
+  package func formatMarkerTemporary(unique: String) -> String { root + "/kq-format." + unique + ".tmp" }
+  /// Whether `name` (in the data directory) is a marker's temporary file.
+  package static func isFormatMarkerTemporary(_ name: String) -> Bool {
+    name.hasPrefix("kq-format.") && name.hasSuffix(".tmp")
+  }
+  package var topicsLock: String { root + "/topics.lock" }
   package var topicsFolder: String { root + "/topics" }
+  /// Where a partition folder moves to be removed: out of its name at once, so that nothing
+  /// opens it by name any more, then removed at leisure.
+  package var deletedFolder: String { root + "/deleted" }
+  package func deletedPartitionFolder(_ topic: TopicName, _ partition: Int) -> String {
+    deletedFolder + "/" + topic.value + "-" + String(partition)
+  }
   package var groupsFolder: String { root + "/groups" }
 
   package func topicFolder(_ topic: TopicName) -> String { topicsFolder + "/" + topic.value }
@@ -25,6 +42,13 @@ package struct FileNames: Sendable {
 
   package func partitionFolder(_ topic: TopicName, _ partition: Int) -> String {
     root + "/" + topic.value + "-" + String(partition)
+  }
+
+  /// The topic a partition folder (`…/TOPIC-N`) belongs to: its name up to the last `-`.
+  package static func topic(ofPartitionFolder folder: String) -> String {
+    let name = folder.split(separator: "/").last.map(String.init) ?? folder
+    guard let dash = name.lastIndex(of: "-") else { return name }
+    return String(name[..<dash])
   }
 
   package static func segmentBaseName(_ baseOffset: Int64) -> String {

@@ -29,7 +29,7 @@ extension DataDirectory {
   package func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64] {
     let folder = names.groupTopicFolder(group, topic)
     let entries: [String]
-    do { entries = try fileSystem.listDirectory(folder) } catch {
+    do { entries = try fileSystem.listDirectoryCompletely(folder) } catch {
       if error == .noSuchFile { return [:] }
       throw .io(error, operation: "list", path: folder)
     }
@@ -49,15 +49,20 @@ extension DataDirectory {
     return offsets
   }
 
-  /// Makes `offset` the group's committed offset for the partition, durably.
+  /// Makes `offset` the group's committed offset for the partition, durably. Under the shared
+  /// topics lock, and only while the topic exists: a deletion removes the groups' offsets of
+  /// the topic, and a commit of a consumer that read it must not bring them back.
   package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
-    try makeGroupFolders(group, topic)
-    let path = names.groupOffset(group, topic, partition)
-    do {
-      try fileSystem.replaceAtomically(
-        path, with: Array((String(offset) + "\n").utf8), directory: names.groupTopicFolder(group, topic),
-        temporaryPath: names.groupOffsetTemporary(group, topic, partition))
-    } catch { throw .io(error, operation: "commit", path: path) }
+    try withTopicsLock(exclusive: false) { () throws(StorageError) in
+      guard fileSystem.exists(names.topicConfig(topic)) else { throw .topicDeleted(topic.value) }
+      try makeGroupFolders(group, topic)
+      let path = names.groupOffset(group, topic, partition)
+      do throws(Errno) {
+        try fileSystem.replaceAtomically(
+          path, with: Array((String(offset) + "\n").utf8), directory: names.groupTopicFolder(group, topic),
+          temporaryPath: names.groupOffsetTemporary(group, topic, partition))
+      } catch { throw .io(error, operation: "commit", path: path) }
+    }
   }
 
   /// Takes the group's lease on a partition; nil when another live process holds it.

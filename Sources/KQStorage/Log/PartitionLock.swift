@@ -16,15 +16,24 @@ final class PartitionLock {
 
   private static let magic = "kq-lock 1 "
   let path: String
+  private let folder: String
   private var fd: CInt
   private let fileSystem: FileSystem
+  /// The lock file's identity, taken when opened.
+  private let identity: FileIdentity
 
   init(folder: String, fileSystem: FileSystem) throws(StorageError) {
     path = FileNames.lockFile(in: folder)
     self.fileSystem = fileSystem
     do { fd = try fileSystem.open(path, O_RDWR | O_CREAT, mode: 0o600) } catch {
-      if error == .noSuchFile { throw .io(error, operation: "open", path: folder) }
+      // The topic's configuration was read, but its partition folder is gone: deleted since.
+      if error == .noSuchFile { throw .topicDeleted(FileNames.topic(ofPartitionFolder: folder)) }
       throw .io(error, operation: "open", path: path)
+    }
+    self.folder = folder
+    do { identity = try fileSystem.identity(of: fd, path: path) } catch {
+      try? fileSystem.close(fd)
+      throw .io(error, operation: "stat", path: path)
     }
   }
 
@@ -33,8 +42,22 @@ final class PartitionLock {
     fd = -1
   }
 
+  /// Takes the lock, then makes sure the partition still exists: a deletion takes this lock,
+  /// moves the partition's folder out of its name and removes it (`retirePartitionFolder`), so
+  /// the lock file is still under the partition's name exactly when the partition was not
+  /// deleted. This descriptor keeps its inode from being reused, so a topic created again at
+  /// the same name has a lock file of another identity. Throws `topicDeleted` otherwise.
   func acquire() throws(StorageError) {
     do { _ = try fileSystem.lock(fd, path: path) } catch { throw .io(error, operation: "flock", path: path) }
+    let named: FileIdentity?
+    do { named = try fileSystem.identity(at: path) } catch {
+      release()
+      throw .io(error, operation: "stat", path: path)
+    }
+    guard named == identity else {
+      release()
+      throw .topicDeleted(FileNames.topic(ofPartitionFolder: folder))
+    }
   }
 
   func release() { fileSystem.unlock(fd) }

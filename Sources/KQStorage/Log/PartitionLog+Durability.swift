@@ -28,10 +28,20 @@ extension PartitionLog {
       active.hasUnsyncedWrites = false
     }
     if isDirectoryDirty {
-      do { try fileSystem.syncDirectory(folder) } catch { throw .io(error, operation: "fsync", path: folder) }
+      do { try fileSystem.syncDirectory(folder) } catch {
+        if error == .noSuchFile { try confirmAppended() }  // the topic was deleted meanwhile
+        throw .io(error, operation: "fsync", path: folder)
+      }
       isDirectoryDirty = false
     }
     try advanceRecoveryPoint()
+  }
+
+  /// Throws `topicDeleted` when the partition was deleted since this writer appended: what it
+  /// appended went with it. `sync()` makes the same check when it moves the recovery point.
+  package func confirmAppended() throws(StorageError) {
+    try lock.acquire()
+    lock.release()
   }
 
   /// Moves the recovery point up to this writer's active segment: segments between the old

@@ -45,12 +45,28 @@ package final class PartitionLog {
 
   /// Appends batches laid back to back in `batches` (as `BatchEncoder` makes them); stamps
   /// their base offsets in place. Either all bytes of a run of batches reach the file or the
-  /// file is cut back to where it was.
+  /// file is cut back to where it was. An append that spans segments writes one run per
+  /// segment: when a later run fails, the earlier ones stay stored, and the error says how
+  /// many records they hold (`appendStoppedPartway`), so nobody counts them as lost.
   @discardableResult
   package func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> AppendResult {
     try lock.acquire()
     defer { lock.release() }
     let segment = try refresh()
+    let first = segment.state.nextOffset
+    var stored = 0
+    do {
+      return try append(batches, to: segment, stored: &stored)
+    } catch {
+      guard stored > 0 else { throw error }
+      throw .appendStoppedPartway(firstOffset: first, recordsStored: stored, cause: error)
+    }
+  }
+
+  /// `append` under the lock; `stored` counts the records of the runs written so far.
+  private func append(_ batches: UnsafeMutableRawBufferPointer, to segment: ActiveSegment, stored: inout Int)
+    throws(StorageError) -> AppendResult
+  {
     let first = segment.state.nextOffset
     var records = 0
     guard let start = batches.baseAddress else { return AppendResult(firstOffset: first, recordCount: 0) }
@@ -66,6 +82,7 @@ package final class PartitionLog {
       let count = Int64(header.lastOffset - header.baseOffset + 1)
       if needsRoll(current, incomingBytes: header.size, incomingMaxTimestamp: header.maxTimestamp, records: count) {
         try writeRun(current, from: start + runStart, count: position - runStart, restoring: runState)
+        stored = records
         current = try roll(current)
         runStart = position
         runState = current.state

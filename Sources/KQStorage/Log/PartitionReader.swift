@@ -13,35 +13,77 @@ package final class PartitionReader {
   package private(set) var position: Int64 = 0
   /// Records skipped because retention removed them while this reader was behind.
   package private(set) var offsetsLostToRetention: Int64 = 0
+  /// The ranges of offsets counted there and not yet taken (`takeOffsetsLostToRetention`).
+  private var lostRanges: [ClosedRange<Int64>] = []
+  /// Whether `position` was set by a seek: only then is finding it removed a loss.
+  private var isPositioned = false
+  /// The partition folder, held open so that its inode cannot be reused: a name that still
+  /// gives `folderIdentity` still names this folder, not one of a topic created again.
+  private let folderFD: CInt?
+  private let folderIdentity: FileIdentity?
+  /// Attempts to open a segment that a listing showed and retention removed meanwhile.
+  private static let reopenAttempts = 1000
 
   private final class OpenSegment {
     let base: Int64
     let fd: CInt
     let reader: SegmentBatchReader
+    /// The offset after the last batch read from this segment: where the next one starts.
+    var end: Int64
     init(base: Int64, fd: CInt, reader: SegmentBatchReader) {
       self.base = base
       self.fd = fd
       self.reader = reader
+      self.end = base
     }
   }
 
   package init(folder: String, fileSystem: FileSystem) {
     self.folder = folder
     self.fileSystem = fileSystem
+    let fd = try? fileSystem.open(folder, O_RDONLY | O_DIRECTORY)
+    folderFD = fd
+    folderIdentity = fd.flatMap { try? fileSystem.identity(of: $0, path: folder) }
   }
 
-  deinit { closeSegment() }
+  deinit {
+    closeSegment()
+    if let folderFD { try? fileSystem.close(folderFD) }
+  }
 
   private func closeSegment() {
     if let segment { try? fileSystem.close(segment.fd) }
     segment = nil
   }
 
+  /// Throws `topicDeleted` when the partition's folder is no longer the one this reader
+  /// opened: the topic was deleted, or deleted and created again. Called after every lookup
+  /// by name, so that what the lookup found is known to be this partition's.
+  package func checkFolder() throws(StorageError) {
+    let now: FileIdentity?
+    do { now = try fileSystem.identity(at: folder) } catch { throw .io(error, operation: "stat", path: folder) }
+    guard let folderIdentity, now == folderIdentity else {
+      throw .topicDeleted(FileNames.topic(ofPartitionFolder: folder))
+    }
+  }
+
+  /// The segment bases (`SegmentFiles.bases`), known to be this partition's.
+  private func listBases() throws(StorageError) -> [Int64] {
+    let bases: [Int64]
+    do { bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem) } catch {
+      if case .io(let errno, _, _) = error, errno == .noSuchFile { try checkFolder() }
+      throw error
+    }
+    try checkFolder()
+    return bases
+  }
+
   /// Log start offset (first readable) and log end offset (next to be written).
   package func bounds() throws(StorageError) -> (start: Int64, end: Int64) {
-    let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    let bases = try listBases()
     guard let first = bases.first, let last = bases.last else { return (0, 0) }
     let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem)
+    try checkFolder()
     return (first, tail.nextOffset)
   }
 
@@ -49,20 +91,41 @@ package final class PartitionReader {
   /// `offset`. An offset below the log start moves to the log start.
   package func seek(to offset: Int64) throws(StorageError) {
     closeSegment()
-    let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
-    guard let first = bases.first else {
-      position = 0
-      return
-    }
-    position = max(offset, first)
-    let base = bases.last(where: { $0 <= position }) ?? first
-    try open(base: base, at: position)
+    position = offset
+    isPositioned = true
+    try openFloorSegment(reportingLoss: false)
   }
 
-  private func open(base: Int64, at target: Int64) throws(StorageError) {
+  /// Opens the segment holding `position`. When retention removed it, moves to the log start,
+  /// counting the offsets passed over as lost if `reportingLoss`.
+  private func openFloorSegment(reportingLoss: Bool) throws(StorageError) {
+    for _ in 0..<Self.reopenAttempts {
+      let bases = try listBases()
+      guard let first = bases.first else { return }
+      if position < first {
+        if reportingLoss { recordLoss(position..<first) }
+        position = first
+      }
+      let target = position
+      guard let base = bases.last(where: { $0 <= target }) else { return }
+      if try open(base: base, at: target) { return }
+    }
+    throw .io(.noSuchFile, operation: "open", path: folder)
+  }
+
+  /// Opens the segment at `base` positioned for `target`; false when it is gone (removed by
+  /// retention since it was listed).
+  private func open(base: Int64, at target: Int64) throws(StorageError) -> Bool {
     let path = FileNames.logFile(in: folder, base: base)
     let fd: CInt
-    do { fd = try fileSystem.open(path, O_RDONLY) } catch { throw .io(error, operation: "open", path: path) }
+    do { fd = try fileSystem.open(path, O_RDONLY) } catch {
+      if error == .noSuchFile { return false }
+      throw .io(error, operation: "open", path: path)
+    }
+    do { try checkFolder() } catch {
+      try? fileSystem.close(fd)
+      throw error
+    }
     var start: Int64 = 0
     let size: Int64
     do {
@@ -78,6 +141,23 @@ package final class PartitionReader {
     segment = OpenSegment(
       base: base, fd: fd,
       reader: SegmentBatchReader(fd: fd, path: path, fileSystem: fileSystem, from: start, fileSize: size, buffer: buffer))
+    return true
+  }
+
+  private func recordLoss(_ offsets: Range<Int64>) {
+    guard !offsets.isEmpty else { return }
+    offsetsLostToRetention += offsets.upperBound - offsets.lowerBound
+    lostRanges.append(offsets.lowerBound...(offsets.upperBound - 1))
+  }
+
+  /// Whether retention removed offsets this reader had not returned yet, since the last take.
+  package var hasLostOffsets: Bool { !lostRanges.isEmpty }
+
+  /// The ranges of offsets retention removed before this reader returned them, since the
+  /// last call, oldest first.
+  package func takeOffsetsLostToRetention() -> [ClosedRange<Int64>] {
+    defer { lostRanges.removeAll() }
+    return lostRanges
   }
 
   /// The next batch holding records at or after `position`, or nil when the reader has caught
@@ -85,7 +165,8 @@ package final class PartitionReader {
   package func nextBatch() throws(StorageError) -> RecordBatchView? {
     while true {
       if segment == nil {
-        try seek(to: position)
+        try openFloorSegment(reportingLoss: isPositioned)
+        isPositioned = true
         if segment == nil { return nil }
       }
       guard let current = segment else { return nil }
@@ -95,6 +176,7 @@ package final class PartitionReader {
       }
       switch outcome {
       case .batch(let batch, _):
+        current.end = batch.nextOffset
         if batch.lastOffset < position { continue }
         // Past the batch, as documented: a retention gap found on the next call then counts
         // only records this reader never returned.
@@ -102,13 +184,11 @@ package final class PartitionReader {
         if batch.isControl { continue }
         return batch
       case .end, .incomplete:
-        let knownSize = current.reader.fileSize
-        do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
-        if current.reader.fileSize > knownSize { continue }
+        if try hasGrown(current) { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }
         return nil
       case .corrupt(let at, let reason):
-        let later = try SegmentFiles.bases(in: folder, fileSystem: fileSystem).contains { $0 > current.base }
+        let later = try listBases().contains { $0 > current.base }
         let announced = Int64(batchSizeAnnounced(at: at) ?? 0)
         if !later && at + announced >= current.reader.fileSize { return nil }  // torn tail awaiting recovery
         throw .corruptBatch(file: current.reader.path, position: at, reason: reason)
@@ -121,6 +201,13 @@ package final class PartitionReader {
     if offset != position { try seek(to: offset) }
   }
 
+  /// Whether the segment's file grew since its size was last read (and takes the new size).
+  private func hasGrown(_ current: OpenSegment) throws(StorageError) -> Bool {
+    let knownSize = current.reader.fileSize
+    do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
+    return current.reader.fileSize > knownSize
+  }
+
   private func batchSizeAnnounced(at position: Int64) -> Int? {
     guard let segment else { return nil }
     var raw: (Int64, Int32) = (0, 0)
@@ -131,42 +218,56 @@ package final class PartitionReader {
     return withUnsafeBytes(of: raw) { RecordBatchView.announcedSize(at: $0.baseAddress!, available: 12) }
   }
 
-  /// At the end of a segment's data: follow a roll or a retention gap. Returns false when
+  /// At the end of a segment's data: follow a roll, or a retention gap. Returns false when
   /// this segment is still the newest (the reader has caught up).
+  ///
+  /// The next segment starts where this one ends, so it is opened by that name. A listing is
+  /// not trusted for it: one taken while a writer rolls may leave out that segment and show a
+  /// later one, and following the listing would skip a whole segment's records.
   private func moveToNextSegment(after current: OpenSegment, outcome: SegmentBatchReader.Outcome) throws(StorageError)
     -> Bool
   {
-    let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
-    guard let next = bases.first(where: { $0 > current.base }) else {
-      if !bases.contains(current.base), let first = bases.first, first > position {
-        offsetsLostToRetention += first - position
-        position = first
-        closeSegment()
-        return true
-      }
-      return false
-    }
-    // A writer creates the next segment only after its last write to this one, so this
-    // segment is final now; but that write may have landed since the size was last read.
-    let knownSize = current.reader.fileSize
-    do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
-    if current.reader.fileSize > knownSize { return true }
+    // A whole batch cut short by the end of the file is a write in progress, unless a later
+    // segment exists: a writer rolls only after its last write here, so then it is damage.
     if case .incomplete(let at) = outcome {
+      guard try listBases().contains(where: { $0 > current.base }) else { return false }
+      if try hasGrown(current) { return true }
       throw .corruptBatch(
         file: current.reader.path, position: at,
         reason: .truncated(needed: batchSizeAnnounced(at: at) ?? BatchLayout.headerSize, available: Int(current.reader.fileSize - at)))
     }
+    let next = current.end
+    let path = FileNames.logFile(in: folder, base: next)
+    var nextFD: CInt?
+    // A segment nothing was read from is empty: the newest (a writer rolls only non-empty ones).
+    if next > current.base {
+      do { nextFD = try fileSystem.open(path, O_RDONLY) } catch {
+        if error != .noSuchFile { throw .io(error, operation: "open", path: path) }
+      }
+    }
+    if let nextFD {
+      try? fileSystem.close(nextFD)
+      // A writer creates the next segment only after its last write to this one, so this
+      // segment is final now; but that write may have landed since the size was last read.
+      if try hasGrown(current) { return true }
+      closeSegment()
+      position = max(position, next)
+      _ = try open(base: next, at: position)  // if removed meanwhile, the next call looks again
+      return true
+    }
+    // No segment starts there: the reader has caught up, unless this segment was removed
+    // (by retention, or with its topic) and what followed it too.
+    let links: UInt
+    do { links = UInt(try fileSystem.status(of: current.fd, path: current.reader.path).st_nlink) } catch {
+      throw .io(error, operation: "stat", path: current.reader.path)
+    }
+    if links > 0 { return false }
+    let bases = try listBases()
+    guard let start = bases.first(where: { $0 >= next }) else { return false }
+    let from = max(position, next)
+    if start > from { recordLoss(from..<start) }
+    position = max(from, start)
     closeSegment()
-    if next > position {
-      if bases.first == next { offsetsLostToRetention += next - position }
-      position = next
-    }
-    let target = position
-    guard let base = bases.last(where: { $0 <= target }) else { return false }
-    do { try open(base: base, at: target) } catch {
-      if case .io(let errno, _, _) = error, errno == .noSuchFile { return true }  // removed meanwhile: look again
-      throw error
-    }
-    return true
+    return true  // the next call opens the segment holding `position`
   }
 }

@@ -2,10 +2,14 @@ import Glibc
 
 /// Lists and inspects the segment files of a partition folder without opening them for write.
 package enum SegmentFiles {
-  /// Base offsets of the `.log` files in `folder`, ascending.
+  /// Base offsets of the `.log` files in `folder`, ascending: every segment that existed when
+  /// the first of two listings ended and still exists (`listDirectoryCompletely`), and perhaps
+  /// newer ones. Segments are created in offset order, so the oldest segments listed, and the
+  /// smallest base above any offset, are right even while writers roll; but a caller that
+  /// knows which segment must come next opens it by name instead (see `PartitionReader`).
   package static func bases(in folder: String, fileSystem: FileSystem) throws(StorageError) -> [Int64] {
     let names: [String]
-    do { names = try fileSystem.listDirectory(folder) } catch {
+    do { names = try fileSystem.listDirectoryCompletely(folder) } catch {
       throw .io(error, operation: "list", path: folder)
     }
     return names.compactMap { FileNames.segmentBase(ofFileName: $0) }.sorted()

@@ -62,7 +62,14 @@ package final class LocalLogService: LogService {
   package func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary {
     let folder = directory.partitionFolder(topic, partition)
     let fileSystem = directory.fileSystem
-    let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    let bases: [Int64]
+    do { bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem) } catch {
+      // The configuration was read, and the folder is gone: deleted meanwhile.
+      if case .io(let errno, _, _) = error, errno == .noSuchFile, !fileSystem.exists(directory.names.topicConfig(topic)) {
+        throw .topicDeleted(topic.value)
+      }
+      throw error
+    }
     var summary = PartitionSummary(
       partition: partition, logStartOffset: 0, endOffset: 0, bytes: 0, segments: bases.count, firstTimestamp: nil,
       lastTimestamp: nil)

@@ -27,8 +27,11 @@ package protocol LogService: AnyObject {
 package protocol PartitionWriting: AnyObject {
   /// Appends batches laid back to back (as `BatchEncoder` makes them); stamps base offsets.
   func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> PartitionLog.AppendResult
-  /// Makes every append so far durable.
+  /// Makes every append so far durable; throws `topicDeleted` when the topic was deleted since
+  /// (the appends went with it).
   func sync() throws(StorageError)
+  /// Throws `topicDeleted` when the topic was deleted since the appends, without syncing.
+  func confirmAppended() throws(StorageError)
   func close()
 }
 
@@ -38,10 +41,19 @@ package protocol PartitionReading: AnyObject {
   var position: Int64 { get }
   func bounds() throws(StorageError) -> (start: Int64, end: Int64)
   func seek(to offset: Int64) throws(StorageError)
-  /// The next batch at or after `position`, or nil when caught up with the log end.
+  /// The next batch at or after `position`, or nil when caught up with the log end. Records
+  /// that retention removed before they were returned are passed over, never silently: see
+  /// `takeOffsetsLostToRetention`.
   func nextBatch() throws(StorageError) -> RecordBatchView?
+  /// Whether `nextBatch` passed over offsets that retention removed, since the last take.
+  var hasLostOffsets: Bool { get }
+  /// The offsets `nextBatch` passed over because retention removed them first, oldest first.
+  func takeOffsetsLostToRetention() -> [ClosedRange<Int64>]
   /// The folder or resource to watch for new records (inotify), when there is one.
   var watchPath: String? { get }
+  /// Throws `topicDeleted` when the topic was deleted (or deleted and created again) since this
+  /// reader opened it: offsets it read must not be committed to another topic of that name.
+  func confirmTopicExists() throws(StorageError)
 }
 
 /// What `describe` shows of a partition.
@@ -60,4 +72,5 @@ extension PartitionLog: PartitionWriting {}
 
 extension PartitionReader: PartitionReading {
   package var watchPath: String? { folder }
+  package func confirmTopicExists() throws(StorageError) { try checkFolder() }
 }

@@ -19,6 +19,9 @@ package final class FileSystem: @unchecked Sendable {
     case fail(Errno)
     /// A write stores only this many bytes (a short write), then reports success for them.
     case shortWrite(Int)
+    /// A listing leaves out these names, as a listing taken while files are created may
+    /// leave out one of them (ext4 lists in hash order) while showing a newer one.
+    case omitEntries([String])
   }
 
   private let injector: FaultInjector?
@@ -204,6 +207,13 @@ package final class FileSystem: @unchecked Sendable {
     return Int64(info.st_size)
   }
 
+  /// `fstat(2)`: everything the kernel says of an open file (its links, device and inode).
+  package func status(of fd: CInt, path: String) throws(Errno) -> stat {
+    var info = stat()
+    if fstat(fd, &info) == -1 { throw Errno.current }
+    return info
+  }
+
   /// `stat(2)`; nil when nothing is at `path`.
   package func status(_ path: String) throws(Errno) -> stat? {
     _ = try check(.status, path)
@@ -221,17 +231,34 @@ package final class FileSystem: @unchecked Sendable {
   }
 
   /// `opendir(3)`/`readdir(3)`: the names in a directory, without "." and "..".
+  ///
+  /// A listing taken while others create files may leave out a file created during it and
+  /// show one created later. Files that exist throughout a listing are always in it.
   package func listDirectory(_ path: String) throws(Errno) -> [String] {
-    _ = try check(.listDirectory, path)
+    let fault = try check(.listDirectory, path)
     guard let dir = opendir(path) else { throw Errno.current }
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+        raw.baseAddress.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
       }
-      if name != "." && name != ".." { names.append(name) }
+      if name != "." && name != ".." && !name.isEmpty { names.append(name) }
     }
+    if case .omitEntries(let omitted) = fault { names.removeAll { omitted.contains($0) } }
+    return names
+  }
+
+  /// Every name that was in the directory when a first listing ended and is still there,
+  /// and perhaps some newer ones: the union of two listings, the second begun after the
+  /// first ended. A file created during the first listing (which may miss it) exists
+  /// throughout the second, so the second has it.
+  package func listDirectoryCompletely(_ path: String) throws(Errno) -> [String] {
+    let first = try listDirectory(path)
+    let second = try listDirectory(path)
+    var seen = Set(second)
+    var names = second
+    for name in first where seen.insert(name).inserted { names.append(name) }
     return names
   }
 

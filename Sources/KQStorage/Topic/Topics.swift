@@ -26,25 +26,31 @@ extension DataDirectory {
     return try TopicConfig(parsing: bytes, file: path)
   }
 
+  /// Creates the topic, atomically and once however many processes try at the same moment:
+  /// under the exclusive topics lock, the partition folders first and the configuration last
+  /// (FORMAT.md, "Files"). A folder already at a partition's name belongs to no live topic (an
+  /// interrupted create or delete left it): it is retired, never written into.
   package func createTopic(_ topic: TopicName, config: TopicConfig) throws(StorageError) {
-    for existing in try topicNames() {
-      if existing == topic { throw .topicAlreadyExists(topic.value) }
-      if existing.collisionKey == topic.collisionKey { throw .topicNameCollision(topic.value, existing: existing.value) }
-    }
     try makeFolder(names.topicsFolder)
-    try makeFolder(names.topicFolder(topic))
-    try createPartitionFolders(topic, range: 0..<config.partitions)
-    try writeConfig(config, of: topic)
-    do { try fileSystem.syncDirectory(names.topicsFolder) } catch {
-      throw .io(error, operation: "fsync", path: names.topicsFolder)
+    try withTopicsLock(exclusive: true) { () throws(StorageError) in
+      if fileSystem.exists(names.topicConfig(topic)) { throw .topicAlreadyExists(topic.value) }
+      for existing in try topicNames() where existing.collisionKey == topic.collisionKey && existing != topic {
+        throw .topicNameCollision(topic.value, existing: existing.value)
+      }
+      try makeFolder(names.topicFolder(topic))
+      try createPartitionFolders(topic, range: 0..<config.partitions)
+      try writeConfig(config, of: topic)
+      do throws(Errno) { try fileSystem.syncDirectory(names.topicsFolder) } catch {
+        throw .io(error, operation: "fsync", path: names.topicsFolder)
+      }
     }
   }
 
+  /// Called under the exclusive topics lock, for partitions the configuration does not have yet.
   private func createPartitionFolders(_ topic: TopicName, range: Range<Int>) throws(StorageError) {
     for partition in range {
       let folder = names.partitionFolder(topic, partition)
-      // A folder left by an interrupted create or delete holds nothing of a live topic.
-      try removeTree(folder)
+      try retirePartitionFolder(topic, partition)
       try makeFolder(folder)
     }
     do { try fileSystem.syncDirectory(path) } catch { throw .io(error, operation: "fsync", path: path) }
@@ -65,41 +71,74 @@ extension DataDirectory {
   }
 
   /// Applies `settings` (Kafka keys, plain numbers) and returns the new configuration. The
-  /// partition count may grow, never shrink.
+  /// partition count may grow, never shrink. Under the exclusive topics lock, so that two
+  /// alterations, or an alteration and a deletion, never interleave.
   package func alterTopic(_ topic: TopicName, settings: [(key: String, value: String)]) throws(StorageError) -> TopicConfig {
-    let old = try config(of: topic)
-    var new = old
-    for (key, value) in settings { try new.set(key, to: value) }
-    if new.partitions < old.partitions {
-      throw .invalidConfig(
-        key: "partitions", value: String(new.partitions),
-        reason: "a topic's partition count can only grow (it has \(old.partitions))")
+    try withTopicsLock(exclusive: true) { () throws(StorageError) -> TopicConfig in
+      let old = try config(of: topic)
+      var new = old
+      for (key, value) in settings { try new.set(key, to: value) }
+      if new.partitions < old.partitions {
+        throw .invalidConfig(
+          key: "partitions", value: String(new.partitions),
+          reason: "a topic's partition count can only grow (it has \(old.partitions))")
+      }
+      if new.partitions > old.partitions { try createPartitionFolders(topic, range: old.partitions..<new.partitions) }
+      try writeConfig(new, of: topic)
+      return new
     }
-    if new.partitions > old.partitions { try createPartitionFolders(topic, range: old.partitions..<new.partitions) }
-    try writeConfig(new, of: topic)
-    return new
   }
 
-  /// Deletes the topic: its configuration first (so it is gone at once), then its
-  /// partitions and the groups' offsets for it.
+  /// Deletes the topic: its configuration first (so it is gone at once), then its partitions
+  /// and the groups' offsets for it, under the exclusive topics lock. Each partition waits for
+  /// an append in progress and moves out of its name before it is removed, so a writer still
+  /// holding it finds it gone at its next append or sync and fails (`topicDeleted`): records
+  /// are never appended to a deleted topic, nor to a new one of the same name, unnoticed.
   package func deleteTopic(_ topic: TopicName) throws(StorageError) {
-    let config = try self.config(of: topic)
-    let path = names.topicConfig(topic)
-    do {
-      try fileSystem.unlink(path)
-      try fileSystem.syncDirectory(names.topicFolder(topic))
-    } catch { throw .io(error, operation: "delete", path: path) }
-    for partition in 0..<config.partitions { try removeTree(names.partitionFolder(topic, partition)) }
-    try removeTree(names.topicFolder(topic))
-    if let groups = try? fileSystem.listDirectory(names.groupsFolder) {
-      for group in groups {
-        guard let name = try? GroupName(group) else { continue }
-        try removeTree(names.groupTopicFolder(name, topic))
+    try withTopicsLock(exclusive: true) { () throws(StorageError) in
+      let config = try self.config(of: topic)
+      let path = names.topicConfig(topic)
+      do throws(Errno) {
+        try fileSystem.unlink(path)
+        try fileSystem.syncDirectory(names.topicFolder(topic))
+      } catch { throw .io(error, operation: "delete", path: path) }
+      for partition in 0..<config.partitions { try retirePartitionFolder(topic, partition) }
+      try removeTree(names.topicFolder(topic))
+      if let groups = try? fileSystem.listDirectoryCompletely(names.groupsFolder) {
+        for group in groups {
+          guard let name = try? GroupName(group) else { continue }
+          try removeTree(names.groupTopicFolder(name, topic))
+        }
+      }
+      do throws(Errno) { try fileSystem.syncDirectory(self.path) } catch {
+        throw .io(error, operation: "fsync", path: self.path)
       }
     }
-    do { try fileSystem.syncDirectory(path == "" ? "." : self.path) } catch {
-      throw .io(error, operation: "fsync", path: self.path)
+  }
+
+  /// Removes the partition's folder, if there is one, safely against its writers: takes the
+  /// partition's append lock (waiting for an append in progress), moves the folder out of its
+  /// name into `deleted/`, and removes it there. A writer that gets the lock afterwards finds
+  /// that its lock file no longer has the partition's name (`PartitionLock.acquire`).
+  /// Called under the exclusive topics lock, the only holder of `deleted/`.
+  private func retirePartitionFolder(_ topic: TopicName, _ partition: Int) throws(StorageError) {
+    let folder = names.partitionFolder(topic, partition)
+    let lockPath = FileNames.lockFile(in: folder)
+    let fd: CInt
+    do { fd = try fileSystem.open(lockPath, O_RDWR | O_CREAT, mode: 0o600) } catch {
+      if error == .noSuchFile || error == .notDirectory { return }  // no folder there
+      throw .io(error, operation: "open", path: lockPath)
     }
+    defer { try? fileSystem.close(fd) }
+    do { _ = try fileSystem.lock(fd, path: lockPath) } catch { throw .io(error, operation: "flock", path: lockPath) }
+    let trash = names.deletedPartitionFolder(topic, partition)
+    try makeFolder(names.deletedFolder)
+    try removeTree(trash)  // left by an interrupted deletion
+    do { try fileSystem.rename(folder, to: trash) } catch {
+      throw .io(error, operation: "rename", path: folder)
+    }
+    do { try fileSystem.syncDirectory(path) } catch { throw .io(error, operation: "fsync", path: path) }
+    try removeTree(trash)
   }
 
   /// Removes a folder kq made and everything in it (only kq's own flat folders).

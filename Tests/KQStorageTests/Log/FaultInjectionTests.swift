@@ -87,6 +87,27 @@ struct FaultInjectionTests {
     // Segment 0 was sealed once: one final time-index entry (timestamp, relative offset 0).
     #expect(try ByteSurgery.read(fixture.timeIndexPath(base: 0)).count == TimeIndex.entrySize)
   }
+
+  @Test(
+    "an append spanning segments that fails in a later one keeps the segments it filled and says how many records they hold",
+    arguments: [FileSystem.FileOperation.write, .open])
+  func appendStoppedPartway(operation: FileSystem.FileOperation) throws {
+    var config = TopicConfig()
+    config.segmentBytes = 1024
+    let fixture = try PartitionFixture(config: config)
+    let plan = FaultPlan()
+    let log = try fixture.writer(fileSystem: plan.fileSystem)
+    let big = Record(key: nil, value: [UInt8](repeating: 1, count: 800), timestamp: Self.start)
+    // Four one-record batches, one per segment: the third's segment cannot be written (or made).
+    plan.arm(operation, pathSuffix: "00000000000000000002.log", .fail(.noSpace))
+    #expect(
+      throws: StorageError.appendStoppedPartway(
+        firstOffset: 0, recordsStored: 2, cause: .io(.noSpace, operation: operation.rawValue, path: fixture.logPath(base: 2)))
+    ) { try Batches.append([[big], [big], [big], [big]], to: log) }
+    #expect(try fixture.readAll().map(\.offset) == [0, 1])
+    #expect(try Batches.append([[big]], to: log) == .init(firstOffset: 2, recordCount: 1))
+    #expect(try fixture.readAll().map(\.offset) == [0, 1, 2])
+  }
 }
 
 extension String {

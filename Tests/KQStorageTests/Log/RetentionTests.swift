@@ -103,6 +103,8 @@ struct RetentionTests {
     #expect(try log.enforceRetention() == [0, 1])
     #expect(try reader.nextBatch()?.records().map(\.offset) == [2])
     #expect(reader.offsetsLostToRetention == 1)
+    #expect(reader.takeOffsetsLostToRetention() == [1...1])
+    #expect(reader.takeOffsetsLostToRetention() == [])
     try reader.seek(to: 0)
     #expect(reader.position == 2)
   }

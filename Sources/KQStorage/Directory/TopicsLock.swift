@@ -1,0 +1,21 @@
+import Glibc
+
+/// The lock that orders the lives of topics: `flock` on `DATA_DIR/topics.lock`, exclusive while
+/// a topic is created, altered or deleted, shared while a group commits an offset (so that a
+/// commit never brings back the offsets of a topic being deleted). The file is never removed,
+/// so every process locks the same one; the OS releases the lock of a process that dies.
+extension DataDirectory {
+  /// Runs `body` holding the lock, exclusive or shared.
+  func withTopicsLock<R>(exclusive: Bool, _ body: () throws(StorageError) -> R) throws(StorageError) -> R {
+    let path = names.topicsLock
+    let fd: CInt
+    do { fd = try fileSystem.open(path, O_RDWR | O_CREAT, mode: 0o600) } catch {
+      throw .io(error, operation: "open", path: path)
+    }
+    defer { try? fileSystem.close(fd) }  // closing releases the lock
+    do { _ = try fileSystem.lock(fd, exclusive: exclusive, path: path) } catch {
+      throw .io(error, operation: "flock", path: path)
+    }
+    return try body()
+  }
+}

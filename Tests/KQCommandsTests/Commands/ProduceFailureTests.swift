@@ -1,0 +1,52 @@
+import KQStorage
+import KQTestSupport
+import Testing
+
+@testable import KQCommands
+
+/// Issue 9, item 8: when the disk fills in a run that spans segments or partitions, the count
+/// in the message and the offsets printed are exactly the records that were stored, so a
+/// retry of the rest duplicates nothing.
+@Suite("produce failures")
+struct ProduceFailureTests {
+  let directory: TemporaryDirectory
+  init() throws { directory = try TemporaryDirectory("kq-produce-failure") }
+
+  func kq(_ arguments: [String], stdin: String = "", fileSystem: FileSystem = FileSystem())
+    -> (status: KQCommands.ExitStatus, output: String, errors: String)
+  {
+    let stdout = MemorySink()
+    let stderr = MemorySink()
+    let context = Context(
+      environment: ["KQ_DIR": directory.at("data")], stdin: MemorySource(Array(stdin.utf8)), stdout: stdout,
+      stderr: stderr, clock: ManualClock(), fileSystem: fileSystem)
+    let status = KQ.run(arguments: ["kq"] + arguments, context: context)
+    return (status, stdout.text, stderr.text)
+  }
+
+  /// A JSON line of a 900-byte value for `partition`: one record per 1 KiB segment.
+  static func line(_ index: Int, partition: Int) -> String {
+    #"{"value":"\#(index)-\#(String(repeating: "x", count: 900))","partition":\#(partition)}"# + "\n"
+  }
+
+  @Test("a full disk in the third segment of a partition's run: count and --print-offsets are exactly the records stored")
+  func diskFullInsideARun() throws {
+    #expect(kq(["topic", "create", "t", "--partitions", "2", "--config", "segment.bytes=1KiB"]).status == .success)
+    // Input order: p0, p1, p0, p1, …; partition 0 is appended first, then partition 1, whose
+    // third segment cannot be written.
+    let input = (0..<10).map { Self.line($0, partition: $0 % 2) }.joined()
+    let faults = FaultPlan()
+    faults.arm(.write, pathSuffix: "t-1/00000000000000000002.log", .fail(.noSpace))
+    let run = kq(["produce", "t", "--json", "--print-offsets"], stdin: input, fileSystem: faults.fileSystem)
+    #expect(run.status == .ioError)
+    let path = directory.at("data/t-1/00000000000000000002.log")
+    #expect(
+      run.errors
+        == "kq: error: cannot write \(path): No space left on device; 7 records before it were stored (hint: free some disk space; records stored before this are kept)\n"
+    )
+    // Partition 0's five records and partition 1's first two, in input order.
+    #expect(run.output == "0 0\n1 0\n0 1\n1 1\n0 2\n0 3\n0 4\n")
+    let stored = kq(["consume", "t", "--format", "%p %o\\n"]).output.split(separator: "\n").sorted()
+    #expect(stored == ["0 0", "0 1", "0 2", "0 3", "0 4", "1 0", "1 1"])
+  }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import KQTestSupport
+import Testing
+
+@testable import KQStorage
+
+/// Issue 9, item 7: creating, altering and deleting topics while others append. Creation is
+/// atomic and idempotent; a writer of a deleted topic fails instead of appending where nobody
+/// will read; a folder that may hold a live topic's records is never removed.
+@Suite("topic lifecycle")
+struct TopicLifecycleTests {
+  static func records(_ values: [String]) -> [Record] {
+    values.map { Record(value: Array($0.utf8), timestamp: 1_700_000_000_000) }
+  }
+
+  @Test("a writer of a deleted topic fails at its next append, sync or confirmation, even once the topic is created again")
+  func writerOfDeletedTopicFails() throws {
+    let fixture = try PartitionFixture()
+    let writer = try fixture.writer()
+    try Batches.append([Self.records(["a"])], to: writer)
+    try fixture.data.deleteTopic(fixture.topic)
+    #expect(throws: StorageError.topicDeleted("events")) { try Batches.append([Self.records(["b"])], to: writer) }
+    #expect(throws: StorageError.topicDeleted("events")) { try writer.sync() }
+    #expect(throws: StorageError.topicDeleted("events")) { try writer.confirmAppended() }
+    try fixture.data.createTopic(fixture.topic, config: fixture.config)
+    #expect(throws: StorageError.topicDeleted("events")) { try Batches.append([Self.records(["c"])], to: writer) }
+    #expect(try fixture.readAll().isEmpty)
+    let fresh = try fixture.writer()
+    #expect(try Batches.append([Self.records(["d"])], to: fresh) == .init(firstOffset: 0, recordCount: 1))
+    #expect(try fixture.readAll().map(\.record.value) == [Array("d".utf8)])
+  }
+
+  @Test("a writer opened after the topic's configuration was read and its folder removed fails as deleted")
+  func writerOfVanishedFolder() throws {
+    let fixture = try PartitionFixture()
+    let config = try fixture.data.config(of: fixture.topic)
+    try fixture.data.deleteTopic(fixture.topic)
+    #expect(throws: StorageError.topicDeleted("events")) {
+      try PartitionLog(folder: fixture.folder(), config: config, fileSystem: FileSystem(), clock: fixture.clock)
+    }
+  }
+
+  @Test("a reader of a deleted topic fails as deleted at the end of what it holds, even once the topic is created again")
+  func readerOfDeletedTopicFails() throws {
+    let fixture = try PartitionFixture()
+    try Batches.append([Self.records(["a", "b"])], to: try fixture.writer())
+    let reader = PartitionReader(folder: fixture.folder(), fileSystem: FileSystem())
+    try reader.seek(to: 0)
+    try fixture.data.deleteTopic(fixture.topic)
+    try fixture.data.createTopic(fixture.topic, config: fixture.config)
+    try Batches.append([Self.records(["new"])], to: try fixture.writer())
+    #expect(try reader.nextBatch()?.records().map(\.offset) == [0, 1])  // what its open file holds
+    #expect(throws: StorageError.topicDeleted("events")) { try reader.nextBatch() }
+    #expect(throws: StorageError.topicDeleted("events")) { try reader.confirmTopicExists() }
+    let empty = try PartitionFixture(topic: "quiet")
+    let idle = PartitionReader(folder: empty.folder(), fileSystem: FileSystem())
+    try idle.seek(to: 0)
+    #expect(try idle.nextBatch() == nil)
+    try empty.data.deleteTopic(empty.topic)
+    #expect(throws: StorageError.topicDeleted("quiet")) { try idle.nextBatch() }
+  }
+
+  @Test("a partition folder left by an interrupted deletion is retired on creation: its records never reappear")
+  func leftoverFolderIsRetired() throws {
+    let fixture = try PartitionFixture()
+    try Batches.append([Self.records(["old"])], to: try fixture.writer())
+    try FileManager.default.removeItem(atPath: fixture.data.names.topicConfig(fixture.topic))  // the deletion's first step
+    try fixture.data.createTopic(fixture.topic, config: fixture.config)
+    #expect(try fixture.readAll().isEmpty)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.data.names.deletedFolder).isEmpty)
+  }
+
+  @Test("a commit for a deleted topic is refused, so it cannot bring back the offsets the deletion removed")
+  func commitAfterDeletion() throws {
+    let fixture = try PartitionFixture()
+    let group = try GroupName("g")
+    try fixture.data.commit(group: group, topic: fixture.topic, partition: 0, offset: 1)
+    try fixture.data.deleteTopic(fixture.topic)
+    #expect(throws: StorageError.topicDeleted("events")) {
+      try fixture.data.commit(group: group, topic: fixture.topic, partition: 0, offset: 2)
+    }
+    try fixture.data.createTopic(fixture.topic, config: fixture.config)
+    #expect(try fixture.data.committedOffsets(group: group, topic: fixture.topic) == [:])
+  }
+
+  @Test("threads creating the same topic and data directory at once: one creates it, the others find it, records all kept")
+  func concurrentCreation() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.at("new/data")
+    let topic = try TopicName("t")
+    let outcomes = Outcomes()
+    DispatchQueue.concurrentPerform(iterations: 8) { index in
+      do {
+        let data = try DataDirectory.open(at: path, create: true)
+        do { try data.createTopic(topic, config: TopicConfig()) } catch StorageError.topicAlreadyExists(_) {}
+        let log = try PartitionLog(folder: data.partitionFolder(topic, 0), config: TopicConfig(), fileSystem: FileSystem(), clock: ManualClock())
+        try Batches.append([Self.records(["r\(index)"])], to: log)
+        try log.sync()
+        outcomes.add(nil)
+      } catch { outcomes.add("\(error)") }
+    }
+    #expect(outcomes.errors == [])
+    let reader = PartitionReader(folder: FileNames(root: path).partitionFolder(topic, 0), fileSystem: FileSystem())
+    try reader.seek(to: 0)
+    var values: [String] = []
+    while let batch = try reader.nextBatch() { values += try batch.records().map { String(decoding: $0.record.value ?? [], as: UTF8.self) } }
+    #expect(values.sorted() == (0..<8).map { "r\($0)" }.sorted())
+  }
+
+  final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [String?] = []
+    func add(_ outcome: String?) { lock.withLock { all.append(outcome) } }
+    var errors: [String] { lock.withLock { all.compactMap { $0 } } }
+  }
+}
