@@ -83,12 +83,14 @@ struct TopicLifecycleTests {
     #expect((described["partitions"] as? [Any])?.count == 7)
   }
 
-  @Test("a follower of a deleted topic exits 66 saying so, with and without a group", arguments: [false, true])
-  func followerOfDeletedTopic(group: Bool) throws {
+  @Test(
+    "a follower of a deleted topic exits 66 saying so, with and without a group, with --exec too",
+    arguments: [[], ["--group", "g"], ["--group", "g", "--exec", "cat"]])
+  func followerOfDeletedTopic(extra: [String]) throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "d", "--partitions", "2")
     try kq.ok("produce", "d", "-p", "0", stdin: "one\n")
-    let follower = try KQProcess.start(["consume", "d", "-f"] + (group ? ["--group", "g"] : []), directory: kq.path)
+    let follower = try KQProcess.start(["consume", "d", "-f"] + extra, directory: kq.path)
     #expect(follower.readLine() == "one")
     try kq.ok("topic", "delete", "d")
     let ended = try follower.finish(timeout: 20)

@@ -68,9 +68,13 @@ final class Consumer {
       if !options.follow || cursors.allSatisfy({ $0.isDone }) { return try finish(.finished) }
       guard try flush() else { return stopped() }
       guard let watcher else { return .finished }
-      let idleDeadline = options.idleMillis.map { context.clock.nowMillis() + $0 }
+      // --idle may be any positive duration: a deadline past Int64.max is no deadline.
+      let idleDeadline = options.idleMillis.flatMap { idle -> Int64? in
+        let (deadline, overflow) = context.clock.nowMillis().addingReportingOverflow(idle)
+        return overflow ? nil : deadline
+      }
       waiting: while true {
-        var timeout = idleDeadline.map { max(0, $0 - context.clock.nowMillis()) }
+        var timeout = idleDeadline.map { max(0, RecordTimestamp.span(from: context.clock.nowMillis(), to: $0)) }
         // A deferred commit, or records in a pipe not read yet, are looked at again in a second.
         if isCommitPending || ledger?.hasPending == true {
           timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis)
@@ -130,9 +134,11 @@ final class Consumer {
     let stopAt = cursor.stopAt
     var next = cursor.next
     let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
-    var stopTime = Int64.max
+    // --until TIME, if given: any timestamp, Int64.max included, is a record's, never "none".
+    var stopTime: Int64?
     if case .timestamp(let millis) = options.stop { stopTime = millis }
-    if ledger == nil, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
+    if ledger == nil, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt,
+      stopTime.map({ batch.maxTimestamp < $0 }) ?? true,
       Int(batch.recordCount) <= limit, batch.lastOffsetDelta + 1 == batch.recordCount
     {
       // The whole batch is wanted: copy its values without decoding the rest.
@@ -151,7 +157,7 @@ final class Consumer {
       try batch.forEachRecord { record in
         if record.offset < next { return true }
         if record.offset >= stopAt || count >= limit { return false }
-        if record.timestamp >= stopTime {
+        if let stopTime, record.timestamp >= stopTime {
           reachedStopTime = true
           return false
         }

@@ -33,6 +33,9 @@ enum ProduceCommand {
       guard let millis = Timestamps.parse(text) else {
         throw arguments.invalidValue("timestamp", hint: "write RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS")
       }
+      guard RecordTimestamp.isValid(millis) else {
+        throw arguments.invalidValue("timestamp", hint: "a record's time is 1970 or later, or @-1 for none, as in Kafka")
+      }
       options.timestamp = millis
     }
     options.createIfMissing = arguments.has("create")

@@ -235,6 +235,12 @@ final class Producer {
       try flush()
       throw ProduceInputError.malformedJSON(line: recordsSeen, reason: error.message, stored: recordsStored)
     }
+    if let timestamp = parsed.timestamp, !RecordTimestamp.isValid(timestamp) {
+      try flush()
+      throw ProduceInputError.malformedJSON(
+        line: recordsSeen, reason: "timestamp \(timestamp) is before 1970: a record's time is 1970 or later, or -1 for none",
+        stored: recordsStored)
+    }
     var headers = options.headers
     headers += parsed.headers.map { Header(key: $0.key, value: $0.value) }
     let encoded = EncodedHeaders(headers)

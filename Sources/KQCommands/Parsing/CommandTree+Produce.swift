@@ -39,8 +39,8 @@ extension CommandTree {
           + "a second while input streams; batch fsyncs every batch; none leaves it to the OS."),
       FlagSpec(
         "timestamp", value: "TIME",
-        help: "Give every record this timestamp: RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS "
-          + "(default: the time the record is read)."),
+        help: "Give every record this timestamp: RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS, 1970 or "
+          + "later, or @-1 for none (default: the time the record is read)."),
     ],
     rules: [
       .atMostOne(["null", "json"]),

@@ -7,7 +7,12 @@ package struct BatchHeader: Equatable, Sendable {
   package var baseTimestamp: Int64
   package var maxTimestamp: Int64
   package var recordCount: Int32
+  /// Whether the writer stamped the batch (LogAppendTime): then every record's timestamp is
+  /// `maxTimestamp`, whatever `baseTimestamp` and the deltas say.
+  package var isLogAppendTime: Bool
   package var nextOffset: Int64 { lastOffset + 1 }
+  /// The first record's timestamp as readers see it.
+  package var firstTimestamp: Int64 { isLogAppendTime ? maxTimestamp : baseTimestamp }
 
   package init?(at p: UnsafeRawPointer) {
     let length = p.bigEndian(Int32.self, at: BatchLayout.batchLength)
@@ -20,6 +25,7 @@ package struct BatchHeader: Equatable, Sendable {
     baseTimestamp = p.bigEndian(Int64.self, at: BatchLayout.baseTimestamp)
     maxTimestamp = p.bigEndian(Int64.self, at: BatchLayout.maxTimestamp)
     recordCount = p.bigEndian(Int32.self, at: BatchLayout.recordCount)
+    isLogAppendTime = p.bigEndian(Int16.self, at: BatchLayout.attributes) & BatchLayout.logAppendTimeFlag != 0
   }
 
   /// Reads the header at `position` of an open log; nil when there is no plausible header

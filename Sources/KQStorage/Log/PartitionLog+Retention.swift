@@ -22,7 +22,7 @@ extension PartitionLog {
       var expired = false
       if config.retentionMillis >= 0,
         let newest = SegmentFiles.maxTimestamp(folder: folder, base: base, fileSystem: fileSystem),
-        now - newest > config.retentionMillis
+        RecordTimestamp.span(from: newest, to: now) > config.retentionMillis
       {
         expired = true
       }

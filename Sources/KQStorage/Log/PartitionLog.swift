@@ -107,7 +107,12 @@ package final class PartitionLog {
     let state = segment.state
     guard state.size > 0 else { return false }
     if state.size + Int64(incomingBytes) > config.segmentBytes { return true }
-    if let first = state.firstBatchMaxTimestamp, incomingMaxTimestamp &- first > config.segmentMillis { return true }
+    // segment.ms counts between real timestamps; a batch without one (-1) starts no segment.
+    if let first = state.firstBatchMaxTimestamp, first >= 0, incomingMaxTimestamp >= 0,
+      RecordTimestamp.span(from: first, to: incomingMaxTimestamp) > config.segmentMillis
+    {
+      return true
+    }
     if state.nextOffset + records - segment.base > Int64(Int32.max) { return true }
     return false
   }
@@ -220,7 +225,9 @@ package final class PartitionLog {
       active = segment
     }
     let now = clock.nowMillis()
-    if rebooted || now - checkpoint.lastRetentionMillis >= 60_000 || now < checkpoint.lastRetentionMillis {
+    if rebooted || RecordTimestamp.span(from: checkpoint.lastRetentionMillis, to: now) >= 60_000
+      || now < checkpoint.lastRetentionMillis
+    {
       _ = try? enforceRetentionLocked(now: now)
       lock.writeCheckpoint(.init(bootID: bootID, lastRetentionMillis: now, recoveryBase: checkpoint.recoveryBase))
     }

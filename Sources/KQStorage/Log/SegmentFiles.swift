@@ -24,14 +24,16 @@ package enum SegmentFiles {
   }
 
   /// The largest timestamp of a sealed segment: the last `.timeindex` entry (sealing always
-  /// writes one), else the `.log` file's modification time.
+  /// writes one), else, as Kafka does for records without timestamps (-1), the `.log` file's
+  /// modification time.
   package static func maxTimestamp(folder: String, base: Int64, fileSystem: FileSystem) -> Int64? {
     let path = FileNames.timeIndexFile(in: folder, base: base)
     if let fd = try? fileSystem.open(path, O_RDONLY) {
       defer { try? fileSystem.close(fd) }
       if let size = try? fileSystem.size(of: fd, path: path), size >= Int64(TimeIndex.entrySize),
         let entry = try? TimeIndex.entry(
-          Int(size) / TimeIndex.entrySize - 1, fd: fd, base: base, fileSystem: fileSystem, path: path)
+          Int(size) / TimeIndex.entrySize - 1, fd: fd, base: base, fileSystem: fileSystem, path: path),
+        entry.timestamp >= 0
       {
         return entry.timestamp
       }

@@ -80,7 +80,7 @@ package final class LocalLogService: LogService {
     }
     let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem)
     summary.endOffset = tail.nextOffset
-    summary.lastTimestamp = tail.lastMaxTimestamp
+    summary.lastTimestamp = tail.lastMaxTimestamp.flatMap { $0 >= 0 ? $0 : nil }  // -1: none
     if summary.lastTimestamp == nil, bases.count > 1 {
       summary.lastTimestamp = SegmentFiles.maxTimestamp(folder: folder, base: bases[bases.count - 2], fileSystem: fileSystem)
     }
@@ -90,7 +90,7 @@ package final class LocalLogService: LogService {
       if let size = try? fileSystem.size(of: fd, path: path),
         let header = try? BatchHeader.read(from: fd, at: 0, fileSize: size, fileSystem: fileSystem, path: path)
       {
-        summary.firstTimestamp = header.baseTimestamp
+        summary.firstTimestamp = header.firstTimestamp >= 0 ? header.firstTimestamp : nil
       }
     }
     return summary

@@ -1,3 +1,4 @@
+import Foundation
 import KQTestSupport
 import Testing
 
@@ -107,5 +108,38 @@ struct RetentionTests {
     #expect(reader.takeOffsetsLostToRetention() == [])
     try reader.seek(to: 0)
     #expect(reader.position == 2)
+  }
+
+  @Test("segments of records without a timestamp (-1) are aged by their file's time, as Kafka does, not removed at once")
+  func noTimestampUsesFileTime() throws {
+    let fixture = try PartitionFixture(config: Self.retentionConfig(millis: 3_600_000))
+    let log = try fixture.writer()
+    for _ in 0..<3 { try Batches.append([[Self.record(RecordTimestamp.none)]], to: log) }  // each roll runs retention
+    #expect(try fixture.segmentBases() == [0, 1, 2])
+    let fileTime = Int64(Date().timeIntervalSince1970 * 1000)
+    fixture.clock.set(fileTime + 1_800_000)
+    #expect(try log.enforceRetention() == [])
+    fixture.clock.set(fileTime + 7_200_000)
+    #expect(try log.enforceRetention() == [0, 1])
+  }
+
+  @Test("timestamps at the ends of Int64 in segments and in kq.lock neither trap retention nor roll nor the next open")
+  func extremeTimestampsDoNotTrap() throws {
+    var config = Self.retentionConfig(millis: 1000)
+    config.segmentMillis = 1000
+    let fixture = try PartitionFixture(config: config)
+    fixture.clock.set(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)
+    let log = try fixture.writer()
+    for timestamp in [Int64.min + 1, Int64.max, 0, Int64.min, Int64.max] {
+      try Batches.append([[Self.record(timestamp)]], to: log)
+    }
+    // Segment 0's negative time counts as its file's (a minute old: it goes); segment 1's
+    // Int64.max is never old, and retention stops at the first segment it keeps.
+    #expect(try fixture.segmentBases() == [1, 2, 3, 4])
+    try ByteSurgery.write(
+      Array("kq-lock 1 \(BootIdentity.current(fileSystem: FileSystem())) \(Int64.min) 0\n".utf8),
+      to: FileNames.lockFile(in: fixture.folder()))
+    let next = try fixture.writer()
+    #expect(try Batches.append([[Self.record(Self.start)]], to: next) == .init(firstOffset: 5, recordCount: 1))
   }
 }

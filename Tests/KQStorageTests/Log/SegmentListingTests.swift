@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import KQTestSupport
 import Testing
 
@@ -41,5 +43,67 @@ struct SegmentListingTests {
     try reader.seek(to: 0)
     #expect(reader.position == 0)
     #expect(try reader.nextBatch()?.records().map(\.offset) == [0])
+  }
+
+  @Test("a reader following a writer that rolls at every batch returns every offset once, in order")
+  func followingRapidRolls() throws {
+    var config = TopicConfig()
+    config.segmentBytes = 1024
+    config.retentionMillis = -1
+    let fixture = try PartitionFixture(config: config)
+    let total = 500
+    let progress = Progress()
+    let (folder, clock, writerConfig) = (fixture.folder(), fixture.clock, config)
+    let thread = Thread {
+      do {
+        let log = try PartitionLog(folder: folder, config: writerConfig, fileSystem: FileSystem(), clock: clock)
+        for _ in 0..<total {
+          try Batches.append([[RetentionTests.record(RetentionTests.start)]], to: log)
+          progress.advance()
+        }
+      } catch { progress.fail() }
+      progress.finish()
+    }
+    thread.start()
+    let reader = PartitionReader(folder: fixture.folder(), fileSystem: FileSystem())
+    try reader.seek(to: 0)
+    var offsets: [Int64] = []
+    var seen = 0
+    while offsets.count < total {
+      if let batch = try reader.nextBatch() {
+        offsets += try batch.records().map(\.offset)
+      } else {
+        // Caught up: wait for the writer's next append (not a sleep), then read on.
+        guard let now = progress.wait(after: seen) else { break }
+        seen = now
+      }
+    }
+    #expect(progress.finished() == true)
+    #expect(offsets == Array(0..<Int64(total)))
+  }
+
+  /// The writer thread's appends so far, for the reader to wait on.
+  final class Progress: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var appended = 0
+    private var isDone = false
+    private var hasFailed = false
+    func advance() { condition.withLock { appended += 1; condition.broadcast() } }
+    func fail() { condition.withLock { hasFailed = true } }
+    func finish() { condition.withLock { isDone = true; condition.broadcast() } }
+    /// Waits until more than `count` appends were made; nil once the writer is done and made none.
+    func wait(after count: Int) -> Int? {
+      condition.withLock {
+        while appended <= count && !isDone { condition.wait() }
+        return appended > count ? appended : nil
+      }
+    }
+    /// Waits for the writer to end; whether it ended without failing.
+    func finished() -> Bool {
+      condition.withLock {
+        while !isDone { condition.wait() }
+        return !hasFailed
+      }
+    }
   }
 }

@@ -83,6 +83,19 @@ struct TopicLifecycleTests {
     #expect(try fixture.data.committedOffsets(group: group, topic: fixture.topic) == [:])
   }
 
+  @Test("a lease taken in a group's folder of the topic while it is deleted does not fail the deletion")
+  func leaseDuringDeletion() throws {
+    let fixture = try PartitionFixture()
+    let faults = FaultPlan()
+    let data = try DataDirectory.open(at: fixture.data.path, create: false, fileSystem: faults.fileSystem)
+    try data.commit(group: try GroupName("g"), topic: fixture.topic, partition: 0, offset: 1)
+    // As if a consumer's lease file appeared there between the listing and the rmdir.
+    faults.arm(.removeDirectory, pathSuffix: "groups/g/events", .fail(.notEmpty))
+    try data.deleteTopic(fixture.topic)
+    #expect(throws: StorageError.topicNotFound("events")) { try data.config(of: fixture.topic) }
+    #expect(try data.committedOffsets(group: try GroupName("g"), topic: fixture.topic) == [:])
+  }
+
   @Test("threads creating the same topic and data directory at once: one creates it, the others find it, records all kept")
   func concurrentCreation() throws {
     let directory = try TemporaryDirectory()
