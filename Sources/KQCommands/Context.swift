@@ -44,6 +44,13 @@ package struct Context {
     let closed = StandardDescriptors.openClosedOnes()
     // A closed pipe is reported as EPIPE by write, never as a signal that kills kq.
     signal(SIGPIPE, SIG_IGN)
+    // A reader holds a few descriptors per partition (segment, folder, read-ahead): the soft
+    // limit (often 1024) is raised to the hard one, as a consume of thousands of partitions needs.
+    var files = rlimit()
+    if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0, files.rlim_cur < files.rlim_max {
+      files.rlim_cur = files.rlim_max
+      _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
+    }
     let signals = SignalWatcher()
     let stdout = FileDescriptorSink(1)
     stdout.stopsOnSignal = signals

@@ -14,3 +14,16 @@ struct PipeTests {
     #expect(consumed.output == "a\nb\n\nc\n")
   }
 }
+
+@Suite("descriptor limits")
+struct DescriptorLimitTests {
+  @Test("consuming 100 partitions works under a soft limit of 64 descriptors: kq raises it to the hard limit")
+  func manyPartitionsUnderLowSoftLimit() throws {
+    let sandbox = try KQSandbox()
+    try sandbox.ok("topic", "create", "m", "--partitions", "100")
+    try sandbox.ok("produce", "m", stdin: (1...1000).map { "\($0)\n" }.joined())
+    let run = try sandbox.shell("ulimit -Sn 64 && kq consume m | wc -l && kq consume m --group g | wc -l")
+    #expect(run.status == 0, "\(run)")
+    #expect(run.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == ["1000", "1000"], "\(run)")
+  }
+}
