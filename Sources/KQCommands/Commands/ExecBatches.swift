@@ -40,6 +40,8 @@ final class ExecBatches {
         let (count, first, last) = try fillBatch(index)
         if count == 0 { continue }
         progressed = true
+        // A signal that came while the batch was read ends the run before its command starts.
+        if let signal = context.signals?.pending() { return .interrupted(signal) }
         let partition = cursors[index].partition
         let outcome = try runCommand(partition: partition, first: first, last: last)
         if let signal = outcome.signal {
