@@ -13,8 +13,10 @@ let package = Package(
   name: "kq",
   targets: [
     .target(name: "CKQCRC32C"),
+    // fork, prctl(PR_SET_PDEATHSIG) and what runs before exec, which Swift cannot do safely.
+    .target(name: "CKQSpawn"),
     .target(name: "KQStorage", dependencies: ["CKQCRC32C"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
-    .target(name: "KQCommands", dependencies: ["KQStorage"], swiftSettings: releaseSpeed),
+    .target(name: "KQCommands", dependencies: ["KQStorage", "CKQSpawn"], swiftSettings: releaseSpeed),
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
       linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),

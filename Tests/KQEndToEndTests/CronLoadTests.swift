@@ -8,17 +8,18 @@ import Testing
 /// twice only when a kill fell between CMD's success and kq's commit.
 @Suite("cron batch loads")
 struct CronLoadTests {
-  /// The loader CMD: takes its batch, fails when $FAIL is set, else appends it to `out` and
-  /// then a `#batch` line to `marks`. `#start` first, so the test can wait for CMDs that
-  /// outlive a killed kq.
+  /// The loader CMD: takes its batch, fails when $FAIL is set, else writes a `#batch` line to
+  /// `marks` and then appends the batch to `out`. A kill of kq kills its CMD too, at any point:
+  /// marking before loading means a CMD killed in between only overstates what was loaded.
+  /// `#start` (with the shell's pid) first, so the test can wait until every CMD has ended.
   static let loader = """
-    echo "#start $RUN $KQ_PARTITION $KQ_FIRST_OFFSET $KQ_LAST_OFFSET" >> marks
+    echo "#start $RUN $KQ_PARTITION $KQ_FIRST_OFFSET $KQ_LAST_OFFSET $$" >> marks
     cat > "batch.$$"
     if [ "$FAIL" != 0 ]; then
       echo "#fail $RUN $KQ_PARTITION $KQ_FIRST_OFFSET $KQ_LAST_OFFSET" >> marks; rm -f "batch.$$"; exit "$FAIL"
     fi
-    cat "batch.$$" >> out
     echo "#batch $RUN $KQ_PARTITION $KQ_FIRST_OFFSET $KQ_LAST_OFFSET" >> marks
+    cat "batch.$$" >> out
     rm -f "batch.$$"
     """
 
@@ -72,17 +73,23 @@ struct CronLoadTests {
     let drained = try last.finish()
     #expect(drained.status == 0, "\(drained)")
 
-    // CMDs of killed runs finish on their own; wait until every started one has ended.
-    #expect(eventually {
-      let kinds = kq.read("marks").split(separator: "\n").map { $0.split(separator: " ").first ?? "" }
-      return kinds.filter { $0 == "#start" }.count == kinds.filter { $0 == "#batch" || $0 == "#fail" }.count
-    })
+    // A killed kq takes its CMD with it: every CMD started has ended, on its own or killed.
+    let startedShells = kq.read("marks").split(separator: "\n").compactMap { line -> Int32? in
+      let fields = line.split(separator: " ")
+      return fields.first == "#start" && fields.count == 6 ? Int32(fields[5]) : nil
+    }
+    #expect(eventually { !startedShells.contains(where: ProcessTable.isAlive) })
     let marks = kq.read("marks").split(separator: "\n").compactMap { line -> Mark? in
       let fields = line.split(separator: " ")
-      guard fields.count == 5, let run = Int(fields[1]), let partition = Int(fields[2]), let first = Int64(fields[3]),
+      guard fields.count >= 5, let run = Int(fields[1]), let partition = Int(fields[2]), let first = Int64(fields[3]),
         let last = Int64(fields[4])
       else { return nil }
       return Mark(kind: String(fields[0]), run: run, partition: partition, first: first, last: last)
+    }
+    // A CMD that never finished belongs to a run that was killed.
+    for start in marks where start.kind == "#start" {
+      let ended = marks.contains { $0.kind != "#start" && $0.run == start.run && $0.partition == start.partition && $0.first == start.first }
+      #expect(ended || killed.contains(start.run), "run \(start.run)'s CMD for \(start.partition):\(start.first) never ended, and no kill explains it")
     }
     let batches = marks.filter { $0.kind == "#batch" }
     var lastBatchOfRun: [Int: Int] = [:]

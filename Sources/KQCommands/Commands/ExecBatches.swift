@@ -40,10 +40,23 @@ final class ExecBatches {
         let (count, first, last) = try fillBatch(index)
         if count == 0 { continue }
         progressed = true
+        // A signal that came while the batch was read ends the run before its command starts.
+        if let signal = context.signals?.pending() { return .interrupted(signal) }
         let partition = cursors[index].partition
-        let status = try runCommand(partition: partition, first: first, last: last)
-        guard status == 0 else {
-          let how = status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)"
+        let outcome = try runCommand(partition: partition, first: first, last: last)
+        if let signal = outcome.signal {
+          // Interrupted: the batch counts only if the command took all of it and exited 0.
+          if outcome.ending == .exited(0) && outcome.tookEverything { try commits.commit([partition: last + 1], force: true) }
+          return .interrupted(signal)
+        }
+        guard outcome.ending == .exited(0) else {
+          let how: String
+          let status: Int32
+          switch outcome.ending {
+          case .exited(let code): (how, status) = ("exited with status \(code)", code)
+          case .killed(let signal): (how, status) = ("was killed by signal \(signal)", 128 + signal)
+          case .notStarted(let error): throw CommandError.execFailed(command: command, reason: error.description)
+          }
           throw CommandError.message(
             "'\(command)' \(how) on partition \(partition), offsets \(first) to \(last); that batch was not committed",
             hint: "the next run gets these records again", status: ExitStatus(status))
@@ -126,8 +139,8 @@ final class ExecBatches {
     return (count, first, last)
   }
 
-  /// Runs `sh -c CMD` with the batch on its stdin; returns its exit status (128+N if killed).
-  private func runCommand(partition: Int, first: Int64, last: Int64) throws -> Int32 {
+  /// Runs `sh -c CMD` with the batch on its stdin, until it ends.
+  private func runCommand(partition: Int, first: Int64, last: Int64) throws -> ChildProcess.Outcome {
     var environment = context.environment
     environment["KQ_TOPIC"] = options.topic.value
     environment["KQ_PARTITION"] = String(partition)
@@ -135,86 +148,6 @@ final class ExecBatches {
     environment["KQ_LAST_OFFSET"] = String(last)
     environment["KQ_GROUP"] = group.value
     let child = try ChildProcess.spawn(shellCommand: command, environment: environment)
-    child.feed(batch.bytes)
-    return child.wait()
+    return child.run(feeding: batch.bytes, signals: context.signals)
   }
-}
-
-/// `sh -c CMD` with a pipe on its stdin, spawned with default signal handling restored.
-final class ChildProcess {
-  let pid: pid_t
-  private var input: CInt
-
-  private init(pid: pid_t, input: CInt) {
-    self.pid = pid
-    self.input = input
-  }
-
-  static func spawn(shellCommand: String, environment: [String: String]) throws -> ChildProcess {
-    var fds: [CInt] = [0, 0]
-    guard pipe(&fds) == 0 else { throw CommandError.execFailed(command: shellCommand, reason: Errno.current.description) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-    posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
-    posix_spawn_file_actions_addclose(&actions, fds[0])
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    sigaddset(&defaults, SIGPIPE)
-    sigaddset(&defaults, SIGINT)
-    sigaddset(&defaults, SIGTERM)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let arguments = ["sh", "-c", shellCommand]
-    let environmentLines = environment.map { $0.key + "=" + $0.value }
-    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    var envp: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
-    defer {
-      for pointer in argv { free(pointer) }
-      for pointer in envp { free(pointer) }
-    }
-    var pid: pid_t = 0
-    let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp)
-    close(fds[0])
-    guard result == 0 else {
-      close(fds[1])
-      throw CommandError.execFailed(command: shellCommand, reason: Errno(result).description)
-    }
-    return ChildProcess(pid: pid, input: fds[1])
-  }
-
-  /// Writes all bytes to the child's stdin and closes it. A child that stops reading early
-  /// (EPIPE) is not an error here: its exit status decides.
-  func feed(_ bytes: UnsafeRawBufferPointer) {
-    var offset = 0
-    while offset < bytes.count {
-      let n = write(input, bytes.baseAddress! + offset, bytes.count - offset)
-      if n < 0 {
-        if errno == EINTR { continue }
-        break
-      }
-      offset += n
-    }
-    close(input)
-    input = -1
-  }
-
-  func wait() -> Int32 {
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-      if errno != EINTR { return 1 }
-    }
-    let low = status & 0x7f
-    if low == 0 { return (status >> 8) & 0xff }
-    return 128 + low
-  }
-
-  deinit { if input >= 0 { close(input) } }
 }

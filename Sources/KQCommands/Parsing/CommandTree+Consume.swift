@@ -70,7 +70,10 @@ extension CommandTree {
 
       With --exec, a batch never spans two partitions and is committed only after CMD exits 0, \
       so a failed or killed run gives the same records to the next one: delivery is at least \
-      once, and a record is seen twice only if kq dies between CMD's success and the commit.
+      once, and a record is seen twice only if kq dies between CMD's success and the commit. \
+      CMD runs in a process group of its own that never outlives kq: Ctrl-C or SIGTERM to kq \
+      is passed on to it (a second one kills it), and when kq dies, even by kill -9, CMD and \
+      everything it started are killed, so the next run cannot load a batch still being loaded.
       """,
     examples: [
       Example("kq consume logs --from -10", "Print the last ten records of each partition."),

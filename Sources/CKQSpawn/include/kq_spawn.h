@@ -1,0 +1,40 @@
+#ifndef KQ_SPAWN_H
+#define KQ_SPAWN_H
+#include <stdint.h>
+#include <sys/types.h>
+
+/// A command started by kq_spawn_supervised.
+typedef struct {
+  /// The supervisor's pid, which is also the process group of the command and its children.
+  pid_t supervisor;
+  /// The write end of the command's stdin (close-on-exec).
+  int input;
+  /// Becomes readable when the supervisor is done: a kq_command_ending, then end of file.
+  /// End of file alone means the supervisor itself was killed.
+  int report;
+} kq_supervised_command;
+
+/// How the command ended, as the supervisor reports it on `report`.
+typedef struct {
+  /// KQ_COMMAND_EXITED (value: the exit status), KQ_COMMAND_KILLED (value: the signal) or
+  /// KQ_COMMAND_NOT_STARTED (value: fork's errno).
+  int32_t how;
+  int32_t value;
+} kq_command_ending;
+
+enum { KQ_COMMAND_EXITED = 1, KQ_COMMAND_KILLED = 2, KQ_COMMAND_NOT_STARTED = 3 };
+
+/// Starts `path` with `argv` and `envp`, its stdin a new pipe, in a process group of its own
+/// that a supervisor leads: a copy of this process (fork) that runs nothing but this file's
+/// code, which is async-signal-safe as a child of a threaded process must be. The supervisor
+/// waits for the command and reports how it ended. When this process dies first, even by
+/// kill -9, the kernel tells the supervisor (PR_SET_PDEATHSIG), and it kills the whole group:
+/// the command and the command's own children. The supervisor keeps this process's
+/// descriptors, so a flock held here stays held until the command's group is gone.
+///
+/// The command starts with SIGINT, SIGTERM and SIGPIPE at their defaults and no signal
+/// blocked. The death signal follows the thread that calls this, which must outlive the
+/// command (kq calls it from the main thread). Returns 0, or an errno value.
+int kq_spawn_supervised(const char *path, char *const argv[], char *const envp[], kq_supervised_command *out);
+
+#endif

@@ -1,0 +1,115 @@
+#define _GNU_SOURCE
+#include "kq_spawn.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// Everything below runs in the supervisor or the command before exec: only system calls.
+
+static void report_and_exit(int report, int32_t how, int32_t value) {
+  kq_command_ending ending = {how, value};
+  const char *bytes = (const char *)&ending;
+  size_t done = 0;
+  while (done < sizeof ending) {
+    ssize_t n = write(report, bytes + done, sizeof ending - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  _exit(0);
+}
+
+static void run_command(const char *path, char *const argv[], char *const envp[], int stdin_read) {
+  // kq catches SIGINT and SIGTERM and ignores SIGPIPE; an ignored signal would stay ignored
+  // across exec, and a pipeline in the command needs SIGPIPE.
+  static const int defaults[] = {SIGINT, SIGTERM, SIGPIPE};
+  struct sigaction action = {0};
+  action.sa_handler = SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) sigaction(defaults[i], &action, NULL);
+  if (stdin_read != 0) {
+    if (dup2(stdin_read, 0) < 0) _exit(126);
+    close(stdin_read);
+  } else {
+    fcntl(0, F_SETFD, 0);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(path, argv, envp);
+  _exit(127);
+}
+
+static void supervise(
+  pid_t parent, const char *path, char *const argv[], char *const envp[], int stdin_read, int stdin_write, int report
+) {
+  // Every signal is blocked here (the parent blocked them around fork): kq's handlers never
+  // run in this copy, and the two signals that matter are taken with sigwaitinfo.
+  close(stdin_write);  // else the command would never see the end of its input
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  if (getppid() != parent) _exit(0);  // kq died before the death signal was armed
+  pid_t command = fork();
+  if (command == 0) run_command(path, argv, envp, stdin_read);
+  int fork_error = errno;
+  close(stdin_read);
+  if (command < 0) report_and_exit(report, KQ_COMMAND_NOT_STARTED, fork_error);
+  sigset_t waited;
+  sigemptyset(&waited);
+  sigaddset(&waited, SIGCHLD);
+  sigaddset(&waited, SIGUSR1);
+  for (;;) {
+    int number = sigwaitinfo(&waited, NULL);
+    if (number == SIGUSR1) {
+      // kq is gone: the whole group goes, this supervisor with it. Only a group of its own,
+      // never the group kq was started in (the user's pipeline).
+      if (getpgrp() == getpid()) kill(0, SIGKILL);
+      kill(command, SIGKILL);
+      _exit(0);
+    }
+    if (number != SIGCHLD) continue;
+    int status = 0;
+    if (waitpid(command, &status, WNOHANG) != command) continue;
+    if (WIFEXITED(status)) report_and_exit(report, KQ_COMMAND_EXITED, WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) report_and_exit(report, KQ_COMMAND_KILLED, WTERMSIG(status));
+  }
+}
+
+int kq_spawn_supervised(const char *path, char *const argv[], char *const envp[], kq_supervised_command *out) {
+  int input[2], report[2];
+  if (pipe2(input, O_CLOEXEC) != 0) return errno;
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    int error = errno;
+    close(input[0]);
+    close(input[1]);
+    return error;
+  }
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pid_t parent = getpid();
+  pid_t supervisor = fork();
+  if (supervisor == 0) {
+    close(report[0]);
+    supervise(parent, path, argv, envp, input[0], input[1], report[1]);
+    _exit(0);
+  }
+  int error = supervisor < 0 ? errno : 0;
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  close(input[0]);
+  close(report[1]);
+  if (supervisor < 0) {
+    close(input[1]);
+    close(report[0]);
+    return error;
+  }
+  setpgid(supervisor, supervisor);  // as the supervisor does: the group exists on return
+  out->supervisor = supervisor;
+  out->input = input[1];
+  out->report = report[0];
+  return 0;
+}

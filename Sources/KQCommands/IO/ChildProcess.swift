@@ -1,0 +1,146 @@
+import CKQSpawn
+import Glibc
+import KQStorage
+
+/// `sh -c CMD` in a process group of its own, under a supervisor that kills the group when kq
+/// dies, even by kill -9 (see kq_spawn.h): the command, and whatever it started, never
+/// outlives kq, and the supervisor holds kq's leases until the group is gone. While kq feeds
+/// and waits, a SIGINT or SIGTERM to kq is passed on to the group (the terminal's Ctrl-C
+/// reaches only kq's own group); a second one kills the group.
+final class ChildProcess {
+  /// How the command ended.
+  enum Ending: Equatable {
+    case exited(Int32)
+    case killed(signal: Int32)
+    /// The supervisor could not fork the command.
+    case notStarted(Errno)
+  }
+
+  /// What `run` saw: how the command ended, whether it was given the whole batch, and the
+  /// signal kq received meanwhile (passed on to the command), if any.
+  struct Outcome {
+    var ending: Ending
+    var tookEverything: Bool
+    var signal: Int32?
+  }
+
+  /// The supervisor's pid: the command's process group.
+  let group: pid_t
+  private var input: CInt
+  private let report: CInt
+
+  private init(group: pid_t, input: CInt, report: CInt) {
+    self.group = group
+    self.input = input
+    self.report = report
+  }
+
+  deinit {
+    if input >= 0 { close(input) }
+    close(report)
+  }
+
+  static func spawn(shellCommand: String, environment: [String: String]) throws -> ChildProcess {
+    let arguments = ["sh", "-c", shellCommand]
+    let environmentLines = environment.map { $0.key + "=" + $0.value }
+    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    var envp: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
+    defer {
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
+    }
+    var started = kq_supervised_command()
+    let result = kq_spawn_supervised("/bin/sh", &argv, &envp, &started)
+    guard result == 0 else { throw CommandError.execFailed(command: shellCommand, reason: Errno(result).description) }
+    _ = fcntl(started.input, F_SETFL, fcntl(started.input, F_GETFL) | O_NONBLOCK)
+    return ChildProcess(group: started.supervisor, input: started.input, report: started.report)
+  }
+
+  /// Writes `bytes` to the command's stdin, closes it, and waits for the command to end. A
+  /// command that stops reading early is not an error here: its exit status decides.
+  func run(feeding bytes: UnsafeRawBufferPointer, signals: SignalWatcher?) -> Outcome {
+    var signal: Int32?
+    var offset = 0
+    feeding: while offset < bytes.count, let base = bytes.baseAddress {
+      var entries = [
+        pollfd(fd: input, events: Int16(POLLOUT), revents: 0), pollfd(fd: report, events: Int16(POLLIN), revents: 0),
+      ]
+      if let signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
+      if Glibc.poll(&entries, nfds_t(entries.count), -1) < 0 {
+        if errno == EINTR { continue }
+        break feeding
+      }
+      if entries.count > 2, entries[2].revents != 0, let number = signals?.pending() {
+        signal = number
+        pass(number)
+        break feeding
+      }
+      if entries[1].revents != 0 { break feeding }  // the command ended without reading it all
+      if entries[0].revents & Int16(POLLOUT) == 0 { break feeding }  // POLLERR: nobody reads its stdin
+      let n = write(input, base + offset, bytes.count - offset)
+      if n > 0 {
+        offset += n
+      } else if errno != EINTR && errno != EAGAIN {
+        break feeding  // EPIPE
+      }
+    }
+    close(input)
+    input = -1
+    let ending = waitForEnding(signals: signals, signal: &signal)
+    return Outcome(ending: ending, tookEverything: offset == bytes.count, signal: signal)
+  }
+
+  /// Waits for the supervisor's report, passing kq's signals on to the group meanwhile.
+  private func waitForEnding(signals: SignalWatcher?, signal: inout Int32?) -> Ending {
+    var reported = kq_command_ending()
+    var got = 0
+    while true {
+      var entries = [pollfd(fd: report, events: Int16(POLLIN), revents: 0)]
+      if let signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
+      // Should poll itself fail, the report is read without it: read waits for the supervisor.
+      if Glibc.poll(&entries, nfds_t(entries.count), -1) < 0 {
+        if errno == EINTR { continue }
+        entries = [pollfd(fd: report, events: Int16(POLLIN), revents: Int16(POLLIN))]
+      }
+      if entries.count > 1, entries[1].revents != 0, let number = signals?.pending() {
+        // The first signal is passed on; a second one kills the group.
+        pass(signal == nil ? number : SIGKILL)
+        if signal == nil { signal = number }
+      }
+      guard entries[0].revents != 0 else { continue }
+      let n = withUnsafeMutableBytes(of: &reported) { raw in
+        raw.baseAddress.map { read(report, $0 + got, raw.count - got) } ?? 0
+      }
+      if n < 0 && errno == EINTR { continue }
+      if n > 0 {
+        got += n
+        if got < MemoryLayout<kq_command_ending>.size { continue }
+      }
+      break
+    }
+    guard got == MemoryLayout<kq_command_ending>.size else {
+      // The supervisor was killed before it could report: the command must not stay behind.
+      // (Before reaping it, while its pid, the group's number, cannot be reused.)
+      pass(SIGKILL)
+      return reap()
+    }
+    _ = reap()
+    switch reported.how {
+    case Int32(KQ_COMMAND_EXITED): return .exited(reported.value)
+    case Int32(KQ_COMMAND_KILLED): return .killed(signal: reported.value)
+    default: return .notStarted(Errno(reported.value))
+    }
+  }
+
+  /// Waits for the supervisor to exit; how it ended.
+  private func reap() -> Ending {
+    var status: Int32 = 0
+    while waitpid(group, &status, 0) < 0 {
+      if errno != EINTR { return .exited(1) }
+    }
+    let signal = status & 0x7f
+    return signal == 0 ? .exited((status >> 8) & 0xff) : .killed(signal: signal)
+  }
+
+  private func pass(_ signal: Int32) { kill(-group, signal) }
+}
