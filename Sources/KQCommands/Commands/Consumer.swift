@@ -55,6 +55,17 @@ final class Consumer {
   enum Ending { case finished, readerGone, interrupted(Int32), idle }
 
   func run() throws -> Ending {
+    do {
+      return try consume()
+    } catch {
+      // Records decoded before the damage are whole: they go out (and a group commits them)
+      // before the damage is reported.
+      _ = try? flush()
+      throw error
+    }
+  }
+
+  private func consume() throws -> Ending {
     let watcher = options.follow ? try FollowWatcher(paths: cursors.compactMap { $0.reader.watchPath }) : nil
     while true {
       var progressed = false
@@ -113,13 +124,14 @@ final class Consumer {
     let limit = options.maxRecords.map { $0 - delivered } ?? Int.max
     var stopTime = Int64.max
     if case .timestamp(let millis) = options.stop { stopTime = millis }
+    // The reader checked the batch (`BatchCheck`): lastOffsetDelta = recordCount − 1.
     if !tracksRecordEnds, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt, batch.maxTimestamp < stopTime,
-      Int(batch.recordCount) <= limit, batch.lastOffsetDelta + 1 == batch.recordCount
+      Int(batch.recordCount) <= limit
     {
       // The whole batch is wanted: copy its values without decoding the rest.
       let count: Int
       do { count = try batch.appendValues(into: output, terminator: terminator) } catch {
-        throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
+        throw cursor.reader.damage(error)
       }
       cursor.next = batch.nextOffset
       bufferedPositions[partition] = cursor.next
@@ -137,14 +149,14 @@ final class Consumer {
           reachedStopTime = true
           return false
         }
-        printer.print(record, partition: partition, into: output)
+        try printer.print(record, partition: partition, into: output)
         next = record.offset + 1
         if tracksRecordEnds { recordEnds.append((output.count, partition, next)) }
         count += 1
         return true
       }
     } catch let error as BatchDecodeError {
-      throw StorageError.corruptBatch(file: cursor.reader.watchPath ?? "", position: -1, reason: error)
+      throw cursor.reader.damage(error)
     }
     if reachedStopTime { cursor.isDone = true }
     if next < batch.nextOffset && next < stopAt && count < limit && !reachedStopTime { next = batch.nextOffset }
@@ -168,6 +180,10 @@ final class Consumer {
         if failure == .brokenPipe || failure == .interrupted { return false }
         throw StorageError.io(failure, operation: "write", path: "standard output")
       }
+    }
+    // Every record written out counts, those of a batch cut short by damage too.
+    for mark in recordEnds where mark.next > bufferedPositions[mark.partition] ?? Int64.min {
+      bufferedPositions[mark.partition] = mark.next
     }
     recordEnds.removeAll(keepingCapacity: true)
     if !bufferedPositions.isEmpty {

@@ -16,6 +16,9 @@ final class ExecBatches {
   private let printer: RecordPrinter
   private let batch = ByteBuffer(capacity: 1 << 20)
   private var delivered = 0
+  /// Damage met while gathering a batch: the records gathered before it are run and
+  /// committed first, then it is reported.
+  private var pendingError: (any Error)?
 
   init(
     command: String, group: GroupName, options: ConsumeOptions, context: Context, cursors: [Consumer.Cursor],
@@ -49,6 +52,7 @@ final class ExecBatches {
             hint: "the next run gets these records again", status: ExitStatus(status))
         }
         try commits.commit([partition: last + 1], force: true)
+        if let pendingError { throw pendingError }
         delivered += count
         if let signal = context.signals?.pending() {
           return .interrupted(signal)
@@ -80,34 +84,48 @@ final class ExecBatches {
         cursor.isDone = true
         break
       }
-      guard let view = try cursor.reader.nextBatch() else {
+      let found: RecordBatchView?
+      do { found = try cursor.reader.nextBatch() } catch {
+        if count == 0 { throw error }
+        pendingError = error
+        break
+      }
+      guard let view = found else {
         if !options.follow { cursor.isDone = true }
         break
       }
       var next = cursor.next
       let stopAt = cursor.stopAt
       var full = false
-      try view.forEachRecord { record in
-        if record.offset < next { return true }
-        if record.offset >= stopAt { return false }
-        if count >= limit || (count > 0 && batch.count >= batchBytes) {
-          full = true
-          return false
+      do {
+        try view.forEachRecord { record in
+          if record.offset < next { return true }
+          if record.offset >= stopAt { return false }
+          if count >= limit || (count > 0 && batch.count >= batchBytes) {
+            full = true
+            return false
+          }
+          let before = batch.count
+          try printer.print(record, partition: cursor.partition, into: batch)
+          // At most --batch-bytes per batch: a record that would overflow it starts the next
+          // batch, unless it is the first (a batch always holds at least one record).
+          if count > 0 && batch.count > batchBytes {
+            batch.count = before
+            full = true
+            return false
+          }
+          if first < 0 { first = record.offset }
+          last = record.offset
+          next = record.offset + 1
+          count += 1
+          return true
         }
-        let before = batch.count
-        printer.print(record, partition: cursor.partition, into: batch)
-        // At most --batch-bytes per batch: a record that would overflow it starts the next
-        // batch, unless it is the first (a batch always holds at least one record).
-        if count > 0 && batch.count > batchBytes {
-          batch.count = before
-          full = true
-          return false
-        }
-        if first < 0 { first = record.offset }
-        last = record.offset
-        next = record.offset + 1
-        count += 1
-        return true
+      } catch {
+        let damage = (error as? BatchDecodeError).map { cursor.reader.damage($0) } ?? error
+        if count == 0 { throw damage }
+        cursor.next = next
+        pendingError = damage
+        break
       }
       if !full && next < view.nextOffset && next < stopAt { next = view.nextOffset }
       cursor.next = next

@@ -23,9 +23,7 @@ extension Producer {
     pendingBytes = 0
     unsynced = true
     if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
-    if options.sync == .batch
-      || (options.sync == .exit && context.clock.nowMillis() - lastSyncMillis >= Self.syncIntervalMillis)
-    {
+    if options.sync == .batch || (options.sync == .exit && isSyncDue) {
       try syncAll()
     }
     if options.printOffsets { try printOffsets(firstOffsets) }
@@ -56,6 +54,12 @@ extension Producer {
     } catch {
       throw ProduceStorageFailure(underlying: error, stored: recordsStored)
     }
+  }
+
+  /// A second since the last sync, or a wall clock that stepped back past it.
+  var isSyncDue: Bool {
+    let (elapsed, overflow) = context.clock.nowMillis().subtractingReportingOverflow(lastSyncMillis)
+    return overflow || elapsed < 0 || elapsed >= Self.syncIntervalMillis
   }
 
   func syncAll() throws {

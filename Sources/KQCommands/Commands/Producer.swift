@@ -113,7 +113,10 @@ final class Producer {
     while true {
       var timeout: Int32 = -1
       if unsynced && options.sync == .exit {
-        timeout = Int32(max(0, lastSyncMillis + Self.syncIntervalMillis - context.clock.nowMillis()))
+        // Clamped: a wall clock stepped back by weeks must not overflow the wait.
+        let due = lastSyncMillis.addingReportingOverflow(Self.syncIntervalMillis).partialValue
+        let (wait, overflow) = due.subtractingReportingOverflow(context.clock.nowMillis())
+        timeout = Int32(overflow ? Self.syncIntervalMillis : min(max(0, wait), Self.syncIntervalMillis))
       }
       let readiness = poll(fd, timeout: timeout)
       if case .waiting = readiness {

@@ -63,12 +63,12 @@ package final class PartitionReader {
     let path = FileNames.logFile(in: folder, base: base)
     let fd: CInt
     do { fd = try fileSystem.open(path, O_RDONLY) } catch { throw .io(error, operation: "open", path: path) }
-    var start: Int64 = 0
+    var start = IndexLookup.Start(position: 0, baseOffset: base)
     let size: Int64
     do {
       size = try fileSystem.size(of: fd, path: path)
       if target > base {
-        start = try IndexLookup.position(
+        start = try IndexLookup.start(
           of: target, folder: folder, base: base, logFD: fd, logPath: path, logSize: size, fileSystem: fileSystem)
       }
     } catch {
@@ -77,43 +77,84 @@ package final class PartitionReader {
     }
     segment = OpenSegment(
       base: base, fd: fd,
-      reader: SegmentBatchReader(fd: fd, path: path, fileSystem: fileSystem, from: start, fileSize: size, buffer: buffer))
+      reader: SegmentBatchReader(
+        fd: fd, path: path, fileSystem: fileSystem, from: start.position, expecting: start.baseOffset, fileSize: size,
+        buffer: buffer))
   }
+
+  /// The file and byte position of the batch `nextBatch` returned last, for `damage(_:)`.
+  private var lastBatch: (file: String, position: Int64)?
 
   /// The next batch holding records at or after `position`, or nil when the reader has caught
   /// up with the log end. The view is valid until the next call. Moves `position` past it.
+  /// Every batch returned passed `BatchCheck` and follows the one before it; anything else
+  /// that is not a torn tail of the newest segment throws (`corruptBatch`, `offsetGap`).
   package func nextBatch() throws(StorageError) -> RecordBatchView? {
+    var hasLookedAgain = false
     while true {
       if segment == nil {
         try seek(to: position)
         if segment == nil { return nil }
       }
       guard let current = segment else { return nil }
+      let expected = current.reader.expectedOffset
       let outcome: SegmentBatchReader.Outcome
       do { outcome = try current.reader.next() } catch {
         throw .io(error, operation: "read", path: current.reader.path)
       }
       switch outcome {
-      case .batch(let batch, _):
+      case .batch(let batch, let at):
         if batch.lastOffset < position { continue }
         // Past the batch, as documented: a retention gap found on the next call then counts
         // only records this reader never returned.
         position = batch.nextOffset
         if batch.isControl { continue }
+        lastBatch = (current.reader.path, at)
         return batch
       case .end, .incomplete:
         let knownSize = current.reader.fileSize
         do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
         if current.reader.fileSize > knownSize { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }
-        return nil
+        guard case .incomplete(let at) = outcome else { return nil }
+        if try isTornTail(current, at: at, expected: expected, reason: nil, hasLookedAgain: &hasLookedAgain) {
+          return nil
+        }
       case .corrupt(let at, let reason):
-        let later = try SegmentFiles.bases(in: folder, fileSystem: fileSystem).contains { $0 > current.base }
-        let announced = Int64(batchSizeAnnounced(at: at) ?? 0)
-        if !later && at + announced >= current.reader.fileSize { return nil }  // torn tail awaiting recovery
-        throw .corruptBatch(file: current.reader.path, position: at, reason: reason)
+        let isNewest = try !SegmentFiles.bases(in: folder, fileSystem: fileSystem).contains { $0 > current.base }
+        if !isNewest { throw .corruptBatch(file: current.reader.path, position: at, reason: reason) }
+        if try isTornTail(current, at: at, expected: expected, reason: reason, hasLookedAgain: &hasLookedAgain) {
+          return nil  // awaiting recovery by the next writer
+        }
       }
+      // What looked like damage may be a recovering writer cutting a torn tail and writing
+      // anew while it was looked at: read those bytes once more before reporting them.
+      do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
     }
+  }
+
+  /// The bytes at `at` of the newest segment are not a whole batch: true at a torn tail (or a
+  /// write in progress). Damage is false the first time (to be read again) and throws the
+  /// second.
+  private func isTornTail(
+    _ current: OpenSegment, at: Int64, expected: Int64?, reason: BatchDecodeError?, hasLookedAgain: inout Bool
+  ) throws(StorageError) -> Bool {
+    do {
+      try TailDamage.checkReaderTail(
+        fd: current.fd, path: current.reader.path, folder: folder, fileSystem: fileSystem, at: at,
+        fileSize: current.reader.fileSize, expected: expected, isNewestSegment: true, reason: reason)
+      return true
+    } catch {
+      if hasLookedAgain { throw error }
+      hasLookedAgain = true
+      return false
+    }
+  }
+
+  /// The damage found while decoding the records of the batch `nextBatch` returned last,
+  /// with its file and byte position.
+  package func damage(_ reason: BatchDecodeError) -> StorageError {
+    .corruptBatch(file: lastBatch?.file ?? folder, position: lastBatch?.position ?? 0, reason: reason)
   }
 
   /// Called by a consumer that stops inside a batch: the next record it wants is `offset`.
@@ -121,23 +162,14 @@ package final class PartitionReader {
     if offset != position { try seek(to: offset) }
   }
 
-  private func batchSizeAnnounced(at position: Int64) -> Int? {
-    guard let segment else { return nil }
-    var raw: (Int64, Int32) = (0, 0)
-    let got = withUnsafeMutableBytes(of: &raw) { p in
-      (try? fileSystem.read(segment.fd, into: p.baseAddress!, count: 12, at: position, path: segment.reader.path)) ?? 0
-    }
-    guard got == 12 else { return nil }
-    return withUnsafeBytes(of: raw) { RecordBatchView.announcedSize(at: $0.baseAddress!, available: 12) }
-  }
-
   /// At the end of a segment's data: follow a roll or a retention gap. Returns false when
-  /// this segment is still the newest (the reader has caught up).
+  /// this segment is still the newest (the reader has caught up). The next segment must begin
+  /// where this one's records end; a segment lost or emptied in between is `offsetGap`.
   private func moveToNextSegment(after current: OpenSegment, outcome: SegmentBatchReader.Outcome) throws(StorageError)
     -> Bool
   {
     let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
-    guard let next = bases.first(where: { $0 > current.base }) else {
+    guard var next = bases.first(where: { $0 > current.base }) else {
       if !bases.contains(current.base), let first = bases.first, first > position {
         offsetsLostToRetention += first - position
         position = first
@@ -152,9 +184,23 @@ package final class PartitionReader {
     do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
     if current.reader.fileSize > knownSize { return true }
     if case .incomplete(let at) = outcome {
-      throw .corruptBatch(
-        file: current.reader.path, position: at,
-        reason: .truncated(needed: batchSizeAnnounced(at: at) ?? BatchLayout.headerSize, available: Int(current.reader.fileSize - at)))
+      let reason: BatchDecodeError
+      do {
+        reason = try TailDamage.incompleteReason(
+          fd: current.fd, path: current.reader.path, fileSystem: fileSystem, at: at, fileSize: current.reader.fileSize)
+      } catch { throw .io(error, operation: "read", path: current.reader.path) }
+      throw .corruptBatch(file: current.reader.path, position: at, reason: reason)
+    }
+    let segmentEnd = current.reader.expectedOffset ?? position
+    if next != segmentEnd {
+      // A listing taken while others write may miss a file: look for the one that must
+      // follow by its name. Retention removes the oldest segments first, so while this one
+      // is still there, nothing between it and `next` was removed by it.
+      if segmentEnd > current.base && fileSystem.exists(FileNames.logFile(in: folder, base: segmentEnd)) {
+        next = segmentEnd
+      } else if fileSystem.exists(current.reader.path) {
+        throw .offsetGap(file: FileNames.logFile(in: folder, base: next), expected: segmentEnd, found: next)
+      }
     }
     closeSegment()
     if next > position {
@@ -162,7 +208,9 @@ package final class PartitionReader {
       position = next
     }
     let target = position
-    guard let base = bases.last(where: { $0 <= target }) else { return false }
+    var found = bases.last(where: { $0 <= target })
+    if next <= target, found.map({ $0 < next }) ?? true { found = next }
+    guard let base = found else { return false }
     do { try open(base: base, at: target) } catch {
       if case .io(let errno, _, _) = error, errno == .noSuchFile { return true }  // removed meanwhile: look again
       throw error

@@ -42,6 +42,9 @@ package protocol PartitionReading: AnyObject {
   func nextBatch() throws(StorageError) -> RecordBatchView?
   /// The folder or resource to watch for new records (inotify), when there is one.
   var watchPath: String? { get }
+  /// The error for `reason`, found decoding the records of the batch `nextBatch` returned
+  /// last, with the place of that batch (file and byte).
+  func damage(_ reason: BatchDecodeError) -> StorageError
 }
 
 /// What `describe` shows of a partition.
