@@ -167,8 +167,12 @@ package struct TailScan: Equatable, Sendable {
   /// Walks the headers of the newest segment at `base` from its last (checked) index entry.
   /// Headers that do not follow, or bytes that are not a whole batch, end the walk when they
   /// are what a crash or a writer still writing leaves (`TailDamage.checkReaderTail`); other
-  /// damage throws `corruptBatch`.
-  package static func scan(folder: String, base: Int64, fileSystem: FileSystem) throws(StorageError) -> TailScan {
+  /// damage throws `corruptBatch`, or with `pastDamage` is stepped over (to the next intact
+  /// batch, else one offset on), so that a reader reading to the end reaches it, writes out
+  /// the records before it, and then reports it.
+  package static func scan(folder: String, base: Int64, fileSystem: FileSystem, pastDamage: Bool = false)
+    throws(StorageError) -> TailScan
+  {
     let path = FileNames.logFile(in: folder, base: base)
     let fd: CInt
     do { fd = try fileSystem.open(path, O_RDONLY) } catch {
@@ -183,21 +187,40 @@ package struct TailScan: Equatable, Sendable {
       let start = try lastIndexedStart(folder: folder, base: base, logFD: fd, logPath: path, logSize: size, fileSystem: fileSystem)
       result.nextOffset = start.baseOffset
       result.validEnd = start.position
-      while let header = try BatchHeader.read(
-        from: fd, at: result.validEnd, expecting: result.nextOffset, fileSize: size, fileSystem: fileSystem, path: path)
-      {
-        result.nextOffset = header.nextOffset
-        result.lastMaxTimestamp = header.maxTimestamp
-        result.validEnd += Int64(header.size)
-      }
     } catch { throw .io(error, operation: "read", path: path) }
-    if result.validEnd < size {
-      try TailDamage.checkReaderTail(
-        fd: fd, path: path, folder: folder, fileSystem: fileSystem, at: result.validEnd, fileSize: size,
-        expected: result.nextOffset, isNewestSegment: true,
-        reason: try headerFailure(fd: fd, path: path, at: result.validEnd, expected: result.nextOffset, fileSize: size, fileSystem: fileSystem))
+    while true {
+      do {
+        while let header = try BatchHeader.read(
+          from: fd, at: result.validEnd, expecting: result.nextOffset, fileSize: size, fileSystem: fileSystem, path: path)
+        {
+          result.nextOffset = header.nextOffset
+          result.lastMaxTimestamp = header.maxTimestamp
+          result.validEnd += Int64(header.size)
+        }
+      } catch { throw .io(error, operation: "read", path: path) }
+      guard result.validEnd < size else { return result }
+      do {
+        try TailDamage.checkReaderTail(
+          fd: fd, path: path, folder: folder, fileSystem: fileSystem, at: result.validEnd, fileSize: size,
+          expected: result.nextOffset, isNewestSegment: true,
+          reason: try headerFailure(
+            fd: fd, path: path, at: result.validEnd, expected: result.nextOffset, fileSize: size, fileSystem: fileSystem))
+        return result  // a torn tail, or a write in progress
+      } catch {
+        guard pastDamage else { throw error }
+      }
+      let intact: TailDamage.IntactBatch?
+      do {
+        intact = try TailDamage.firstIntactBatch(
+          fd: fd, path: path, fileSystem: fileSystem, after: result.validEnd, fileSize: size, expected: result.nextOffset)
+      } catch { throw .io(error, operation: "read", path: path) }
+      guard let intact else {
+        result.nextOffset = min(result.nextOffset, Int64.max - 1) + 1
+        return result
+      }
+      result.validEnd = intact.position
+      result.nextOffset = intact.baseOffset
     }
-    return result
   }
 
   /// Why the header at `position` ended the walk (nil when it only runs past the end).

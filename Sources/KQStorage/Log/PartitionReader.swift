@@ -37,11 +37,13 @@ package final class PartitionReader {
     segment = nil
   }
 
-  /// Log start offset (first readable) and log end offset (next to be written).
+  /// Log start offset (first readable) and log end offset (next to be written). Damage in the
+  /// newest segment does not end the log early: the end lies past it, so that reading to the
+  /// end meets it and reports it after the records before it.
   package func bounds() throws(StorageError) -> (start: Int64, end: Int64) {
     let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     guard let first = bases.first, let last = bases.last else { return (0, 0) }
-    let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem)
+    let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem, pastDamage: true)
     return (first, tail.nextOffset)
   }
 
