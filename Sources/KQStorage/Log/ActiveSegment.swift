@@ -15,6 +15,7 @@ final class ActiveSegment {
   }
 
   let base: Int64
+  let folder: String
   let logPath: String
   let indexPath: String
   let timeIndexPath: String
@@ -30,6 +31,7 @@ final class ActiveSegment {
 
   private init(folder: String, base: Int64, fileSystem: FileSystem, createNew: Bool) throws(StorageError) {
     self.base = base
+    self.folder = folder
     self.fileSystem = fileSystem
     logPath = FileNames.logFile(in: folder, base: base)
     indexPath = FileNames.offsetIndexFile(in: folder, base: base)
@@ -150,6 +152,10 @@ final class ActiveSegment {
             previous.timestamp < last.timestamp, previous.offset <= last.offset
           else { return nil }
         }
+        // It also says what the log says: the batch ending at its offset carries its timestamp.
+        guard try IndexLookup.holds(
+          last, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: size, fileSystem: fileSystem)
+        else { return nil }
         indexer.maxTimestamp = last.timestamp
         indexer.offsetOfMaxTimestamp = last.offset
         indexer.lastIndexedTimestamp = last.timestamp
