@@ -39,10 +39,6 @@ struct Diagnostic {
       case .standardOutputClosed:
         self.init(
           message: "standard output is closed", hint: "give kq an output, e.g. '> /dev/null' to discard it", status: .ioError)
-      case .damagedBatch(let topic, let partition, let baseOffset, let reason):
-        self.init(
-          message: "damaged record batch in topic '\(topic)' partition \(partition) at offset \(baseOffset): \(Self.describe(reason))",
-          hint: "records before it are intact; keep a copy of the partition's files for investigation", status: .ioError)
       case .message(let text, let hint, let status):
         self.init(message: text, hint: hint, status: status)
       }
@@ -94,6 +90,20 @@ struct Diagnostic {
       self.init(
         message: "corrupt record batch in \(file) at byte \(position): \(Self.describe(reason))",
         hint: "records before it are intact; keep a copy of the file for investigation", status: .ioError)
+    case .damagedLog(let file, let position, let reason, let firstOffset, let endOffset):
+      let offsets = endOffset.map { $0 > firstOffset + 1 ? "offsets \(firstOffset) to \($0 - 1)" : "offset \(firstOffset)" }
+        ?? "offsets from \(firstOffset) on"
+      self.init(
+        message: "damaged record batch in \(file) at byte \(position): \(Self.describe(reason)); \(offsets) cannot be read",
+        hint: "appends to this partition stop until the damage is repaired; nothing was cut or deleted; keep a copy of the folder for investigation",
+        status: .ioError)
+    case .offsetGap(let file, let expected, let found):
+      let what = found > expected
+        ? "offsets \(expected) to \(found - 1) are missing: \(file) starts at \(found), but the segment before it ends at \(expected)"
+        : "\(file) starts at offset \(found), inside the segment before it (which ends at \(expected))"
+      self.init(
+        message: what, hint: "a segment file was lost, emptied or copied in; keep a copy of the folder for investigation",
+        status: .ioError)
     case .corruptIndex(let file, let reason), .corruptFile(let file, let reason):
       self.init(message: "damaged file \(file): \(reason)", hint: "keep a copy of it for investigation", status: .ioError)
     case .unsupportedFormat(let path, let found):
@@ -158,6 +168,9 @@ struct Diagnostic {
       "checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))"
     case .malformedRecord(let index): "record \(index) of the batch is malformed"
     case .compressed(let codec): "compressed batch (codec \(codec)) that kq cannot read"
+    case .offsetMismatch(let expected, let found): "batch starts at offset \(found) where offset \(expected) was expected"
+    case .inconsistentCount(let delta, let count): "lastOffsetDelta \(delta) does not fit a count of \(count) records"
+    case .offsetOverflow(let base, let count): "\(count) records from offset \(base) would pass the largest offset"
     }
   }
 }

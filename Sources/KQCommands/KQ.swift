@@ -123,6 +123,5 @@ enum CommandError: Error {
   /// Standard output was closed when kq started, and the command's work is its output.
   case standardOutputClosed
   /// A batch the reader returned whose records do not decode: damage, named by its place.
-  case damagedBatch(topic: String, partition: Int, baseOffset: Int64, reason: BatchDecodeError)
   case message(String, hint: String, status: ExitStatus)
 }

@@ -6,6 +6,14 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   /// filled before rolling) and then failed with `cause`; the rest were not stored.
   case appendStoppedPartway(firstOffset: Int64, recordsStored: Int, cause: StorageError)
   case corruptBatch(file: String, position: Int64, reason: BatchDecodeError)
+  /// Damage a writer found and will not cut, because only a torn final batch may be cut
+  /// (FORMAT.md, "Recovery"): appends to the partition stop until it is repaired. The records
+  /// from `firstOffset` cannot be read, up to `endOffset` when known (where intact records,
+  /// or the next segment, begin).
+  case damagedLog(file: String, position: Int64, reason: BatchDecodeError, firstOffset: Int64, endOffset: Int64?)
+  /// Segments whose offsets do not continue: `file` starts at offset `found`, but the segment
+  /// before it ends at `expected` (a segment file lost or emptied, or two overlapping).
+  case offsetGap(file: String, expected: Int64, found: Int64)
   case corruptIndex(file: String, reason: String)
   case corruptFile(file: String, reason: String)
   /// The data directory's marker names a format this build does not know.

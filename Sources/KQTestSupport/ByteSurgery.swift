@@ -58,6 +58,22 @@ package enum ByteSurgery {
     try write(bytes, to: path)
   }
 
+  /// Writes `bytes` at `offset` of the batch starting at `batch`, then stores the batch's CRC
+  /// anew: damage that a bad writer, not a bad disk, makes (the checksum holds).
+  package static func rewriteBatch(_ path: String, batch: Int, at offset: Int, with bytes: [UInt8]) throws {
+    var file = try read(path)
+    file.replaceSubrange((batch + offset)..<(batch + offset + bytes.count), with: bytes)
+    let length = file[(batch + 8)..<(batch + 12)].reduce(0) { $0 << 8 | Int($1) }
+    let crc = CRC32C.checksum(Array(file[(batch + BatchLayout.attributes)..<(batch + 12 + length)]))
+    file.replaceSubrange((batch + BatchLayout.crc)..<(batch + BatchLayout.crc + 4), with: bigEndian(crc))
+    try write(file, to: path)
+  }
+
+  /// The bytes of an integer, most significant first, as kq's files hold them.
+  package static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+    (0..<(T.bitWidth / 8)).reversed().map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
+  }
+
   package static func size(_ path: String) throws -> Int {
     (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
   }

@@ -55,6 +55,17 @@ final class Consumer {
   enum Ending { case finished, readerGone, interrupted(Int32), idle }
 
   func run() throws -> Ending {
+    do {
+      return try consume()
+    } catch {
+      // Records decoded before the damage are whole: they go out (and a group commits them)
+      // before the damage is reported.
+      _ = try? flush()
+      throw error
+    }
+  }
+
+  private func consume() throws -> Ending {
     let watcher = options.follow ? try FollowWatcher(paths: cursors.compactMap { $0.reader.watchPath }) : nil
     while true {
       var progressed = false
@@ -137,19 +148,20 @@ final class Consumer {
     // --until TIME, if given: any timestamp, Int64.max included, is a record's, never "none".
     var stopTime: Int64?
     if case .timestamp(let millis) = options.stop { stopTime = millis }
+    // The reader checked the batch (`BatchCheck`): lastOffsetDelta = recordCount − 1.
     if ledger == nil, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt,
-      stopTime.map({ batch.maxTimestamp < $0 }) ?? true,
-      Int(batch.recordCount) <= limit, batch.lastOffsetDelta + 1 == batch.recordCount
+      stopTime.map({ batch.maxTimestamp < $0 }) ?? true, Int(batch.recordCount) <= limit
     {
       // The whole batch is wanted: copy its values without decoding the rest.
-      let count: Int
-      do { count = try batch.appendValues(into: output, terminator: terminator) } catch {
-        throw CommandError.damagedBatch(topic: options.topic.value, partition: partition, baseOffset: batch.baseOffset, reason: error)
+      let mark = output.count
+      if let count = try? batch.appendValues(into: output, terminator: terminator) {
+        cursor.next = batch.nextOffset
+        delivered += count
+        if count >= limit || cursor.next >= stopAt { cursor.isDone = true }
+        return true
       }
-      cursor.next = batch.nextOffset
-      delivered += count
-      if count >= limit || cursor.next >= stopAt { cursor.isDone = true }
-      return true
+      // Damaged: record by record below, the records before the damage are written out first.
+      output.count = mark
     }
     var reachedStopTime = false
     var count = 0
@@ -161,14 +173,14 @@ final class Consumer {
           reachedStopTime = true
           return false
         }
-        printer.print(record, partition: partition, into: output)
+        try printer.print(record, partition: partition, into: output)
         next = record.offset + 1
         ledger?.record(end: bytesWritten + output.count, partition: partition, next: next)
         count += 1
         return true
       }
     } catch let error as BatchDecodeError {
-      throw CommandError.damagedBatch(topic: options.topic.value, partition: partition, baseOffset: batch.baseOffset, reason: error)
+      throw cursor.reader.damage(error)
     }
     if reachedStopTime { cursor.isDone = true }
     // Past offsets the batch does not hold (control records, a gap), but never past the stop:

@@ -16,6 +16,9 @@ final class ExecBatches {
   private let printer: RecordPrinter
   private let batch = ByteBuffer(capacity: 1 << 20)
   private var delivered = 0
+  /// Damage met while gathering a batch: the records gathered before it are run and
+  /// committed first, then it is reported.
+  private var pendingError: (any Error)?
 
   init(
     command: String, group: GroupName, options: ConsumeOptions, context: Context, cursors: [Consumer.Cursor],
@@ -62,6 +65,7 @@ final class ExecBatches {
             hint: "the next run gets these records again", status: ExitStatus(status))
         }
         try commits.commit([partition: last + 1], force: true)
+        if let pendingError { throw pendingError }
         delivered += count
         if let signal = context.signals?.pending() {
           return .interrupted(signal)
@@ -93,9 +97,14 @@ final class ExecBatches {
         cursor.isDone = true
         break
       }
-      let read = try cursor.reader.nextBatch()
+      let found: RecordBatchView?
+      do { found = try cursor.reader.nextBatch() } catch {
+        if count == 0 { throw error }
+        pendingError = error
+        break
+      }
       if cursor.reader.hasLostOffsets { Consumer.warnAboutLostOffsets(cursor, context: context) }
-      guard let view = read else {
+      guard let view = found else {
         if !options.follow { cursor.isDone = true }
         break
       }
@@ -111,7 +120,7 @@ final class ExecBatches {
             return false
           }
           let before = batch.count
-          printer.print(record, partition: cursor.partition, into: batch)
+          try printer.print(record, partition: cursor.partition, into: batch)
           // At most --batch-bytes per batch: a record that would overflow it starts the next
           // batch, unless it is the first (a batch always holds at least one record).
           if count > 0 && batch.count > batchBytes {
@@ -125,9 +134,12 @@ final class ExecBatches {
           count += 1
           return true
         }
-      } catch let error as BatchDecodeError {
-        throw CommandError.damagedBatch(
-          topic: options.topic.value, partition: cursor.partition, baseOffset: view.baseOffset, reason: error)
+      } catch {
+        let damage = (error as? BatchDecodeError).map { cursor.reader.damage($0) } ?? error
+        if count == 0 { throw damage }
+        cursor.next = next
+        pendingError = damage
+        break
       }
       if !full && next < view.nextOffset && next < stopAt { next = min(view.nextOffset, stopAt) }
       cursor.next = next

@@ -31,7 +31,11 @@ enum GroupConsume {
     } else {
       let consumer = Consumer(options: options, context: session.context, cursors: cursors, tracksRecordEnds: commits.enabled)
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
-      ending = try consumer.run()
+      do { ending = try consumer.run() } catch {
+        // What was written out before the error is the group's, even when a commit was due later.
+        _ = try? commits.commit(consumer.deliveredPositions, force: true)
+        throw error
+      }
       try commits.commit(consumer.deliveredPositions, force: true)
     }
     withExtendedLifetime(leases) {}

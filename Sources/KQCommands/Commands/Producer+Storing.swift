@@ -36,9 +36,7 @@ extension Producer {
       throw ProduceStorageFailure(underlying: failure, stored: recordsStored)
     }
     if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
-    if options.sync == .batch
-      || (options.sync == .exit && context.clock.nowMillis() - lastSyncMillis >= Self.syncIntervalMillis)
-    {
+    if options.sync == .batch || (options.sync == .exit && isSyncDue) {
       do { try syncAll() } catch {
         if options.printOffsets { try printOffsets(stored) }  // stored, if not yet durable
         throw error
@@ -89,6 +87,12 @@ extension Producer {
         throw ProduceStorageFailure(underlying: error, stored: recordsStored)
       }
     }
+  }
+
+  /// A second since the last sync, or a wall clock that stepped back past it.
+  var isSyncDue: Bool {
+    let (elapsed, overflow) = context.clock.nowMillis().subtractingReportingOverflow(lastSyncMillis)
+    return overflow || elapsed < 0 || elapsed >= Self.syncIntervalMillis
   }
 
   func syncAll() throws {

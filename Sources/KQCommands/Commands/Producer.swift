@@ -120,7 +120,7 @@ final class Producer {
     while true {
       var timeout: Int32 = -1
       if unsynced && options.sync == .exit {
-        timeout = Int32(max(0, lastSyncMillis + Self.syncIntervalMillis - context.clock.nowMillis()))
+        timeout = Self.millisUntilSync(lastSyncMillis: lastSyncMillis, now: context.clock.nowMillis())
       }
       let readiness = poll(fd, timeout: timeout)
       if case .waiting = readiness {
@@ -129,6 +129,16 @@ final class Producer {
       }
       return readiness
     }
+  }
+
+  /// How long to wait for input before the once-a-second sync is due: 0 to 1000 ms, also when
+  /// the wall clock stepped back (by weeks: the difference would not fit poll's Int32) or
+  /// forward.
+  static func millisUntilSync(lastSyncMillis: Int64, now: Int64) -> Int32 {
+    let (due, late) = lastSyncMillis.addingReportingOverflow(syncIntervalMillis)
+    let (wait, overflow) = due.subtractingReportingOverflow(now)
+    if late || overflow { return 0 }
+    return Int32(min(max(0, wait), syncIntervalMillis))
   }
 
   private func poll(_ fd: CInt, timeout: Int32) -> Readiness {

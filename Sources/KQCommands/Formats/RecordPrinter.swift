@@ -15,8 +15,9 @@ final class RecordPrinter {
     self.topicBytes = Array(topic.utf8)
   }
 
+  /// Throws `BatchDecodeError.malformedRecord` when the headers it must show are malformed.
   @inline(__always)
-  func print(_ record: RecordView, partition: Int, into buffer: ByteBuffer) {
+  func print(_ record: RecordView, partition: Int, into buffer: ByteBuffer) throws {
     switch output {
     case .values:
       buffer.append(record.value)
@@ -26,35 +27,44 @@ final class RecordPrinter {
       buffer.append(byte: 0)
     case .json:
       var headers: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?)] = []
-      if record.headerCount > 0 { try? record.forEachHeader { headers.append(($0, $1)) } }
+      try record.forEachHeader { headers.append(($0, $1)) }
       scratch.removeAll(keepingCapacity: true)
       JSONRecord.encode(
         topic: topic, partition: partition, offset: record.offset, timestamp: record.timestamp, key: record.key,
         value: record.value, headers: headers, into: &scratch)
       buffer.append(scratch)
     case .format(let format):
-      for piece in format.pieces {
-        switch piece {
-        case .literal(let bytes): buffer.append(bytes)
-        case .topic: buffer.append(topicBytes)
-        case .partition: appendInteger(Int64(partition), buffer)
-        case .offset: appendInteger(record.offset, buffer)
-        case .timestamp: appendInteger(record.timestamp, buffer)
-        case .key:
-          buffer.append(record.key)
-        case .value:
-          buffer.append(record.value)
-        case .keyLength: appendInteger(Int64(record.key?.count ?? -1), buffer)
-        case .valueLength: appendInteger(Int64(record.value?.count ?? -1), buffer)
-        case .headers:
-          var first = true
-          try? record.forEachHeader { key, value in
-            if !first { buffer.append(byte: UInt8(ascii: ",")) }
-            first = false
-            buffer.append(key)
-            buffer.append(byte: UInt8(ascii: "="))
-            buffer.append(value)
-          }
+      let start = buffer.count
+      do { try printFormatted(record, format, partition: partition, into: buffer) } catch {
+        buffer.count = start  // no half-printed record
+        throw error
+      }
+    }
+  }
+
+  @inline(__always)
+  private func printFormatted(_ record: RecordView, _ format: FormatString, partition: Int, into buffer: ByteBuffer) throws {
+    for piece in format.pieces {
+      switch piece {
+      case .literal(let bytes): buffer.append(bytes)
+      case .topic: buffer.append(topicBytes)
+      case .partition: appendInteger(Int64(partition), buffer)
+      case .offset: appendInteger(record.offset, buffer)
+      case .timestamp: appendInteger(record.timestamp, buffer)
+      case .key:
+        buffer.append(record.key)
+      case .value:
+        buffer.append(record.value)
+      case .keyLength: appendInteger(Int64(record.key?.count ?? -1), buffer)
+      case .valueLength: appendInteger(Int64(record.value?.count ?? -1), buffer)
+      case .headers:
+        var first = true
+        try record.forEachHeader { key, value in
+          if !first { buffer.append(byte: UInt8(ascii: ",")) }
+          first = false
+          buffer.append(key)
+          buffer.append(byte: UInt8(ascii: "="))
+          buffer.append(value)
         }
       }
     }

@@ -10,4 +10,12 @@ package enum BatchDecodeError: Error, Equatable, Sendable {
   case malformedRecord(index: Int)
   /// Compressed batches (written by Kafka with compression) are not read by kq.
   case compressed(codec: Int)
+  /// The batch's baseOffset is not where the batch before it ended (or, for a segment's
+  /// first batch, the segment's base offset): offsets would skip, repeat or go back.
+  case offsetMismatch(expected: Int64, found: Int64)
+  /// lastOffsetDelta is not recordCount − 1 (or the count is below 1): the batch's offsets
+  /// cannot be told.
+  case inconsistentCount(lastOffsetDelta: Int32, recordCount: Int32)
+  /// The batch's offsets would pass the largest offset (Int64.max − 1).
+  case offsetOverflow(baseOffset: Int64, recordCount: Int32)
 }

@@ -1,5 +1,8 @@
+import Glibc
+
 /// The fields of a batch header read on their own (61 bytes), without its records: what
-/// index checks, summaries and seeks need.
+/// index checks, summaries and seeks need. Every header made passed `BatchCheck.offsets`, so
+/// its offsets are exact and `nextOffset` cannot overflow.
 package struct BatchHeader: Equatable, Sendable {
   package var baseOffset: Int64
   package var size: Int
@@ -14,30 +17,43 @@ package struct BatchHeader: Equatable, Sendable {
   /// The first record's timestamp as readers see it.
   package var firstTimestamp: Int64 { isLogAppendTime ? maxTimestamp : baseTimestamp }
 
-  package init?(at p: UnsafeRawPointer) {
+  /// The header at `p` (61 readable bytes), checked: length, magic, and offsets following
+  /// `expected` when it is known.
+  package init(checking p: UnsafeRawPointer, expected: Int64? = nil) throws(BatchDecodeError) {
     let length = p.bigEndian(Int32.self, at: BatchLayout.batchLength)
-    guard length >= Int32(BatchLayout.headerSize - BatchLayout.logOverhead),
-      p.load(fromByteOffset: BatchLayout.magic, as: UInt8.self) == BatchLayout.magicValue
-    else { return nil }
+    guard length >= Int32(BatchLayout.headerSize - BatchLayout.logOverhead) else { throw .invalidLength(length) }
+    let magic = p.load(fromByteOffset: BatchLayout.magic, as: UInt8.self)
+    guard magic == BatchLayout.magicValue else { throw .unsupportedMagic(magic) }
     baseOffset = p.bigEndian(Int64.self, at: BatchLayout.baseOffset)
+    let lastOffsetDelta = p.bigEndian(Int32.self, at: BatchLayout.lastOffsetDelta)
+    recordCount = p.bigEndian(Int32.self, at: BatchLayout.recordCount)
+    try BatchCheck.offsets(
+      baseOffset: baseOffset, lastOffsetDelta: lastOffsetDelta, recordCount: recordCount, expected: expected)
     size = Int(length) + BatchLayout.logOverhead
-    lastOffset = baseOffset + Int64(p.bigEndian(Int32.self, at: BatchLayout.lastOffsetDelta))
+    lastOffset = baseOffset + Int64(lastOffsetDelta)
     baseTimestamp = p.bigEndian(Int64.self, at: BatchLayout.baseTimestamp)
     maxTimestamp = p.bigEndian(Int64.self, at: BatchLayout.maxTimestamp)
-    recordCount = p.bigEndian(Int32.self, at: BatchLayout.recordCount)
     isLogAppendTime = p.bigEndian(Int16.self, at: BatchLayout.attributes) & BatchLayout.logAppendTimeFlag != 0
   }
 
-  /// Reads the header at `position` of an open log; nil when there is no plausible header
-  /// there (too few bytes, bad length or magic, or a batch running past `fileSize`).
-  package static func read(from fd: CInt, at position: Int64, fileSize: Int64, fileSystem: FileSystem, path: String)
-    throws(Errno) -> BatchHeader?
-  {
-    guard fileSize - position >= Int64(BatchLayout.headerSize) else { return nil }
+  /// The header at `p`, or nil when it fails its checks.
+  package init?(at p: UnsafeRawPointer) {
+    guard let header = try? BatchHeader(checking: p) else { return nil }
+    self = header
+  }
+
+  /// Reads the header at `position` of an open log; nil when there is no whole, checked
+  /// header there (too few bytes, a failed check, a base offset other than `expecting` when
+  /// given, or a batch running past `fileSize`).
+  package static func read(
+    from fd: CInt, at position: Int64, expecting: Int64? = nil, fileSize: Int64, fileSystem: FileSystem, path: String
+  ) throws(Errno) -> BatchHeader? {
+    guard position >= 0, fileSize - position >= Int64(BatchLayout.headerSize) else { return nil }
     var raw: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0, 0)
     return try withUnsafeMutableBytes(of: &raw) { buffer throws(Errno) -> BatchHeader? in
-      let got = try fileSystem.read(fd, into: buffer.baseAddress!, count: BatchLayout.headerSize, at: position, path: path)
-      guard got == BatchLayout.headerSize, let header = BatchHeader(at: buffer.baseAddress!),
+      guard let base = buffer.baseAddress else { return nil }
+      let got = try fileSystem.read(fd, into: base, count: BatchLayout.headerSize, at: position, path: path)
+      guard got == BatchLayout.headerSize, let header = try? BatchHeader(checking: base, expected: expecting),
         Int64(header.size) <= fileSize - position
       else { return nil }
       return header

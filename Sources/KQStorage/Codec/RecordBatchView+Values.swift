@@ -24,6 +24,7 @@ extension RecordBatchView {
       out.storeBytes(of: terminator, as: UInt8.self)
       out += 1
     }
+    guard position == size else { throw .malformedRecord(index: count) }
     buffer.count = out - buffer.base
     return count
   }

@@ -40,8 +40,10 @@ package struct RecordBatchView {
 
   package var baseOffset: Int64 { base.bigEndian(Int64.self, at: BatchLayout.baseOffset) }
   package var lastOffsetDelta: Int32 { base.bigEndian(Int32.self, at: BatchLayout.lastOffsetDelta) }
-  package var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
-  package var nextOffset: Int64 { lastOffset + 1 }
+  /// The last and next offsets as the header states them; `BatchCheck.offsets` makes them
+  /// exact (and keeps them from wrapping) for every batch a reader hands out.
+  package var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
+  package var nextOffset: Int64 { lastOffset &+ 1 }
   package var attributes: Int16 { base.bigEndian(Int16.self, at: BatchLayout.attributes) }
   package var baseTimestamp: Int64 { base.bigEndian(Int64.self, at: BatchLayout.baseTimestamp) }
   package var maxTimestamp: Int64 { base.bigEndian(Int64.self, at: BatchLayout.maxTimestamp) }
@@ -90,19 +92,21 @@ package struct RecordBatchView {
     let end = size
     for index in 0..<count {
       guard let record = RecordView(
-        in: base, at: &position, end: end, baseOffset: baseOffset, baseTimestamp: baseTimestamp)
+        in: base, at: &position, end: end, index: index, baseOffset: baseOffset, baseTimestamp: baseTimestamp)
       else { throw BatchDecodeError.malformedRecord(index: index) }
       var view = record
       if let appendTime { view.timestamp = appendTime }
       if try !body(view) { return }
     }
+    // Bytes after the last record mean the count and the records disagree.
+    guard position == end else { throw BatchDecodeError.malformedRecord(index: count) }
   }
 
   /// The records as owned values (tests and slow paths).
   package func records() throws -> [StoredRecord] {
     var result: [StoredRecord] = []
     try forEachRecord { view in
-      result.append(StoredRecord(offset: view.offset, record: view.record))
+      result.append(StoredRecord(offset: view.offset, record: try view.record()))
       return true
     }
     return result
@@ -111,6 +115,8 @@ package struct RecordBatchView {
 
 /// One record inside a batch, read in place.
 package struct RecordView {
+  /// The record's place in its batch (0 for the first).
+  package var index: Int
   package var offset: Int64
   package var timestamp: Int64
   /// nil for a null key or value.
@@ -120,15 +126,17 @@ package struct RecordView {
   /// The headers after the count varint, up to the record's end.
   package var headerBytes: UnsafeRawBufferPointer
 
+  /// Reads record `index` of a batch; nil when it is malformed: a varint or length running
+  /// past its end, or an offsetDelta other than `index` (records are dense in a batch).
   @inline(__always)
-  init?(in base: UnsafeRawPointer, at position: inout Int, end: Int, baseOffset: Int64, baseTimestamp: Int64) {
+  init?(in base: UnsafeRawPointer, at position: inout Int, end: Int, index: Int, baseOffset: Int64, baseTimestamp: Int64) {
     guard let length = VarInt.read(base, at: &position, end: end, maxBytes: 5), length >= 0,
       position + Int(length) <= end
     else { return nil }
     let recordEnd = position + Int(length)
     position += 1  // attributes
     guard let timestampDelta = VarInt.read(base, at: &position, end: recordEnd),
-      let offsetDelta = VarInt.read(base, at: &position, end: recordEnd, maxBytes: 5),
+      let offsetDelta = VarInt.read(base, at: &position, end: recordEnd, maxBytes: 5), offsetDelta == Int64(index),
       let keyLength = VarInt.read(base, at: &position, end: recordEnd, maxBytes: 5), keyLength >= -1,
       position + Int(max(keyLength, 0)) <= recordEnd
     else { return nil }
@@ -143,18 +151,24 @@ package struct RecordView {
       return nil
     }
     headerCount = Int(headers)
+    self.index = index
     headerBytes = UnsafeRawBufferPointer(start: base + position, count: recordEnd - position)
     position = recordEnd
-    offset = baseOffset + offsetDelta
+    offset = baseOffset &+ offsetDelta  // within the batch's offsets, which BatchCheck bounds
     timestamp = baseTimestamp &+ timestampDelta
   }
 
-  /// Calls `body` with each header's name and value (nil when null), in order.
+  /// Calls `body` with each header's name and value (nil when null), in order. Headers that
+  /// run past the record, or bytes left over after the last, are `malformedRecord`: the
+  /// caller names the batch (`PartitionReading.damage(_:)`), never drops them quietly.
   package func forEachHeader(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
-    guard headerCount > 0, let start = headerBytes.baseAddress else { return }
+    guard headerCount > 0, let start = headerBytes.baseAddress else {
+      if headerCount == 0 && headerBytes.count == 0 { return }
+      throw BatchDecodeError.malformedRecord(index: index)
+    }
     var position = 0
     let end = headerBytes.count
-    for index in 0..<headerCount {
+    for _ in 0..<headerCount {
       guard let keyLength = VarInt.read(start, at: &position, end: end, maxBytes: 5), keyLength >= 0,
         position + Int(keyLength) <= end
       else { throw BatchDecodeError.malformedRecord(index: index) }
@@ -167,15 +181,16 @@ package struct RecordView {
       position += Int(max(valueLength, 0))
       try body(key, value)
     }
+    guard position == end else { throw BatchDecodeError.malformedRecord(index: index) }
   }
 
-  package var headers: [Header] {
+  package func headers() throws -> [Header] {
     var result: [Header] = []
-    try? forEachHeader { key, value in result.append(Header(key: Array(key), value: value.map { Array($0) })) }
+    try forEachHeader { key, value in result.append(Header(key: Array(key), value: value.map { Array($0) })) }
     return result
   }
 
-  package var record: Record {
-    Record(key: key.map { Array($0) }, value: value.map { Array($0) }, headers: headers, timestamp: timestamp)
+  package func record() throws -> Record {
+    Record(key: key.map { Array($0) }, value: value.map { Array($0) }, headers: try headers(), timestamp: timestamp)
   }
 }

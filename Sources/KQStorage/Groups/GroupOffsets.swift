@@ -35,7 +35,11 @@ extension DataDirectory {
     }
     var offsets: [Int: Int64] = [:]
     for entry in entries where entry.hasSuffix(".offset") {
-      guard let partition = Int(entry.dropLast(7)) else { continue }
+      // Only names kq writes: a partition number in its plain decimal form, in range.
+      let digits = entry.dropLast(7)
+      guard let partition = Int(digits), partition >= 0, partition < TopicConfig.maxPartitions,
+        String(partition) == digits
+      else { continue }
       let path = names.groupOffset(group, topic, partition)
       let bytes: [UInt8]?
       do { bytes = try fileSystem.readSmallFile(path, limit: 64) } catch { throw .io(error, operation: "read", path: path) }

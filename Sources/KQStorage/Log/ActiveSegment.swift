@@ -15,6 +15,7 @@ final class ActiveSegment {
   }
 
   let base: Int64
+  let folder: String
   let logPath: String
   let indexPath: String
   let timeIndexPath: String
@@ -23,10 +24,14 @@ final class ActiveSegment {
   let timeIndexFD: CInt
   var state: State
   var hasUnsyncedWrites = false
+  /// The log end offset when this writer last synced the segment's `.log`: every record
+  /// below it is durable.
+  var syncedEnd: Int64?
   private let fileSystem: FileSystem
 
   private init(folder: String, base: Int64, fileSystem: FileSystem, createNew: Bool) throws(StorageError) {
     self.base = base
+    self.folder = folder
     self.fileSystem = fileSystem
     logPath = FileNames.logFile(in: folder, base: base)
     indexPath = FileNames.offsetIndexFile(in: folder, base: base)
@@ -60,15 +65,26 @@ final class ActiveSegment {
     return segment
   }
 
-  /// Opens the existing segment at `base` and recovers it. With `fullCheck` (after a reboot,
-  /// when unsynced pages may be lost) every batch is checked; otherwise only those after the
-  /// last index entry, which is where a killed writer can leave a torn tail.
-  static func open(folder: String, base: Int64, fileSystem: FileSystem, fullCheck: Bool) throws(StorageError)
+  /// How much a writer opening the partition checks, and what it may cut (FORMAT.md,
+  /// "Recovery").
+  struct RecoveryMode {
+    /// Every batch is checked (after a reboot, or when kq.lock's checkpoint is unknown), not
+    /// only those after the last index entry, which is where a killed writer can leave a
+    /// torn tail.
+    var fullCheck: Bool
+    /// After a proven reboot, the recovery point: a whole final batch failing its checks at
+    /// or past it may be cut (its later pages never reached the disk). nil otherwise.
+    var unsyncedFrom: Int64?
+  }
+
+  /// Opens the existing segment at `base` and recovers it: a torn tail is cut and the indexes
+  /// made right; any other damage throws `StorageError.damagedLog` and changes nothing.
+  static func open(folder: String, base: Int64, fileSystem: FileSystem, mode: RecoveryMode) throws(StorageError)
     -> (ActiveSegment, RecoveryReport?)
   {
     let segment = try ActiveSegment(folder: folder, base: base, fileSystem: fileSystem, createNew: false)
     do {
-      let report = try segment.recover(fullCheck: fullCheck)
+      let report = try segment.recover(mode)
       return (segment, report)
     } catch {
       segment.close()
@@ -84,7 +100,7 @@ final class ActiveSegment {
     .io(error, operation: operation, path: path)
   }
 
-  private func recover(fullCheck: Bool) throws(StorageError) -> RecoveryReport? {
+  private func recover(_ mode: RecoveryMode) throws(StorageError) -> RecoveryReport? {
     let size: Int64
     let indexSize: Int64
     let timeIndexSize: Int64
@@ -93,22 +109,23 @@ final class ActiveSegment {
       indexSize = try fileSystem.size(of: indexFD, path: indexPath)
       timeIndexSize = try fileSystem.size(of: timeIndexFD, path: timeIndexPath)
     } catch { throw io(error, "stat", logPath) }
-    if !fullCheck, indexSize % Int64(OffsetIndex.entrySize) == 0, timeIndexSize % Int64(TimeIndex.entrySize) == 0,
-      let report = try recoverTail(size: size, indexSize: indexSize, timeIndexSize: timeIndexSize)
+    if !mode.fullCheck, indexSize % Int64(OffsetIndex.entrySize) == 0, timeIndexSize % Int64(TimeIndex.entrySize) == 0,
+      let report = try recoverTail(size: size, indexSize: indexSize, timeIndexSize: timeIndexSize, mode: mode)
     {
       return report.truncatedAt == nil ? nil : report
     }
-    return try rebuild(size: size)
+    return try rebuild(size: size, mode: mode)
   }
 
   /// The fast path: trust the indexes up to their last entry (checked against the log) and
   /// check every batch after it. Returns nil when the indexes cannot be trusted.
-  private func recoverTail(size: Int64, indexSize: Int64, timeIndexSize: Int64) throws(StorageError)
-    -> RecoveryReport?
+  private func recoverTail(size: Int64, indexSize: Int64, timeIndexSize: Int64, mode: RecoveryMode)
+    throws(StorageError) -> RecoveryReport?
   {
-    let indexEntries = Int(indexSize) / OffsetIndex.entrySize
-    let timeEntries = Int(timeIndexSize) / TimeIndex.entrySize
+    let indexEntries = Int(indexSize / Int64(OffsetIndex.entrySize))
+    let timeEntries = Int(timeIndexSize / Int64(TimeIndex.entrySize))
     var scanFrom: Int64 = 0
+    var scanFromOffset = base
     var indexer = SegmentIndexer(base: base)
     do {
       if indexEntries > 0 {
@@ -118,6 +135,7 @@ final class ActiveSegment {
           header.baseOffset <= last.offset, last.offset <= header.lastOffset
         else { return nil }
         scanFrom = last.position
+        scanFromOffset = header.baseOffset
         indexer.bytesSinceLastEntry = 0
       }
       // Both indexes get their entries at the same moments (a `.timeindex` entry never names
@@ -134,17 +152,21 @@ final class ActiveSegment {
             previous.timestamp < last.timestamp, previous.offset <= last.offset
           else { return nil }
         }
+        // It also says what the log says: the batch ending at its offset carries its timestamp.
+        guard try IndexLookup.holds(
+          last, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: size, fileSystem: fileSystem)
+        else { return nil }
         indexer.maxTimestamp = last.timestamp
         indexer.offsetOfMaxTimestamp = last.offset
         indexer.lastIndexedTimestamp = last.timestamp
       }
     } catch { throw io(error, "read", indexPath) }
-    var nextOffset = base
+    var nextOffset = scanFromOffset
     var isTrusted = true
-    let cut = try scanBatches(from: scanFrom, size: size) { batch, _ in
-      // An offset going back, or a batch that by Kafka's rule should have had an `.index`
-      // entry (the index lost its tail): the indexes cannot be trusted.
-      if (batch.baseOffset < nextOffset && scanFrom == 0) || indexer.bytesSinceLastEntry > OffsetIndex.intervalBytes {
+    let end = try scanBatches(from: scanFrom, expecting: scanFromOffset, size: size) { batch, _ in
+      // A batch that by Kafka's rule should have had an `.index` entry (the index lost its
+      // tail): the indexes cannot be trusted.
+      if indexer.bytesSinceLastEntry > OffsetIndex.intervalBytes {
         isTrusted = false
         return .stop
       }
@@ -157,9 +179,13 @@ final class ActiveSegment {
       return .next
     }
     guard isTrusted else { return nil }
+    var cut: Int64?
+    if case .failed(let failure) = end {
+      // A failure inside what the indexes cover means they must be rebuilt; rebuild handles it.
+      if failure.position <= scanFrom && indexEntries > 0 { return nil }
+      cut = try tornTail(failure, size: size, mode: mode)
+    }
     if let cut {
-      // A cut inside what the indexes cover means they must be rebuilt; rebuild handles it.
-      if cut <= scanFrom && indexEntries > 0 { return nil }
       if indexer.offsetOfMaxTimestamp >= nextOffset { return nil }
       do { try fileSystem.truncate(logFD, to: cut, path: logPath) } catch { throw io(error, "truncate", logPath) }
     } else if indexer.offsetOfMaxTimestamp >= nextOffset && timeEntries > 0 {
@@ -173,21 +199,22 @@ final class ActiveSegment {
     return RecoveryReport(file: logPath, truncatedAt: cut, bytesRemoved: size - finalSize, indexesRebuilt: false)
   }
 
-  /// The slow path: check every batch from the start, cut at the first bad one, and write
-  /// both indexes anew.
-  private func rebuild(size: Int64) throws(StorageError) -> RecoveryReport {
+  /// The slow path: check every batch from the start, cut a torn tail, and write both
+  /// indexes anew. Damage throws before anything is written.
+  private func rebuild(size: Int64, mode: RecoveryMode) throws(StorageError) -> RecoveryReport {
     var indexer = SegmentIndexer(base: base)
     let offsetEntries = ByteBuffer(capacity: 4096)
     let timeEntries = ByteBuffer(capacity: 4096)
     var nextOffset = base
-    let cut = try scanBatches(from: 0, size: size) { batch, position in
-      if batch.baseOffset != nextOffset && position > 0 { return .cut }
+    let end = try scanBatches(from: 0, expecting: base, size: size) { batch, position in
       indexer.willAppend(
         position: position, size: batch.size, lastOffset: batch.lastOffset, maxTimestamp: batch.maxTimestamp,
         offsetEntries: offsetEntries, timeEntries: timeEntries)
       nextOffset = batch.nextOffset
       return .next
     }
+    var cut: Int64?
+    if case .failed(let failure) = end { cut = try tornTail(failure, size: size, mode: mode) }
     do {
       if let cut { try fileSystem.truncate(logFD, to: cut, path: logPath) }
       try replace(indexFD, indexPath, with: offsetEntries)
@@ -202,29 +229,63 @@ final class ActiveSegment {
     return RecoveryReport(file: logPath, truncatedAt: cut, bytesRemoved: size - finalSize, indexesRebuilt: true)
   }
 
-  enum ScanStep { case next, stop, cut }
+  enum ScanStep { case next, stop }
 
-  /// Reads checked batches (length, magic, CRC) from `position` to the end of the log, handing
-  /// each with its position to `body`; returns where the log must be cut: the first torn or
-  /// damaged batch, or one `body` rejects. nil when the scan ended cleanly or `body` stopped it.
+  /// The first batch of a scan that failed its checks, and the offset it should start at.
+  struct ScanFailure {
+    var position: Int64
+    var expected: Int64
+    var reason: BatchDecodeError
+  }
+
+  enum ScanEnd {
+    /// The end of the file, or `body` stopped the scan.
+    case clean
+    case failed(ScanFailure)
+  }
+
+  /// Reads checked batches (`BatchCheck`: length, magic, CRC, offsets following `expecting`)
+  /// from `position` to the end of the log, handing each with its position to `body`; stops
+  /// at the first batch that fails.
   private func scanBatches(
-    from position: Int64, size: Int64, _ body: (RecordBatchView, Int64) -> ScanStep
-  ) throws(StorageError) -> Int64? {
-    let reader = SegmentBatchReader(fd: logFD, path: logPath, fileSystem: fileSystem, from: position, fileSize: size)
+    from position: Int64, expecting: Int64, size: Int64, _ body: (RecordBatchView, Int64) -> ScanStep
+  ) throws(StorageError) -> ScanEnd {
+    let reader = SegmentBatchReader(
+      fd: logFD, path: logPath, fileSystem: fileSystem, from: position, expecting: expecting, fileSize: size)
     while true {
+      let expected = reader.expectedOffset ?? expecting
       let outcome: SegmentBatchReader.Outcome
       do { outcome = try reader.next() } catch { throw io(error, "read", logPath) }
       switch outcome {
       case .batch(let batch, let at):
         switch body(batch, at) {
         case .next: continue
-        case .stop: return nil
-        case .cut: return at
+        case .stop: return .clean
         }
-      case .end: return nil
-      case .incomplete(let at), .corrupt(let at, _): return at
+      case .end: return .clean
+      case .incomplete(let at):
+        let reason: BatchDecodeError
+        do { reason = try TailDamage.incompleteReason(fd: logFD, path: logPath, fileSystem: fileSystem, at: at, fileSize: size) }
+        catch { throw io(error, "read", logPath) }
+        return .failed(ScanFailure(position: at, expected: expected, reason: reason))
+      case .corrupt(let at, let reason): return .failed(ScanFailure(position: at, expected: expected, reason: reason))
       }
     }
+  }
+
+  /// Where to cut the log when the failed batch begins a torn tail; damage throws
+  /// `damagedLog`, naming the file, byte and offsets, and nothing is changed.
+  private func tornTail(_ failure: ScanFailure, size: Int64, mode: RecoveryMode) throws(StorageError) -> Int64 {
+    let verdict: TailDamage.Verdict
+    do {
+      verdict = try TailDamage.classify(
+        fd: logFD, path: logPath, fileSystem: fileSystem, at: failure.position, fileSize: size,
+        expected: failure.expected, unsyncedFrom: mode.unsyncedFrom)
+    } catch { throw io(error, "read", logPath) }
+    guard case .damaged(let intact) = verdict else { return failure.position }
+    throw .damagedLog(
+      file: logPath, position: failure.position, reason: failure.reason, firstOffset: failure.expected,
+      endOffset: intact?.baseOffset)
   }
 
   private func replace(_ fd: CInt, _ path: String, with entries: ByteBuffer) throws(Errno) {

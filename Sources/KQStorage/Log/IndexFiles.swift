@@ -24,7 +24,9 @@ package enum OffsetIndex {
   }
 
   static func decode(_ p: UnsafeRawPointer, base: Int64) -> Entry {
-    Entry(offset: base + Int64(p.bigEndian(Int32.self, at: 0)), position: Int64(p.bigEndian(Int32.self, at: 4)))
+    // Wrapping: a damaged entry near Int64.max gives a nonsense offset, which the check
+    // against the batch it points at (`IndexLookup.check`) then refuses.
+    Entry(offset: base &+ Int64(p.bigEndian(Int32.self, at: 0)), position: Int64(p.bigEndian(Int32.self, at: 4)))
   }
 
   /// The entry at `index` of the open file `fd`.
@@ -75,7 +77,7 @@ package enum TimeIndex {
     guard got == entrySize else { return nil }
     return withUnsafeBytes(of: raw) { p in
       Entry(timestamp: p.baseAddress!.bigEndian(Int64.self, at: 0),
-            offset: base + Int64(p.baseAddress!.bigEndian(Int32.self, at: 8)))
+            offset: base &+ Int64(p.baseAddress!.bigEndian(Int32.self, at: 8)))
     }
   }
 

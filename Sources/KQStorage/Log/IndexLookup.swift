@@ -1,28 +1,70 @@
 import Glibc
 
-/// Offset and time lookups through a segment's sparse indexes (FORMAT.md, "Lookups").
-/// A missing or damaged index is never trusted: the lookup falls back to the segment start.
+/// Offset and time lookups through a segment's sparse indexes (FORMAT.md, "Segments and
+/// indexes"). Every entry is checked against the batch it points at before it is used; a
+/// missing or damaged index is never trusted: the lookup starts at the segment's first batch,
+/// which costs a scan, never records.
 package enum IndexLookup {
+  /// Where a read starts in a segment: a batch start, and the offset that batch begins at.
+  package struct Start: Equatable, Sendable {
+    package var position: Int64
+    package var baseOffset: Int64
+  }
+
   /// A batch start at or before the batch holding `offset`, in the segment at `base` whose
   /// `.log` is open as `logFD`. The entry found is checked against the batch header it points
   /// at (its offset must lie in that batch), so a damaged entry costs a scan, never records.
-  static func position(
+  static func start(
     of offset: Int64, folder: String, base: Int64, logFD: CInt, logPath: String, logSize: Int64, fileSystem: FileSystem
-  ) throws(Errno) -> Int64 {
+  ) throws(Errno) -> Start {
+    let fromStart = Start(position: 0, baseOffset: base)
     let path = FileNames.offsetIndexFile(in: folder, base: base)
     let fd: CInt
-    do { fd = try fileSystem.open(path, O_RDONLY) } catch { return 0 }
+    do { fd = try fileSystem.open(path, O_RDONLY) } catch { return fromStart }
     defer { try? fileSystem.close(fd) }
-    let size = try fileSystem.size(of: fd, path: path)
-    let entries = Int(size) / OffsetIndex.entrySize
+    let entries = Int(try fileSystem.size(of: fd, path: path) / Int64(OffsetIndex.entrySize))
     guard entries > 0,
       let entry = try OffsetIndex.floor(offset, fd: fd, entries: entries, base: base, fileSystem: fileSystem, path: path),
-      entry.position > 0, entry.position < logSize,
-      let header = try BatchHeader.read(from: logFD, at: entry.position, fileSize: logSize, fileSystem: fileSystem, path: logPath),
-      header.baseOffset <= entry.offset, entry.offset <= header.lastOffset
-    else { return 0 }
-    // The entry's batch ends at entry.offset, so a later `offset` lies after its start.
-    return entry.position
+      let start = try check(entry, base: base, logFD: logFD, logPath: logPath, logSize: logSize, fileSystem: fileSystem)
+    else { return fromStart }
+    // The entry's batch holds entry.offset, so a later `offset` lies after its start.
+    return start
+  }
+
+  /// The batch an `.index` entry points at, when a batch starts there and holds its offset.
+  static func check(
+    _ entry: OffsetIndex.Entry, base: Int64, logFD: CInt, logPath: String, logSize: Int64, fileSystem: FileSystem
+  ) throws(Errno) -> Start? {
+    guard entry.position > 0, entry.position < logSize,
+      let header = try BatchHeader.read(
+        from: logFD, at: entry.position, fileSize: logSize, fileSystem: fileSystem, path: logPath),
+      header.baseOffset > base, header.baseOffset <= entry.offset, entry.offset <= header.lastOffset
+    else { return nil }
+    return Start(position: entry.position, baseOffset: header.baseOffset)
+  }
+
+  /// Whether a `.timeindex` entry says what the log says: the batch ending at its offset
+  /// carries its timestamp as maxTimestamp (FORMAT.md, "When entries are added").
+  static func holds(
+    _ entry: TimeIndex.Entry, folder: String, base: Int64, logFD: CInt, logPath: String, logSize: Int64,
+    fileSystem: FileSystem
+  ) throws(Errno) -> Bool {
+    guard entry.offset >= base else { return false }
+    let start = try start(
+      of: entry.offset, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize,
+      fileSystem: fileSystem)
+    var position = start.position
+    var expected = start.baseOffset
+    while let header = try BatchHeader.read(
+      from: logFD, at: position, expecting: expected, fileSize: logSize, fileSystem: fileSystem, path: logPath)
+    {
+      if header.lastOffset >= entry.offset {
+        return header.lastOffset == entry.offset && header.maxTimestamp == entry.timestamp
+      }
+      position += Int64(header.size)
+      expected = header.nextOffset
+    }
+    return false
   }
 
   /// The first offset whose record timestamp is at or after `timestamp`, or nil when every
@@ -38,12 +80,14 @@ package enum IndexLookup {
       {
         continue
       }
-      if let found = try search(timestamp, folder: folder, base: base, fileSystem: fileSystem) { return found }
+      if let found = try search(timestamp, folder: folder, base: base, isActive: isActive, fileSystem: fileSystem) {
+        return found
+      }
     }
     return nil
   }
 
-  private static func search(_ timestamp: Int64, folder: String, base: Int64, fileSystem: FileSystem)
+  private static func search(_ timestamp: Int64, folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem)
     throws(StorageError) -> Int64?
   {
     let logPath = FileNames.logFile(in: folder, base: base)
@@ -53,52 +97,63 @@ package enum IndexLookup {
       throw .io(error, operation: "open", path: logPath)
     }
     defer { try? fileSystem.close(fd) }
+    let reader: SegmentBatchReader
+    let size: Int64
     do {
-      let size = try fileSystem.size(of: fd, path: logPath)
-      var startOffset = base
-      let timePath = FileNames.timeIndexFile(in: folder, base: base)
-      if let tfd = try? fileSystem.open(timePath, O_RDONLY) {
-        defer { try? fileSystem.close(tfd) }
-        let entries = Int(try fileSystem.size(of: tfd, path: timePath)) / TimeIndex.entrySize
-        if entries > 0,
-          let entry = try TimeIndex.floor(timestamp, fd: tfd, entries: entries, base: base, fileSystem: fileSystem, path: timePath)
-        {
-          startOffset = entry.offset
-        }
-      }
-      let start = try position(
-        of: startOffset, folder: folder, base: base, logFD: fd, logPath: logPath, logSize: size, fileSystem: fileSystem)
-      let reader = SegmentBatchReader(fd: fd, path: logPath, fileSystem: fileSystem, from: start, fileSize: size)
-      while true {
-        switch try reader.next() {
-        case .batch(let batch, _):
-          guard batch.maxTimestamp >= timestamp, !batch.isControl else { continue }
-          var found: Int64?
-          do {
-            try batch.forEachRecord { record in
-              if record.timestamp >= timestamp {
-                found = record.offset
-                return false
-              }
-              return true
+      size = try fileSystem.size(of: fd, path: logPath)
+      let start = try searchStart(timestamp, folder: folder, base: base, logFD: fd, logPath: logPath, logSize: size, fileSystem: fileSystem)
+      reader = SegmentBatchReader(
+        fd: fd, path: logPath, fileSystem: fileSystem, from: start.position, expecting: start.baseOffset, fileSize: size)
+    } catch { throw .io(error, operation: "read", path: logPath) }
+    while true {
+      let expected = reader.expectedOffset
+      let outcome: SegmentBatchReader.Outcome
+      do { outcome = try reader.next() } catch { throw .io(error, operation: "read", path: logPath) }
+      switch outcome {
+      case .batch(let batch, let at):
+        guard batch.maxTimestamp >= timestamp, !batch.isControl else { continue }
+        var found: Int64?
+        do {
+          try batch.forEachRecord { record in
+            if record.timestamp >= timestamp {
+              found = record.offset
+              return false
             }
-          } catch {
-            throw StorageError.corruptBatch(
-              file: logPath, position: reader.position - Int64(batch.size),
-              reason: (error as? BatchDecodeError) ?? .malformedRecord(index: 0))
+            return true
           }
-          if let found { return found }
-        case .end, .incomplete: return nil
-        case .corrupt(let at, let reason): throw StorageError.corruptBatch(file: logPath, position: at, reason: reason)
+        } catch {
+          throw .corruptBatch(file: logPath, position: at, reason: (error as? BatchDecodeError) ?? .malformedRecord(index: 0))
         }
+        if let found { return found }
+      case .end: return nil
+      case .incomplete(let at), .corrupt(let at, _):
+        var reason: BatchDecodeError?
+        if case .corrupt(_, let why) = outcome { reason = why }
+        try TailDamage.checkReaderTail(
+          fd: fd, path: logPath, folder: folder, fileSystem: fileSystem, at: at, fileSize: size, expected: expected,
+          isNewestSegment: isActive, reason: reason)
+        return nil
       }
-    } catch let error as StorageError {
-      throw error
-    } catch let error as Errno {
-      throw .io(error, operation: "read", path: logPath)
-    } catch {
-      throw .io(.io, operation: "read", path: logPath)
     }
+  }
+
+  /// Where the search for `timestamp` starts: the batch of the last `.timeindex` entry at or
+  /// below it, when that entry holds (else the segment's first batch).
+  private static func searchStart(
+    _ timestamp: Int64, folder: String, base: Int64, logFD: CInt, logPath: String, logSize: Int64,
+    fileSystem: FileSystem
+  ) throws(Errno) -> Start {
+    let timePath = FileNames.timeIndexFile(in: folder, base: base)
+    guard let tfd = try? fileSystem.open(timePath, O_RDONLY) else { return Start(position: 0, baseOffset: base) }
+    defer { try? fileSystem.close(tfd) }
+    let entries = Int(try fileSystem.size(of: tfd, path: timePath) / Int64(TimeIndex.entrySize))
+    guard entries > 0,
+      let entry = try TimeIndex.floor(timestamp, fd: tfd, entries: entries, base: base, fileSystem: fileSystem, path: timePath),
+      try holds(entry, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize, fileSystem: fileSystem)
+    else { return Start(position: 0, baseOffset: base) }
+    return try start(
+      of: entry.offset, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize,
+      fileSystem: fileSystem)
   }
 }
 
@@ -109,7 +164,15 @@ package struct TailScan: Equatable, Sendable {
   package var lastMaxTimestamp: Int64?
   package var validEnd: Int64
 
-  package static func scan(folder: String, base: Int64, fileSystem: FileSystem) throws(StorageError) -> TailScan {
+  /// Walks the headers of the newest segment at `base` from its last (checked) index entry.
+  /// Headers that do not follow, or bytes that are not a whole batch, end the walk when they
+  /// are what a crash or a writer still writing leaves (`TailDamage.checkReaderTail`); other
+  /// damage throws `corruptBatch`, or with `pastDamage` is stepped over (to the next intact
+  /// batch, else one offset on), so that a reader reading to the end reaches it, writes out
+  /// the records before it, and then reports it.
+  package static func scan(folder: String, base: Int64, fileSystem: FileSystem, pastDamage: Bool = false)
+    throws(StorageError) -> TailScan
+  {
     let path = FileNames.logFile(in: folder, base: base)
     let fd: CInt
     do { fd = try fileSystem.open(path, O_RDONLY) } catch {
@@ -117,34 +180,75 @@ package struct TailScan: Equatable, Sendable {
       throw .io(error, operation: "open", path: path)
     }
     defer { try? fileSystem.close(fd) }
+    var result = TailScan(nextOffset: base, lastMaxTimestamp: nil, validEnd: 0)
+    let size: Int64
     do {
-      let size = try fileSystem.size(of: fd, path: path)
-      var position = try lastIndexedPosition(folder: folder, base: base, logSize: size, fileSystem: fileSystem)
-      var result = TailScan(nextOffset: base, lastMaxTimestamp: nil, validEnd: 0)
-      if position > 0, try BatchHeader.read(from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path) == nil {
-        position = 0  // the index points at no batch: do not trust it
-      }
-      while let header = try BatchHeader.read(from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path) {
-        if header.baseOffset < result.nextOffset && position > 0 { break }
-        result.nextOffset = header.nextOffset
-        result.lastMaxTimestamp = header.maxTimestamp
-        position += Int64(header.size)
-        result.validEnd = position
-      }
-      return result
+      size = try fileSystem.size(of: fd, path: path)
+      let start = try lastIndexedStart(folder: folder, base: base, logFD: fd, logPath: path, logSize: size, fileSystem: fileSystem)
+      result.nextOffset = start.baseOffset
+      result.validEnd = start.position
     } catch { throw .io(error, operation: "read", path: path) }
+    while true {
+      do {
+        while let header = try BatchHeader.read(
+          from: fd, at: result.validEnd, expecting: result.nextOffset, fileSize: size, fileSystem: fileSystem, path: path)
+        {
+          result.nextOffset = header.nextOffset
+          result.lastMaxTimestamp = header.maxTimestamp
+          result.validEnd += Int64(header.size)
+        }
+      } catch { throw .io(error, operation: "read", path: path) }
+      guard result.validEnd < size else { return result }
+      do {
+        try TailDamage.checkReaderTail(
+          fd: fd, path: path, folder: folder, fileSystem: fileSystem, at: result.validEnd, fileSize: size,
+          expected: result.nextOffset, isNewestSegment: true,
+          reason: try headerFailure(
+            fd: fd, path: path, at: result.validEnd, expected: result.nextOffset, fileSize: size, fileSystem: fileSystem))
+        return result  // a torn tail, or a write in progress
+      } catch {
+        guard pastDamage else { throw error }
+      }
+      let intact: TailDamage.IntactBatch?
+      do {
+        intact = try TailDamage.firstIntactBatch(
+          fd: fd, path: path, fileSystem: fileSystem, after: result.validEnd, fileSize: size, expected: result.nextOffset)
+      } catch { throw .io(error, operation: "read", path: path) }
+      guard let intact else {
+        result.nextOffset = min(result.nextOffset, Int64.max - 1) + 1
+        return result
+      }
+      result.validEnd = intact.position
+      result.nextOffset = intact.baseOffset
+    }
   }
 
-  private static func lastIndexedPosition(folder: String, base: Int64, logSize: Int64, fileSystem: FileSystem)
-    throws(Errno) -> Int64
-  {
+  /// Why the header at `position` ended the walk (nil when it only runs past the end).
+  private static func headerFailure(
+    fd: CInt, path: String, at position: Int64, expected: Int64, fileSize: Int64, fileSystem: FileSystem
+  ) throws(StorageError) -> BatchDecodeError? {
+    guard fileSize - position >= Int64(BatchLayout.headerSize) else { return nil }
+    let buffer = ByteBuffer(capacity: BatchLayout.headerSize)
+    do {
+      guard try fileSystem.read(fd, into: buffer.base, count: BatchLayout.headerSize, at: position, path: path)
+        == BatchLayout.headerSize
+      else { return nil }
+    } catch { throw .io(error, operation: "read", path: path) }
+    do { _ = try BatchHeader(checking: buffer.base, expected: expected) } catch { return error }
+    return nil
+  }
+
+  private static func lastIndexedStart(
+    folder: String, base: Int64, logFD: CInt, logPath: String, logSize: Int64, fileSystem: FileSystem
+  ) throws(Errno) -> IndexLookup.Start {
+    let fromStart = IndexLookup.Start(position: 0, baseOffset: base)
     let path = FileNames.offsetIndexFile(in: folder, base: base)
-    guard let fd = try? fileSystem.open(path, O_RDONLY) else { return 0 }
+    guard let fd = try? fileSystem.open(path, O_RDONLY) else { return fromStart }
     defer { try? fileSystem.close(fd) }
-    let entries = Int(try fileSystem.size(of: fd, path: path)) / OffsetIndex.entrySize
+    let entries = Int(try fileSystem.size(of: fd, path: path) / Int64(OffsetIndex.entrySize))
     guard entries > 0, let entry = try OffsetIndex.entry(entries - 1, fd: fd, base: base, fileSystem: fileSystem, path: path),
-      entry.position > 0, entry.position < logSize
-    else { return 0 }
-    return entry.position
+      let start = try IndexLookup.check(entry, base: base, logFD: logFD, logPath: logPath, logSize: logSize, fileSystem: fileSystem)
+    else { return fromStart }
+    return start
   }
 }

@@ -4,14 +4,15 @@ import Glibc
 /// time for the length of an append. The OS drops it when the process dies, so a killed
 /// writer leaves no stale lock. The file also keeps a small checkpoint (FORMAT.md, "kq.lock"):
 /// the boot the last writer ran in (a reboot may have lost unsynced pages, so the next writer
-/// checks the whole active segment) and when retention last ran.
+/// checks the whole active segment), when retention last ran, and the recovery point.
 final class PartitionLock {
   struct Checkpoint: Equatable {
     var bootID: String
     var lastRetentionMillis: Int64
-    /// Every segment below this base offset is durable (synced); a reboot only requires
-    /// checking the segments from here on.
-    var recoveryBase: Int64 = 0
+    /// Every record below this offset is durable (synced). After a reboot, the segments from
+    /// the one holding it on are checked, and only a final batch at or past it may be cut
+    /// though it is whole.
+    var recoveryPoint: Int64 = 0
   }
 
   private static let magic = "kq-lock 1 "
@@ -62,26 +63,47 @@ final class PartitionLock {
 
   func release() { fileSystem.unlock(fd) }
 
-  /// The stored checkpoint; an empty or unreadable file gives one that matches no boot.
-  func readCheckpoint() -> Checkpoint {
-    var bytes = [UInt8](repeating: 0, count: 128)
-    let got = (try? bytes.withUnsafeMutableBytes { raw throws(Errno) in
-      try fileSystem.read(fd, into: raw.baseAddress!, count: raw.count, at: 0, path: path)
+  /// The stored checkpoint; nil when the file is empty or does not parse (then nothing is
+  /// known: not the boot, not what was synced).
+  func readCheckpoint() -> Checkpoint? {
+    var bytes = [UInt8](repeating: 0, count: Self.maxLength)
+    let got = (try? bytes.withUnsafeMutableBytes { raw throws(Errno) -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      return try fileSystem.read(fd, into: base, count: raw.count, at: 0, path: path)
     }) ?? 0
-    let text = String(decoding: bytes.prefix(got), as: UTF8.self)
-    // "kq-lock 1 BOOT_ID RETENTION_MS RECOVERY_BASE\n"
-    guard text.hasPrefix(Self.magic), text.hasSuffix("\n") else { return Checkpoint(bootID: "", lastRetentionMillis: 0) }
-    let fields = text.dropLast().split(separator: " ")
-    guard fields.count == 5, let millis = Int64(fields[3]), let recoveryBase = Int64(fields[4]), recoveryBase >= 0 else {
-      return Checkpoint(bootID: "", lastRetentionMillis: 0)
-    }
-    return Checkpoint(bootID: String(fields[2]), lastRetentionMillis: millis, recoveryBase: recoveryBase)
+    return Self.parse(bytes.prefix(got))
+  }
+
+  /// The longest checkpoint line read; a longer file is not a checkpoint.
+  private static let maxLength = 128
+
+  /// "kq-lock 1 BOOT_ID RETENTION_MILLIS RECOVERY_POINT\n", every number a non-negative
+  /// decimal; anything else is nil.
+  static func parse(_ bytes: ArraySlice<UInt8>) -> Checkpoint? {
+    guard bytes.count < maxLength, let text = String(validating: bytes, as: UTF8.self), text.hasPrefix(magic),
+      text.hasSuffix("\n")
+    else { return nil }
+    let fields = text.dropLast().split(separator: " ", omittingEmptySubsequences: false)
+    guard fields.count == 5, !fields[2].isEmpty, let millis = Int64(fields[3]), millis >= 0,
+      let recoveryPoint = Int64(fields[4]), recoveryPoint >= 0
+    else { return nil }
+    return Checkpoint(bootID: String(fields[2]), lastRetentionMillis: millis, recoveryPoint: recoveryPoint)
+  }
+
+  /// For readers, which take no lock: the recovery point when the partition's checkpoint
+  /// names another boot than this one (a reboot since its last writer, whose unsynced final
+  /// batch the next writer may cut), else nil.
+  static func unsyncedFrom(folder: String, fileSystem: FileSystem) -> Int64? {
+    guard let bytes = try? fileSystem.readSmallFile(FileNames.lockFile(in: folder), limit: maxLength),
+      let checkpoint = parse(bytes[...]), checkpoint.bootID != BootIdentity.current(fileSystem: fileSystem)
+    else { return nil }
+    return checkpoint.recoveryPoint
   }
 
   /// Writes the checkpoint in place; called under the lock.
   func writeCheckpoint(_ checkpoint: Checkpoint) {
     let text = Self.magic + checkpoint.bootID + " " + String(checkpoint.lastRetentionMillis) + " "
-      + String(checkpoint.recoveryBase) + "\n"
+      + String(checkpoint.recoveryPoint) + "\n"
     let bytes = Array(text.utf8)
     try? fileSystem.write(bytes, to: fd, at: 0, path: path)
     try? fileSystem.truncate(fd, to: Int64(bytes.count), path: path)

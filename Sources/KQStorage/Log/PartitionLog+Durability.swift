@@ -23,7 +23,9 @@ extension PartitionLog {
       do {
         // The active segment's indexes are not synced: they are derived from the log, and
         // after a power loss (a new boot) the next writer rebuilds them from it.
+        let end = active.state.nextOffset
         try fileSystem.syncData(active.logFD, path: active.logPath)
+        active.syncedEnd = end
       } catch { throw .io(error, operation: "fsync", path: active.logPath) }
       active.hasUnsyncedWrites = false
     }
@@ -44,16 +46,19 @@ extension PartitionLog {
     lock.release()
   }
 
-  /// Moves the recovery point up to this writer's active segment: segments between the old
-  /// point and it may hold other writers' unsynced appends, so they are synced first.
+  /// Moves the recovery point up to what this writer made durable: its active segment's base,
+  /// or the end it synced in that segment. Segments between the old point and the active one
+  /// may hold other writers' unsynced appends, so they are synced first.
   func advanceRecoveryPoint() throws(StorageError) {
     guard let active else { return }
     try lock.acquire()
     defer { lock.release() }
-    var checkpoint = lock.readCheckpoint()
-    guard active.base > checkpoint.recoveryBase, !checkpoint.bootID.isEmpty else { return }
-    for base in try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
-    where base >= checkpoint.recoveryBase && base < active.base {
+    guard var checkpoint = lock.readCheckpoint() else { return }
+    let point = max(active.base, active.syncedEnd ?? active.base)
+    guard point > checkpoint.recoveryPoint else { return }
+    let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    let firstUnsynced = bases.last(where: { $0 <= checkpoint.recoveryPoint }) ?? 0
+    for base in bases where base >= firstUnsynced && base < active.base {
       for path in [
         FileNames.logFile(in: folder, base: base), FileNames.offsetIndexFile(in: folder, base: base),
         FileNames.timeIndexFile(in: folder, base: base),
@@ -65,29 +70,18 @@ extension PartitionLog {
         } catch { throw .io(error, operation: "fsync", path: path) }
       }
     }
-    checkpoint.recoveryBase = active.base
+    checkpoint.recoveryPoint = point
     lock.writeCheckpoint(checkpoint)
   }
 
-  /// After a reboot, checks every sealed segment from the recovery point on (their unsynced
-  /// pages may be lost or garbage). At the first damaged one, the segments after it are
-  /// removed, as Kafka does, so that it becomes the active segment and is cut at the damage
-  /// by the active segment's full check. Returns the bases that remain.
-  func recoverSealedSegments(_ bases: [Int64], from recoveryBase: Int64) throws(StorageError) -> [Int64] {
-    for (index, base) in bases.enumerated().dropLast() where base >= recoveryBase {
-      if try SealedSegmentCheck.isIntact(folder: folder, base: base, nextBase: bases[index + 1], fileSystem: fileSystem) {
-        continue
-      }
-      for later in bases[(index + 1)...] {
-        let path = FileNames.logFile(in: folder, base: later)
-        let size = try SegmentFiles.logSize(folder: folder, base: later, fileSystem: fileSystem) ?? 0
-        try SegmentFiles.remove(folder: folder, base: later, fileSystem: fileSystem)
-        recoveryReports.append(RecoveryReport(file: path, truncatedAt: 0, bytesRemoved: size, indexesRebuilt: false))
-      }
-      isDirectoryDirty = true
-      return Array(bases[...index])
+  /// After a reboot (or with no checkpoint), checks every sealed segment from the one holding
+  /// the recovery point on (their unsynced pages may be lost or garbage): every batch whole,
+  /// its checks passed, offsets continuing up to the next segment's base. Sealed segments are
+  /// never cut or removed: damage throws `damagedLog` (or `offsetGap`), and appends stop.
+  func checkSealedSegments(_ bases: [Int64], from recoveryPoint: Int64) throws(StorageError) {
+    let first = bases.last(where: { $0 <= recoveryPoint }) ?? 0
+    for (index, base) in bases.enumerated().dropLast() where base >= first {
+      try SealedSegmentCheck.check(folder: folder, base: base, nextBase: bases[index + 1], fileSystem: fileSystem)
     }
-    return bases
   }
-
 }

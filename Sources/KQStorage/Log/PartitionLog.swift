@@ -70,16 +70,19 @@ package final class PartitionLog {
     let first = segment.state.nextOffset
     var records = 0
     guard let start = batches.baseAddress else { return AppendResult(firstOffset: first, recordCount: 0) }
+    try checkRoom(for: batches, in: segment)
     var current = segment
     var runStart = 0
     var runState = current.state
     var position = 0
     while position < batches.count {
       let batch = start + position
-      guard let header = BatchHeader(at: batch), position + header.size <= batches.count else {
+      guard batches.count - position >= BatchLayout.headerSize, let header = BatchHeader(at: batch),
+        position + header.size <= batches.count
+      else {
         throw .corruptBatch(file: "(append buffer)", position: Int64(position), reason: .invalidLength(0))
       }
-      let count = Int64(header.lastOffset - header.baseOffset + 1)
+      let count = Int64(header.recordCount)
       if needsRoll(current, incomingBytes: header.size, incomingMaxTimestamp: header.maxTimestamp, records: count) {
         try writeRun(current, from: start + runStart, count: position - runStart, restoring: runState)
         stored = records
@@ -101,6 +104,25 @@ package final class PartitionLog {
     return AppendResult(firstOffset: first, recordCount: records)
   }
 
+  /// Offsets end at Int64.max: a log whose end is near it (a stray segment file named so)
+  /// takes no more records, and says so before anything is written.
+  private func checkRoom(for batches: UnsafeMutableRawBufferPointer, in segment: ActiveSegment) throws(StorageError) {
+    guard let start = batches.baseAddress else { return }
+    var records: Int64 = 0
+    var position = 0
+    while batches.count - position >= BatchLayout.headerSize, let header = BatchHeader(at: start + position) {
+      records += Int64(header.recordCount)
+      position += header.size
+    }
+    let next = segment.state.nextOffset
+    guard next <= Int64.max - records else {
+      throw .damagedLog(
+        file: segment.logPath, position: segment.state.size,
+        reason: .offsetOverflow(baseOffset: next, recordCount: Int32(clamping: records)), firstOffset: next,
+        endOffset: nil)
+    }
+  }
+
   private func needsRoll(_ segment: ActiveSegment, incomingBytes: Int, incomingMaxTimestamp: Int64, records: Int64)
     -> Bool
   {
@@ -113,7 +135,7 @@ package final class PartitionLog {
     {
       return true
     }
-    if state.nextOffset + records - segment.base > Int64(Int32.max) { return true }
+    if state.nextOffset - segment.base > Int64(Int32.max) - records { return true }
     return false
   }
 
@@ -211,8 +233,13 @@ package final class PartitionLog {
     var bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     let checkpoint = lock.readCheckpoint()
     let bootID = BootIdentity.current(fileSystem: fileSystem)
-    let rebooted = checkpoint.bootID != bootID
-    if rebooted { bases = try recoverSealedSegments(bases, from: checkpoint.recoveryBase) }
+    // A checkpoint of another boot proves a reboot, and its recovery point says what was
+    // synced before it; without a checkpoint, nothing is known, so everything is checked but
+    // only what any crash leaves (a torn final batch) may be cut.
+    let isSameBoot = checkpoint?.bootID == bootID
+    let mode = ActiveSegment.RecoveryMode(
+      fullCheck: !isSameBoot, unsyncedFrom: isSameBoot ? nil : checkpoint?.recoveryPoint)
+    if !isSameBoot { try checkSealedSegments(bases, from: checkpoint?.recoveryPoint ?? 0) }
     if bases.isEmpty {
       let segment = try ActiveSegment.create(folder: folder, base: 0, fileSystem: fileSystem)
       isDirectoryDirty = true
@@ -220,16 +247,17 @@ package final class PartitionLog {
       active = segment
     } else {
       let (segment, report) = try ActiveSegment.open(
-        folder: folder, base: bases[bases.count - 1], fileSystem: fileSystem, fullCheck: rebooted)
+        folder: folder, base: bases[bases.count - 1], fileSystem: fileSystem, mode: mode)
       if let report { recoveryReports.append(report) }
       active = segment
     }
     let now = clock.nowMillis()
-    if rebooted || RecordTimestamp.span(from: checkpoint.lastRetentionMillis, to: now) >= 60_000
-      || now < checkpoint.lastRetentionMillis
-    {
+    let last = checkpoint?.lastRetentionMillis ?? 0
+    let (sinceRetention, overflow) = now.subtractingReportingOverflow(last)
+    if !isSameBoot || overflow || sinceRetention >= 60_000 || sinceRetention < 0 {
       _ = try? enforceRetentionLocked(now: now)
-      lock.writeCheckpoint(.init(bootID: bootID, lastRetentionMillis: now, recoveryBase: checkpoint.recoveryBase))
+      lock.writeCheckpoint(
+        .init(bootID: bootID, lastRetentionMillis: max(0, now), recoveryPoint: checkpoint?.recoveryPoint ?? 0))
     }
     guard let active else { throw .io(.io, operation: "open", path: folder) }
     return active

@@ -78,11 +78,13 @@ package final class PartitionReader {
     return bases
   }
 
-  /// Log start offset (first readable) and log end offset (next to be written).
+  /// Log start offset (first readable) and log end offset (next to be written). Damage in the
+  /// newest segment does not end the log early: the end lies past it, so that reading to the
+  /// end meets it and reports it after the records before it.
   package func bounds() throws(StorageError) -> (start: Int64, end: Int64) {
     let bases = try listBases()
     guard let first = bases.first, let last = bases.last else { return (0, 0) }
-    let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem)
+    let tail = try TailScan.scan(folder: folder, base: last, fileSystem: fileSystem, pastDamage: true)
     try checkFolder()
     return (first, tail.nextOffset)
   }
@@ -126,12 +128,12 @@ package final class PartitionReader {
       try? fileSystem.close(fd)
       throw error
     }
-    var start: Int64 = 0
+    var start = IndexLookup.Start(position: 0, baseOffset: base)
     let size: Int64
     do {
       size = try fileSystem.size(of: fd, path: path)
       if target > base {
-        start = try IndexLookup.position(
+        start = try IndexLookup.start(
           of: target, folder: folder, base: base, logFD: fd, logPath: path, logSize: size, fileSystem: fileSystem)
       }
     } catch {
@@ -140,7 +142,9 @@ package final class PartitionReader {
     }
     segment = OpenSegment(
       base: base, fd: fd,
-      reader: SegmentBatchReader(fd: fd, path: path, fileSystem: fileSystem, from: start, fileSize: size, buffer: buffer))
+      reader: SegmentBatchReader(
+        fd: fd, path: path, fileSystem: fileSystem, from: start.position, expecting: start.baseOffset, fileSize: size,
+        buffer: buffer))
     return true
   }
 
@@ -160,9 +164,15 @@ package final class PartitionReader {
     return lostRanges
   }
 
+  /// The file and byte position of the batch `nextBatch` returned last, for `damage(_:)`.
+  private var lastBatch: (file: String, position: Int64)?
+
   /// The next batch holding records at or after `position`, or nil when the reader has caught
   /// up with the log end. The view is valid until the next call. Moves `position` past it.
+  /// Every batch returned passed `BatchCheck` and follows the one before it; anything else
+  /// that is not a torn tail of the newest segment throws (`corruptBatch`, `offsetGap`).
   package func nextBatch() throws(StorageError) -> RecordBatchView? {
+    var hasLookedAgain = false
     while true {
       if segment == nil {
         try openFloorSegment(reportingLoss: isPositioned)
@@ -170,30 +180,63 @@ package final class PartitionReader {
         if segment == nil { return nil }
       }
       guard let current = segment else { return nil }
+      let expected = current.reader.expectedOffset
       let outcome: SegmentBatchReader.Outcome
       do { outcome = try current.reader.next() } catch {
         throw .io(error, operation: "read", path: current.reader.path)
       }
       switch outcome {
-      case .batch(let batch, _):
+      case .batch(let batch, let at):
         current.end = batch.nextOffset
         if batch.lastOffset < position { continue }
         // Past the batch, as documented: a retention gap found on the next call then counts
         // only records this reader never returned.
         position = batch.nextOffset
         if batch.isControl { continue }
+        lastBatch = (current.reader.path, at)
         return batch
       case .end, .incomplete:
         if try hasGrown(current) { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }
-        return nil
+        guard case .incomplete(let at) = outcome else { return nil }
+        if try isTornTail(current, at: at, expected: expected, reason: nil, hasLookedAgain: &hasLookedAgain) {
+          return nil
+        }
       case .corrupt(let at, let reason):
-        let later = try listBases().contains { $0 > current.base }
-        let announced = Int64(batchSizeAnnounced(at: at) ?? 0)
-        if !later && at + announced >= current.reader.fileSize { return nil }  // torn tail awaiting recovery
-        throw .corruptBatch(file: current.reader.path, position: at, reason: reason)
+        let isNewest = try !listBases().contains { $0 > current.base }
+        if !isNewest { throw .corruptBatch(file: current.reader.path, position: at, reason: reason) }
+        if try isTornTail(current, at: at, expected: expected, reason: reason, hasLookedAgain: &hasLookedAgain) {
+          return nil  // awaiting recovery by the next writer
+        }
       }
+      // What looked like damage may be a recovering writer cutting a torn tail and writing
+      // anew while it was looked at: read those bytes once more before reporting them.
+      do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
     }
+  }
+
+  /// The bytes at `at` of the newest segment are not a whole batch: true at a torn tail (or a
+  /// write in progress). Damage is false the first time (to be read again) and throws the
+  /// second.
+  private func isTornTail(
+    _ current: OpenSegment, at: Int64, expected: Int64?, reason: BatchDecodeError?, hasLookedAgain: inout Bool
+  ) throws(StorageError) -> Bool {
+    do {
+      try TailDamage.checkReaderTail(
+        fd: current.fd, path: current.reader.path, folder: folder, fileSystem: fileSystem, at: at,
+        fileSize: current.reader.fileSize, expected: expected, isNewestSegment: true, reason: reason)
+      return true
+    } catch {
+      if hasLookedAgain { throw error }
+      hasLookedAgain = true
+      return false
+    }
+  }
+
+  /// The damage found while decoding the records of the batch `nextBatch` returned last,
+  /// with its file and byte position.
+  package func damage(_ reason: BatchDecodeError) -> StorageError {
+    .corruptBatch(file: lastBatch?.file ?? folder, position: lastBatch?.position ?? 0, reason: reason)
   }
 
   /// Called by a consumer that stops inside a batch: the next record it wants is `offset`.
@@ -208,22 +251,14 @@ package final class PartitionReader {
     return current.reader.fileSize > knownSize
   }
 
-  private func batchSizeAnnounced(at position: Int64) -> Int? {
-    guard let segment else { return nil }
-    var raw: (Int64, Int32) = (0, 0)
-    let got = withUnsafeMutableBytes(of: &raw) { p in
-      (try? fileSystem.read(segment.fd, into: p.baseAddress!, count: 12, at: position, path: segment.reader.path)) ?? 0
-    }
-    guard got == 12 else { return nil }
-    return withUnsafeBytes(of: raw) { RecordBatchView.announcedSize(at: $0.baseAddress!, available: 12) }
-  }
-
   /// At the end of a segment's data: follow a roll, or a retention gap. Returns false when
   /// this segment is still the newest (the reader has caught up).
   ///
-  /// The next segment starts where this one ends, so it is opened by that name. A listing is
-  /// not trusted for it: one taken while a writer rolls may leave out that segment and show a
-  /// later one, and following the listing would skip a whole segment's records.
+  /// The next segment starts where this one's records end, so it is opened by that name. A
+  /// listing is not trusted for it: one taken while a writer rolls may leave out that segment
+  /// and show a later one, and following the listing would skip a whole segment's records. A
+  /// later segment that does not start there, while this one is still in place, is damage
+  /// (`offsetGap`: a `.log` lost or emptied in between).
   private func moveToNextSegment(after current: OpenSegment, outcome: SegmentBatchReader.Outcome) throws(StorageError)
     -> Bool
   {
@@ -232,11 +267,14 @@ package final class PartitionReader {
     if case .incomplete(let at) = outcome {
       guard try listBases().contains(where: { $0 > current.base }) else { return false }
       if try hasGrown(current) { return true }
-      throw .corruptBatch(
-        file: current.reader.path, position: at,
-        reason: .truncated(needed: batchSizeAnnounced(at: at) ?? BatchLayout.headerSize, available: Int(current.reader.fileSize - at)))
+      let reason: BatchDecodeError
+      do {
+        reason = try TailDamage.incompleteReason(
+          fd: current.fd, path: current.reader.path, fileSystem: fileSystem, at: at, fileSize: current.reader.fileSize)
+      } catch { throw .io(error, operation: "read", path: current.reader.path) }
+      throw .corruptBatch(file: current.reader.path, position: at, reason: reason)
     }
-    let next = current.end
+    let next = current.reader.expectedOffset ?? current.end
     let path = FileNames.logFile(in: folder, base: next)
     var nextFD: CInt?
     // A segment nothing was read from is empty: the newest (a writer rolls only non-empty ones).
@@ -261,7 +299,17 @@ package final class PartitionReader {
     do { links = UInt(try fileSystem.status(of: current.fd, path: current.reader.path).st_nlink) } catch {
       throw .io(error, operation: "stat", path: current.reader.path)
     }
-    if links > 0 { return false }
+    if links > 0 {
+      // This segment is in place, so retention removed nothing after it: a later segment must
+      // start at `next`. One created since the name was tried is read on the next call.
+      let bases = try listBases()
+      guard let later = bases.first(where: { $0 > current.base }) else { return false }
+      // A later segment means this one is final, but its last write may have landed since its
+      // size was read (the writer appends, then rolls).
+      if try hasGrown(current) { return true }
+      if later == next || (next > current.base && fileSystem.exists(path)) { return true }
+      throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
+    }
     let bases = try listBases()
     guard let start = bases.first(where: { $0 >= next }) else { return false }
     let from = max(position, next)

@@ -29,6 +29,10 @@ package final class SegmentBatchReader {
   private let fileSystem: FileSystem
   /// File position of the next batch.
   package private(set) var position: Int64
+  /// The offset the next batch must start at: the segment's base at position 0, then each
+  /// batch's next offset. nil when unknown (a read starting at an index entry's batch,
+  /// which the index lookup checked): the next batch sets it.
+  package private(set) var expectedOffset: Int64?
   /// The file size as last seen; `refreshSize()` looks again.
   package private(set) var fileSize: Int64
   private let buffer: ByteBuffer
@@ -51,14 +55,17 @@ package final class SegmentBatchReader {
   /// `MappingFaults.generation` when this reader last looked.
   private var faultsSeen = MappingFaults.current
   /// The last batch returned from the window, checked again if a fault happens meanwhile.
-  private var lastMappedBatch: (position: Int64, crc: UInt32, size: Int)?
+  private var lastMappedBatch: (position: Int64, crc: UInt32, size: Int, baseOffset: Int64)?
 
-  package init(fd: CInt, path: String, fileSystem: FileSystem, from position: Int64, fileSize: Int64,
+  /// A reader from `position` of the file; `expecting` is the offset the batch there must
+  /// start at (the segment's base when `position` is 0), nil when not known.
+  package init(fd: CInt, path: String, fileSystem: FileSystem, from position: Int64, expecting: Int64?, fileSize: Int64,
                buffer: ByteBuffer? = nil, mapping: Bool = true) {
     self.fd = fd
     self.path = path
     self.fileSystem = fileSystem
     self.position = position
+    self.expectedOffset = expecting
     self.fileSize = fileSize
     self.buffer = buffer ?? ByteBuffer(capacity: Self.readSize)
     self.buffer.count = 0
@@ -72,9 +79,10 @@ package final class SegmentBatchReader {
     fileSize = try fileSystem.size(of: fd, path: path)
   }
 
-  /// Moves to `position`, which must be a batch start.
-  package func seek(to newPosition: Int64) {
+  /// Moves to `position`, which must be a batch start whose base offset is `expecting`.
+  package func seek(to newPosition: Int64, expecting: Int64?) {
     position = newPosition
+    expectedOffset = expecting
   }
 
   /// Makes `needed` bytes from `position` readable (the caller checked the file holds them):
@@ -186,17 +194,19 @@ package final class SegmentBatchReader {
   package func next(validateCRC: Bool = true) throws(Errno) -> Outcome {
     if window != nil || lastMappedBatch != nil, MappingFaults.current != faultsSeen { try stopMapping() }
     let from = position
+    let expectedBefore = expectedOffset
     var outcome = try read(validateCRC: validateCRC)
     if window != nil, MappingFaults.current != faultsSeen {
       // A page under the window turned to zeros while this batch was read: read it again.
       try stopMapping()
       position = from
+      expectedOffset = expectedBefore
       outcome = try read(validateCRC: validateCRC)
     }
     lastMappedBatch = nil
     switch outcome {
     case .batch(let batch, let at):
-      if window != nil { lastMappedBatch = (at, batch.storedCRC, batch.size) }
+      if window != nil { lastMappedBatch = (at, batch.storedCRC, batch.size, batch.baseOffset) }
     case .end: break
     case .incomplete, .corrupt:
       // Bytes from here on may be a torn tail that a recovering writer is about to cut and
@@ -215,7 +225,10 @@ package final class SegmentBatchReader {
     if let last = lastMappedBatch, let window, window.contains(last.position, count: last.size) {
       let view = RecordBatchView(unchecked: window.pointer(at: last.position), size: last.size)
       changed = view.storedCRC != last.crc || view.computedCRC != last.crc
-      if changed { position = last.position }  // read from the file again, from that batch on
+      if changed {  // read from the file again, from that batch on
+        position = last.position
+        expectedOffset = last.baseOffset
+      }
     }
     lastMappedBatch = nil
     dropWindow()
@@ -243,15 +256,19 @@ package final class SegmentBatchReader {
     let view: RecordBatchView
     do {
       view = try RecordBatchView(at: p, available: available)
-      if validateCRC {
-        if wasChecked(view) { touchPages(of: view) } else { try view.validateCRC() }
+      var checkCRC = validateCRC
+      if checkCRC && wasChecked(view) {
+        touchPages(of: view)
+        checkCRC = false
       }
+      try BatchCheck.batch(view, expected: expectedOffset, checkCRC: checkCRC)
     } catch {
       if case .truncated = error { return .incomplete(position: position) }
       return .corrupt(position: position, reason: error)
     }
     let at = position
     position += Int64(size)
+    expectedOffset = view.nextOffset
     return .batch(view, position: at)
   }
 }

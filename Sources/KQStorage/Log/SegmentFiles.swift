@@ -24,22 +24,55 @@ package enum SegmentFiles {
   }
 
   /// The largest timestamp of a sealed segment: the last `.timeindex` entry (sealing always
-  /// writes one), else, as Kafka does for records without timestamps (-1), the `.log` file's
-  /// modification time.
+  /// writes one) when the batch it names carries it (`IndexLookup.holds`); when it does not,
+  /// the largest maxTimestamp of the segment's batch headers; with neither, or when that is -1
+  /// (records without timestamps), the `.log` file's modification time, as Kafka does. nil
+  /// when none can be told.
   package static func maxTimestamp(folder: String, base: Int64, fileSystem: FileSystem) -> Int64? {
+    let logPath = FileNames.logFile(in: folder, base: base)
     let path = FileNames.timeIndexFile(in: folder, base: base)
     if let fd = try? fileSystem.open(path, O_RDONLY) {
       defer { try? fileSystem.close(fd) }
       if let size = try? fileSystem.size(of: fd, path: path), size >= Int64(TimeIndex.entrySize),
         let entry = try? TimeIndex.entry(
-          Int(size) / TimeIndex.entrySize - 1, fd: fd, base: base, fileSystem: fileSystem, path: path),
-        entry.timestamp >= 0
+          Int(size / Int64(TimeIndex.entrySize)) - 1, fd: fd, base: base, fileSystem: fileSystem, path: path),
+        let logFD = try? fileSystem.open(logPath, O_RDONLY)
       {
-        return entry.timestamp
+        defer { try? fileSystem.close(logFD) }
+        guard let logSize = try? fileSystem.size(of: logFD, path: logPath) else { return nil }
+        let stored: Int64?
+        if (try? IndexLookup.holds(
+          entry, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize, fileSystem: fileSystem))
+          == true
+        {
+          stored = entry.timestamp
+        } else {
+          stored = try? largestHeaderTimestamp(logFD: logFD, path: logPath, base: base, size: logSize, fileSystem: fileSystem)
+        }
+        if let stored, stored >= 0 { return stored }
       }
     }
-    guard let info = try? fileSystem.status(FileNames.logFile(in: folder, base: base)) else { return nil }
-    return Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+    guard let info = try? fileSystem.status(logPath) else { return nil }
+    let (millis, overflow) = Int64(info.st_mtim.tv_sec).multipliedReportingOverflow(by: 1000)
+    return overflow ? nil : millis &+ Int64(info.st_mtim.tv_nsec / 1_000_000)
+  }
+
+  /// The largest maxTimestamp of a segment's batches, from their headers; nil when the
+  /// headers do not follow one another to the end of the file.
+  private static func largestHeaderTimestamp(logFD: CInt, path: String, base: Int64, size: Int64, fileSystem: FileSystem)
+    throws(Errno) -> Int64?
+  {
+    var position: Int64 = 0
+    var expected = base
+    var largest: Int64?
+    while let header = try BatchHeader.read(
+      from: logFD, at: position, expecting: expected, fileSize: size, fileSystem: fileSystem, path: path)
+    {
+      largest = max(largest ?? header.maxTimestamp, header.maxTimestamp)
+      position += Int64(header.size)
+      expected = header.nextOffset
+    }
+    return position == size ? largest : nil
   }
 
   /// Removes a segment's files, `.log` first so readers never find a log without its data.

@@ -54,6 +54,9 @@ package protocol PartitionReading: AnyObject {
   /// Throws `topicDeleted` when the topic was deleted (or deleted and created again) since this
   /// reader opened it: offsets it read must not be committed to another topic of that name.
   func confirmTopicExists() throws(StorageError)
+  /// The error for `reason`, found decoding the records of the batch `nextBatch` returned
+  /// last, with the place of that batch (file and byte).
+  func damage(_ reason: BatchDecodeError) -> StorageError
 }
 
 /// What `describe` shows of a partition.

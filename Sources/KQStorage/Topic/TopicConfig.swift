@@ -103,12 +103,15 @@ package struct TopicConfig: Equatable, Sendable {
     return Array(text.utf8)
   }
 
-  /// Parses the stored form; `file` names it in errors.
+  /// Parses the stored form; `file` names it in errors. Every key must be there exactly once
+  /// (kq writes them all): a file cut short or emptied must not read as the defaults, which
+  /// would hide partitions.
   package init(parsing bytes: [UInt8], file: String) throws(StorageError) {
     self.init()
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw .corruptFile(file: file, reason: "not UTF-8 text")
     }
+    var seen: Set<String> = []
     for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
       guard let equals = line.firstIndex(of: "=") else {
         throw .corruptFile(file: file, reason: "line '\(line)' has no '='")
@@ -116,6 +119,10 @@ package struct TopicConfig: Equatable, Sendable {
       let key = String(line[..<equals])
       let value = String(line[line.index(after: equals)...])
       do { try set(key, to: value) } catch { throw .corruptFile(file: file, reason: "\(key)=\(value) is not valid") }
+      guard seen.insert(key).inserted else { throw .corruptFile(file: file, reason: "\(key) appears twice") }
+    }
+    if let missing = Self.keys.first(where: { !seen.contains($0) }) {
+      throw .corruptFile(file: file, reason: text.isEmpty ? "the file is empty" : "it has no \(missing)= line")
     }
   }
 

@@ -69,7 +69,8 @@ struct MappedReadTests {
     func run() throws -> R {
       let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
       let reader = SegmentBatchReader(
-        fd: fd, path: path, fileSystem: fileSystem, from: 0, fileSize: fileSize, buffer: buffer, mapping: mapping)
+        fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: 0, fileSize: fileSize, buffer: buffer,
+        mapping: mapping)
       return try body(reader, buffer)
     }
     return try run()

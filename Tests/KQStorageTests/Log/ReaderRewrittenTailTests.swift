@@ -24,7 +24,7 @@ struct ReaderRewrittenTailTests {
     let fd = try fileSystem.open(path, O_RDONLY)
     defer { try? fileSystem.close(fd) }
     let reader = SegmentBatchReader(
-      fd: fd, path: path, fileSystem: fileSystem, from: 0, fileSize: Int64(first.count + torn.count))
+      fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: 0, fileSize: Int64(first.count + torn.count))
     guard case .batch(let view, 0) = try reader.next() else { Issue.record("first batch not read"); return }
     #expect(try view.records().map(\.offset) == [0, 1])
     guard case .incomplete(let at) = try reader.next() else { Issue.record("torn tail not seen"); return }

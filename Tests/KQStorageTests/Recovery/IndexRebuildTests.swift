@@ -16,6 +16,9 @@ struct IndexRebuildTests {
     case indexLastEntryWrongPosition
     /// The last `.timeindex` entry names an offset past the log end.
     case timeIndexLastEntryPastEnd
+    /// The last `.timeindex` entry's timestamp one higher: still growing, but not what the
+    /// batch at its offset carries.
+    case timeIndexLastTimestampUntrue
   }
 
   static let start: Int64 = 1_700_000_000_000
@@ -61,6 +64,10 @@ struct IndexRebuildTests {
         index, at: indexSize - 4,
         with: [UInt8(earlier >> 24), UInt8(earlier >> 16 & 0xFF), UInt8(earlier >> 8 & 0xFF), UInt8(earlier & 0xFF)])
     case .timeIndexLastEntryPastEnd: try ByteSurgery.overwrite(timeIndex, at: timeIndexSize - 4, with: [0, 0, 0x7F, 0])
+    case .timeIndexLastTimestampUntrue:
+      let bytes = try ByteSurgery.read(timeIndex)
+      let timestamp = bytes[(timeIndexSize - 12)..<(timeIndexSize - 4)].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+      try ByteSurgery.overwrite(timeIndex, at: timeIndexSize - 12, with: ByteSurgery.bigEndian(timestamp + 1))
     }
   }
 

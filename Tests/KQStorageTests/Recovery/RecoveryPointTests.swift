@@ -1,3 +1,4 @@
+import Foundation
 import KQTestSupport
 import Testing
 
@@ -27,33 +28,57 @@ struct RecoveryPointTests {
       .split(separator: " ").map(String.init)
   }
 
-  static func pretendReboot(_ fixture: PartitionFixture, recoveryBase: Int64) throws {
+  static func pretendReboot(_ fixture: PartitionFixture, recoveryPoint: Int64) throws {
     try ByteSurgery.write(
-      Array("kq-lock 1 an-earlier-boot 0 \(recoveryBase)\n".utf8), to: FileNames.lockFile(in: fixture.folder()))
+      Array("kq-lock 1 an-earlier-boot 0 \(recoveryPoint)\n".utf8), to: FileNames.lockFile(in: fixture.folder()))
   }
 
-  @Test("a sync moves the recovery point to the active segment's base")
+  @Test("a sync moves the recovery point to the log end it made durable")
   func syncAdvancesRecoveryPoint() throws {
     let (fixture, bases) = try Self.fiveSegments(sync: true)
     #expect(bases.count >= 4)
-    #expect(try Self.checkpoint(fixture).last == "\(bases.last ?? -1)\n")
+    #expect(try Self.checkpoint(fixture).last == "46\n")
   }
 
-  @Test("after a reboot, damage in a sealed segment past the recovery point cuts the log there")
-  func rebootCutsDamagedSealedSegment() throws {
+  @Test("after a reboot, damage in a sealed segment past the recovery point stops the writer; no segment is removed")
+  func rebootLeavesDamagedSealedSegment() throws {
     let (fixture, bases) = try Self.fiveSegments(sync: false)
     let damaged = bases[1]
-    let batches = try Batches.scan(fixture.logPath(base: damaged))
+    let path = fixture.logPath(base: damaged)
+    let batches = try Batches.scan(path)
     let bad = batches[2]
-    try ByteSurgery.flipByte(fixture.logPath(base: damaged), at: bad.position + 40)
-    try Self.pretendReboot(fixture, recoveryBase: 0)
+    try ByteSurgery.flipByte(path, at: bad.position + 40)
+    try Self.pretendReboot(fixture, recoveryPoint: 0)
+    let before = try bases.map { try fixture.segmentFiles(base: $0) }
     let log = try fixture.writer()
-    let appended = try Batches.append([[Record(value: Array("after".utf8), timestamp: 1)]], to: log)
-    #expect(appended.firstOffset == bad.header.baseOffset)
-    #expect(try fixture.segmentBases() == [bases[0], damaged])
-    let offsets = try fixture.readAll().map(\.offset)
-    #expect(offsets == Array(0...bad.header.baseOffset))
-    #expect(log.recoveryReports.count == bases.count - 2 + 1)
+    #expect(
+      throws: StorageError.damagedLog(
+        file: path, position: Int64(bad.position),
+        reason: try SealedCorruptionTests.crcMismatch(path, at: bad.position, size: bad.header.size),
+        firstOffset: bad.header.baseOffset, endOffset: batches[3].header.baseOffset)
+    ) { try Batches.append([[Record(value: Array("after".utf8), timestamp: 1)]], to: log) }
+    #expect(try fixture.segmentBases() == bases)
+    #expect(try bases.map { try fixture.segmentFiles(base: $0) } == before)
+    #expect(log.recoveryReports == [])
+  }
+
+  @Test("with kq.lock removed, a flipped byte in a sealed segment stops the writer; nothing is deleted")
+  func lostCheckpointLeavesDamage() throws {
+    let (fixture, bases) = try Self.fiveSegments(sync: true)
+    let path = fixture.logPath(base: bases[1])
+    let bad = try Batches.scan(path)[4]
+    try ByteSurgery.flipByte(path, at: bad.position + 30)
+    try FileManager.default.removeItem(atPath: FileNames.lockFile(in: fixture.folder()))
+    let before = try bases.map { try fixture.segmentFiles(base: $0) }
+    let log = try fixture.writer()
+    do {
+      try Batches.append([[Record(value: Array("after".utf8), timestamp: 1)]], to: log)
+      Issue.record("the append went through")
+    } catch StorageError.damagedLog(let file, let position, _, let first, _) {
+      #expect(file == path && position == Int64(bad.position) && first == bad.header.baseOffset)
+    }
+    #expect(try fixture.segmentBases() == bases)
+    #expect(try bases.map { try fixture.segmentFiles(base: $0) } == before)
   }
 
   @Test("after a reboot, synced segments below the recovery point are not rewritten: damage there is reported")
@@ -62,10 +87,22 @@ struct RecoveryPointTests {
     let damaged = bases[1]
     let bad = try Batches.scan(fixture.logPath(base: damaged))[2]
     try ByteSurgery.flipByte(fixture.logPath(base: damaged), at: bad.position + 40)
-    try Self.pretendReboot(fixture, recoveryBase: bases[bases.count - 1])
+    try Self.pretendReboot(fixture, recoveryPoint: bases[bases.count - 1])
     let log = try fixture.writer()
     try Batches.append([[Record(value: Array("after".utf8), timestamp: 1)]], to: log)
     #expect(try fixture.segmentBases() == bases)
     #expect(throws: StorageError.self) { try fixture.readAll() }
+  }
+
+  @Test("a checkpoint field out of range (Int64.min) is an unknown checkpoint, not a trap")
+  func checkpointOutOfRange() throws {
+    let (fixture, _) = try Self.fiveSegments(sync: true)
+    for line in ["kq-lock 1 boot -9223372036854775808 0\n", "kq-lock 1 boot 0 -1\n", "kq-lock 1 boot 99999999999999999999 0\n"] {
+      try ByteSurgery.write(Array(line.utf8), to: FileNames.lockFile(in: fixture.folder()))
+      let log = try fixture.writer()
+      #expect(try Batches.append([[Record(value: [1], timestamp: 1)]], to: log).recordCount == 1, "\(line)")
+      log.close()
+      #expect(try Self.checkpoint(fixture)[3] == "\(fixture.clock.nowMillis())", "\(line): rewritten")
+    }
   }
 }

@@ -32,11 +32,15 @@ struct SealedCorruptionTests {
   /// The error for the damaged batch at `position` of `path`: its stored CRC and the CRC of
   /// what the file holds now.
   static func crcError(_ path: String, at position: Int, size: Int) throws -> StorageError {
+    .corruptBatch(file: path, position: Int64(position), reason: try crcMismatch(path, at: position, size: size))
+  }
+
+  /// The reason for the damaged batch at `position`: its stored CRC and the CRC of its bytes.
+  static func crcMismatch(_ path: String, at position: Int, size: Int) throws -> BatchDecodeError {
     let bytes = try ByteSurgery.read(path)
     let stored = bytes[(position + 17)..<(position + 21)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     let computed = CRC32C.checksum(Array(bytes[(position + 21)..<(position + size)]))
-    return .corruptBatch(
-      file: path, position: Int64(position), reason: .crcMismatch(stored: stored, computed: computed))
+    return .crcMismatch(stored: stored, computed: computed)
   }
 
   @Test("a flipped byte in a sealed segment makes reads fail with the file, batch position and both CRCs")

@@ -4,8 +4,9 @@ import Testing
 
 @testable import KQStorage
 
-/// The last batch of the active segment cut short or overwritten, as a crash or a bad disk
-/// leaves it: a new writer drops exactly that batch, says so, and appends where it began.
+/// The last batch of the active segment cut short or overwritten. What a crash leaves (a write
+/// cut short; zeros; after a reboot, an unsynced batch) a new writer drops exactly, says so, and
+/// appends where it began; what only a bad disk leaves, it names and leaves alone.
 @Suite("torn tail recovery")
 struct TornTailTests {
   enum Layout: CaseIterable {
@@ -113,43 +114,89 @@ struct TornTailTests {
   }
 
   @Test(
-    "a last batch whose tail is overwritten with garbage is dropped exactly",
+    "a whole last batch whose bytes are damaged is not a torn tail: the writer stops, naming it, and changes no byte",
     arguments: Layout.allCases)
-  func garbageTail(layout: Layout) throws {
+  func damagedLastBatchStopsWriter(layout: Layout) throws {
     let damage = try Case(layout)
     var random = SeededGenerator(seed: 99)
     let size = damage.lastSize
-    for garbage in [1, 4, 40, size - BatchLayout.headerSize, size - BatchLayout.logOverhead, size] {
-      for _ in 0..<8 {
-        try damage.restore()
-        try ByteSurgery.overwrite(
-          damage.logPath, at: damage.lastPosition + size - garbage, with: random.bytes(count: garbage))
-        try damage.expectRecovery(
-          removing: size, indexesRebuilt: layout == .lastBatchIndexed, "last \(garbage) bytes overwritten")
-      }
+    // Its length field stays: the batch is whole, so no crash of this boot made it.
+    for garbage in [1, 4, 40, size - BatchLayout.headerSize, size - BatchLayout.logOverhead] {
+      try damage.restore()
+      try ByteSurgery.overwrite(damage.logPath, at: damage.lastPosition + size - garbage, with: random.bytes(count: garbage))
+      try damage.expectRefusal(endOffset: nil, "last \(garbage) bytes overwritten")
+    }
+  }
+
+  @Test("a last batch that is all zeros (its size reached the disk, its data did not) is dropped exactly", arguments: Layout.allCases)
+  func zeroedLastBatch(layout: Layout) throws {
+    let damage = try Case(layout)
+    try ByteSurgery.overwrite(damage.logPath, at: damage.lastPosition, with: [UInt8](repeating: 0, count: damage.lastSize))
+    try damage.expectRecovery(removing: damage.lastSize, indexesRebuilt: layout == .lastBatchIndexed, "zeroed")
+  }
+
+  @Test(
+    "after a reboot, a damaged whole last batch past the recovery point is cut; at or below what was synced it stops the writer",
+    arguments: Layout.allCases)
+  func rebootUnsyncedLastBatch(layout: Layout) throws {
+    let damage = try Case(layout)
+    var random = SeededGenerator(seed: 5)
+    let size = damage.lastSize
+    for garbage in [1, 40, size - BatchLayout.logOverhead] {
+      try damage.restore()
+      try ByteSurgery.overwrite(damage.logPath, at: damage.lastPosition + size - garbage, with: random.bytes(count: garbage))
+      try damage.pretendReboot(recoveryPoint: damage.lastBase)
+      try damage.expectRecovery(removing: size, indexesRebuilt: true, "unsynced, last \(garbage) bytes overwritten")
+      try damage.restore()
+      try ByteSurgery.overwrite(damage.logPath, at: damage.lastPosition + size - garbage, with: random.bytes(count: garbage))
+      try damage.pretendReboot(recoveryPoint: damage.lastBase + 1)
+      try damage.expectRefusal(endOffset: nil, "synced, last \(garbage) bytes overwritten")
     }
   }
 }
 
-extension TornTailTests {
-  @Test("after a reboot (another boot ID in kq.lock) every batch of the active segment is checked, not just the tail")
-  func rebootChecksWholeSegment() throws {
-    let damage = try Case(.lastBatchAfterIndexEntry)
-    try damage.restore()
-    let second = try #require(Batches.scan(damage.logPath).dropFirst().first)
-    let size = try ByteSurgery.size(damage.logPath)
-    try ByteSurgery.flipByte(damage.logPath, at: second.position + 100)
+extension TornTailTests.Case {
+  /// Writes a checkpoint of another boot with `recoveryPoint` into kq.lock.
+  func pretendReboot(recoveryPoint: Int64) throws {
     try ByteSurgery.write(
-      Array("kq-lock 1 an-earlier-boot 0\n".utf8), to: FileNames.lockFile(in: damage.fixture.folder()))
+      Array("kq-lock 1 an-earlier-boot 0 \(recoveryPoint)\n".utf8), to: FileNames.lockFile(in: fixture.folder()))
+  }
+
+  /// Opens a new writer on the damaged files: the append fails with `damagedLog` naming the
+  /// last batch and the offsets from it, and the segment's files keep every byte.
+  func expectRefusal(endOffset: Int64?, _ what: String) throws {
+    let before = try fixture.segmentFiles()
+    let log = try fixture.writer()
+    defer { log.close() }
+    do {
+      try Batches.append([[newRecord]], to: log)
+      Issue.record("\(what): the append went through")
+    } catch StorageError.damagedLog(let file, let position, _, let first, let end) {
+      #expect(file == logPath && position == Int64(lastPosition), "\(what)")
+      #expect(first == lastBase && end == endOffset, "\(what)")
+    }
+    #expect(log.recoveryReports == [], "\(what)")
+    #expect(try fixture.segmentFiles() == before, "\(what): .log, .index, .timeindex unchanged")
+  }
+}
+
+extension TornTailTests {
+  @Test("after a reboot, damage in the middle of the active segment stops the writer, naming the offsets up to the intact batch after it")
+  func rebootFindsDamageInTheMiddle() throws {
+    let damage = try Case(.lastBatchAfterIndexEntry)
+    let batches = try Batches.scan(damage.logPath)
+    let second = batches[1]
+    try ByteSurgery.flipByte(damage.logPath, at: second.position + 100)
+    try damage.pretendReboot(recoveryPoint: 0)
+    let before = try damage.fixture.segmentFiles()
     let log = try damage.fixture.writer()
+    defer { log.close() }
     #expect(
-      try Batches.append([[damage.newRecord]], to: log) == .init(firstOffset: second.header.baseOffset, recordCount: 1))
-    #expect(
-      log.recoveryReports == [
-        RecoveryReport(
-          file: damage.logPath, truncatedAt: Int64(second.position), bytesRemoved: Int64(size - second.position),
-          indexesRebuilt: true)
-      ])
-    #expect(try damage.fixture.readAll().map(\.offset) == [0, 1, 2, 3])
+      throws: StorageError.damagedLog(
+        file: damage.logPath, position: Int64(second.position),
+        reason: try SealedCorruptionTests.crcMismatch(damage.logPath, at: second.position, size: second.header.size),
+        firstOffset: second.header.baseOffset, endOffset: batches[2].header.baseOffset)
+    ) { try Batches.append([[damage.newRecord]], to: log) }
+    #expect(try damage.fixture.segmentFiles() == before)
   }
 }
