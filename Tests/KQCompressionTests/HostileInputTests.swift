@@ -8,7 +8,7 @@ import Testing
 /// beyond the limit. Seeded, bounded loops; a failure names its codec and seed.
 @Suite("hostile input")
 struct HostileInputTests {
-  static let codecs: [CompressionCodec] = [.lz4]
+  static let codecs: [CompressionCodec] = [.lz4, .snappy]
 
   /// Small valid streams of each kind of content, the material the mutations start from.
   static func samples(_ codec: CompressionCodec) -> [[UInt8]] {
@@ -35,6 +35,8 @@ struct HostileInputTests {
   func truncatedStreamsFail(codec: CompressionCodec) {
     for sample in Self.samples(codec) {
       for length in 0..<sample.count {
+        // A xerial header alone is a whole (empty) stream: snappy's framing has no end mark.
+        if codec == .snappy, length == Snappy.xerialHeaderSize { continue }
         let result = Self.decodeRespectingLimit(codec, Array(sample[0..<length]), limit: 1 << 20)
         #expect(throws: CompressionError.self, "\(codec), prefix of \(length) of \(sample.count)") { try result.get() }
       }

@@ -72,56 +72,8 @@ enum LZ4Block {
         } while byte == 255
       }
       matchCount += 4
-      op = try copyMatch(to: op, offset: offset, count: matchCount, end: destinationEnd)
+      guard matchCount <= destinationEnd - op else { throw .outputFull }
+      op = op.copyMatch(offset: offset, count: matchCount, end: destinationEnd)
     }
-  }
-
-  /// Copies `count` bytes from `offset` bytes back to `op` (the ranges may overlap: offset 1
-  /// repeats one byte); returns the end of the copy.
-  @inline(__always)
-  static func copyMatch(
-    to op: UnsafeMutablePointer<UInt8>, offset: Int, count: Int, end: UnsafeMutablePointer<UInt8>
-  ) throws(Failure) -> UnsafeMutablePointer<UInt8> {
-    let copyEnd = op + count
-    var source = UnsafePointer(op - offset)
-    var target = op
-    guard end - op >= count &+ 32 else {
-      guard count <= end - op else { throw .outputFull }
-      while target < copyEnd {
-        target.pointee = source.pointee
-        target += 1
-        source += 1
-      }
-      return copyEnd
-    }
-    if offset >= 16 {
-      repeat {
-        target.copy16(from: source)
-        target += 16
-        source += 16
-      } while target < copyEnd
-    } else if offset >= 8 {
-      repeat {
-        target.copy8(from: source)
-        target += 8
-        source += 8
-      } while target < copyEnd
-    } else {
-      // A period shorter than 8: write the first `stride` bytes one by one, where stride is
-      // the least multiple of the period that is at least 8, then copy 8 bytes at a time
-      // from `stride` back, which is already written and repeats the same pattern.
-      let stride = offset * ((8 + offset - 1) / offset)
-      for index in 0..<stride {
-        target[index] = source[index]
-      }
-      target += stride
-      source = UnsafePointer(target - stride)
-      while target < copyEnd {
-        target.copy8(from: source)
-        target += 8
-        source += 8
-      }
-    }
-    return copyEnd
   }
 }
