@@ -32,18 +32,19 @@ package enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConverti
     }
   }
 
-  package func compress(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+  /// `input` compressed as Kafka's producer does. Only gzip can fail: zlib may find no memory.
+  package func compress(_ input: UnsafeRawBufferPointer) throws(CompressionError) -> [UInt8] {
     switch self {
     case .none: Array(input)
-    case .gzip: Gzip.compress(input)
+    case .gzip: try Gzip.compress(input)
     case .snappy: Snappy.compressXerial(input)
     case .lz4: LZ4Frame.compress(input)
     case .zstd: Zstd.compress(input)
     }
   }
 
-  package func compress(_ input: [UInt8]) -> [UInt8] {
-    input.withUnsafeBytes { compress($0) }
+  package func compress(_ input: [UInt8]) throws(CompressionError) -> [UInt8] {
+    try input.withBytes { (raw) throws(CompressionError) in try compress(raw) }
   }
 
   /// The bytes `input` encodes; throws when they would exceed `limit` bytes or the stream is

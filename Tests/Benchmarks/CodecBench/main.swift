@@ -47,7 +47,7 @@ for name in names {
     exit(64)
   }
   var compressed: [UInt8] = []
-  let compressSpeed = bestSpeed(bytes: input.count) { compressed = codec.compress(input) }
+  let compressSpeed = bestSpeed(bytes: input.count) { compressed = (try? codec.compress(input)) ?? [] }
   var failure: CompressionError?
   let decompressSpeed = bestSpeed(bytes: input.count) {
     do throws(CompressionError) {
