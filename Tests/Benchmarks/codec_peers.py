@@ -46,11 +46,18 @@ def codecs():
 def main():
     data = open(sys.argv[1], "rb").read()
     wanted = sys.argv[2:]
+    # --write DIR: also leave each library's stream in DIR/NAME.stream for kq to decode.
+    out_dir = None
+    if wanted[:1] == ["--write"]:
+        out_dir, wanted = wanted[1], wanted[2:]
     for name, compress, decompress in codecs():
         if wanted and name not in wanted:
             continue
         compressed = compress(data)
         assert decompress(compressed) == data
+        if out_dir:
+            with open(f"{out_dir}/{name}.stream", "wb") as f:
+                f.write(compressed)
         c = best_speed(len(data), lambda: compress(data))
         d = best_speed(len(data), lambda: decompress(compressed))
         print(f"library {name:7s} {len(compressed)} bytes  ratio {len(data) / len(compressed):.2f}  "

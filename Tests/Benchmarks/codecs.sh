@@ -11,5 +11,9 @@ python3 Tests/Benchmarks/codec_data.py "$data"
 for file in logs.txt noise.bin; do
   echo "== $file ($(stat -c %s "$data/$file") bytes)"
   .build-bench/release/kq-codec-bench "$data/$file" "$@"
-  python3 Tests/Benchmarks/codec_peers.py "$data/$file" "$@"
+  python3 Tests/Benchmarks/codec_peers.py "$data/$file" --write "$data" "$@"
+  for stream in "$data"/*.stream; do
+    .build-bench/release/kq-codec-bench --decode "$(basename "$stream" .stream)" "$stream" "$data/$file"
+  done
+  rm -f "$data"/*.stream
 done

@@ -8,7 +8,7 @@ import Testing
 /// beyond the limit. Seeded, bounded loops; a failure names its codec and seed.
 @Suite("hostile input")
 struct HostileInputTests {
-  static let codecs: [CompressionCodec] = [.gzip, .snappy, .lz4]
+  static let codecs: [CompressionCodec] = [.gzip, .snappy, .lz4, .zstd]
 
   /// Small valid streams of each kind of content, the material the mutations start from.
   static func samples(_ codec: CompressionCodec) throws -> [[UInt8]] {
@@ -20,7 +20,9 @@ struct HostileInputTests {
       [UInt8](repeating: 9, count: 500),
       random.bytes(count: 40),
     ]
-    return try inputs.map { try codec.compress($0) }
+    let library = codec == .zstd
+      ? [ZstdFixtures.logLinesLevel3, ZstdFixtures.logLinesStreamedLevel19, ZstdFixtures.runsAndNoiseLevel9] : []
+    return try inputs.map { try codec.compress($0) }.filter { !$0.isEmpty } + library
   }
 
   /// Decodes `input` with `limit`; a result must respect the limit, an error must be a

@@ -36,8 +36,24 @@ func bestSpeed(bytes: Int, seconds: Double = 0.3, _ body: () -> Void) -> Double 
 }
 
 let arguments = CommandLine.arguments
+// kq-codec-bench --decode CODEC STREAM ORIGINAL: decode a stream another library wrote.
+if arguments.count == 5, arguments[1] == "--decode",
+  let codec = CompressionCodec.allCases.first(where: { $0.description == arguments[2] }),
+  let stream = readFile(arguments[3]), let original = readFile(arguments[4])
+{
+  var decoded: [UInt8]?
+  let speed = bestSpeed(bytes: original.count) {
+    decoded = try? codec.decompress(stream, limit: original.count)
+  }
+  guard decoded == original else {
+    print("\(codec): kq does not decode \(arguments[3]) to \(arguments[4])")
+    exit(70)
+  }
+  print("kq      \(codec.description + String(repeating: " ", count: max(0, 7 - codec.description.count))) decodes the library's stream at \(Int(speed)) MB/s")
+  exit(0)
+}
 guard arguments.count >= 2, let input = readFile(arguments[1]) else {
-  print("usage: kq-codec-bench FILE [gzip|snappy|lz4|zstd ...]")
+  print("usage: kq-codec-bench FILE [gzip|snappy|lz4|zstd ...] | --decode CODEC STREAM ORIGINAL")
   exit(64)
 }
 let names = arguments.count > 2 ? Array(arguments[2...]) : ["gzip", "snappy", "lz4", "zstd"]
