@@ -79,6 +79,48 @@ struct ZstdInteropTests {
   }
 
   @Test(
+    "the zstd library and kafka-python's codec decode what kq writes",
+    .enabled(if: TestPeer.pythonZstandard.shouldRun))
+  func libraryDecodesKQFrames() throws {
+    try TestPeer.pythonZstandard.require()
+    var inputs = Self.corpus.map(\.bytes)
+    var random = SeededGenerator(seed: 42)
+    for seed in 0..<20 {
+      let size = [5, 300, 5000, 140_000][seed % 4]
+      inputs.append(seed % 2 == 0 ? CodecCorpus.logLines(count: size, using: &random) : CodecCorpus.runsAndNoise(count: size, using: &random))
+    }
+    var frames = try inputs.map { try CompressionCodec.zstd.compress($0) }
+    // Frames past the single-segment size have a window descriptor: force that path too.
+    let windowed = CodecCorpus.logLines(count: 300_000, using: &random)
+    inputs.append(windowed)
+    frames.append(windowed.withUnsafeBytes { Zstd.compress($0, singleSegmentLimit: 1000) })
+    #expect(frames.last?[4] == 0xC0)
+    #expect(try CompressionCodec.zstd.decompress(frames[frames.count - 1], limit: windowed.count) == windowed)
+    let decoded = try PythonTransform.run(
+      "import zstandard\ndef transform(data): return zstandard.ZstdDecompressor().decompress(data)", over: frames)
+    #expect(decoded == inputs.map { .bytes($0) })
+    if TestPeer.kafkaPython.isInstalled {
+      let viaKafka = try PythonTransform.run(
+        "from kafka.codec import zstd_decode\ndef transform(data): return zstd_decode(data)", over: frames)
+      #expect(viaKafka == inputs.map { .bytes($0) })
+    }
+  }
+
+  @Test(
+    "kq's zstd of log lines is within 10% of the library's default level",
+    .enabled(if: TestPeer.pythonZstandard.shouldRun))
+  func ratioMatchesLibrary() throws {
+    try TestPeer.pythonZstandard.require()
+    var random = SeededGenerator(seed: 43)
+    let logs = CodecCorpus.logLines(count: 1 << 20, using: &random)
+    let library = try PythonTransform.run(
+      "import zstandard\ndef transform(data): return zstandard.ZstdCompressor().compress(data)", over: [logs])
+    let reference = try #require(library.first?.bytes).count
+    let ours = try CompressionCodec.zstd.compress(logs).count
+    #expect(Double(ours) <= Double(reference) * 1.10, "kq \(ours) bytes, zstd \(reference) bytes")
+  }
+
+  @Test(
     "a frame that needs a dictionary is refused by its ID", .enabled(if: TestPeer.pythonZstandard.shouldRun))
   func dictionaryRefused() throws {
     try TestPeer.pythonZstandard.require()

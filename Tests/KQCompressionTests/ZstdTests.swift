@@ -77,3 +77,39 @@ struct ZstdTests {
     }
   }
 }
+
+@Suite("zstd encoding")
+struct ZstdEncodingTests {
+  @Test("zstd round trips at every size class")
+  func roundTrip() throws {
+    for (name, input) in CodecCorpus.sizeClasses() {
+      let frame = try CompressionCodec.zstd.compress(input)
+      #expect(try CompressionCodec.zstd.decompress(frame, limit: input.count) == input, "\(name)")
+    }
+  }
+
+  @Test("seeded inputs of every kind and size round trip", arguments: 0..<40 as Range<UInt64>)
+  func seededRoundTrip(seed: UInt64) throws {
+    var random = SeededGenerator(seed: seed)
+    let size = [0, 1, 5, 100, 1000, 70_000, 300_000][Int(seed % 7)] + Int.random(in: 0...50, using: &random)
+    let input: [UInt8] =
+      switch seed % 4 {
+      case 0: CodecCorpus.logLines(count: size, using: &random)
+      case 1: CodecCorpus.runsAndNoise(count: size, using: &random)
+      case 2: (0..<size).map { _ in UInt8.random(in: 0...3, using: &random) * 60 }  // four symbols: tiny codes
+      default: (0..<size).map { UInt8(truncatingIfNeeded: ($0 / 7) &* 131) ^ UInt8.random(in: 0...1, using: &random) }
+      }
+    let frame = try CompressionCodec.zstd.compress(input)
+    #expect(try CompressionCodec.zstd.decompress(frame, limit: input.count) == input)
+  }
+
+  @Test("log lines compress to well under half, and the frame states its content size")
+  func compresses() throws {
+    var random = SeededGenerator(seed: 51)
+    let input = CodecCorpus.logLines(count: 500_000, using: &random)
+    let frame = try CompressionCodec.zstd.compress(input)
+    #expect(frame.count < input.count / 3)
+    #expect(Array(frame.prefix(9)) == [0x28, 0xB5, 0x2F, 0xFD, 0xA0] + [0x20, 0xA1, 0x07, 0x00])
+    #expect(try CompressionCodec.zstd.compress([]) == [0x28, 0xB5, 0x2F, 0xFD, 0x20, 0x00, 0x01, 0x00, 0x00])
+  }
+}

@@ -9,7 +9,13 @@ enum Zstd {
   /// The most a block holds, compressed or not (Block_Maximum_Size at most).
   static let maximumBlockSize = 128 * 1024
 
-  static func compress(_ input: UnsafeRawBufferPointer) -> [UInt8] { [] }
+  /// One frame of `input` (see `ZstdEncoder`).
+  static func compress(
+    _ input: UnsafeRawBufferPointer, singleSegmentLimit: Int = ZstdEncoder.singleSegmentLimit
+  ) -> [UInt8] {
+    let encoder = ZstdEncoder(input.bytePointer, count: input.count, singleSegmentLimit: singleSegmentLimit)
+    return makeEncodedBytes(capacity: ZstdEncoder.bound(input.count) + 8) { output in encoder.encodeFrame(into: output) }
+  }
 
   /// The content of every frame in `input`, one after another; at most `limit` bytes.
   static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(CompressionError) -> [UInt8] {
