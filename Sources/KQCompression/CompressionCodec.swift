@@ -11,6 +11,9 @@ package enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConverti
   case lz4 = 3
   case zstd = 4
 
+  /// Limits above this (256 TiB) count as this, so sizes plus a limit never overflow.
+  package static let largestLimit = 1 << 48
+
   /// Bits 0–2 of a batch's attributes, which name the codec.
   package static let attributesMask = 0b111
 
@@ -50,7 +53,7 @@ package enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConverti
   /// The bytes `input` encodes; throws when they would exceed `limit` bytes or the stream is
   /// malformed (the caller adds topic, partition and offset).
   package func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(CompressionError) -> [UInt8] {
-    let limit = max(0, limit)
+    let limit = min(max(0, limit), Self.largestLimit)
     switch self {
     case .none:
       guard input.count <= limit else { throw .outputLimitExceeded(self, limit: limit) }

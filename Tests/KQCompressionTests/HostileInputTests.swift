@@ -89,3 +89,27 @@ struct HostileInputTests {
     }
   }
 }
+
+@Suite("hostile sizes")
+struct HostileSizeTests {
+  @Test("a limit of Int.max is as good as any: sizes plus the limit never overflow", arguments: CompressionCodec.allCases)
+  func hugeLimit(codec: CompressionCodec) throws {
+    let input = Array("the same input, the same input, the same input".utf8)
+    #expect(try codec.decompress(codec.compress(input), limit: .max) == input)
+    #expect(throws: CompressionError.outputLimitExceeded(codec, limit: 0)) {
+      try codec.decompress(codec.compress(input), limit: -5)
+    }
+  }
+
+  @Test("a gzip trailer stating 4 GiB does not make a 30-byte stream allocate 4 GiB")
+  func gzipStatedSizeIsCapped() throws {
+    #expect(Gzip.initialCapacity(count: 30, stated: 0xFFFF_FFFF, limit: 1 << 40) == 30 * 1032)
+    #expect(Gzip.initialCapacity(count: 30, stated: 1000, limit: 1 << 40) == 1000)
+    #expect(Gzip.initialCapacity(count: 30, stated: 1000, limit: 500) == 500)
+    var stream = try CompressionCodec.gzip.compress([1, 2, 3])
+    stream.replaceSubrange((stream.count - 4)..., with: [0xFF, 0xFF, 0xFF, 0xFF])
+    #expect(throws: CompressionError.malformed(.gzip, .deflate("incorrect length check"), position: stream.count)) {
+      try CompressionCodec.gzip.decompress(stream, limit: .max)
+    }
+  }
+}

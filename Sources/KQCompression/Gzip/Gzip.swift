@@ -9,6 +9,15 @@ enum Gzip {
   static let defaultLevel: Int32 = 6
   /// zlib counts input and output in 32-bit `uInt`s: longer buffers go in pieces.
   static let maximumPiece = 1 << 30
+  /// Deflate's largest expansion: 258 bytes from a 2-bit code, about 1032 to 1.
+  static let maximumExpansion = 1032
+
+  /// The output's first size: the trailer's stated size, within what `count` input bytes can
+  /// expand to and the limit.
+  static func initialCapacity(count: Int, stated: Int, limit: Int) -> Int {
+    let expandable = count < Int.max / maximumExpansion ? count * maximumExpansion : Int.max
+    return min(limit, max(64, min(stated, expandable)))
+  }
 
   static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(CompressionError) -> [UInt8] {
     var stream = z_stream()
@@ -43,8 +52,8 @@ enum Gzip {
   }
 
   /// The members' content, at most `limit` bytes. The output starts at the size the last
-  /// member's trailer states (its ISIZE, the size modulo 2^32) and doubles, up to the limit,
-  /// where the stream holds more.
+  /// member's trailer states (its ISIZE, the size modulo 2^32), but no more than deflate can
+  /// expand the input to (1032:1), and doubles, up to the limit, where the stream holds more.
   static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(CompressionError) -> [UInt8] {
     var stream = z_stream()
     let status = kq_inflate_init_gzip(&stream)
@@ -53,7 +62,7 @@ enum Gzip {
     let count = input.count
     let base = input.bytePointer
     let stated = count >= 18 ? Int(base.loadLE32(at: count - 4)) : 0
-    var output = [UInt8](repeating: 0, count: min(limit, max(stated, 64)))
+    var output = [UInt8](repeating: 0, count: initialCapacity(count: count, stated: stated, limit: limit))
     var produced = 0
     var consumed = 0
     var scratch: UInt8 = 0
