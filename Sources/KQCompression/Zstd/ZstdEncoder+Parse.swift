@@ -24,7 +24,9 @@ extension ZstdEncoder {
         (length, offset, matchStart) = (found.length, found.offset, ip)
       }
       if length < minimumMatch {
-        ip += ((ip - anchor) >> ZstdMatchFinder.searchStrength) + 1
+        let step = ((ip - anchor) >> ZstdMatchFinder.searchStrength) + 1
+        ip += step
+        if step > 1 { finder.nextToInsert = max(finder.nextToInsert, ip) }  // skipped noise is not indexed
         continue
       }
       var isRepeat = offset == repeatOffsets.0 && matchStart > anchor

@@ -2,10 +2,10 @@
 /// candidates deep, the repeat offsets tried first, and one step of lazy evaluation (a match
 /// one byte later is taken when it is enough longer), like zstd's "lazy" strategy.
 final class ZstdMatchFinder {
-  static let hashLog = 17
-  static let chainLog = 17
+  static let hashLog = 15
+  static let chainLog = 16
   /// Candidates tried per position.
-  static let searchDepth = 6
+  static let searchDepth = 4
   /// A match this long ends the search.
   static let sufficientLength = 64
   static let minimumMatch = 4
