@@ -47,7 +47,8 @@ extension ZstdEncoder {
   /// Huffman-coded literals; nil when not smaller than raw.
   func writeHuffmanLiterals(histogram: [Int], into output: UnsafeMutablePointer<UInt8>) -> Int? {
     let count = literalCount
-    guard let table = histogram.withUnsafeBufferPointer({ ZstdHuffman.EncodingTable(histogram: $0.baseAddress!) }) else {
+    let table = histogram.withUnsafeBufferPointer { counts in counts.baseAddress.flatMap { ZstdHuffman.EncodingTable(histogram: $0) } }
+    guard let table else {
       return nil
     }
     var estimatedBits = 0

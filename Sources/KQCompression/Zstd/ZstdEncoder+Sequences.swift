@@ -133,13 +133,12 @@ extension ZstdEncoder {
     let used = Array(histogram.prefix(maximumSymbol + 1))
     let accuracyLog = ZstdFSE.accuracyLog(total: total, maximumSymbol: maximumSymbol, limit: limit)
     let distribution = ZstdFSE.normalize(used, total: total, accuracyLog: accuracyLog)
-    var description = [UInt8](repeating: 0, count: 512)
-    let descriptionSize = description.withUnsafeMutableBufferPointer { ZstdFSE.writeDistribution(distribution, into: $0.baseAddress!) }
+    // Written in place; left to be overwritten when the predefined table wins.
+    let descriptionSize = ZstdFSE.writeDistribution(distribution, into: op)
     let describedCost = (ZstdFSE.cost(of: used, under: distribution) ?? Int.max / 2) + descriptionSize * 8 * 256
     if let predefinedCost, predefinedCost <= describedCost {
       return .predefined(ZstdFSE.EncodingTable(predefined))
     }
-    for index in 0..<descriptionSize { op[index] = description[index] }
     op += descriptionSize
     return .described(distribution, ZstdFSE.EncodingTable(distribution))
   }
