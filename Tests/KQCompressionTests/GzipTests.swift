@@ -106,4 +106,21 @@ struct GzipInteropTests {
     let decoded = try PythonTransform.run("import gzip\ndef transform(data): return gzip.decompress(data)", over: streams)
     #expect(decoded == Self.corpus.map { .bytes($0.bytes) })
   }
+
+  @Test("kq's gzip of log lines is within 10% of zlib's default level", .enabled(if: TestPeer.python3.shouldRun))
+  func ratioMatchesZlib() throws {
+    try TestPeer.python3.require()
+    var random = SeededGenerator(seed: 33)
+    let logs = CodecCorpus.logLines(count: 1 << 20, using: &random)
+    let library = try PythonTransform.run(
+      """
+      import zlib
+      def transform(data):
+          compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, 31)
+          return compressor.compress(data) + compressor.flush()
+      """, over: [logs])
+    let reference = try #require(library.first?.bytes).count
+    let ours = try CompressionCodec.gzip.compress(logs).count
+    #expect(Double(ours) <= Double(reference) * 1.10, "kq \(ours) bytes, zlib \(reference) bytes")
+  }
 }
