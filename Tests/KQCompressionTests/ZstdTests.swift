@@ -113,3 +113,37 @@ struct ZstdEncodingTests {
     #expect(try CompressionCodec.zstd.compress([]) == [0x28, 0xB5, 0x2F, 0xFD, 0x20, 0x00, 0x01, 0x00, 0x00])
   }
 }
+
+@Suite("zstd Huffman code lengths")
+struct ZstdHuffmanLengthTests {
+  /// The Kraft sum of `lengths` in units of 2^-limit: a complete code sums to 2^limit.
+  static func kraft(_ lengths: [Int], limit: Int = 30) -> Int { lengths.reduce(0) { $0 + (1 << (limit - $1)) } }
+
+  @Test("Huffman's lengths and package-merge's agree in cost, and both codes are complete", arguments: 0..<30 as Range<UInt64>)
+  func lengthsAreOptimalAndComplete(seed: UInt64) {
+    var random = SeededGenerator(seed: seed)
+    let count = Int.random(in: 2...256, using: &random)
+    let weights = (0..<count).map { _ in Int.random(in: 1...(seed % 2 == 0 ? 10 : 100_000), using: &random) }.sorted()
+    let huffman = ZstdHuffman.EncodingTable.huffmanLengths(weights)
+    let merged = ZstdHuffman.EncodingTable.limitedLengths(weights, limit: 30)
+    #expect(Self.kraft(huffman) == 1 << 30)
+    #expect(Self.kraft(merged) == 1 << 30)
+    let cost = { (lengths: [Int]) in zip(weights, lengths).reduce(0) { $0 + $1.0 * $1.1 } }
+    #expect(cost(huffman) == cost(merged))
+    let limited = ZstdHuffman.EncodingTable.limitedLengths(weights, limit: 11)
+    #expect(limited.allSatisfy { $0 <= 11 } && Self.kraft(limited, limit: 11) == 1 << 11)
+  }
+
+  @Test("skewed counts (Fibonacci) need more than 11 bits unlimited; the table limits them and round trips")
+  func deepTreesAreLimited() throws {
+    var counts: [Int] = [1, 1]
+    while counts.count < 20 { counts.append(counts[counts.count - 1] + counts[counts.count - 2]) }
+    #expect((ZstdHuffman.EncodingTable.huffmanLengths(counts).max() ?? 0) > 11)
+    var input: [UInt8] = []
+    for (symbol, count) in counts.enumerated() { input += [UInt8](repeating: UInt8(symbol * 7), count: count) }
+    var random = SeededGenerator(seed: 5)
+    input.shuffle(using: &random)
+    let frame = try CompressionCodec.zstd.compress(input)
+    #expect(try CompressionCodec.zstd.decompress(frame, limit: input.count) == input)
+  }
+}

@@ -67,9 +67,14 @@ final class ZstdDecoder {
   var matchLengths: SequenceTable
   var repeatOffsets = (1, 4, 8)
 
-  init() {
-    literalBuffer = .allocate(capacity: Zstd.maximumBlockSize + Self.literalSlack)
-    literalBuffer.initialize(repeating: 0, count: Zstd.maximumBlockSize + Self.literalSlack)
+  /// The most literals a block may have here: 128 KiB, or less when the whole output is
+  /// smaller (a small batch does not pay for clearing 128 KiB).
+  let literalCapacity: Int
+
+  init(outputCapacity: Int) {
+    literalCapacity = min(Zstd.maximumBlockSize, outputCapacity)
+    literalBuffer = .allocate(capacity: literalCapacity + Self.literalSlack)
+    literalBuffer.initialize(repeating: 0, count: literalCapacity + Self.literalSlack)
     huffman = ZstdHuffman.Table(entries: .allocate(capacity: ZstdHuffman.tableCapacity), maximumBits: 1)
     huffman.entries.initialize(repeating: 0, count: ZstdHuffman.tableCapacity)
     weightTable = .allocate(capacity: 64)

@@ -5,8 +5,6 @@
 final class ZstdEncoder {
   static let singleSegmentLimit = 8 << 20
   static let windowLog = 23
-  /// Room for a compressed block's body before it is known to be smaller than the block.
-  static let bodyCapacity = 4 * Zstd.maximumBlockSize + 4096
 
   let base: UnsafePointer<UInt8>
   let count: Int
@@ -19,11 +17,12 @@ final class ZstdEncoder {
   var sequenceCount = 0
   let literals: UnsafeMutablePointer<UInt8>
   var literalCount = 0
+  /// A compressed block's body, before it is known to be smaller than the block: room for
+  /// 4 times the block (a sequence of at least 4 bytes takes at most 11) and the tables.
   let body: UnsafeMutablePointer<UInt8>
   /// The decoder's repeat offsets, as they will be after the sequences stored so far.
   var repeatOffsets = (1, 4, 8)
 
-  static let maximumSequences = Zstd.maximumBlockSize / ZstdMatchFinder.minimumMatch + 1
 
   /// Whether the frame is one segment (its content size is its window) or has an 8 MiB window.
   let isSingleSegment: Bool
@@ -33,11 +32,14 @@ final class ZstdEncoder {
     self.count = count
     isSingleSegment = count <= singleSegmentLimit
     finder = ZstdMatchFinder(base, count: count, maximumDistance: isSingleSegment ? count : 1 << Self.windowLog)
-    literalLengths = .allocate(capacity: Self.maximumSequences)
-    matchLengths = .allocate(capacity: Self.maximumSequences)
-    offsetValues = .allocate(capacity: Self.maximumSequences)
-    literals = .allocate(capacity: Zstd.maximumBlockSize + 32)
-    body = .allocate(capacity: Self.bodyCapacity)
+    // Buffers for the largest block this input has, not always 128 KiB.
+    let largestBlock = min(count, Zstd.maximumBlockSize)
+    let sequences = largestBlock / ZstdMatchFinder.minimumMatch + 1
+    literalLengths = .allocate(capacity: sequences)
+    matchLengths = .allocate(capacity: sequences)
+    offsetValues = .allocate(capacity: sequences)
+    literals = .allocate(capacity: largestBlock + 32)
+    body = .allocate(capacity: 4 * largestBlock + 4096)
   }
 
   deinit {

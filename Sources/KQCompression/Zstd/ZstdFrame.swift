@@ -125,7 +125,7 @@ extension Zstd {
     isCappedByLimit: Bool, limit: Int
   ) throws(CompressionError) -> Int {
     let outputEnd = output + capacity
-    let decoder = ZstdDecoder()
+    let decoder = ZstdDecoder(outputCapacity: capacity)
     var op = output
     var position = 0
     while position < count {

@@ -16,7 +16,11 @@ extension ZstdHuffman {
       for symbol in 0..<256 where histogram[symbol] > 0 { symbols.append(symbol) }
       guard symbols.count >= 2 else { return nil }
       symbols.sort { (histogram[$0], $0) < (histogram[$1], $1) }
-      let lengths = Self.limitedLengths(symbols.map { histogram[$0] }, limit: maximumBitsLimit)
+      let weights = symbols.map { histogram[$0] }
+      var lengths = Self.huffmanLengths(weights)
+      if lengths.contains(where: { $0 > maximumBitsLimit }) {
+        lengths = Self.limitedLengths(weights, limit: maximumBitsLimit)
+      }
       var codeLengths = [UInt8](repeating: 0, count: 256)
       var maximumBits = 0
       for (rank, symbol) in symbols.enumerated() {
@@ -43,6 +47,35 @@ extension ZstdHuffman {
       self.lengths = codeLengths
       self.maximumBits = maximumBits
       self.lastSymbol = symbols.max() ?? 0
+    }
+
+    /// Huffman's code lengths for `weights` (ascending, at least two), in linear time: leaves
+    /// and merged nodes each form a queue already in order, so the two lightest are at their
+    /// fronts.
+    static func huffmanLengths(_ weights: [Int]) -> [Int] {
+      let count = weights.count
+      var parent = [Int](repeating: 0, count: 2 * count - 1)
+      var merged = [Int](repeating: 0, count: count - 1)
+      var leaf = 0
+      var next = 0
+      for node in 0..<(count - 1) {
+        var total = 0
+        for _ in 0..<2 {
+          if leaf < count, next >= node || weights[leaf] <= merged[next] {
+            parent[leaf] = count + node
+            total += weights[leaf]
+            leaf += 1
+          } else {
+            parent[count + next] = count + node
+            total += merged[next]
+            next += 1
+          }
+        }
+        merged[node] = total
+      }
+      var depth = [Int](repeating: 0, count: 2 * count - 1)
+      for node in stride(from: 2 * count - 3, through: 0, by: -1) { depth[node] = depth[parent[node]] + 1 }
+      return Array(depth.prefix(count))
     }
 
     /// Package-merge: code lengths for `weights` (ascending) with none above `limit`.

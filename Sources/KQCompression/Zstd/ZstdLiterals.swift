@@ -34,7 +34,7 @@ extension ZstdDecoder {
         guard available >= 3 else { throw .truncated(.zstd, position: start) }
         count = (first >> 4) + (Int(base[start + 1]) << 4) + (Int(base[start + 2]) << 12)
       }
-      guard count <= Zstd.maximumBlockSize else { throw .malformed(.zstd, .blockTooLarge, position: start) }
+      guard count <= literalCapacity else { throw .malformed(.zstd, .blockTooLarge, position: start) }
       if type == .raw {
         guard available - headerSize >= count else { throw .truncated(.zstd, position: start) }
         literalBuffer.copyBytes(from: base + start + headerSize, count: count)
@@ -52,7 +52,7 @@ extension ZstdDecoder {
       let mask = (1 << fieldBits) - 1
       let count = (header >> 4) & mask
       let compressedSize = (header >> (4 + fieldBits)) & mask
-      guard count <= Zstd.maximumBlockSize else { throw .malformed(.zstd, .blockTooLarge, position: start) }
+      guard count <= literalCapacity else { throw .malformed(.zstd, .blockTooLarge, position: start) }
       guard available - headerSize >= compressedSize else { throw .truncated(.zstd, position: start) }
       var streams = start + headerSize
       let streamsEnd = streams + compressedSize

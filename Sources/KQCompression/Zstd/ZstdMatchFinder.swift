@@ -2,8 +2,10 @@
 /// candidates deep, the repeat offsets tried first, and one step of lazy evaluation (a match
 /// one byte later is taken when it is enough longer), like zstd's "lazy" strategy.
 final class ZstdMatchFinder {
-  static let hashLog = 15
-  static let chainLog = 16
+  /// Table sizes for large inputs; a small input gets tables about its size, so compressing a
+  /// small batch does not pay for clearing tables it cannot fill.
+  static let largestHashLog = 15
+  static let largestChainLog = 16
   /// Candidates tried per position.
   static let searchDepth = 4
   /// A match this long ends the search.
@@ -16,6 +18,8 @@ final class ZstdMatchFinder {
   let count: Int
   /// How far back a match may reach (the frame's window).
   let maximumDistance: Int
+  let hashLog: Int
+  let chainLog: Int
   let head: UnsafeMutablePointer<Int32>
   let chain: UnsafeMutablePointer<Int32>
   /// Positions below this are in the chains.
@@ -25,10 +29,13 @@ final class ZstdMatchFinder {
     self.base = base
     self.count = count
     self.maximumDistance = maximumDistance
-    head = .allocate(capacity: 1 << Self.hashLog)
-    head.initialize(repeating: -1, count: 1 << Self.hashLog)
-    chain = .allocate(capacity: 1 << Self.chainLog)
-    chain.initialize(repeating: -1, count: 1 << Self.chainLog)
+    let inputLog = Int.bitWidth - max(count, 1).leadingZeroBitCount  // highbit(count) + 1
+    hashLog = min(Self.largestHashLog, max(8, inputLog))
+    chainLog = min(Self.largestChainLog, max(8, inputLog))
+    head = .allocate(capacity: 1 << hashLog)
+    head.initialize(repeating: -1, count: 1 << hashLog)
+    chain = .allocate(capacity: 1 << chainLog)
+    chain.initialize(repeating: -1, count: 1 << chainLog)
   }
 
   deinit {
@@ -42,11 +49,11 @@ final class ZstdMatchFinder {
   @inline(__always) func hash(_ position: Int) -> Int {
     // The low 5 bytes, multiplied by zstd's 5-byte prime; the top bits index the table.
     let product = ((base + position).loadLE64() << 24) &* 889_523_592_379
-    return Int(truncatingIfNeeded: product >> UInt64(64 - Self.hashLog))
+    return Int(truncatingIfNeeded: product >> UInt64(64 - hashLog))
   }
 
   @inline(__always) func insert(upTo target: Int) {
-    let mask = (1 << Self.chainLog) - 1
+    let mask = (1 << chainLog) - 1
     var position = nextToInsert
     while position < target {
       let slot = hash(position)
@@ -61,8 +68,8 @@ final class ZstdMatchFinder {
   /// (length, offset), length 0 when none reaches the minimum.
   @inline(__always) func search(_ position: Int, end: Int) -> (length: Int, offset: Int) {
     insert(upTo: position)
-    let mask = (1 << Self.chainLog) - 1
-    let chainFloor = position - (1 << Self.chainLog)
+    let mask = (1 << chainLog) - 1
+    let chainFloor = position - (1 << chainLog)
     let windowFloor = position - maximumDistance
     let ip = base + position
     let limit = base + end
