@@ -16,6 +16,10 @@ let package = Package(
     // fork, prctl(PR_SET_PDEATHSIG) and what runs before exec, which Swift cannot do safely.
     .target(name: "CKQSpawn"),
     .target(name: "KQStorage", dependencies: ["CKQCRC32C"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
+    // Kafka's batch codecs (gzip, snappy, lz4, zstd); gzip through the system zlib, linked
+    // statically into release builds like everything else.
+    .systemLibrary(name: "CKQZlib"),
+    .target(name: "KQCompression", dependencies: ["CKQZlib"], exclude: ["README.md"], swiftSettings: releaseSpeed),
     .target(name: "KQCommands", dependencies: ["KQStorage", "CKQSpawn"], swiftSettings: releaseSpeed),
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
@@ -24,5 +28,10 @@ let package = Package(
     .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQTestSupport"]),
     .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQTestSupport"]),
     .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq"]),
+    .testTarget(name: "KQCompressionTests", dependencies: ["KQCompression", "KQTestSupport"]),
+    // Release-build codec throughput (Tests/Benchmarks/codecs.sh); not a test, not in kq.
+    .executableTarget(
+      name: "kq-codec-bench", dependencies: ["KQCompression"], path: "Tests/Benchmarks/CodecBench",
+      swiftSettings: releaseSpeed),
   ]
 )

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A program outside kq that tests check kq against: the shells that load the completion files,
-/// `man`, and kafka-python (the independent reader of kq's segment files). `Tests/setup`
+/// `man`, kafka-python (the independent reader of kq's segment files), and the compression
+/// libraries whose streams kq's codecs must read and whose readers must read kq's: Python's
+/// zlib and gzip, lz4, zstandard and python-snappy (C libraries under Python bindings). `Tests/setup`
 /// installs each of them; this is the tests' side of the same list.
 ///
 /// A test that needs a peer is enabled with `.enabled(if: TestPeer.zsh.shouldRun)` and starts
@@ -11,6 +13,10 @@ import Foundation
 package enum TestPeer: String, CaseIterable, Sendable {
   case zsh, fish, man
   case kafkaPython = "kafka-python"
+  case python3
+  case pythonLZ4 = "lz4"
+  case pythonZstandard = "zstandard"
+  case pythonSnappy = "python-snappy"
 
   /// The executable the test runs, when the peer is installed.
   package var executable: String? {
@@ -19,6 +25,10 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .fish: Self.firstExecutable("/usr/bin/fish", "/bin/fish")
     case .man: Self.firstExecutable("/usr/bin/man")
     case .kafkaPython: Self.pythonImports("kafka.record.default_records") ? "/usr/bin/env" : nil
+    case .python3: Self.pythonImports("zlib, gzip") ? "/usr/bin/env" : nil
+    case .pythonLZ4: Self.pythonImports("lz4.frame, lz4.block") ? "/usr/bin/env" : nil
+    case .pythonZstandard: Self.pythonImports("zstandard") ? "/usr/bin/env" : nil
+    case .pythonSnappy: Self.pythonImports("snappy") ? "/usr/bin/env" : nil
     }
   }
 
@@ -30,6 +40,10 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .zsh, .fish: "run Tests/setup as root, or 'sudo apt-get install \(rawValue)'"
     case .man: "run Tests/setup as root, or 'sudo apt-get install man-db groff-base'"
     case .kafkaPython: "run Tests/setup, or 'python3 -m pip install kafka-python==3.0.12'"
+    case .python3: "run Tests/setup as root, or 'sudo apt-get install python3'"
+    case .pythonLZ4: "run Tests/setup, or 'python3 -m pip install lz4==4.4.5'"
+    case .pythonZstandard: "run Tests/setup, or 'python3 -m pip install zstandard==0.25.0'"
+    case .pythonSnappy: "run Tests/setup, or 'python3 -m pip install cramjam==2.14.0 python-snappy==0.7.3'"
     }
   }
 

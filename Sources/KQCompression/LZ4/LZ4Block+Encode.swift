@@ -1,0 +1,145 @@
+extension LZ4Block {
+  /// The largest block `encode` takes: positions fit a 16-bit table entry and every offset
+  /// fits the format's 16 bits.
+  static let maximumEncodedBlock = 65536
+
+  /// Entries in the encoder's match table: 2^13 16-bit positions, LZ4's own choice for
+  /// blocks of at most 64 KiB.
+  static let hashLog = 13
+
+  /// A table `encode` can use, of `hashTableCount` entries.
+  static var hashTableCount: Int { 1 << hashLog }
+
+  @inline(__always) static func hash(_ sequence: UInt32) -> Int {
+    Int((sequence &* 2_654_435_761) >> UInt32(32 - hashLog))
+  }
+
+  /// Compresses `count` (at most 64 KiB) bytes at `source` into `destination`, which has
+  /// room for `compressedBound(count) + encoderSlack` bytes; returns the bytes written.
+  ///
+  /// LZ4's fast algorithm (acceleration 1): hash each 4-byte sequence, take the last position
+  /// with the same hash as a candidate, and skip ahead faster the longer nothing matches. The
+  /// last match starts at least 12 bytes before the end and the last 5 bytes are literals,
+  /// as the block format requires of encoders.
+  static func encode(
+    _ source: UnsafePointer<UInt8>, count: Int, into destination: UnsafeMutablePointer<UInt8>,
+    table: UnsafeMutablePointer<UInt16>
+  ) -> Int {
+    var op = destination
+    var anchor = source
+    let end = source + count
+    let minimumMatch = 4
+    if count >= 13 {
+      let matchStartLimit = end - 12
+      let matchEndLimit = end - 5
+      table.update(repeating: 0, count: hashTableCount)
+      var ip = source + 1
+      var forwardHash = hash(ip.loadLE32())
+      search: while true {
+        var match: UnsafePointer<UInt8>
+        var forwardIp = ip
+        var step = 1
+        var attempts = 1 << 6
+        repeat {
+          let slot = forwardHash
+          ip = forwardIp
+          forwardIp += step
+          step = attempts >> 6
+          attempts += 1
+          if forwardIp > matchStartLimit { break search }
+          match = source + Int(table[slot])
+          forwardHash = hash(forwardIp.loadLE32())
+          table[slot] = UInt16(truncatingIfNeeded: ip - source)
+        } while match.loadLE32() != ip.loadLE32()
+
+        while ip > anchor, match > source, ip[-1] == match[-1] {
+          ip -= 1
+          match -= 1
+        }
+        var token = op
+        op += 1
+        let literalCount = ip - anchor
+        token.pointee = writeLength(literalCount, into: &op) << 4
+        op.copyWild(from: anchor, count: literalCount)
+        op += literalCount
+
+        while true {
+          op.storeLE16(UInt16(truncatingIfNeeded: ip - match))
+          op += 2
+          let matchEnd = matchLength(ip + minimumMatch, match + minimumMatch, limit: matchEndLimit)
+          token.pointee |= writeLength(matchEnd - ip - minimumMatch, into: &op)
+          ip = matchEnd
+          anchor = ip
+          if ip > matchStartLimit { break search }
+          table[hash((ip - 2).loadLE32())] = UInt16(truncatingIfNeeded: ip - 2 - source)
+          let slot = hash(ip.loadLE32())
+          match = source + Int(table[slot])
+          table[slot] = UInt16(truncatingIfNeeded: ip - source)
+          guard match.loadLE32() == ip.loadLE32(), match < ip else { break }
+          token = op  // a match right after a match: a sequence with no literals
+          token.pointee = 0
+          op += 1
+        }
+        ip += 1
+        forwardHash = hash(ip.loadLE32())
+      }
+    }
+    let literalCount = end - anchor
+    let token = op
+    op += 1
+    token.pointee = writeLength(literalCount, into: &op) << 4
+    op.copyBytes(from: anchor, count: literalCount)
+    op += literalCount
+    return op - destination
+  }
+
+  /// Writes the part of `length` beyond the token's 15 as 255-bytes and a last byte; returns
+  /// the token's nibble.
+  @inline(__always)
+  static func writeLength(_ length: Int, into op: inout UnsafeMutablePointer<UInt8>) -> UInt8 {
+    guard length >= 15 else { return UInt8(truncatingIfNeeded: length) }
+    var rest = length - 15
+    while rest >= 255 {
+      op.pointee = 255
+      op += 1
+      rest -= 255
+    }
+    op.pointee = UInt8(truncatingIfNeeded: rest)
+    op += 1
+    return 15
+  }
+
+  /// The end of the run where `ip` and `match` agree, stopping at `limit`.
+  @inline(__always)
+  static func matchLength(
+    _ start: UnsafePointer<UInt8>, _ match: UnsafePointer<UInt8>, limit: UnsafePointer<UInt8>
+  ) -> UnsafePointer<UInt8> {
+    var ip = start
+    var candidate = match
+    while limit - ip >= 8 {
+      let difference = ip.loadLE64() ^ candidate.loadLE64()
+      if difference != 0 { return ip + difference.trailingZeroBitCount / 8 }
+      ip += 8
+      candidate += 8
+    }
+    while ip < limit, ip.pointee == candidate.pointee {
+      ip += 1
+      candidate += 1
+    }
+    return ip
+  }
+}
+
+extension UnsafeMutablePointer<UInt8> {
+  /// Copies `count` bytes from `source` in 8-byte steps, writing up to 7 bytes past the end.
+  @inline(__always) func copyWild(from source: UnsafePointer<UInt8>, count: Int) {
+    var target = self
+    var from = source
+    let end = self + count
+    while target < end {
+      target.copy8(from: from)
+      target += 8
+      from += 8
+    }
+  }
+}
