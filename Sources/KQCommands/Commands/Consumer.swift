@@ -59,8 +59,8 @@ final class Consumer {
       return try consume()
     } catch {
       // Records decoded before the damage are whole: they go out (and a group commits them)
-      // before the damage is reported.
-      _ = try? flush()
+      // before the damage is reported. The reader is still there: what stdout took is its.
+      if (try? flush()) == true { ledger?.deliver(upTo: bytesWritten) }
       throw error
     }
   }
