@@ -34,6 +34,8 @@ extension KafkaError: CustomStringConvertible {
     case .timedOut(let operation, let after, nil): "\(operation) timed out after \(after.phrase)"
     case .invalidArgument(let what): what
     case .notAMember(let group): "not a member of group '\(group)'"
+    case .deliveryUnknown(let topic, let partition, let cause):
+      "topic '\(topic)' partition \(partition): the batch may or may not have been stored (\(cause))"
     }
   }
 }

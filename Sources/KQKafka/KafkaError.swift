@@ -47,6 +47,9 @@ package indirect enum KafkaError: Error, Equatable, Sendable {
   case invalidArgument(String)
   /// The group member left or lost its membership; join again.
   case notAMember(group: String)
+  /// A produce request was sent and its answer lost (`cause`): the broker may or may not have
+  /// stored the batch, and without an idempotent producer id a retry could store it twice.
+  case deliveryUnknown(topic: String, partition: Int32, cause: KafkaError)
 
   /// The broker error code, also when wrapped in `timedOut`.
   package var code: KafkaErrorCode? {
@@ -62,6 +65,8 @@ package indirect enum KafkaError: Error, Equatable, Sendable {
     switch self {
     case .connectionRefused, .unreachable, .connectTimedOut, .requestTimedOut, .closedByBroker, .network, .noLeader:
       true
+    case .broker(let code, .topic, _) where code == .unknownTopicOrPartition:
+      false  // metadata's answer about the topic itself: there is no such topic
     case .broker(let code, _, _): code.isRetriable
     default: false
     }
@@ -71,7 +76,7 @@ package indirect enum KafkaError: Error, Equatable, Sendable {
   package var breaksConnection: Bool {
     switch self {
     case .broker, .noLeader, .noSuchPartition, .timedOut, .invalidArgument, .notAMember, .unencodableRequest,
-      .unsupportedApi, .invalidAddress:
+      .unsupportedApi, .invalidAddress, .deliveryUnknown:
       false
     default: true
     }

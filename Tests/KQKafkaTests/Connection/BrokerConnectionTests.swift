@@ -161,3 +161,15 @@ struct BrokerConnectionFailureTests {
     }
   }
 }
+
+@Suite("Broker connection by host name", .enabled(if: TestPeer.tansu.shouldRun))
+struct BrokerConnectionHostNameTests {
+  @Test("localhost reaches a broker listening on 127.0.0.1, whichever address resolves first")
+  func localhost() throws {
+    let broker = try TansuBroker()
+    let connection = try BrokerConnection.open(
+      to: BrokerAddress(host: "localhost", port: broker.port), clientId: "kq-test", maxResponseBytes: 1 << 20,
+      deadline: .after(.seconds(10)))
+    #expect(try connection.version(for: .metadata) == 12)
+  }
+}
