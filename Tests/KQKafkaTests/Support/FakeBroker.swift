@@ -55,14 +55,32 @@ final class FakeBroker: @unchecked Sendable {
 
     /// Reads one request frame; nil when the client closed the connection.
     func readRequest() -> (apiKey: Int16, version: Int16, correlationId: Int32)? {
+      guard let request = readRequestWithBody() else { return nil }
+      return (request.apiKey, request.version, request.correlationId)
+    }
+
+    /// A request's header fields and a reader at the start of its body, set to the version's
+    /// flexibility.
+    struct Request {
+      var apiKey: Int16
+      var version: Int16
+      var correlationId: Int32
+      var body: WireReader
+      var api: ApiKey? { ApiKey(rawValue: apiKey) }
+    }
+
+    func readRequestWithBody() -> Request? {
       guard let prefix = read(4) else { return nil }
       let size = Int(Int32(bitPattern: UInt32(prefix[0]) << 24 | UInt32(prefix[1]) << 16 | UInt32(prefix[2]) << 8 | UInt32(prefix[3])))
-      guard size >= 8, let body = read(size) else { return nil }
-      var reader = WireReader(body)
-      guard let key = try? reader.int16(), let version = try? reader.int16(), let id = try? reader.int32() else {
-        return nil
-      }
-      return (key, version, id)
+      guard size >= 8, let frame = read(size) else { return nil }
+      var reader = WireReader(frame)
+      guard let key = try? reader.int16(), let version = try? reader.int16(), let id = try? reader.int32(),
+        (try? reader.nullableString()) != nil
+      else { return nil }
+      let isFlexible = ApiKey(rawValue: key)?.isFlexible(version) ?? false
+      reader.isFlexible = isFlexible
+      try? reader.skipTaggedFields()
+      return Request(apiKey: key, version: version, correlationId: id, body: reader)
     }
 
     private func read(_ count: Int) -> [UInt8]? {
@@ -86,12 +104,23 @@ final class FakeBroker: @unchecked Sendable {
     }
 
     /// Sends a size-prefixed frame: the correlation id, then `body`.
-    func respond(correlationId: Int32, body: [UInt8]) {
+    func respond(correlationId: Int32, body: [UInt8], flexibleHeader: Bool = false) {
       var writer = WireWriter()
-      writer.int32(Int32(body.count + 4))
+      writer.int32(Int32(body.count + 4 + (flexibleHeader ? 1 : 0)))
       writer.int32(correlationId)
+      if flexibleHeader { writer.raw([0]) }
       writer.raw(body)
       send(writer.bytes)
+    }
+
+    /// Answers `request` with a body written at its version, with the header its version takes.
+    func answer(_ request: Request, _ write: (inout WireWriter) -> Void) {
+      let api = request.api ?? .apiVersions
+      var writer = WireWriter(isFlexible: api.isFlexible(request.version))
+      write(&writer)
+      respond(
+        correlationId: request.correlationId, body: writer.bytes,
+        flexibleHeader: ResponseHeader.isFlexible(apiKey: api, apiVersion: request.version))
     }
 
     /// Answers ApiVersions (at the version asked) listing every API kq knows, at kq's ranges.

@@ -4,6 +4,16 @@
 enum ResponseDecoders {
   static func decodeAll(_ bytes: [UInt8], seed: UInt64) {
     decode(ApiVersionsRequest.self, bytes)
+    decode(MetadataRequest.self, bytes)
+    decode(CreateTopicsRequest.self, bytes)
+    decode(DeleteTopicsRequest.self, bytes)
+    decode(CreatePartitionsRequest.self, bytes)
+    decode(DescribeConfigsRequest.self, bytes)
+    decode(IncrementalAlterConfigsRequest.self, bytes)
+    decode(ProduceRequest.self, bytes)
+    decode(FetchRequest.self, bytes)
+    decode(ListOffsetsRequest.self, bytes)
+    decode(InitProducerIdRequest.self, bytes)
   }
 
   static func decode<R: KafkaRequest>(_: R.Type, _ bytes: [UInt8]) {

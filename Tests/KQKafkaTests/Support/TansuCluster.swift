@@ -8,12 +8,12 @@ struct TansuCluster {
   let broker: TansuBroker
   let cluster: KafkaCluster
 
-  init(timeout: Duration = .seconds(15), authentication: Bool = false) throws {
+  init(timeout: Duration = .seconds(15), requestTimeout: Duration? = nil, authentication: Bool = false) throws {
     broker = try TansuBroker(authentication: authentication)
     var options = KafkaClientOptions()
     options.clientId = "kq-test"
     options.timeout = timeout
-    options.requestTimeout = timeout
+    options.requestTimeout = requestTimeout ?? timeout
     cluster = try KafkaCluster(bootstrap: broker.address, options: options)
   }
 
