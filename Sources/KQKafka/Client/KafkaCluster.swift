@@ -21,6 +21,8 @@ package final class KafkaCluster {
   private var topics: [String: TopicMetadata] = [:]
   /// Where the next "any broker" request goes first, so failures rotate through the list.
   private var nextBroker = 0
+  /// Each group's coordinator, from FindCoordinator; dropped when it says it no longer is.
+  var coordinators: [String: BrokerAddress] = [:]
 
   package init(bootstrap: [BrokerAddress], options: KafkaClientOptions = KafkaClientOptions()) throws(KafkaError) {
     guard !bootstrap.isEmpty else { throw .invalidAddress("", reason: "no brokers given") }
@@ -170,12 +172,15 @@ package final class KafkaCluster {
       forgetMetadata(of: topic)
     case .broker(let code, .cluster, _) where code == .notController:
       controllerId = nil
+    case .broker(let code, .group(let group), _) where code.isCoordinatorError:
+      coordinators[group] = nil
     default:
       break
     }
   }
 
-  private static func pause(_ duration: Duration) {
+  /// Sleeps the calling thread (a retry's backoff).
+  static func pause(_ duration: Duration) {
     let (seconds, attoseconds) = duration.components
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
     var left = timespec()

@@ -9,6 +9,14 @@ package struct KafkaErrorCode: RawRepresentable, Hashable, Sendable {
   /// Whether Kafka's Java client retries a request that failed with this code.
   package var isRetriable: Bool { Self.table[rawValue]?.isRetriable ?? false }
   package var isNone: Bool { rawValue == 0 }
+  /// The group's coordinator moved, is starting, or is unknown: find it again and retry.
+  package var isCoordinatorError: Bool {
+    self == .notCoordinator || self == .coordinatorNotAvailable || self == .coordinatorLoadInProgress
+  }
+  /// The member's generation is over: it must join again.
+  package var needsRejoin: Bool {
+    self == .rebalanceInProgress || self == .illegalGeneration || self == .unknownMemberId || self == .fencedInstanceId
+  }
 
   package static let none = KafkaErrorCode(0)
   package static let unknownServerError = KafkaErrorCode(-1)

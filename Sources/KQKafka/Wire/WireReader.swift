@@ -177,9 +177,10 @@ package struct WireReader {
   }
 
   /// Steps over the tagged fields that end a structure in a flexible version (kq reads none of
-  /// them); nothing in a classic version.
+  /// them); nothing in a classic version. At the very end of the body, missing tagged fields
+  /// count as none (Tansu 0.6.0 leaves them off some responses).
   package mutating func skipTaggedFields() throws(WireError) {
-    guard isFlexible else { return }
+    guard isFlexible, remaining > 0 else { return }
     let count = try unsignedVarInt()
     guard Int64(count) <= Int64(remaining) else {
       throw .countTooLarge(Int64(count), available: remaining, position: position)

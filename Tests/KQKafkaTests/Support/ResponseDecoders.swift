@@ -14,6 +14,18 @@ enum ResponseDecoders {
     decode(FetchRequest.self, bytes)
     decode(ListOffsetsRequest.self, bytes)
     decode(InitProducerIdRequest.self, bytes)
+    decode(FindCoordinatorRequest.self, bytes)
+    decode(JoinGroupRequest.self, bytes)
+    decode(SyncGroupRequest.self, bytes)
+    decode(HeartbeatRequest.self, bytes)
+    decode(LeaveGroupRequest.self, bytes)
+    decode(OffsetCommitRequest.self, bytes)
+    decode(OffsetFetchRequest.self, bytes)
+    decode(ListGroupsRequest.self, bytes)
+    decode(DescribeGroupsRequest.self, bytes)
+    decode(DeleteGroupsRequest.self, bytes)
+    _ = try? ConsumerProtocol.Subscription(decoding: bytes)
+    _ = try? ConsumerProtocol.Assignment(decoding: bytes)
   }
 
   static func decode<R: KafkaRequest>(_: R.Type, _ bytes: [UInt8]) {

@@ -39,3 +39,13 @@ struct Handed<Value>: @unchecked Sendable {
   let value: Value
   init(_ value: Value) { self.value = value }
 }
+
+/// A lock for the tests' boxes.
+final class NSLockBox: @unchecked Sendable {
+  private let lock = NSLock()
+  func run<T>(_ body: () throws -> T) rethrows -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body()
+  }
+}

@@ -57,6 +57,14 @@ struct WireDecodingSafetyTests {
     #expect(throws: WireError.invalidUTF8(position: 2)) { try reader.string() }
   }
 
+  @Test("tagged fields missing at the very end of a body count as none")
+  func taggedFieldsAtEnd() throws {
+    var reader = WireReader(hex("0001"), isFlexible: true)
+    _ = try reader.int16()
+    try reader.skipTaggedFields()
+    #expect(reader.remaining == 0)
+  }
+
   @Test("tagged fields claiming more bytes than remain are truncated")
   func taggedFieldPastEnd() {
     var reader = WireReader(hex("01 00 7f 00"), isFlexible: true)
