@@ -11,6 +11,7 @@ extension KafkaError: CustomStringConvertible {
     case .closedByBroker(let address): "\(address) closed the connection"
     case .network(let address, let operation, let errno):
       "\(operation) to \(address) failed: \(SocketErrno.name(errno))"
+    case .localResource(let operation, let errno): "\(operation) failed: \(SocketErrno.name(errno))"
     case .tlsRequired(let address): "\(address) expects TLS; kq does not support TLS/SASL yet"
     case .closedBeforeHandshake(let address):
       "\(address) closed the connection before answering; it may expect TLS, and kq does not support TLS/SASL yet"
@@ -54,7 +55,7 @@ extension KafkaSubject {
 
 extension Duration {
   fileprivate var phrase: String {
-    let millis = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    let millis = milliseconds
     return millis % 1000 == 0 ? "\(millis / 1000) s" : "\(millis) ms"
   }
 }

@@ -17,6 +17,8 @@ package indirect enum KafkaError: Error, Equatable, Sendable {
   case closedByBroker(BrokerAddress)
   /// Any other socket error: the operation and errno.
   case network(BrokerAddress, operation: String, errno: Int32)
+  /// The system would not give the client what it needs locally (a socket pair, a thread).
+  case localResource(operation: String, errno: Int32)
   /// The broker answered kq's first request with TLS bytes: the listener expects TLS.
   case tlsRequired(BrokerAddress)
   /// The broker closed the connection before answering the first request, as a TLS

@@ -14,6 +14,9 @@ package struct KafkaClientOptions: Sendable {
   package var retryBackoffMax: Duration = .seconds(1)
   /// The largest response frame accepted (Java's `socket.request.max.bytes` is 100 MiB).
   package var maxResponseBytes = 100 * 1024 * 1024
+  /// The highest version to use of some APIs, below what the broker offers: for a broker
+  /// whose newest versions misbehave, and for testing kq's older encodings.
+  package var versionCaps: [ApiKey: Int16] = [:]
 
   package init() {}
 }

@@ -27,8 +27,7 @@ extension KafkaCluster {
     }
     // At least 1 ms: Tansu 0.6.0 answers a wait of 0 with no partitions at all, even when
     // records are there; a Kafka broker answers at once either way.
-    let waitMillis = max(
-      1, Int32(clamping: maxWait.components.seconds * 1000 + maxWait.components.attoseconds / 1_000_000_000_000_000))
+    let waitMillis = max(1, maxWait.wireMilliseconds)
     return try retrying("fetching from '\(topic)' partition \(partition)", until: .after(options.timeout + maxWait)) {
       (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)

@@ -42,7 +42,7 @@ package final class KafkaCluster {
     connections[address] = nil
     let connection = try BrokerConnection.open(
       to: address, clientId: options.clientId, maxResponseBytes: options.maxResponseBytes,
-      deadline: deadline.capped(at: .after(options.requestTimeout)))
+      versionCaps: options.versionCaps, deadline: deadline.capped(at: .after(options.requestTimeout)))
     connections[address] = connection
     return connection
   }
@@ -120,7 +120,11 @@ package final class KafkaCluster {
 
   /// A connection to the leader of a partition.
   package func leader(of topic: String, partition: Int32, deadline: Deadline) throws(KafkaError) -> BrokerConnection {
-    let metadata = try topicMetadata(topic, deadline: deadline)
+    var metadata = try topicMetadata(topic, deadline: deadline)
+    if metadata.partition(partition) == nil {  // partitions may have been added since it was asked
+      forgetMetadata(of: topic)
+      metadata = try topicMetadata(topic, deadline: deadline)
+    }
     guard let entry = metadata.partition(partition) else {
       throw .noSuchPartition(topic: topic, partition: partition, partitionCount: metadata.partitionCount)
     }

@@ -37,11 +37,13 @@ package final class BrokerConnection {
 
   /// Connects and negotiates versions, all within `deadline`.
   package static func open(
-    to address: BrokerAddress, clientId: String, maxResponseBytes: Int, deadline: Deadline
+    to address: BrokerAddress, clientId: String, maxResponseBytes: Int, versionCaps: [ApiKey: Int16] = [:],
+    deadline: Deadline
   ) throws(KafkaError) -> BrokerConnection {
     let socket = try Socket.connect(to: address, deadline: deadline)
     let connection = BrokerConnection(socket: socket, clientId: clientId, maxResponseBytes: maxResponseBytes)
     try connection.negotiateVersions(deadline: deadline)
+    connection.versions.caps = versionCaps
     return connection
   }
 

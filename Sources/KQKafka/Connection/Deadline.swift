@@ -13,14 +13,16 @@ package struct Deadline: Comparable, Sendable {
   }
 
   /// `duration` from now; a negative duration is now, a huge one saturates.
-  package static func after(_ duration: Duration) -> Deadline {
-    let now = Deadline.now()
+  package static func after(_ duration: Duration) -> Deadline { Deadline.now().advanced(by: duration) }
+
+  /// This moment moved by `duration` (saturating; a negative duration moves nothing).
+  package func advanced(by duration: Duration) -> Deadline {
     let (seconds, attoseconds) = duration.components
-    guard seconds >= 0 else { return now }
-    let (secondNanos, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-    let (total, overflow2) = secondNanos.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
-    let (end, overflow3) = now.uptimeNanos.addingReportingOverflow(total)
-    return Deadline(uptimeNanos: overflow || overflow2 || overflow3 ? UInt64.max : end)
+    guard seconds >= 0, attoseconds >= 0 else { return self }
+    let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+    let (nanos, overflow2) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+    let (sum, overflow3) = uptimeNanos.addingReportingOverflow(nanos)
+    return Deadline(uptimeNanos: overflow || overflow2 || overflow3 ? .max : sum)
   }
 
   package static func < (a: Deadline, b: Deadline) -> Bool { a.uptimeNanos < b.uptimeNanos }

@@ -9,10 +9,12 @@ final class CoordinatorChannel: @unchecked Sendable {
   private var address: BrokerAddress?
   let clientId: String
   let maxResponseBytes: Int
+  let versionCaps: [ApiKey: Int16]
 
-  init(clientId: String, maxResponseBytes: Int) {
+  init(clientId: String, maxResponseBytes: Int, versionCaps: [ApiKey: Int16]) {
     self.clientId = clientId
     self.maxResponseBytes = maxResponseBytes
+    self.versionCaps = versionCaps
     pthread_mutex_init(mutex, nil)
   }
 
@@ -43,7 +45,8 @@ final class CoordinatorChannel: @unchecked Sendable {
     if connection?.isUsable != true {
       connection = nil
       connection = try BrokerConnection.open(
-        to: address, clientId: clientId, maxResponseBytes: maxResponseBytes, deadline: deadline)
+        to: address, clientId: clientId, maxResponseBytes: maxResponseBytes, versionCaps: versionCaps,
+        deadline: deadline)
     }
     guard let connection else { throw .broker(.coordinatorNotAvailable, subject: .group(group), message: nil) }
     return try body(connection)

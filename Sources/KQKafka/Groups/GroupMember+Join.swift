@@ -29,8 +29,8 @@ extension GroupMember {
   private func joinOnce(deadline: Deadline) throws(KafkaError) -> [String: [Int32]] {
     let subscription = ConsumerProtocol.Subscription(topics: topics).encoded
     var request = JoinGroupRequest(
-      group: group, sessionTimeoutMs: Self.millis(options.sessionTimeout),
-      rebalanceTimeoutMs: Self.millis(options.rebalanceTimeout), memberId: memberId,
+      group: group, sessionTimeoutMs: options.sessionTimeout.wireMilliseconds,
+      rebalanceTimeoutMs: options.rebalanceTimeout.wireMilliseconds, memberId: memberId,
       protocolType: ConsumerProtocol.protocolType, protocols: options.assignors.map { ($0.name, subscription) })
     var joined = try requestCoordinator(request, deadline: deadline)
     if joined.errorCode == .memberIdRequired {  // the first join of a member: the broker names it
@@ -96,9 +96,5 @@ extension GroupMember {
     return assignor.assign(subscriptions: subscriptions, partitionCounts: counts)
       .sorted { $0.key < $1.key }
       .map { ($0.key, ConsumerProtocol.Assignment(partitions: $0.value).encoded) }
-  }
-
-  static func millis(_ duration: Duration) -> Int32 {
-    Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
   }
 }

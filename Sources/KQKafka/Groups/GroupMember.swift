@@ -43,7 +43,9 @@ package final class GroupMember {
     self.topics = topics
     self.options = options
     session = try GroupSession(group: group)
-    channel = CoordinatorChannel(clientId: cluster.options.clientId, maxResponseBytes: cluster.options.maxResponseBytes)
+    channel = CoordinatorChannel(
+      clientId: cluster.options.clientId, maxResponseBytes: cluster.options.maxResponseBytes,
+      versionCaps: cluster.options.versionCaps)
   }
 
   deinit { heartbeat?.stop() }
@@ -129,8 +131,8 @@ package final class GroupMember {
     let thread = try HeartbeatThread(
       session: session, channel: channel, interval: options.heartbeatInterval, sessionTimeout: options.sessionTimeout,
       requestTimeout: cluster.options.requestTimeout)
-    guard thread.start() else {
-      throw .invalidArgument("could not start the heartbeat thread of group '\(group)'")
+    if let failure = thread.start() {
+      throw .localResource(operation: "starting the heartbeat thread of group '\(group)'", errno: failure)
     }
     heartbeat = thread
   }

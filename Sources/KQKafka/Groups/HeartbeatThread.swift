@@ -26,8 +26,8 @@ final class HeartbeatThread: @unchecked Sendable {
     stopping = try Wakeup()
   }
 
-  /// Starts the thread; false when the system would not start one.
-  func start() -> Bool {
+  /// Starts the thread; the error number when the system would not start one.
+  func start() -> Int32? {
     // Asynchronous signals stay with the caller's threads (Ctrl-C must reach kq's handling).
     var blocked = sigset_t()
     var previous = sigset_t()
@@ -46,10 +46,10 @@ final class HeartbeatThread: @unchecked Sendable {
       }, context)
     guard result == 0 else {
       Unmanaged<HeartbeatThread>.fromOpaque(context).release()
-      return false
+      return result
     }
     thread = created
-    return true
+    return nil
   }
 
   /// Ends the thread; returns once it has (a heartbeat in flight finishes first, within the
@@ -91,15 +91,5 @@ final class HeartbeatThread: @unchecked Sendable {
         session.endGeneration(error)
       }
     }
-  }
-}
-
-extension Deadline {
-  /// This moment moved by `duration`.
-  func advanced(by duration: Duration) -> Deadline {
-    let (seconds, attoseconds) = duration.components
-    let nanos = UInt64(max(seconds, 0)) &* 1_000_000_000 &+ UInt64(max(attoseconds, 0) / 1_000_000_000)
-    let (sum, overflow) = uptimeNanos.addingReportingOverflow(nanos)
-    return Deadline(uptimeNanos: overflow ? .max : sum)
   }
 }

@@ -11,7 +11,7 @@ package final class Wakeup: @unchecked Sendable {
     var ends: [CInt] = [-1, -1]
     let type = CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue) | CInt(SOCK_NONBLOCK.rawValue)
     guard socketpair(AF_UNIX, type, 0, &ends) == 0 else {
-      throw .network(BrokerAddress(host: "localhost", port: 0), operation: "creating a socket pair", errno: errno)
+      throw .localResource(operation: "creating a socket pair", errno: errno)
     }
     readEnd = ends[0]
     writeEnd = ends[1]
