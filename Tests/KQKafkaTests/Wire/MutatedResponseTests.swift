@@ -51,6 +51,28 @@ struct MutatedResponseTests {
     }
     join.taggedFields()
     result.append(("JoinGroup v9", decoder(JoinGroupRequest.self, 9), join.bytes))
+    var describe = WireWriter(isFlexible: true)
+    describe.int32(0)
+    describe.arrayCount(1)
+    describe.int16(0)
+    describe.nullableString(nil)
+    describe.string("loaders")
+    describe.string("Stable")
+    describe.string("consumer")
+    describe.string("range")
+    describe.array(["m-1"]) { w, member in
+      w.string(member)
+      w.nullableString(nil)
+      w.string("kq")
+      w.string("/127.0.0.1")
+      w.bytes(ConsumerProtocol.Subscription(topics: ["orders"]).encoded)
+      w.bytes(ConsumerProtocol.Assignment(partitions: ["orders": [0, 2]]).encoded)
+      w.taggedFields()
+    }
+    describe.int32(Int32.min)
+    describe.taggedFields()
+    describe.taggedFields()
+    result.append(("DescribeGroups v6", decoder(DescribeGroupsRequest.self, 6), describe.bytes))
     return result
   }()
 
@@ -69,6 +91,9 @@ struct MutatedResponseTests {
       case "Metadata v12": #expect(try MetadataRequest.decodeResponse(&reader, version: 12).topics.count == 2)
       case "Fetch v12": #expect(try FetchRequest.decodeResponse(&reader, version: 12).partitions.first?.records.count == 70)
       case "JoinGroup v9": #expect(try JoinGroupRequest.decodeResponse(&reader, version: 9).members.count == 2)
+      case "DescribeGroups v6":
+        let group = try DescribeGroupsRequest.decodeResponse(&reader, version: 6).first
+        #expect(group?.members.first?.assignedPartitions == ["orders": [0, 2]])
       default: continue
       }
     }
