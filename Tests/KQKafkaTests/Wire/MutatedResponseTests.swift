@@ -8,8 +8,8 @@ import Testing
 @Suite("Decoding mutated responses")
 struct MutatedResponseTests {
   /// Valid bodies: Metadata (newest and oldest), Fetch with records, JoinGroup.
-  static let bodies: [(name: String, decode: @Sendable ([UInt8]) -> Void, body: [UInt8])] = {
-    var result: [(String, @Sendable ([UInt8]) -> Void, [UInt8])] = []
+  nonisolated(unsafe) static let bodies: [(name: String, decode: ([UInt8]) -> Void, body: [UInt8])] = {
+    var result: [(String, ([UInt8]) -> Void, [UInt8])] = []
     for version: Int16 in [1, 12] {
       var w = WireWriter(isFlexible: ApiKey.metadata.isFlexible(version))
       ScriptedBroker.metadata(&w, version: version, port: 9092, topics: ["orders": 3, "users": 1])
@@ -76,7 +76,7 @@ struct MutatedResponseTests {
     return result
   }()
 
-  static func decoder<R: KafkaRequest>(_: R.Type, _ version: Int16) -> @Sendable ([UInt8]) -> Void {
+  static func decoder<R: KafkaRequest>(_: R.Type, _ version: Int16) -> ([UInt8]) -> Void {
     { bytes in
       var reader = WireReader(bytes, isFlexible: R.apiKey.isFlexible(version))
       _ = try? R.decodeResponse(&reader, version: version)
