@@ -173,3 +173,54 @@ struct BrokerConnectionHostNameTests {
     #expect(try connection.version(for: .metadata) == 12)
   }
 }
+
+@Suite("Broker connection addresses and version fallback")
+struct BrokerConnectionNegotiationTests {
+  @Test("an IPv6 address connects, written [::1]:PORT")
+  func ipv6() throws {
+    let broker: FakeBroker
+    do {
+      broker = try FakeBroker(ipv6: true) { peer in
+        peer.answerApiVersions()
+        peer.drainUntilClosed()
+      }
+    } catch {
+      print("kq tests: skipping a test: this machine has no IPv6 loopback (\(error))")
+      return
+    }
+    let address = try BrokerAddress(parsing: "[::1]:\(broker.port)")
+    let connection = try BrokerConnection.open(
+      to: address, clientId: "kq-test", maxResponseBytes: 1 << 20, deadline: .after(.seconds(5)))
+    #expect(try connection.version(for: .metadata) == ApiKey.metadata.supportedVersions.upperBound)
+  }
+
+  @Test("a broker that does not know ApiVersions v4 answers UNSUPPORTED_VERSION, and the client asks again at its version")
+  func apiVersionsFallback() throws {
+    let broker = try FakeBroker { peer in
+      guard let first = peer.readRequest(), first.apiKey == 18, first.version == 4 else { return }
+      // Version 0 layout, whatever was asked: error 35, then the broker's ApiVersions range.
+      var old = WireWriter()
+      old.int16(35)
+      old.arrayCount(1)
+      old.int16(18)
+      old.int16(0)
+      old.int16(2)
+      peer.respond(correlationId: first.correlationId, body: old.bytes)
+      guard let second = peer.readRequest(), second.apiKey == 18, second.version == 2 else { return }
+      var answer = WireWriter()
+      answer.int16(0)
+      answer.array([(ApiKey.apiVersions, Int16(0)...Int16(2)), (ApiKey.metadata, 0...8)]) { w, entry in
+        w.int16(entry.0.rawValue)
+        w.int16(entry.1.lowerBound)
+        w.int16(entry.1.upperBound)
+      }
+      answer.int32(0)
+      peer.respond(correlationId: second.correlationId, body: answer.bytes)
+      peer.drainUntilClosed()
+    }
+    let connection = try BrokerConnection.open(
+      to: broker.address, clientId: "kq-test", maxResponseBytes: 1 << 20, deadline: .after(.seconds(5)))
+    #expect(try connection.version(for: .metadata) == 8)
+    #expect(try connection.version(for: .apiVersions) == 2)
+  }
+}

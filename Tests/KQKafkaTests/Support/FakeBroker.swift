@@ -7,25 +7,44 @@ import Foundation
 /// wants (garbage, huge sizes, half a frame, nothing at all).
 final class FakeBroker: @unchecked Sendable {
   let port: UInt16
-  var address: BrokerAddress { BrokerAddress(host: "127.0.0.1", port: port) }
+  let host: String
+  var address: BrokerAddress { BrokerAddress(host: host, port: port) }
   private let listener: CInt
   private let stopped = NSCondition()
   private var isStopped = false
 
-  init(script: @escaping @Sendable (Peer) -> Void) throws {
-    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+  /// Listens on 127.0.0.1, or on ::1 when `ipv6`.
+  init(ipv6: Bool = false, script: @escaping @Sendable (Peer) -> Void) throws {
+    let listener = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     self.listener = listener
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let listening = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+    host = ipv6 ? "::1" : "127.0.0.1"
+    var storage = sockaddr_storage()
+    var length = socklen_t(ipv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &storage) { pointer -> Bool in
+      if ipv6 {
+        pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+          $0.pointee.sin6_family = sa_family_t(AF_INET6)
+          $0.pointee.sin6_addr = in6addr_loopback
+        }
+      } else {
+        pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+          $0.pointee.sin_family = sa_family_t(AF_INET)
+          $0.pointee.sin_addr.s_addr = inet_addr("127.0.0.1")
+        }
+      }
+      return pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
         bind(listener, $0, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, $0, &length) == 0
       }
     }
-    guard listening else { throw Failure(description: "fake broker: errno \(errno)") }
-    port = UInt16(bigEndian: address.sin_port)
+    guard listening else {
+      close(listener)
+      throw Failure(description: "fake broker: errno \(errno)")
+    }
+    port = withUnsafePointer(to: &storage) { pointer in
+      ipv6
+        ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+        : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+    }
     Thread.detachNewThread { [weak self] in
       while true {
         var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
