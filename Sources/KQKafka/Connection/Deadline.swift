@@ -41,8 +41,8 @@ package struct Deadline: Comparable, Sendable {
   package var pollTimeoutMillis: CInt {
     let now = Deadline.now().uptimeNanos
     guard uptimeNanos > now else { return 0 }
-    let millis = (uptimeNanos - now + 999_999) / 1_000_000
-    return CInt(clamping: millis)
+    let left = uptimeNanos - now
+    return CInt(clamping: left / 1_000_000 + (left % 1_000_000 == 0 ? 0 : 1))
   }
 
   /// The earlier of the two.
