@@ -8,6 +8,7 @@ extension GroupMember {
   package func join() throws(KafkaError) -> [String: [Int32]] {
     let total = cluster.options.timeout + options.rebalanceTimeout
     let deadline = Deadline.after(total)
+    session.beginJoin()
     var pause = cluster.options.retryBackoff
     while true {
       do throws(KafkaError) {

@@ -28,15 +28,22 @@ final class GroupSession: Sendable {
 
   var snapshot: State { state.withLock { $0 } }
 
-  /// Marks the generation over; the caller's next look at `needsRejoin` sees it.
-  func endGeneration(_ reason: KafkaError, forgetMember: Bool = false) {
-    state.withLock {
-      $0.needsRejoin = true
-      $0.rejoinReason = $0.rejoinReason ?? reason
-      if forgetMember { $0.memberId = "" }
+  /// Marks the generation over; the caller's next look at `needsRejoin` sees it. With
+  /// `generation`, only if that generation is still the current one: a heartbeat of a
+  /// generation a join has just replaced must not end the new one.
+  func endGeneration(_ reason: KafkaError, forgetMember: Bool = false, generation: Int32? = nil) {
+    let ended = state.withLock { state -> Bool in
+      if let generation, generation != state.generationId || state.needsRejoin { return false }
+      state.needsRejoin = true
+      state.rejoinReason = state.rejoinReason ?? reason
+      if forgetMember { state.memberId = "" }
+      return true
     }
-    rebalance.raise()
+    if ended { rebalance.raise() }
   }
+
+  /// A join is under way: heartbeats pause until it ends.
+  func beginJoin() { state.withLock { $0.needsRejoin = true } }
 
   func beginGeneration(memberId: String, generationId: Int32) {
     state.withLock {

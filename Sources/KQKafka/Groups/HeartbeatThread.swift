@@ -81,14 +81,14 @@ final class HeartbeatThread: @unchecked Sendable {
       } else {
         let error = KafkaError.broker(code, subject: .group(session.group), message: nil)
         if code.needsRejoin || code.isCoordinatorError {
-          session.endGeneration(error, forgetMember: code == .unknownMemberId)
+          session.endGeneration(error, forgetMember: code == .unknownMemberId, generation: state.generationId)
         }
       }
     } catch {
       // Network trouble: the next beat tries again on a new connection, until the session
       // would have expired on the coordinator.
       if session.snapshot.lastHeartbeat.advanced(by: sessionTimeout).hasPassed {
-        session.endGeneration(error)
+        session.endGeneration(error, generation: state.generationId)
       }
     }
   }

@@ -146,4 +146,14 @@ struct GroupSemanticsTests {
     #expect(log.all.filter { $0 == "commit" }.count == 1)
     #expect(log.all.last == "leave")
   }
+
+  @Test("a heartbeat answer about a generation a join has replaced does not end the new one")
+  func staleHeartbeat() throws {
+    let session = try GroupSession(group: "g")
+    session.beginGeneration(memberId: "m-1", generationId: 2)
+    session.endGeneration(.broker(.illegalGeneration, subject: .group("g"), message: nil), generation: 1)
+    #expect(!session.snapshot.needsRejoin && !session.rebalance.isRaised)
+    session.endGeneration(.broker(.rebalanceInProgress, subject: .group("g"), message: nil), generation: 2)
+    #expect(session.snapshot.needsRejoin && session.rebalance.isRaised)
+  }
 }
