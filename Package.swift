@@ -24,10 +24,12 @@ let package = Package(
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
       linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
+    .target(name: "KQKafka", dependencies: ["CKQCRC32C"], exclude: ["README.md"]),
     .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQStorage"]),
     .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQTestSupport"]),
     .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQTestSupport"]),
     .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq"]),
+    .testTarget(name: "KQKafkaTests", dependencies: ["KQKafka", "KQTestSupport", "CKQCRC32C"]),
     .testTarget(name: "KQCompressionTests", dependencies: ["KQCompression", "KQTestSupport"]),
     // Release-build codec throughput (Tests/Benchmarks/codecs.sh); not a test, not in kq.
     .executableTarget(

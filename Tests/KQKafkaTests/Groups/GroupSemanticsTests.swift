@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+@testable import KQKafka
+
+/// A group coordinator's answers that Tansu 0.6.0 does not give (KIP-394's
+/// MEMBER_ID_REQUIRED, a rebalance announced by a heartbeat, a commit from an ended
+/// generation, described assignments), played by a scripted broker.
+@Suite("Group protocol against a scripted coordinator")
+struct GroupSemanticsTests {
+  final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String] = []
+    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
+    var all: [String] { lock.withLock { entries } }
+  }
+
+  /// One member, "m-1", leads a group over topic "orders" of 3 partitions.
+  private func coordinator(_ log: Log) throws -> FakeBroker {
+    let port = ScriptedBroker.Box()
+    let broker = try ScriptedBroker.start(topics: ["orders": 3]) { peer, request in
+      var r = request.body
+      switch request.api {
+      case .findCoordinator:
+        log.add("find")
+        peer.answer(request) { w in
+          w.int32(0)
+          w.arrayCount(1)
+          w.string("g")
+          w.int32(1)
+          w.string("127.0.0.1")
+          w.int32(port.value)
+          w.int16(0)
+          w.nullableString(nil)
+          w.taggedFields()
+          w.taggedFields()
+        }
+      case .joinGroup:
+        _ = try? r.string()
+        _ = try? r.int32()
+        _ = try? r.int32()
+        let memberId = (try? r.string()) ?? "?"
+        _ = try? r.nullableString()
+        _ = try? r.string()
+        _ = try? r.arrayCount()
+        let protocolName = (try? r.string()) ?? "?"
+        let metadata = (try? r.bytes()) ?? []
+        log.add("join '\(memberId)' \(protocolName)")
+        peer.answer(request) { w in
+          w.int32(0)
+          w.int16(memberId.isEmpty ? 79 : 0)  // MEMBER_ID_REQUIRED on the first join
+          w.int32(memberId.isEmpty ? -1 : 1)
+          w.nullableString("consumer")
+          w.nullableString(memberId.isEmpty ? nil : "range")
+          w.string(memberId.isEmpty ? "" : "m-1")
+          w.bool(false)
+          w.string("m-1")
+          w.array(memberId.isEmpty ? [] : ["m-1"]) { w, member in
+            w.string(member)
+            w.nullableString(nil)
+            w.bytes(metadata)
+            w.taggedFields()
+          }
+          w.taggedFields()
+        }
+      case .syncGroup:
+        _ = try? r.string()
+        let generation = (try? r.int32()) ?? -9
+        _ = try? r.string()
+        _ = try? r.nullableString()
+        _ = try? r.nullableString()
+        _ = try? r.nullableString()
+        _ = try? r.arrayCount()
+        _ = try? r.string()
+        let assignment = (try? r.bytes()) ?? []
+        let decoded = (try? ConsumerProtocol.Assignment(decoding: assignment))?.partitions ?? [:]
+        log.add("sync \(generation) \(decoded)")
+        peer.answer(request) { w in
+          w.int32(0)
+          w.int16(0)
+          w.nullableString("consumer")
+          w.nullableString("range")
+          w.bytes(assignment)
+          w.taggedFields()
+        }
+      case .heartbeat:
+        log.add("heartbeat")
+        peer.answer(request) { w in
+          w.int32(0)
+          w.int16(27)  // REBALANCE_IN_PROGRESS
+          w.taggedFields()
+        }
+      case .offsetCommit:
+        log.add("commit")
+        peer.answer(request) { w in
+          w.int32(0)
+          w.arrayCount(1)
+          w.string("orders")
+          w.arrayCount(1)
+          w.int32(0)
+          w.int16(22)  // ILLEGAL_GENERATION
+          w.taggedFields()
+          w.taggedFields()
+          w.taggedFields()
+        }
+      case .leaveGroup:
+        log.add("leave")
+        peer.answer(request) { w in
+          w.int32(0)
+          w.int16(0)
+          w.arrayCount(0)
+          w.taggedFields()
+        }
+      default:
+        return
+      }
+    }
+    port.value = Int32(broker.port)
+    return broker
+  }
+
+  @Test("a first join named by the coordinator, the leader's assignment, a heartbeat's rebalance, a refused commit")
+  func memberLifecycle() throws {
+    let log = Log()
+    let broker = try coordinator(log)
+    var clientOptions = KafkaClientOptions()
+    clientOptions.timeout = .seconds(5)
+    let cluster = try KafkaCluster(bootstrap: [broker.address], options: clientOptions)
+    var options = GroupMember.Options()
+    options.heartbeatInterval = .milliseconds(10)
+    let member = try GroupMember(cluster: cluster, group: "g", topics: ["orders"], options: options)
+    #expect(try member.join() == ["orders": [0, 1, 2]])
+    #expect(member.isLeader && member.memberId == "m-1" && member.generationId == 1 && member.protocolName == "range")
+    #expect(Array(log.all.prefix(4)) == ["find", "join '' range", "join 'm-1' range", "sync 1 [\"orders\": [0, 1, 2]]"])
+
+    // The heartbeat thread hears of the rebalance and says so.
+    #expect(member.waitForRebalance(until: .after(.seconds(10))))
+    #expect(member.needsRejoin)
+    #expect(member.rejoinReason == .broker(.rebalanceInProgress, subject: .group("g"), message: nil))
+
+    // A commit in the ended generation is refused by name, not retried.
+    #expect(throws: KafkaError.broker(.illegalGeneration, subject: .group("g"), message: nil)) {
+      try member.commit(topic: "orders", offsets: [0: 4])
+    }
+    try member.leave()
+    #expect(log.all.filter { $0 == "commit" }.count == 1)
+    #expect(log.all.last == "leave")
+  }
+
+  @Test("a heartbeat answer about a generation a join has replaced does not end the new one")
+  func staleHeartbeat() throws {
+    let session = try GroupSession(group: "g")
+    session.beginGeneration(memberId: "m-1", generationId: 2)
+    session.endGeneration(.broker(.illegalGeneration, subject: .group("g"), message: nil), generation: 1)
+    #expect(!session.snapshot.needsRejoin && !session.rebalance.isRaised)
+    session.endGeneration(.broker(.rebalanceInProgress, subject: .group("g"), message: nil), generation: 2)
+    #expect(session.snapshot.needsRejoin && session.rebalance.isRaised)
+  }
+}

@@ -1,0 +1,2 @@
+import KQKafka
+typealias KafkaClusterFetched = KafkaCluster.FetchedRecords
