@@ -29,6 +29,17 @@ package final class BatchEncoder {
 
   package var isEmpty: Bool { recordCount == 0 }
 
+  /// Bytes of the batch still open (0 when none is): the next record starts a new batch when
+  /// this is 0, or when it would take the batch past `maxBatchBytes`.
+  package var openBatchBytes: Int { batchStart < 0 ? 0 : buffer.count - batchStart }
+
+  /// An upper bound of the bytes a record adds to a batch (its length prefix included),
+  /// whatever its place and timestamp: a caller that must know which record opens a batch
+  /// seals first when `openBatchBytes` plus this would pass `maxBatchBytes`.
+  package static func recordBytesBound(keyCount: Int, valueCount: Int, headersCount: Int) -> Int {
+    5 + 1 + 10 + 5 + 5 + max(keyCount, 0) + 5 + max(valueCount, 0) + headersCount
+  }
+
   /// Bytes of the record's encoding after its length prefix.
   @inline(__always)
   static func bodySize(timestampDelta: Int64, offsetDelta: Int, keyCount: Int, valueCount: Int, headersCount: Int)
