@@ -14,6 +14,7 @@ final class PipeInput {
   let stopAt: Int64
   private var replays: [Range<Int64>]
   private(set) var isDone = false
+  var hasReplays: Bool { !replays.isEmpty }
   /// With `--each`: where each record's bytes end in the batch, and its offset.
   private(set) var recordEnds: [(end: Int, offset: Int64)] = []
 

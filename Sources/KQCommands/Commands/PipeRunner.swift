@@ -27,6 +27,19 @@ final class PipeRunner {
 
   func run() throws -> Ending {
     let watcher = options.follow ? try FollowWatcher(paths: inputs.compactMap { $0.reader.watchPath }) : nil
+    // First what a crash left, then a commit at once, so that another crash does not make
+    // the next run process it all again.
+    var replayed = false
+    for input in inputs {
+      while input.hasReplays {
+        guard let read = try input.nextBatch(into: batch, maxRecords: 0, maxBytes: 0, tracksRecords: options.each, follow: false)
+        else { break }
+        if let signal = context.signals?.pending() { return try stop(signal) }
+        if let signal = try process(read, of: input) { return try stop(signal) }
+        replayed = true
+      }
+    }
+    if replayed { try commit() }
     while true {
       var progressed = false
       for input in inputs where !input.isDone {
@@ -69,6 +82,10 @@ final class PipeRunner {
   /// signal that interrupted it, if one did (nothing of the batch is kept then).
   private func process(_ read: PipeInput.Batch, of input: PipeInput) throws -> Int32? {
     output.begin(input.input, range: read.range)
+    if read.count == 0 {  // a replayed range that holds no record any more: nothing to run
+      try output.end()
+      return nil
+    }
     collected.count = 0
     let timestamp = context.clock.nowMillis()
     if options.each {
