@@ -83,6 +83,9 @@ final class PipeInput {
         Consumer.warnAboutLostOffsets(cursor, context: context)
       }
       guard let view = read else {
+        // Past batches the reader passed over (control batches: transaction markers), so that
+        // the range, and the commit after it, covers them.
+        if count > 0 { next = max(next, min(reader.position, end)) }
         if !follow && end == stopAt { isDone = true }
         break
       }
