@@ -145,7 +145,7 @@ complete -c kq -n '__kq_at \'pipe\'' -l each -d 'Run CMD once per record, with t
 complete -c kq -n '__kq_at \'pipe\'' -l partition-by -x -a 'key' -d 'Where a record CMD writes goes'
 complete -c kq -n '__kq_at \'pipe\'' -l keep-partition -d 'Write the output of input partition N to partition N of OUT, which must have as many partitions'
 complete -c kq -n '__kq_at \'pipe\'' -l timeout -x -d 'Kill CMD (its whole process group) when a batch takes longer than DURATION, e.g'
-complete -c kq -n '__kq_at \'pipe\'' -l batch -x -d 'At most N records per batch (default 10000)'
+complete -c kq -n '__kq_at \'pipe\'' -l batch -x -d 'At most N records per batch (default 100000)'
 complete -c kq -n '__kq_at \'pipe\'' -l batch-bytes -x -d 'At most SIZE bytes of input per batch, e.g'
 complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets at least this often (default 1s)'
 complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'

@@ -113,6 +113,13 @@ int kq_spawn_supervised_capturing(
     close(report[1]);
     return error;
   }
+  if (capture_output) {
+    // A filter's batch goes through in 1 MiB steps instead of 64 KiB ones: 16 times fewer
+    // wake-ups of kq and the command (the most an unprivileged process may ask; a smaller
+    // limit leaves the default).
+    fcntl(input[1], F_SETPIPE_SZ, 1 << 20);
+    fcntl(output[1], F_SETPIPE_SZ, 1 << 20);
+  }
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);

@@ -15,6 +15,8 @@ final class PipeInput {
   private var replays: [Range<Int64>]
   private(set) var isDone = false
   var hasReplays: Bool { !replays.isEmpty }
+  /// The byte after each value when CMD gets values only (lines, -0), else nil.
+  private let plainTerminator: UInt8?
   /// With `--each`: where each record's bytes end in the batch, and its offset.
   private(set) var recordEnds: [(end: Int, offset: Int64)] = []
 
@@ -26,6 +28,11 @@ final class PipeInput {
     self.context = context
     self.reader = reader
     self.printer = RecordPrinter(output: framing, topic: input.topic.value)
+    switch framing {
+    case .values: plainTerminator = 10
+    case .nulTerminated: plainTerminator = 0
+    default: plainTerminator = nil
+    }
     self.replays = resume.replays
     self.next = resume.replays.first?.lowerBound ?? resume.offset
     self.stopAt = stopAt
@@ -91,6 +98,22 @@ final class PipeInput {
       }
       var position = next
       var full = false
+      // The whole batch is wanted and fits: its values are copied without decoding the rest,
+      // as consume does.
+      if let terminator = plainTerminator, !tracksRecords, view.baseOffset >= position, view.lastOffset < end,
+        Int(view.recordCount) <= maxRecords - count, buffer.count + view.size <= maxBytes,
+        view.lastOffsetDelta + 1 == view.recordCount, view.recordCount > 0
+      {
+        let copied: Int
+        do { copied = try view.appendValues(into: buffer, terminator: terminator) } catch {
+          throw CommandError.damagedBatch(topic: input.topic.value, partition: partition, baseOffset: view.baseOffset, reason: error)
+        }
+        if first < 0 { first = view.baseOffset }
+        last = view.lastOffset
+        count += copied
+        next = view.nextOffset
+        continue
+      }
       do {
         try view.forEachRecord { record in
           if record.offset < position { return true }

@@ -18,6 +18,8 @@ final class PipeOutputParser {
   let output: any ExactlyOnceOutput
   let partitions: Int
   let maxMessageBytes: Int64
+  /// What the output's own headers may add to a record.
+  private let reservedHeaderBytes: Int
   private let keyDelimiterByte: Int32?
   /// The header section of a record without headers: a count of 0.
   private let noHeaders = ByteBuffer(capacity: 64)
@@ -29,34 +31,68 @@ final class PipeOutputParser {
     self.output = output
     self.partitions = output.config.partitions
     self.maxMessageBytes = output.config.maxMessageBytes
+    self.reservedHeaderBytes = output.reservedHeaderBytes
     self.keyDelimiterByte = options.keyDelimiter.flatMap { $0.count == 1 ? Int32($0[0]) : nil }
     noHeaders.append(byte: 0)
   }
 
-  /// Adds every record of `bytes` to the output's open range; a last record without its
-  /// terminator counts, as in produce. Returns how many records were added.
-  func parse(_ bytes: UnsafeRawBufferPointer, inputPartition: Int, timestamp: Int64) throws(Problem) -> Int {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
-    let delimiter: Int32 = framing == .nulTerminated ? 0 : 10
-    var start = 0
-    var records = 0
-    while start < bytes.count {
-      let end: Int
-      if let found = memchr(base + start, delimiter, bytes.count - start) {
-        end = UnsafeRawPointer(found) - base
-      } else {
-        end = bytes.count
-      }
-      let record = UnsafeRawBufferPointer(start: base + start, count: end - start)
-      start = end + 1
-      if framing == .json {
-        if try json(record, number: records + 1, inputPartition: inputPartition, timestamp: timestamp) { records += 1 }
-      } else {
-        records += 1
-        try plain(record, number: records, inputPartition: inputPartition, timestamp: timestamp)
-      }
+  /// Records of the command's output so far, for messages.
+  private(set) var records = 0
+  /// The first record the output cannot take; what follows it is not parsed.
+  private(set) var problem: Problem?
+  private var inputPartition = 0
+  private var timestamp: Int64 = 0
+
+  /// Starts the output of one command run, whose records get `timestamp` unless they carry one.
+  func start(inputPartition: Int, timestamp: Int64) {
+    self.inputPartition = inputPartition
+    self.timestamp = timestamp
+    records = 0
+    problem = nil
+  }
+
+  /// Adds every whole record at the front of `buffer` to the output's open range and removes
+  /// them; `atEnd` (the command's output ended), the last one too, terminated or not, as in
+  /// produce. After a problem, output is dropped unread.
+  func take(_ buffer: ByteBuffer, atEnd: Bool) {
+    guard problem == nil else {
+      buffer.count = 0
+      return
     }
-    return records
+    let delimiter: Int32 = framing == .nulTerminated ? 0 : 10
+    let base = buffer.base
+    let count = buffer.count
+    var start = 0
+    do throws(Problem) {
+      while start < count {
+        let end: Int
+        if let found = memchr(base + start, delimiter, count - start) {
+          end = UnsafeMutableRawPointer(found) - base
+        } else if atEnd {
+          end = count
+        } else {
+          break
+        }
+        let record = UnsafeRawBufferPointer(start: base + start, count: end - start)
+        start = end + 1
+        if framing == .json {
+          if try json(record, number: records + 1, inputPartition: inputPartition, timestamp: timestamp) { records += 1 }
+        } else {
+          records += 1
+          try plain(record, number: records, inputPartition: inputPartition, timestamp: timestamp)
+        }
+      }
+    } catch {
+      problem = error
+      buffer.count = 0
+      return
+    }
+    buffer.removeFirst(min(start, count))
+    if buffer.count > Int(maxMessageBytes) + (1 << 20) {
+      // A record longer than any can be: refused now instead of buffered without end.
+      problem = .tooLarge(record: records + 1, size: buffer.count, limit: maxMessageBytes)
+      buffer.count = 0
+    }
   }
 
   @inline(__always)
@@ -114,7 +150,7 @@ final class PipeOutputParser {
     } else {
       partition = inputPartition % partitions
     }
-    let headerBytes = headers.count + output.reservedHeaderBytes
+    let headerBytes = headers.count + reservedHeaderBytes
     let approximate = (key?.count ?? 0) + (value?.count ?? 0) + headerBytes + BatchLayout.headerSize + 32
     if approximate > Int(maxMessageBytes) {
       let size = BatchEncoder.batchSize(key: key, value: value, headerBytes: headerBytes)

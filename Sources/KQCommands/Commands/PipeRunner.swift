@@ -10,8 +10,9 @@ final class PipeRunner {
   let inputs: [PipeInput]
   let output: any ExactlyOnceOutput
   let parser: PipeOutputParser
-  private let batch = ByteBuffer(capacity: 1 << 20)
-  private let collected = ByteBuffer(capacity: 1 << 20)
+  /// Both are written while the command's supervisor, a fork of kq, lives: kept out of it.
+  private let batch = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private let collected = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
   private var lastCommitMillis: Int64
 
   init(options: PipeOptions, context: Context, inputs: [PipeInput], output: any ExactlyOnceOutput) {
@@ -86,36 +87,31 @@ final class PipeRunner {
       try output.end()
       return nil
     }
-    collected.count = 0
     let timestamp = context.clock.nowMillis()
     if options.each {
       var start = 0
       for (end, offset) in input.recordEnds {
         let record = UnsafeRawBufferPointer(rebasing: batch.bytes[start..<end])
         start = end
-        if let signal = try runCommand(on: record, input: input, first: offset, last: offset, read: read) { return signal }
+        if let signal = try runCommand(on: record, input: input, first: offset, last: offset, read: read, timestamp: timestamp) {
+          return signal
+        }
       }
-    } else if let signal = try runCommand(on: batch.bytes, input: input, first: read.first, last: read.last, read: read) {
+    } else if let signal = try runCommand(
+      on: batch.bytes, input: input, first: read.first, last: read.last, read: read, timestamp: timestamp)
+    {
       return signal
-    }
-    do {
-      _ = try parser.parse(collected.bytes, inputPartition: input.input.partition, timestamp: timestamp)
-    } catch {
-      output.abort()
-      try commit()
-      throw CommandError.message(
-        "\(describe(error)) in what '\(options.command.text)' wrote for \(place(input, read)); nothing of that batch was written to '\(options.output)' nor committed",
-        hint: "fix the command's output; the next run processes these records again", status: .dataError)
     }
     try output.end()
     return nil
   }
 
-  /// Runs the command once with `bytes` on its stdin, its output appended to `collected`.
-  /// A failure aborts the range, commits those before it and ends kq with the command's status.
-  private func runCommand(on bytes: UnsafeRawBufferPointer, input: PipeInput, first: Int64, last: Int64, read: PipeInput.Batch)
-    throws -> Int32?
-  {
+  /// Runs the command once with `bytes` on its stdin, adding what it writes to the range.
+  /// A failure (or output OUT cannot take) aborts the range, commits those before it and ends
+  /// kq with the command's status (65 for bad output).
+  private func runCommand(
+    on bytes: UnsafeRawBufferPointer, input: PipeInput, first: Int64, last: Int64, read: PipeInput.Batch, timestamp: Int64
+  ) throws -> Int32? {
     var environment = context.environment
     environment["KQ_TOPIC"] = input.input.topic.value
     environment["KQ_PARTITION"] = String(input.input.partition)
@@ -135,12 +131,26 @@ final class PipeRunner {
       let (sum, overflow) = context.clock.nowMillis().addingReportingOverflow(limit)
       return overflow ? Int64.max : sum
     }
-    let outcome = child.filter(feeding: bytes, into: collected, deadlineMillis: deadline, clock: context.clock, signals: context.signals)
+    // What the command writes is parsed and encoded as it comes, while the command works on.
+    collected.count = 0
+    parser.start(inputPartition: input.input.partition, timestamp: timestamp)
+    let parser = self.parser
+    let outcome = child.filter(
+      feeding: bytes, into: collected, deadlineMillis: deadline, clock: context.clock, signals: context.signals,
+      onOutput: { parser.take($0, atEnd: false) })
     if let signal = outcome.signal {
       output.abort()
       return signal
     }
-    if outcome.ending == .exited(0) && !outcome.timedOut { return nil }
+    if outcome.ending == .exited(0) && !outcome.timedOut {
+      parser.take(collected, atEnd: true)
+      guard let problem = parser.problem else { return nil }
+      output.abort()
+      try commit()
+      throw CommandError.message(
+        "\(describe(problem)) in what '\(options.command.text)' wrote for \(place(input, read)); nothing of that batch was written to '\(options.output)' nor committed",
+        hint: "fix the command's output; the next run processes these records again", status: .dataError)
+    }
     output.abort()
     try commit()
     let what = "on " + place(input, read) + (options.each ? " (the record at offset \(first))" : "")

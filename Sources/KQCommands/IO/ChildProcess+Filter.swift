@@ -14,20 +14,26 @@ extension ChildProcess {
     var timedOut: Bool
   }
 
-  /// Feeds `bytes`, appends everything the command writes to `output`, and waits for it to
+  /// Feeds `bytes`, appends everything the command writes to `collected` (calling `onOutput`
+  /// after each read, which may take what it has used from the front), and waits for it to
   /// end. At `deadlineMillis` (by `clock`) the whole process group is killed. A signal to kq
   /// is passed on to the group (a second one kills it), as `run` does.
   func filter(
     feeding bytes: UnsafeRawBufferPointer, into collected: ByteBuffer, deadlineMillis: Int64?, clock: any WallClock,
-    signals: SignalWatcher?
+    signals: SignalWatcher?, onOutput: (ByteBuffer) -> Void = { _ in }
   ) -> FilterOutcome {
     var signal: Int32?
     var timedOut = false
     var offset = 0
     var isFeeding = true
     var hasEnded = false  // the supervisor reported, or died
+    var feeder: InputFeeder?
     if bytes.count == 0 {
       close(input)
+      input = -1
+      isFeeding = false
+    } else if bytes.count > Self.feedInlineBytes, let started = InputFeeder.start(writing: bytes, to: input) {
+      feeder = started  // it owns the command's stdin now
       input = -1
       isFeeding = false
     }
@@ -85,6 +91,7 @@ extension ChildProcess {
         let n = read(output, collected.base + collected.count, collected.capacity - collected.count)
         if n > 0 {
           collected.count += n
+          onOutput(collected)  // its work overlaps the command's on the next bytes
         } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
           close(output)
           output = -1
@@ -96,9 +103,21 @@ extension ChildProcess {
       close(output)
       output = -1
     }
+    if let feeder {
+      // The command ended, or is being killed: a feeder still writing stops.
+      if hasEnded || timedOut || signal != nil { feeder.stop() }
+    }
     let ending = waitForEnding(signals: signals, signal: &signal)
+    if let feeder {
+      feeder.stop()
+      offset = feeder.join()
+    }
     return FilterOutcome(ending: ending, tookEverything: offset == bytes.count, signal: signal, timedOut: timedOut)
   }
+
+  /// Inputs up to this size are written by the poll loop itself: the pipe (1 MiB) takes them
+  /// at once, and a thread would cost more than it saves.
+  static let feedInlineBytes = 1 << 20
 
   private func stopFeeding(_ isFeeding: inout Bool) {
     close(input)

@@ -44,8 +44,8 @@ extension CommandTree {
         "timeout", value: "DURATION",
         help: "Kill CMD (its whole process group) when a batch takes longer than DURATION, e.g. 30s, and exit "
           + "with status 75, committing nothing of that batch."),
-      FlagSpec("batch", value: "N", help: "At most N records per batch (default 10000)."),
-      FlagSpec("batch-bytes", value: "SIZE", help: "At most SIZE bytes of input per batch, e.g. 1MiB (default 16MiB)."),
+      FlagSpec("batch", value: "N", help: "At most N records per batch (default 100000)."),
+      FlagSpec("batch-bytes", value: "SIZE", help: "At most SIZE bytes of input per batch, e.g. 1MiB (default 4MiB)."),
       FlagSpec(
         "commit-interval", value: "DURATION",
         help: "Commit the output and the group's offsets at least this often (default 1s); also at the end and "

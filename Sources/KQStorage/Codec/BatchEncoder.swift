@@ -22,9 +22,9 @@ package final class BatchEncoder {
   /// Sealed batches in the buffer.
   package private(set) var batchCount = 0
 
-  package init(maxBatchBytes: Int, capacity: Int = 1 << 20) {
+  package init(maxBatchBytes: Int, capacity: Int = 1 << 20, excludedFromForks: Bool = false) {
     self.maxBatchBytes = maxBatchBytes
-    self.buffer = ByteBuffer(capacity: capacity)
+    self.buffer = ByteBuffer(capacity: capacity, excludedFromForks: excludedFromForks)
   }
 
   package var isEmpty: Bool { recordCount == 0 }

@@ -65,6 +65,8 @@ package final class MarkedOutput: ExactlyOnceOutput {
 
   package var hasUncommittedRanges: Bool { !ended.isEmpty }
 
+  static let appendRunBytes = 1 << 20
+
   // MARK: Adding a range's output
 
   package func begin(_ input: InputPartition, range: Range<Int64>) {
@@ -128,7 +130,8 @@ package final class MarkedOutput: ExactlyOnceOutput {
   package var reservedHeaderBytes: Int { 1 + 1 + PipeMark.headerName.count + 2 + 1100 }
 
   private func makeEncoder(_ partition: Int) -> BatchEncoder {
-    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16)
+    // Kept out of the children kq forks to run the command (see ByteBuffer).
+    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16, excludedFromForks: true)
     if config.timestampType == .logAppendTime {
       let clock = directory.clock
       encoder.logAppendTime = { clock.nowMillis() }
@@ -149,10 +152,23 @@ package final class MarkedOutput: ExactlyOnceOutput {
     if hasOutput && emptySinceCommit.contains(input) { try commit() }
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
-      let bytes = encoder.finish()
-      let result = try writer(for: partition).append(UnsafeMutableRawBufferPointer(mutating: bytes))
-      let end = result.firstOffset + Int64(result.recordCount)
-      knownEnds[partition] = max(knownEnds[partition] ?? 0, end)
+      let bytes = UnsafeMutableRawBufferPointer(mutating: encoder.finish())
+      let writer = try writer(for: partition)
+      // In runs of about 1 MiB of whole batches: a larger pwrite(2) copies out of memory the
+      // CPU's caches no longer hold, several times slower (16 MiB: 150 ms per 100 MB).
+      var start = 0
+      while start < bytes.count, let base = bytes.baseAddress {
+        var end = start
+        while end < bytes.count, end == start || end - start < Self.appendRunBytes,
+          let header = BatchHeader(at: base + end), end + header.size <= bytes.count
+        {
+          end += header.size
+        }
+        if end == start { end = bytes.count }  // not whole batches: the writer reports it
+        let result = try writer.append(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<end]))
+        knownEnds[partition] = max(knownEnds[partition] ?? 0, result.firstOffset + Int64(result.recordCount))
+        start = end
+      }
       unsynced.insert(partition)
       encoder.reset()
     }
