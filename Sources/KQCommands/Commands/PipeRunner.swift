@@ -125,7 +125,8 @@ final class PipeRunner {
         executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, naming: command)
     case .program(let path, let arguments):
       child = try ChildProcess.spawn(
-        executable: path, arguments: arguments, environment: environment, capturingOutput: true, naming: arguments[0])
+        executable: path, arguments: arguments, environment: environment, capturingOutput: true,
+        naming: arguments.first ?? path)
     }
     let deadline = options.timeoutMillis.map { limit -> Int64 in
       let (sum, overflow) = context.clock.nowMillis().addingReportingOverflow(limit)
