@@ -14,6 +14,9 @@ final class PipeInput {
   let stopAt: Int64
   private var replays: [Range<Int64>]
   private(set) var isDone = false
+  /// A batch the reader returned whose records from `next` on did not fit in the last batch:
+  /// the next one starts with it (valid until the reader's next call, and kept until then).
+  private var heldView: RecordBatchView?
   var hasReplays: Bool { !replays.isEmpty }
   /// The byte after each value when CMD gets values only (lines, -0), else nil.
   private let plainTerminator: UInt8?
@@ -59,12 +62,15 @@ final class PipeInput {
     if let replay = replays.first {
       replays.removeFirst()
       try reader.seek(to: replay.lowerBound)
+      heldView = nil
       next = replay.lowerBound
       var batch = try fill(buffer, until: replay.upperBound, maxRecords: Int.max, maxBytes: Int.max, tracksRecords: tracksRecords, follow: false)
       batch.range = replay
       batch.isReplay = true
       next = replay.upperBound
-      if reader.position != next { try reader.seek(to: next) }
+      if heldView == nil && reader.position != next {
+        try reader.seek(to: next)
+      }
       return batch
     }
     if next >= stopAt {
@@ -84,10 +90,16 @@ final class PipeInput {
     var last: Int64 = -1
     let partition = input.partition
     while count < maxRecords && buffer.count < maxBytes && next < end {
-      let read = try reader.nextBatch()
-      if reader.hasLostOffsets {
-        let cursor = Consumer.Cursor(partition: partition, reader: reader, next: next, stopAt: end)
-        Consumer.warnAboutLostOffsets(cursor, context: context)
+      let read: RecordBatchView?
+      if let held = heldView {
+        read = held
+        heldView = nil
+      } else {
+        read = try reader.nextBatch()
+        if reader.hasLostOffsets {
+          let cursor = Consumer.Cursor(partition: partition, reader: reader, next: next, stopAt: end)
+          Consumer.warnAboutLostOffsets(cursor, context: context)
+        }
       }
       guard let view = read else {
         // Past batches the reader passed over (control batches: transaction markers), so that
@@ -98,12 +110,15 @@ final class PipeInput {
       }
       var position = next
       var full = false
-      // The whole batch is wanted and fits: its values are copied without decoding the rest,
-      // as consume does.
+      // The whole batch is wanted: its values are copied without decoding the rest, as
+      // consume does; when they do not fit, the batch waits for the next one.
       if let terminator = plainTerminator, !tracksRecords, view.baseOffset >= position, view.lastOffset < end,
-        Int(view.recordCount) <= maxRecords - count, buffer.count + view.size <= maxBytes,
-        view.lastOffsetDelta + 1 == view.recordCount, view.recordCount > 0
+        Int(view.recordCount) <= maxRecords - count, view.lastOffsetDelta + 1 == view.recordCount, view.recordCount > 0
       {
+        if buffer.count + view.size > maxBytes && count > 0 {
+          heldView = view
+          break
+        }
         let copied: Int
         do { copied = try view.appendValues(into: buffer, terminator: terminator) } catch {
           throw CommandError.damagedBatch(topic: input.topic.value, partition: partition, baseOffset: view.baseOffset, reason: error)
@@ -142,7 +157,7 @@ final class PipeInput {
       if !full && position < view.nextOffset { position = min(view.nextOffset, end) }
       next = position
       if full || position < view.nextOffset {
-        try reader.seek(to: next)
+        heldView = view  // its other records start the next batch, without a seek
         break
       }
     }
