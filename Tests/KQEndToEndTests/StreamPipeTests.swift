@@ -79,6 +79,27 @@ struct StreamPipeTests {
     #expect(try kq.committed("g", topic: "in") == [3])
   }
 
+  @Test("a batch larger than a pipe is fed by a thread that stops when the command is killed: --timeout and SIGTERM end kq at once", arguments: ["timeout", "signal"])
+  func largeBatchStops(how: String) throws {
+    let kq = try KQSandbox()
+    let line = String(repeating: "y", count: 99) + "\n"
+    try kq.ok("produce", "in", "--create", stdin: String(repeating: line, count: 30_000))  // 3 MB: one batch
+    try kq.ok("topic", "create", "out")
+    // The command never reads its stdin: the feeder blocks on a full pipe until it is stopped.
+    let stuck = #"touch "$REACHED"; sleep 30"#
+    var arguments = ["pipe", "in", "out", "--group", "g", "--exec", stuck]
+    if how == "timeout" { arguments += ["--timeout", "300ms"] }
+    let run = try KQProcess.start(arguments, directory: kq.path, environment: ["REACHED": kq.file("reached")])
+    if how == "signal" {
+      #expect(eventually { FileManager.default.fileExists(atPath: kq.file("reached")) })
+      run.signal(SIGTERM)
+    }
+    let ended = try run.finish(timeout: 20)
+    #expect(ended.status == (how == "timeout" ? 75 : 143), "\(ended)")
+    #expect(try kq.ok("consume", "out").lines == [])
+    #expect(try kq.committed("g", topic: "in") == [0])
+  }
+
   @Test("a CMD that writes nothing: OUT stays empty and the group moves past the input")
   func writesNothing() throws {
     let kq = try Self.sandbox()

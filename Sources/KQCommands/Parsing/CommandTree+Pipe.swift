@@ -61,7 +61,8 @@ extension CommandTree {
       .atMostOne(["partition-by", "keep-partition"]),
     ],
     discussion: """
-      Reads IN as consumer group GROUP, from its committed offsets, in batches of one partition; \
+      Reads IN as consumer group GROUP, from its committed offsets (a new group from the \
+      beginning), in batches of one partition; \
       runs CMD once per batch with the batch on its stdin, in the framing consume writes (a \
       value per line by default), and appends what CMD writes to OUT, read as produce reads it. \
       Without -f, kq stops at the end IN had when it started, so it can run from cron. CMD's \
