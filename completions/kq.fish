@@ -147,7 +147,7 @@ complete -c kq -n '__kq_at \'pipe\'' -l keep-partition -d 'Write the output of i
 complete -c kq -n '__kq_at \'pipe\'' -l timeout -x -d 'Kill CMD (its whole process group) when a batch takes longer than DURATION, e.g'
 complete -c kq -n '__kq_at \'pipe\'' -l batch -x -d 'At most N records per batch (default 100000)'
 complete -c kq -n '__kq_at \'pipe\'' -l batch-bytes -x -d 'At most SIZE bytes of input per batch, e.g'
-complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets at least this often (default 1s)'
+complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets after a batch once DURATION has passed since the last commit (default 1s'
 complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp), one object per partition under partitions'

@@ -48,8 +48,9 @@ extension CommandTree {
       FlagSpec("batch-bytes", value: "SIZE", help: "At most SIZE bytes of input per batch, e.g. 1MiB (default 4MiB)."),
       FlagSpec(
         "commit-interval", value: "DURATION",
-        help: "Commit the output and the group's offsets at least this often (default 1s); also at the end and "
-          + "whenever kq waits for input. Longer means fewer fsyncs; a crash loses nothing either way."),
+        help: "Commit the output and the group's offsets after a batch once DURATION has passed since the last "
+          + "commit (default 1s; 0 commits every batch), at the end, and whenever kq waits for input. Longer "
+          + "means fewer fsyncs; a crash loses nothing either way."),
       FlagSpec(
         "wait",
         help: "When other processes of the group hold every partition, wait for one instead of exiting with status 75."),
