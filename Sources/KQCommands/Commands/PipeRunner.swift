@@ -10,10 +10,17 @@ final class PipeRunner {
   let inputs: [PipeInput]
   let output: any ExactlyOnceOutput
   let parser: PipeOutputParser
-  /// Both are written while the command's supervisor, a fork of kq, lives: kept out of it.
-  private let batch = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  /// Written while the command's supervisor, a fork of kq, lives: kept out of it. `batch`
+  /// holds the batch the command gets; `spare` the next one, read meanwhile.
+  private var batch = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private var spare = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
   private let collected = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
   private var lastCommitMillis: Int64
+  /// The input whose turn it is next (partitions take turns, a batch each).
+  private var turn = 0
+  /// The next batch, being read into `spare` by a thread while the command runs.
+  private var prefetch: BackgroundWork?
+  private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error> = .success(nil)
 
   init(options: PipeOptions, context: Context, inputs: [PipeInput], output: any ExactlyOnceOutput) {
     self.options = options
@@ -27,6 +34,11 @@ final class PipeRunner {
   enum Ending { case finished, interrupted(Int32) }
 
   func run() throws -> Ending {
+    // However the run ends, a batch being read is finished first: it uses the inputs.
+    defer {
+      prefetch?.wait()
+      prefetch = nil
+    }
     let watcher = options.follow ? try FollowWatcher(paths: inputs.compactMap { $0.reader.watchPath }) : nil
     // First what a crash left, then a commit at once, so that another crash does not make
     // the next run process it all again.
@@ -42,22 +54,24 @@ final class PipeRunner {
     }
     if replayed { try commit() }
     while true {
-      var progressed = false
-      for input in inputs where !input.isDone {
-        guard
-          let read = try input.nextBatch(
-            into: batch, maxRecords: options.batchRecords, maxBytes: options.batchBytes, tracksRecords: options.each,
-            follow: options.follow)
-        else { continue }
-        progressed = true
+      let next: (PipeInput, PipeInput.Batch)?
+      if let prefetch {
+        prefetch.wait()
+        self.prefetch = nil
+        swap(&batch, &spare)
+        next = try prefetched.get()
+      } else {
+        next = try nextBatch(into: batch)
+      }
+      if let (input, read) = next {
         // A signal that came while the batch was read ends the run before its command starts.
         if let signal = context.signals?.pending() { return try stop(signal) }
         if let signal = try process(read, of: input) { return try stop(signal) }
         if RecordTimestamp.span(from: lastCommitMillis, to: context.clock.nowMillis()) >= options.commitIntervalMillis {
           try commit()
         }
+        continue
       }
-      if progressed { continue }
       try commit()
       if !options.follow || inputs.allSatisfy({ $0.isDone }) { return .finished }
       guard let watcher else { return .finished }
@@ -68,8 +82,36 @@ final class PipeRunner {
     }
   }
 
+  /// The next batch in turn, read into `buffer`: nil when no input has anything new now.
+  private func nextBatch(into buffer: ByteBuffer) throws -> (PipeInput, PipeInput.Batch)? {
+    for _ in inputs.indices {
+      let input = inputs[turn]
+      turn = (turn + 1) % inputs.count
+      if input.isDone { continue }
+      if let read = try input.nextBatch(
+        into: buffer, maxRecords: options.batchRecords, maxBytes: options.batchBytes, tracksRecords: options.each,
+        follow: options.follow)
+      {
+        return (input, read)
+      }
+    }
+    return nil
+  }
+
+  /// Starts reading the next batch into `spare` on a thread, while the command runs on this
+  /// one's (not with --each: its record list belongs to the batch running).
+  private func startPrefetch() {
+    guard !options.each, prefetch == nil else { return }
+    let spare = self.spare
+    prefetch = BackgroundWork.start { [self] in
+      prefetched = Result { try nextBatch(into: spare) }
+    }
+  }
+
   /// Ends the run on a signal, committing the ranges ended before it.
   private func stop(_ signal: Int32) throws -> Ending {
+    prefetch?.wait()
+    prefetch = nil
     try commit()
     return .interrupted(signal)
   }
@@ -136,6 +178,7 @@ final class PipeRunner {
     collected.count = 0
     parser.start(inputPartition: input.input.partition, timestamp: timestamp)
     let parser = self.parser
+    if !read.isReplay { startPrefetch() }  // the next batch is read while this one runs
     let outcome = child.filter(
       feeding: bytes, into: collected, deadlineMillis: deadline, clock: context.clock, signals: context.signals,
       onOutput: { parser.take($0, atEnd: false) })
