@@ -51,8 +51,10 @@ extension DataDirectory {
     return PipeCheckpoint(decoding: bytes)
   }
 
-  /// Replaces the checkpoint atomically, as a commit does, under the shared topics lock and
-  /// only while the input topic exists (a deletion removes the group's files of the topic).
+  /// Replaces the checkpoint by a rename, under the shared topics lock and only while the input
+  /// topic exists (a deletion removes the group's files of the topic). Not fsynced: it is
+  /// written after the commit it follows is durable, so a lost or damaged one is only an older
+  /// or no checkpoint, which costs reading more of the output, never a wrong recovery.
   package func writePipeCheckpoint(_ checkpoint: PipeCheckpoint, group: GroupName, input: InputPartition) throws(StorageError) {
     try withTopicsLock(exclusive: false) { () throws(StorageError) in
       guard fileSystem.exists(names.topicConfig(input.topic)) else { throw .topicDeleted(input.topic.value) }
@@ -60,7 +62,7 @@ extension DataDirectory {
       do throws(Errno) {
         try fileSystem.replaceAtomically(
           path, with: checkpoint.encoded, directory: names.groupTopicFolder(group, input.topic),
-          temporaryPath: names.groupPipeCheckpointTemporary(group, input.topic, input.partition))
+          temporaryPath: names.groupPipeCheckpointTemporary(group, input.topic, input.partition), durable: false)
       } catch { throw .io(error, operation: "write", path: path) }
     }
   }
