@@ -4,7 +4,7 @@
 # Succeeds when the words in $1 name a command or a group of commands.
 _kq_node() {
   case "$1" in
-    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"produce"|"consume"|"describe"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
+    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"produce"|"consume"|"pipe"|"describe"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
   esac
   return 1
 }
@@ -12,7 +12,7 @@ _kq_node() {
 # Prints the command words that may follow the path $1.
 _kq_subcommands() {
   case "$1" in
-    "") echo "topic produce consume describe group" ;;
+    "") echo "topic produce consume pipe describe group" ;;
     topic) echo "create list delete alter" ;;
     group) echo "list describe reset delete" ;;
   esac
@@ -27,6 +27,7 @@ _kq_flags() {
     "topic alter") echo "--config --retention --partitions" ;;
     produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --timestamp" ;;
     consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle" ;;
+    pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait" ;;
     describe) echo "--json" ;;
     "group list") echo "--json" ;;
     "group describe") echo "--json" ;;
@@ -43,6 +44,7 @@ _kq_takes_value() {
     "topic alter:--config"|"topic alter:--retention"|"topic alter:--partitions") return 0 ;;
     "produce:-K"|"produce:--key-delimiter"|"produce:--key"|"produce:-H"|"produce:--header"|"produce:-p"|"produce:--partition"|"produce:--sync"|"produce:--timestamp") return 0 ;;
     "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--idle") return 0 ;;
+    "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval") return 0 ;;
     "group reset:--topic"|"group reset:--to-offset"|"group reset:--to-datetime"|"group reset:--shift-by"|"group reset:-p"|"group reset:--partition") return 0 ;;
     *:--dir) return 0 ;;
   esac
@@ -61,6 +63,9 @@ _kq_value() {
     "produce:--sync") COMPREPLY=($(compgen -W "exit batch none" -- "$3")) ;;
     "consume:--from") COMPREPLY=($(compgen -W "beginning end" -- "$3")) ;;
     "consume:--group") _kq_names group "$3" ;;
+    "pipe:--group") _kq_names group "$3" ;;
+    "pipe:--from-topics") _kq_names topic "$3" ;;
+    "pipe:--partition-by") COMPREPLY=($(compgen -W "key" -- "$3")) ;;
     "group reset:--topic") _kq_names topic "$3" ;;
     *:--dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$3")) ;;
     *) COMPREPLY=() ;;
@@ -74,6 +79,7 @@ _kq_argument() {
     "topic alter") (( $2 == 0 )) && _kq_names topic "$3" ;;
     produce) (( $2 == 0 )) && _kq_names topic "$3" ;;
     consume) (( $2 == 0 )) && _kq_names topic "$3" ;;
+    pipe) (( $2 == 0 )) && _kq_names topic "$3"; (( $2 == 1 )) && _kq_names topic "$3" ;;
     describe) (( $2 == 0 )) && _kq_names topic "$3" ;;
     "group describe") (( $2 == 0 )) && _kq_names group "$3" ;;
     "group reset") (( $2 == 0 )) && _kq_names group "$3" ;;

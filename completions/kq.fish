@@ -23,7 +23,7 @@ end
 # Succeeds when the words in $argv[1] name a command or a group of commands.
 function __kq_node
     switch $argv[1]
-        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'produce' 'consume' 'describe' 'group' 'group list' 'group describe' 'group reset' 'group delete'
+        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'produce' 'consume' 'pipe' 'describe' 'group' 'group list' 'group describe' 'group reset' 'group delete'
             return 0
     end
     return 1
@@ -40,6 +40,8 @@ function __kq_value_flags
             printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --timestamp
         case 'consume'
             printf '%s\n' --from --since --until -p --partition -n --max --format --group --exec --batch --batch-bytes --idle
+        case 'pipe'
+            printf '%s\n' --group --exec --from-topics -K --key-delimiter --partition-by --timeout --batch --batch-bytes --commit-interval
         case 'group reset'
             printf '%s\n' --topic --to-offset --to-datetime --shift-by -p --partition
     end
@@ -79,6 +81,7 @@ complete -c kq -l version -d 'Print kq\'s version and exit'
 complete -c kq -n '__kq_at \'\'' -a topic -d 'Create, list, alter and delete topics'
 complete -c kq -n '__kq_at \'\'' -a produce -d 'Append records read from stdin to a topic'
 complete -c kq -n '__kq_at \'\'' -a consume -d 'Write a topic\'s records to stdout'
+complete -c kq -n '__kq_at \'\'' -a pipe -d 'Turn a topic into another through a command, exactly once'
 complete -c kq -n '__kq_at \'\'' -a describe -d 'Show the data directory, or one topic in detail'
 complete -c kq -n '__kq_at \'\'' -a group -d 'List, inspect, reset and delete consumer groups'
 complete -c kq -n '__kq_at \'topic\'' -a create -d 'Create a topic'
@@ -129,6 +132,23 @@ complete -c kq -n '__kq_at \'consume\'' -l batch -x -d 'With --exec, at most N r
 complete -c kq -n '__kq_at \'consume\'' -l batch-bytes -x -d 'With --exec, at most SIZE bytes per batch, e.g'
 complete -c kq -n '__kq_at \'consume\'' -l wait -d 'With --group, when another consumer of the group holds every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'consume\'' -l idle -x -d 'With -f, exit 0 after DURATION without a new record, e.g'
+complete -c kq -n '__kq_at \'pipe\'' -a '(__kq_names topic)' -d 'IN'
+complete -c kq -n '__kq_at \'pipe\'' -a '(__kq_names topic)' -d 'OUT'
+complete -c kq -n '__kq_at \'pipe\'' -l group -x -a '(__kq_names group)' -d 'Read as consumer group GROUP'
+complete -c kq -n '__kq_at \'pipe\'' -l exec -x -d 'Run \'sh -c CMD\' instead of a command given after --'
+complete -c kq -n '__kq_at \'pipe\'' -l from-topics -x -a '(__kq_names topic)' -d 'Read these topics instead of IN, each partition in its own batches'
+complete -c kq -n '__kq_at \'pipe\'' -s f -l follow -d 'At the end of the input, wait for new records instead of exiting (the default is to exit, for cron)'
+complete -c kq -n '__kq_at \'pipe\'' -l json -d 'Give CMD each record as the JSON line \'kq consume --json\' writes, and read CMD\'s output as \'kq produce --json\' does'
+complete -c kq -n '__kq_at \'pipe\'' -s 0 -l null -d 'Give CMD NUL-terminated values and read its output as NUL-terminated records'
+complete -c kq -n '__kq_at \'pipe\'' -s K -l key-delimiter -x -d 'Split each record CMD writes into key and value at the first D, as \'kq produce -K\' does'
+complete -c kq -n '__kq_at \'pipe\'' -l each -d 'Run CMD once per record, with that record on its stdin and its offset in KQ_FIRST_OFFSET and KQ_LAST_OFFSET, for commands that are not filters'
+complete -c kq -n '__kq_at \'pipe\'' -l partition-by -x -a 'key' -d 'Where a record CMD writes goes'
+complete -c kq -n '__kq_at \'pipe\'' -l keep-partition -d 'Write the output of input partition N to partition N of OUT, which must have as many partitions'
+complete -c kq -n '__kq_at \'pipe\'' -l timeout -x -d 'Kill CMD (its whole process group) when a batch takes longer than DURATION, e.g'
+complete -c kq -n '__kq_at \'pipe\'' -l batch -x -d 'At most N records per batch (default 100000)'
+complete -c kq -n '__kq_at \'pipe\'' -l batch-bytes -x -d 'At most SIZE bytes of input per batch, e.g'
+complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets after a batch once DURATION has passed since the last commit (default 1s'
+complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp), one object per partition under partitions'
 complete -c kq -n '__kq_at \'group list\'' -l json -d 'Print a JSON array with one object per group instead of one name per line'

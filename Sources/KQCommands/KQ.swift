@@ -48,6 +48,7 @@ package enum KQ {
     case ["topic", "alter"]: try TopicAlterCommand.run(session)
     case ["produce"]: try ProduceCommand.run(session)
     case ["consume"]: try ConsumeCommand.run(session)
+    case ["pipe"]: try PipeCommand.run(session)
     case ["describe"]: try DescribeCommand.run(session)
     case ["group", "list"]: try GroupListCommand.run(session)
     case ["group", "describe"]: try GroupDescribeCommand.run(session)

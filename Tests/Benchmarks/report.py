@@ -68,6 +68,8 @@ ROWS = [
         "kq_seek_off", ["lt10", "mem"]),
     row("6b", "seek --from TIME (middle), first record", "kq_seek_time", "lim_seek", {},
         "kq_seek_time", ["lt10", "mem"]),
+    row("8", "kq pipe 1M × 100 B through cat, exactly once (limit: kq consume | cat | kq produce)",
+        "kq_pipe", "lim_pipe", {}, "kq_pipe", ["limit80", "mem"]),
 ]
 
 LIMITS = [
@@ -86,6 +88,9 @@ LIMITS = [
     ("5a–5c", "one `cat` process, timed like kq: write a line to its stdin, read it on its stdout"),
     ("6a, 6b", "`dd if=flat bs=W skip=MID count=1 status=none` on the same records as a "
                "fixed-width flat file (an O(1) seek by byte offset)"),
+    ("8", "`kq consume t | cat | kq produce out` with the same kq: three processes, no group, "
+          "no exactly-once (kq pipe: `kq pipe t out --group pg -- cat`, a fresh group and output "
+          "topic each run)"),
 ]
 
 METHOD = [
@@ -240,6 +245,8 @@ def build(tmp):
             v = None
             if c == "limit50":
                 v = ("≥50% of limit", None if pct is None else pct >= 50, "")
+            elif c == "limit80":
+                v = ("≥80% of limit", None if pct is None else pct >= 80, "")
             elif c == "peers":
                 if not peer_times:
                     v = ("beats peers", None, " (no peer ran)")

@@ -12,7 +12,7 @@ confluent-kafka, Redis streams, SQLite), and prints one table (also written as m
 
   --quick            fewer runs, 2,000,000-record seek partition, fewer latency samples (< 3 min)
   --only LIST        run only these workloads, comma-separated:
-                     produce (1), consume (2), kib (3), one (4), latency (5), seek (6)
+                     produce (1), consume (2), kib (3), one (4), latency (5), seek (6), pipe (8)
   --no-peers         skip Tansu, kcat, confluent-kafka, Redis and SQLite
   --kq PATH          benchmark this kq binary instead of building one
   --no-build         use .build-bench/release/kq as it is
@@ -53,7 +53,7 @@ while (($#)); do
   shift
 done
 for w in ${ONLY//,/ }; do
-  case $w in all|produce|consume|kib|one|latency|seek) ;;
+  case $w in all|produce|consume|kib|one|latency|seek|pipe) ;;
     *) echo "run.sh: unknown workload '$w' in --only" >&2; exit 64 ;; esac
 done
 want() { [[ $ONLY == all || ",$ONLY," == *",$1,"* ]]; }
@@ -507,6 +507,21 @@ if want seek; then
       note "kq seek --from @$TS returned '$got', expected a record at or before offset $mid"
     fi
   fi
+fi
+
+# ================================================================= 8: kq pipe 1M x 100 B through cat
+if want pipe; then
+  stamp "workload 8: kq pipe $N100 x 100 B through cat, beside kq consume | cat | kq produce"
+  if ((!loaded_kq_p1)); then
+    rm -rf "$K/p1" && "$KQ" --dir "$K/p1" topic create t > /dev/null &&
+      "$KQ" --dir "$K/p1" produce t --sync none < "$D/d100.txt" && loaded_kq_p1=1
+  fi
+  # A fresh output topic and group each run (untimed).
+  PP="$KQ --dir $K/p1 topic delete out >/dev/null 2>&1; $KQ --dir $K/p1 group delete pg >/dev/null 2>&1; $KQ --dir $K/p1 topic create out >/dev/null"
+  bench lim_pipe "$RUNS" "$WARM" --prepare "$PP" -- "$KQ --dir $K/p1 consume t | cat | $KQ --dir $K/p1 produce out"
+  bench kq_pipe "$RUNS" "$WARM" --prepare "$PP" -- "$KQ --dir $K/p1 pipe t out --group pg -- cat"
+  "$KQ" --dir "$K/p1" consume out | cmp -s - "$D/d100.txt" || note "kq pipe through cat: the output topic differs from the input"
+  bash -c "$PP" && rss kq_pipe /dev/null /dev/null "$KQ" --dir "$K/p1" pipe t out --group pg -- cat
 fi
 
 # ---------------------------------------------------------------------------------- peers' memory

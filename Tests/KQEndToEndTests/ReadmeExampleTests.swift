@@ -2,6 +2,14 @@ import Foundation
 import KQTestSupport
 import Testing
 
+/// Where an executable is on the test's PATH, if anywhere.
+enum ExecutableSearch {
+  static func find(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+}
+
 /// Every shell block of the README's "Examples" section runs as written, with the built kq, and
 /// does what the README says (issue 9, item 15: the documented copy pipeline failed). Only
 /// what cannot run in a test is stood in for: `tail -F /var/log/app.log` and `psql` are stubs
@@ -49,7 +57,15 @@ struct ReadmeExampleTests {
     try "#!/bin/sh\nprintf 'service started\\nERROR disk full\\n'\n".write(toFile: sandbox.file("stubs/tail"), atomically: true, encoding: .utf8)
     try "#!/bin/sh\ncat >> \"$LOADED\"\n".write(toFile: sandbox.file("stubs/psql"), atomically: true, encoding: .utf8)
     for stub in ["tail", "psql"] { chmod(sandbox.file("stubs/" + stub), 0o755) }
+    if ExecutableSearch.find("jq") == nil {  // the filter of the kq pipe example, for these lines only
+      try "#!/bin/sh\ngrep '\"level\":\"error\"'\nexit 0\n".write(toFile: sandbox.file("stubs/jq"), atomically: true, encoding: .utf8)
+      chmod(sandbox.file("stubs/jq"), 0o755)
+    }
     try sandbox.ok("produce", "orders", "--create", stdin: "o1\no2\no3\n")
+    let events = ["{\"level\":\"info\",\"msg\":\"up\"}", "{\"level\":\"error\",\"msg\":\"disk full\"}", "not json",
+      "{\"level\":\"error\",\"msg\":\"again\"}"]
+    try sandbox.ok("produce", "app-events", "--create", stdin: events.joined(separator: "\n") + "\n")
+    try sandbox.ok("topic", "create", "errors")
 
     var outputs: [String] = []
     for block in blocks {
@@ -75,5 +91,9 @@ struct ReadmeExampleTests {
     // The cron load: every record piped to the loader, then committed.
     #expect(sandbox.read("loaded") == "o1\no2\no3\n")
     #expect(try sandbox.committed("loader", topic: "orders") == [3])
+    // The stream filter: the error lines, once each, and the group past every line.
+    #expect(
+      try sandbox.ok("consume", "errors").lines == ["{\"level\":\"error\",\"msg\":\"disk full\"}", "{\"level\":\"error\",\"msg\":\"again\"}"])
+    #expect(try sandbox.committed("errors", topic: "app-events") == [4])
   }
 }

@@ -12,6 +12,9 @@ typedef struct {
   /// Becomes readable when the supervisor is done: a kq_command_ending, then end of file.
   /// End of file alone means the supervisor itself was killed.
   int report;
+  /// The read end of the command's stdout (close-on-exec) when kq_spawn_supervised_capturing
+  /// was asked to capture it, else -1 (the command writes to kq's stdout).
+  int output;
 } kq_supervised_command;
 
 /// How the command ended, as the supervisor reports it on `report`.
@@ -36,5 +39,11 @@ enum { KQ_COMMAND_EXITED = 1, KQ_COMMAND_KILLED = 2, KQ_COMMAND_NOT_STARTED = 3 
 /// blocked. The death signal follows the thread that calls this, which must outlive the
 /// command (kq calls it from the main thread). Returns 0, or an errno value.
 int kq_spawn_supervised(const char *path, char *const argv[], char *const envp[], kq_supervised_command *out);
+
+/// kq_spawn_supervised, and with `capture_output` non-zero the command's stdout is a new pipe
+/// too, whose read end is `out->output`: its end of file comes when the command and every
+/// process it left holding its stdout have closed it.
+int kq_spawn_supervised_capturing(
+  const char *path, char *const argv[], char *const envp[], int capture_output, kq_supervised_command *out);
 
 #endif

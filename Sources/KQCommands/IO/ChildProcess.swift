@@ -26,22 +26,34 @@ final class ChildProcess {
 
   /// The supervisor's pid: the command's process group.
   let group: pid_t
-  private var input: CInt
-  private let report: CInt
+  var input: CInt
+  let report: CInt
+  /// The read end of the command's stdout when it is captured (`spawn(capturingOutput:)`), else -1.
+  var output: CInt
 
-  private init(group: pid_t, input: CInt, report: CInt) {
+  private init(group: pid_t, input: CInt, report: CInt, output: CInt) {
     self.group = group
     self.input = input
     self.report = report
+    self.output = output
   }
 
   deinit {
     if input >= 0 { close(input) }
+    if output >= 0 { close(output) }
     close(report)
   }
 
   static func spawn(shellCommand: String, environment: [String: String]) throws -> ChildProcess {
-    let arguments = ["sh", "-c", shellCommand]
+    try spawn(executable: "/bin/sh", arguments: ["sh", "-c", shellCommand], environment: environment, naming: shellCommand)
+  }
+
+  /// Starts `executable` (a path) with `arguments` (argv, its name first); with
+  /// `capturingOutput`, its stdout is a pipe that `filter` reads. `naming` is the command as
+  /// messages show it.
+  static func spawn(
+    executable: String, arguments: [String], environment: [String: String], capturingOutput: Bool = false, naming: String
+  ) throws -> ChildProcess {
     let environmentLines = environment.map { $0.key + "=" + $0.value }
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     var envp: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
@@ -50,10 +62,12 @@ final class ChildProcess {
       for pointer in envp { free(pointer) }
     }
     var started = kq_supervised_command()
-    let result = kq_spawn_supervised("/bin/sh", &argv, &envp, &started)
-    guard result == 0 else { throw CommandError.execFailed(command: shellCommand, reason: Errno(result).description) }
+    let result = kq_spawn_supervised_capturing(executable, &argv, &envp, capturingOutput ? 1 : 0, &started)
+    guard result == 0 else { throw CommandError.execFailed(command: naming, reason: Errno(result).description) }
     _ = fcntl(started.input, F_SETFL, fcntl(started.input, F_GETFL) | O_NONBLOCK)
-    return ChildProcess(group: started.supervisor, input: started.input, report: started.report)
+    if started.output >= 0 { _ = fcntl(started.output, F_SETFL, fcntl(started.output, F_GETFL) | O_NONBLOCK) }
+    return ChildProcess(
+      group: started.supervisor, input: started.input, report: started.report, output: capturingOutput ? started.output : -1)
   }
 
   /// Writes `bytes` to the command's stdin, closes it, and waits for the command to end. A
@@ -91,7 +105,7 @@ final class ChildProcess {
   }
 
   /// Waits for the supervisor's report, passing kq's signals on to the group meanwhile.
-  private func waitForEnding(signals: SignalWatcher?, signal: inout Int32?) -> Ending {
+  func waitForEnding(signals: SignalWatcher?, signal: inout Int32?) -> Ending {
     var reported = kq_command_ending()
     var got = 0
     while true {
@@ -142,5 +156,5 @@ final class ChildProcess {
     return signal == 0 ? .exited((status >> 8) & 0xff) : .killed(signal: signal)
   }
 
-  private func pass(_ signal: Int32) { kill(-group, signal) }
+  func pass(_ signal: Int32) { kill(-group, signal) }
 }

@@ -23,6 +23,7 @@ struct Binder {
       switch Tokenizer.classify(text) {
       case .terminator:
         optionsEnded = true
+        arguments.positionalsBeforeTerminator = arguments.positionals.count
       case .positional(let word):
         try bindWord(word)
       case .long(let name, let inline):

@@ -25,6 +25,9 @@ package struct ParsedArguments: Sendable, Equatable {
   }
 
   package var positionals: [String] = []
+  /// How many positionals came before `--`, when it was given: those after it are a command's
+  /// words (`kq pipe IN OUT -- grep -v x`), never topic names.
+  package var positionalsBeforeTerminator: Int?
   /// `--dir PATH`, wherever it was given.
   package var globalDirectory: String?
   /// Every flag in command-line order.

@@ -86,15 +86,18 @@ package enum ManPage {
       ("0", "Success."),
       ("1", "A runtime failure not listed below."),
       ("64", "Usage error: an unknown command or option, a missing or malformed argument."),
-      ("65", "Bad input data: a malformed --json line, a record over max.message.bytes."),
+      ("65", "Bad input data: a malformed --json line, a record over max.message.bytes (in kq pipe, written by its command)."),
       ("66", "A topic, group or data directory that does not exist."),
       ("69", "The data directory was written by a newer format version of kq."),
       ("73", "The directory is not a kq data directory (not empty, no kq-format file), so kq will not write there."),
       ("74", "An I/O error, or corruption found in the data directory."),
-      ("75", "Every partition is leased by another consumer of the group; retry later, or use --wait."),
+      ("75", "Every partition is leased by another consumer of the group; retry later, or use --wait. "
+        + "Also kq pipe's command running past --timeout."),
+      ("127", "The command given to kq pipe after -- was not found."),
       ("130", "Interrupted by Ctrl-C (SIGINT); 143 when terminated by SIGTERM."),
     ]) + paragraphs(
-      "When the command of kq consume --exec fails, kq exits with that command's exit status. "
+      "When the command of kq consume --exec or kq pipe fails, kq exits with that command's exit status "
+        + "(128 + N when signal N killed it). "
         + "kq consume piped into a reader that exits early (| head) exits 0 quietly.\n\n"
         + "When stdout cannot be written, the status says whether the work was done. Where the output is the "
         + "work (records, lists, tables, help, --version, --print-offsets, the plan of a dry run), kq exits 74, "

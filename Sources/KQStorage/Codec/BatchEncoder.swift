@@ -22,12 +22,23 @@ package final class BatchEncoder {
   /// Sealed batches in the buffer.
   package private(set) var batchCount = 0
 
-  package init(maxBatchBytes: Int, capacity: Int = 1 << 20) {
+  package init(maxBatchBytes: Int, capacity: Int = 1 << 20, excludedFromForks: Bool = false) {
     self.maxBatchBytes = maxBatchBytes
-    self.buffer = ByteBuffer(capacity: capacity)
+    self.buffer = ByteBuffer(capacity: capacity, excludedFromForks: excludedFromForks)
   }
 
   package var isEmpty: Bool { recordCount == 0 }
+
+  /// Bytes of the batch still open (0 when none is): the next record starts a new batch when
+  /// this is 0, or when it would take the batch past `maxBatchBytes`.
+  package var openBatchBytes: Int { batchStart < 0 ? 0 : buffer.count - batchStart }
+
+  /// An upper bound of the bytes a record adds to a batch (its length prefix included),
+  /// whatever its place and timestamp: a caller that must know which record opens a batch
+  /// seals first when `openBatchBytes` plus this would pass `maxBatchBytes`.
+  package static func recordBytesBound(keyCount: Int, valueCount: Int, headersCount: Int) -> Int {
+    5 + 1 + 10 + 5 + 5 + max(keyCount, 0) + 5 + max(valueCount, 0) + headersCount
+  }
 
   /// Bytes of the record's encoding after its length prefix.
   @inline(__always)

@@ -7,13 +7,36 @@ package final class ByteBuffer {
   package private(set) var capacity: Int
   package var count = 0
 
-  package init(capacity: Int = 1 << 16) {
-    self.capacity = max(capacity, 64)
-    guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
-    base = memory
+  /// Whether the buffer is its own mapping, left out of forked children (`MADV_DONTFORK`).
+  private let isExcludedFromForks: Bool
+
+  /// With `excludedFromForks`, the buffer is a mapping of its own that a forked child does
+  /// not get: kq writing into it while a child it forked lives (`kq pipe` reading its
+  /// command's output) then copies no page, and the fork copies no page table for it.
+  package init(capacity: Int = 1 << 16, excludedFromForks: Bool = false) {
+    isExcludedFromForks = excludedFromForks
+    if excludedFromForks {
+      self.capacity = Self.pageRounded(max(capacity, 64))
+      base = Self.map(self.capacity)
+    } else {
+      self.capacity = max(capacity, 64)
+      guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
+      base = memory
+    }
   }
 
-  deinit { free(base) }
+  deinit {
+    if isExcludedFromForks { munmap(base, capacity) } else { free(base) }
+  }
+
+  private static func pageRounded(_ bytes: Int) -> Int { (bytes + 4095) & ~4095 }
+
+  private static func map(_ bytes: Int) -> UnsafeMutableRawPointer {
+    guard let memory = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), memory != MAP_FAILED
+    else { fatalError("out of memory") }
+    _ = madvise(memory, bytes, MADV_DONTFORK)
+    return memory
+  }
 
   /// Makes room for `additional` bytes after `count`.
   @inline(__always)
@@ -24,8 +47,16 @@ package final class ByteBuffer {
   package func grow(to needed: Int) {
     var newCapacity = capacity
     while newCapacity < needed { newCapacity *= 2 }
-    guard let memory = realloc(base, newCapacity) else { fatalError("out of memory") }
-    base = memory
+    if isExcludedFromForks {
+      newCapacity = Self.pageRounded(newCapacity)
+      let memory = Self.map(newCapacity)
+      memcpy(memory, base, count)
+      munmap(base, capacity)
+      base = memory
+    } else {
+      guard let memory = realloc(base, newCapacity) else { fatalError("out of memory") }
+      base = memory
+    }
     capacity = newCapacity
   }
 

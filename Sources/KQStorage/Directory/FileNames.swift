@@ -9,6 +9,7 @@
 ///     DATA_DIR/TOPIC-N/kq.lock                    append lock and recovery checkpoint
 ///     DATA_DIR/groups/GROUP/TOPIC/N.offset        committed offset of a group
 ///     DATA_DIR/groups/GROUP/TOPIC/N.lease         lease lock of a group's partition
+///     DATA_DIR/groups/GROUP/TOPIC/N.pipe          where `kq pipe` recovery reads its output from
 package struct FileNames: Sendable {
   package let root: String
 
@@ -84,6 +85,12 @@ package struct FileNames: Sendable {
   }
   package func groupOffsetTemporary(_ group: GroupName, _ topic: TopicName, _ partition: Int) -> String {
     groupTopicFolder(group, topic) + "/" + String(partition) + ".offset.tmp"
+  }
+  package func groupPipeCheckpoint(_ group: GroupName, _ topic: TopicName, _ partition: Int) -> String {
+    groupTopicFolder(group, topic) + "/" + String(partition) + ".pipe"
+  }
+  package func groupPipeCheckpointTemporary(_ group: GroupName, _ topic: TopicName, _ partition: Int) -> String {
+    groupTopicFolder(group, topic) + "/" + String(partition) + ".pipe.tmp"
   }
   package func groupLease(_ group: GroupName, _ topic: TopicName, _ partition: Int) -> String {
     groupTopicFolder(group, topic) + "/" + String(partition) + ".lease"

@@ -98,7 +98,7 @@ extension DataDirectory {
     }
   }
 
-  private func makeGroupFolders(_ group: GroupName, _ topic: TopicName) throws(StorageError) {
+  func makeGroupFolders(_ group: GroupName, _ topic: TopicName) throws(StorageError) {
     for folder in [names.groupsFolder, names.groupFolder(group), names.groupTopicFolder(group, topic)] {
       do { try fileSystem.makeDirectory(folder, mode: 0o700) } catch {
         if error != .exists { throw .io(error, operation: "create directory", path: folder) }

@@ -41,6 +41,12 @@ package final class LocalLogService: LogService {
       clock: directory.clock)
   }
 
+  package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
+    -> any ExactlyOnceOutput
+  {
+    MarkedOutput(directory: directory, group: group, topic: topic, config: config)
+  }
+
   package func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading {
     try checkPartition(topic, partition, config: nil)
     return PartitionReader(folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)

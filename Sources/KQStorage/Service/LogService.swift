@@ -21,6 +21,9 @@ package protocol LogService: AnyObject {
   func lease(group: GroupName, topic: TopicName, partition: Int) throws(StorageError) -> PartitionLease?
   func leaseHolder(group: GroupName, topic: TopicName, partition: Int) -> Int32?
   func deleteGroup(_ group: GroupName) throws(StorageError)
+  /// Output to `topic` that moves together with `group`'s input offsets (`kq pipe`).
+  func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
+    -> any ExactlyOnceOutput
 }
 
 /// Appends to one partition.

@@ -286,13 +286,15 @@ package final class FileSystem: @unchecked Sendable {
 
   /// Writes a small file so that a crash leaves either its old or its new content: write
   /// `path.tmp`, fsync it, rename over `path`, fsync the directory.
-  package func replaceAtomically(_ path: String, with bytes: [UInt8], directory: String, temporaryPath: String)
-    throws(Errno)
-  {
+  /// Without `durable`, nothing is fsynced: a crash may then leave the old content, or after a
+  /// power failure an empty or partial file (for hints that are never wrong to lose).
+  package func replaceAtomically(
+    _ path: String, with bytes: [UInt8], directory: String, temporaryPath: String, durable: Bool = true
+  ) throws(Errno) {
     let fd = try open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
     do throws(Errno) {
       try write(bytes, to: fd, at: 0, path: temporaryPath)
-      try sync(fd, path: temporaryPath)
+      if durable { try sync(fd, path: temporaryPath) }
       try close(fd)
     } catch {
       try? close(fd)
@@ -300,7 +302,7 @@ package final class FileSystem: @unchecked Sendable {
       throw error
     }
     try rename(temporaryPath, to: path)
-    try syncDirectory(directory)
+    if durable { try syncDirectory(directory) }
   }
 }
 

@@ -1,0 +1,84 @@
+import Glibc
+import KQStorage
+
+/// `kq pipe IN OUT --group G -- CMD`: consume, command, produce, exactly once.
+enum PipeCommand {
+  static func run(_ session: Session) throws {
+    let options = try PipeOptions.bind(session)
+    guard let service = try session.existingService() else { throw StorageError.topicNotFound(options.inputs[0].value) }
+    var partitionsOf: [TopicName: Int] = [:]
+    for topic in options.inputs { partitionsOf[topic] = try service.config(of: topic).partitions }
+    let outputConfig = try service.config(of: options.output)
+    let leases = try acquireLeases(options, partitionsOf: partitionsOf, service: service, session: session)
+    let held = leases.map { InputPartition(topic: $0.topic, partition: $0.partition) }
+    if options.placement == .inputPartition, let beyond = held.first(where: { $0.partition >= outputConfig.partitions }) {
+      throw CommandError.message(
+        "--keep-partition: '\(options.output)' has \(outputConfig.partitions) partition\(outputConfig.partitions == 1 ? "" : "s"), "
+          + "and partition \(beyond.partition) of '\(beyond.topic)' has nowhere to go",
+        hint: "add partitions with 'kq topic alter \(options.output) --partitions \(beyond.partition + 1)', or leave out --keep-partition",
+        status: .dataError)
+    }
+    let output = try service.openExactlyOnceOutput(group: options.group, topic: options.output, config: outputConfig)
+    defer { output.close() }
+    var readers: [InputPartition: any PartitionReading] = [:]
+    var bounds: [InputPartition: (start: Int64, end: Int64)] = [:]
+    for input in held {
+      let reader = try service.openReader(input.topic, partition: input.partition)
+      readers[input] = reader
+      bounds[input] = try reader.bounds()
+    }
+    let resumes = try output.resume(held) { input in bounds[input]?.start ?? 0 }
+    output.confirmsInput = { (input) throws(StorageError) in try readers[input]?.confirmTopicExists() }
+    var inputs: [PipeInput] = []
+    for input in held {
+      guard let reader = readers[input], let (logStart, logEnd) = bounds[input] else { continue }
+      var resume = resumes[input] ?? InputResume(offset: logStart, replays: [])
+      if resume.replays.isEmpty && (resume.offset < logStart || resume.offset > logEnd) {
+        let start = resume.offset < logStart ? logStart : logEnd
+        session.context.stderr.write(
+          "kq: warning: topic '\(input.topic)' partition \(input.partition): committed offset \(resume.offset) is outside the log (\(logStart) to \(logEnd)); starting at \(start)\n")
+        resume.offset = start
+      }
+      try reader.seek(to: resume.replays.first?.lowerBound ?? resume.offset)
+      inputs.append(
+        PipeInput(
+          input: input, reader: reader, framing: options.inputFraming, resume: resume,
+          stopAt: options.follow ? Int64.max : max(logEnd, resume.offset), context: session.context))
+    }
+    let runner = PipeRunner(options: options, context: session.context, inputs: inputs, output: output)
+    let ending = try runner.run()
+    withExtendedLifetime(leases) {}
+    if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
+  }
+
+  /// Leases every free partition of the input topics. With none free: exit 75, or wait with --wait.
+  private static func acquireLeases(
+    _ options: PipeOptions, partitionsOf: [TopicName: Int], service: any LogService, session: Session
+  ) throws -> [PartitionLease] {
+    while true {
+      var leases: [PartitionLease] = []
+      for topic in options.inputs {
+        for partition in 0..<(partitionsOf[topic] ?? 0) {
+          if let lease = try service.lease(group: options.group, topic: topic, partition: partition) { leases.append(lease) }
+        }
+      }
+      if !leases.isEmpty { return leases }
+      guard options.waitsForLease else {
+        let topic = options.inputs[0]
+        let holder = service.leaseHolder(group: options.group, topic: topic, partition: 0)
+        throw CommandError.message(
+          "every partition of \(options.inputs.map { "'\($0)'" }.joined(separator: ", ")) is being read by another process of group '\(options.group)'"
+            + (holder.map { $0 > 0 ? " (pid \($0))" : "" } ?? ""),
+          hint: "try again later, or add --wait to wait for a partition", status: .temporaryFailure)
+      }
+      if let signal = session.context.signals, signal.fd >= 0 {
+        var entry = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
+        if poll(&entry, 1, 100) > 0, let number = signal.pending() {
+          throw number == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
+        }
+      } else {
+        usleep(100_000)
+      }
+    }
+  }
+}

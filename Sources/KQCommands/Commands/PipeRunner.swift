@@ -1,0 +1,238 @@
+import Glibc
+import KQStorage
+
+/// The `kq pipe` loop: a batch of one input partition at a time goes through the command, and
+/// what the command wrote goes to the output as that batch's range; ranges are committed at
+/// least every `--commit-interval`, at the end, and before kq waits for input.
+final class PipeRunner {
+  let options: PipeOptions
+  let context: Context
+  let inputs: [PipeInput]
+  let output: any ExactlyOnceOutput
+  let parser: PipeOutputParser
+  /// Written while the command's supervisor, a fork of kq, lives: kept out of it. `batch`
+  /// holds the batch the command gets; `spare` the next one, read meanwhile.
+  private var batch = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private var spare = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private let collected = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private var lastCommitMillis: Int64
+  /// The input whose turn it is next (partitions take turns, a batch each).
+  private var turn = 0
+  /// The next batch, being read into `spare` by a thread while the command runs.
+  private var prefetch: BackgroundWork?
+  private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error> = .success(nil)
+
+  init(options: PipeOptions, context: Context, inputs: [PipeInput], output: any ExactlyOnceOutput) {
+    self.options = options
+    self.context = context
+    self.inputs = inputs
+    self.output = output
+    self.parser = PipeOutputParser(options: options, output: output)
+    self.lastCommitMillis = context.clock.nowMillis()
+  }
+
+  enum Ending { case finished, interrupted(Int32) }
+
+  func run() throws -> Ending {
+    // However the run ends, a batch being read is finished first: it uses the inputs.
+    defer {
+      prefetch?.wait()
+      prefetch = nil
+    }
+    let watcher = options.follow ? try FollowWatcher(paths: inputs.compactMap { $0.reader.watchPath }) : nil
+    // First what a crash left, then a commit at once, so that another crash does not make
+    // the next run process it all again.
+    var replayed = false
+    for input in inputs {
+      while input.hasReplays {
+        guard let read = try input.nextBatch(into: batch, maxRecords: 0, maxBytes: 0, tracksRecords: options.each, follow: false)
+        else { break }
+        if let signal = context.signals?.pending() { return try stop(signal) }
+        if let signal = try process(read, of: input) { return try stop(signal) }
+        replayed = true
+      }
+    }
+    if replayed { try commit() }
+    while true {
+      let next: (PipeInput, PipeInput.Batch)?
+      if let prefetch {
+        prefetch.wait()
+        self.prefetch = nil
+        swap(&batch, &spare)
+        next = try prefetched.get()
+      } else {
+        next = try nextBatch(into: batch)
+      }
+      if let (input, read) = next {
+        // A signal that came while the batch was read ends the run before its command starts.
+        if let signal = context.signals?.pending() { return try stop(signal) }
+        if let signal = try process(read, of: input) { return try stop(signal) }
+        if RecordTimestamp.span(from: lastCommitMillis, to: context.clock.nowMillis()) >= options.commitIntervalMillis {
+          try commit()
+        }
+        continue
+      }
+      try commit()
+      if !options.follow || inputs.allSatisfy({ $0.isDone }) { return .finished }
+      guard let watcher else { return .finished }
+      switch watcher.wait(signals: context.signals, stdout: nil, timeoutMillis: nil) {
+      case .changed, .timeout, .readerGone: continue
+      case .signal(let number): return .interrupted(number)
+      }
+    }
+  }
+
+  /// The next batch in turn, read into `buffer`: nil when no input has anything new now.
+  private func nextBatch(into buffer: ByteBuffer) throws -> (PipeInput, PipeInput.Batch)? {
+    for _ in inputs.indices {
+      let input = inputs[turn]
+      turn = (turn + 1) % inputs.count
+      if input.isDone { continue }
+      if let read = try input.nextBatch(
+        into: buffer, maxRecords: options.batchRecords, maxBytes: options.batchBytes, tracksRecords: options.each,
+        follow: options.follow)
+      {
+        return (input, read)
+      }
+    }
+    return nil
+  }
+
+  /// Starts reading the next batch into `spare` on a thread, while the command runs on this
+  /// one's (not with --each: its record list belongs to the batch running).
+  private func startPrefetch() {
+    guard !options.each, prefetch == nil else { return }
+    let spare = self.spare
+    prefetch = BackgroundWork.start { [self] in
+      prefetched = Result { try nextBatch(into: spare) }
+    }
+  }
+
+  /// Ends the run on a signal, committing the ranges ended before it.
+  private func stop(_ signal: Int32) throws -> Ending {
+    prefetch?.wait()
+    prefetch = nil
+    try commit()
+    return .interrupted(signal)
+  }
+
+  private func commit() throws {
+    try output.commit()
+    lastCommitMillis = context.clock.nowMillis()
+  }
+
+  /// Runs the command on one batch and adds its output as the batch's range. Returns the
+  /// signal that interrupted it, if one did (nothing of the batch is kept then).
+  private func process(_ read: PipeInput.Batch, of input: PipeInput) throws -> Int32? {
+    output.begin(input.input, range: read.range)
+    if read.count == 0 {  // a replayed range that holds no record any more: nothing to run
+      try output.end()
+      return nil
+    }
+    let timestamp = context.clock.nowMillis()
+    if options.each {
+      var start = 0
+      for (end, offset) in input.recordEnds {
+        let record = UnsafeRawBufferPointer(rebasing: batch.bytes[start..<end])
+        start = end
+        if let signal = try runCommand(on: record, input: input, first: offset, last: offset, read: read, timestamp: timestamp) {
+          return signal
+        }
+      }
+    } else if let signal = try runCommand(
+      on: batch.bytes, input: input, first: read.first, last: read.last, read: read, timestamp: timestamp)
+    {
+      return signal
+    }
+    try output.end()
+    return nil
+  }
+
+  /// Runs the command once with `bytes` on its stdin, adding what it writes to the range.
+  /// A failure (or output OUT cannot take) aborts the range, commits those before it and ends
+  /// kq with the command's status (65 for bad output).
+  private func runCommand(
+    on bytes: UnsafeRawBufferPointer, input: PipeInput, first: Int64, last: Int64, read: PipeInput.Batch, timestamp: Int64
+  ) throws -> Int32? {
+    var environment = context.environment
+    environment["KQ_TOPIC"] = input.input.topic.value
+    environment["KQ_PARTITION"] = String(input.input.partition)
+    environment["KQ_FIRST_OFFSET"] = String(first)
+    environment["KQ_LAST_OFFSET"] = String(last)
+    environment["KQ_GROUP"] = options.group.value
+    let child: ChildProcess
+    switch options.command {
+    case .shell(let command):
+      child = try ChildProcess.spawn(
+        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, naming: command)
+    case .program(let path, let arguments):
+      child = try ChildProcess.spawn(
+        executable: path, arguments: arguments, environment: environment, capturingOutput: true,
+        naming: arguments.first ?? path)
+    }
+    let deadline = options.timeoutMillis.map { limit -> Int64 in
+      let (sum, overflow) = context.clock.nowMillis().addingReportingOverflow(limit)
+      return overflow ? Int64.max : sum
+    }
+    // What the command writes is parsed and encoded as it comes, while the command works on.
+    collected.count = 0
+    parser.start(inputPartition: input.input.partition, timestamp: timestamp)
+    let parser = self.parser
+    if !read.isReplay { startPrefetch() }  // the next batch is read while this one runs
+    let outcome = child.filter(
+      feeding: bytes, into: collected, deadlineMillis: deadline, clock: context.clock, signals: context.signals,
+      onOutput: { parser.take($0, atEnd: false) })
+    if let signal = outcome.signal {
+      output.abort()
+      return signal
+    }
+    if outcome.ending == .exited(0) && !outcome.timedOut {
+      parser.take(collected, atEnd: true)
+      guard let problem = parser.problem else { return nil }
+      output.abort()
+      try commit()
+      throw CommandError.message(
+        "\(describe(problem)) in what '\(options.command.text)' wrote for \(place(input, read)); nothing of that batch was written to '\(options.output)' nor committed",
+        hint: "fix the command's output; the next run processes these records again", status: .dataError)
+    }
+    output.abort()
+    try commit()
+    let what = "on " + place(input, read) + (options.each ? " (the record at offset \(first))" : "")
+    let nothing = "nothing of that batch was written to '\(options.output)' nor committed"
+    let again = "the next run processes these records again"
+    if outcome.timedOut {
+      throw CommandError.message(
+        "'\(options.command.text)' took longer than --timeout \(Self.describeDuration(options.timeoutMillis ?? 0)) \(what) and was killed; \(nothing)",
+        hint: again + "; give it more time with a longer --timeout", status: .temporaryFailure)
+    }
+    switch outcome.ending {
+    case .exited(let code):
+      throw CommandError.message("'\(options.command.text)' exited with status \(code) \(what); \(nothing)", hint: again, status: ExitStatus(code))
+    case .killed(let signal):
+      throw CommandError.message(
+        "'\(options.command.text)' was killed by signal \(signal) \(what); \(nothing)", hint: again, status: ExitStatus(128 + signal))
+    case .notStarted(let error):
+      throw CommandError.execFailed(command: options.command.text, reason: error.description)
+    }
+  }
+
+  /// `topic 'logs' partition 0, offsets 10 to 19`
+  private func place(_ input: PipeInput, _ read: PipeInput.Batch) -> String {
+    "topic '\(input.input.topic)' partition \(input.input.partition), offsets \(read.first) to \(read.last)"
+  }
+
+  private func describe(_ problem: PipeOutputParser.Problem) -> String {
+    switch problem {
+    case .malformedJSON(let record, let reason): "record \(record): \(reason)"
+    case .tooLarge(let record, let size, let limit):
+      "record \(record): \(size) bytes exceed max.message.bytes (\(limit)) of '\(options.output)'"
+    case .partitionOutOfRange(let record, let partition, let partitions):
+      "record \(record): partition \(partition) does not exist ('\(options.output)' has \(partitions))"
+    }
+  }
+
+  /// `30s`, `1500ms`: a --timeout as the user may have written it.
+  static func describeDuration(_ millis: Int64) -> String {
+    millis % 1000 == 0 ? "\(millis / 1000)s" : "\(millis)ms"
+  }
+}

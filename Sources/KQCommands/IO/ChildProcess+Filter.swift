@@ -1,0 +1,127 @@
+import Glibc
+import KQStorage
+
+/// A command used as a filter (`kq pipe`): the batch goes to its stdin while its stdout is
+/// read, in one poll loop so that neither side can block the other, until the command has
+/// ended and its stdout has reached end of file (as `$(...)` waits in a shell).
+extension ChildProcess {
+  /// What `filter` saw. `timedOut`: the deadline passed and the command's process group was
+  /// killed.
+  struct FilterOutcome {
+    var ending: Ending
+    var tookEverything: Bool
+    var signal: Int32?
+    var timedOut: Bool
+  }
+
+  /// Feeds `bytes`, appends everything the command writes to `collected` (calling `onOutput`
+  /// after each read, which may take what it has used from the front), and waits for it to
+  /// end. At `deadlineMillis` (by `clock`) the whole process group is killed. A signal to kq
+  /// is passed on to the group (a second one kills it), as `run` does.
+  func filter(
+    feeding bytes: UnsafeRawBufferPointer, into collected: ByteBuffer, deadlineMillis: Int64?, clock: any WallClock,
+    signals: SignalWatcher?, onOutput: (ByteBuffer) -> Void = { _ in }
+  ) -> FilterOutcome {
+    var signal: Int32?
+    var timedOut = false
+    var offset = 0
+    var isFeeding = true
+    var hasEnded = false  // the supervisor reported, or died
+    var feeder: InputFeeder?
+    if bytes.count == 0 {
+      close(input)
+      input = -1
+      isFeeding = false
+    } else if bytes.count > Self.feedInlineBytes, let started = InputFeeder.start(writing: bytes, to: input) {
+      feeder = started  // it owns the command's stdin now
+      input = -1
+      isFeeding = false
+    }
+    while output >= 0 {
+      var entries: [pollfd] = [pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
+      let feedIndex = isFeeding ? entries.count : -1
+      if isFeeding { entries.append(pollfd(fd: input, events: Int16(POLLOUT), revents: 0)) }
+      let reportIndex = hasEnded ? -1 : entries.count
+      if !hasEnded { entries.append(pollfd(fd: report, events: Int16(POLLIN), revents: 0)) }
+      let signalIndex = signals != nil && signal == nil ? entries.count : -1
+      if let signals, signal == nil { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
+      var timeout: Int32 = -1
+      if let deadlineMillis, !timedOut {
+        let left = max(0, RecordTimestamp.span(from: clock.nowMillis(), to: deadlineMillis))
+        timeout = Int32(min(left, Int64(Int32.max)))
+      }
+      let ready = Glibc.poll(&entries, nfds_t(entries.count), timeout)
+      if ready < 0 {
+        if errno == EINTR { continue }
+        break
+      }
+      if ready == 0 {
+        // The deadline: the command and everything it started are killed; what it wrote is
+        // not used.
+        timedOut = true
+        pass(SIGKILL)
+        break
+      }
+      if signalIndex >= 0, entries[signalIndex].revents != 0, let number = signals?.pending() {
+        signal = number
+        pass(number)
+        break
+      }
+      if reportIndex >= 0, entries[reportIndex].revents != 0 {
+        // The command ended: whatever it did not read is not fed. Its output is read on to
+        // its end (processes it started may still hold it).
+        hasEnded = true
+        if isFeeding { stopFeeding(&isFeeding) }
+      }
+      if feedIndex >= 0, isFeeding, entries[feedIndex].revents != 0 {
+        if entries[feedIndex].revents & Int16(POLLOUT) == 0 {
+          stopFeeding(&isFeeding)  // POLLERR: nobody reads its stdin
+        } else if let base = bytes.baseAddress {
+          let n = write(input, base + offset, bytes.count - offset)
+          if n > 0 {
+            offset += n
+            if offset == bytes.count { stopFeeding(&isFeeding) }
+          } else if n < 0 && errno != EINTR && errno != EAGAIN {
+            stopFeeding(&isFeeding)  // EPIPE
+          }
+        }
+      }
+      if entries[0].revents != 0 {
+        collected.reserve(1 << 16)
+        let n = read(output, collected.base + collected.count, collected.capacity - collected.count)
+        if n > 0 {
+          collected.count += n
+          onOutput(collected)  // its work overlaps the command's on the next bytes
+        } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+          close(output)
+          output = -1
+        }
+      }
+    }
+    if isFeeding { stopFeeding(&isFeeding) }
+    if output >= 0 {
+      close(output)
+      output = -1
+    }
+    if let feeder {
+      // The command ended, or is being killed: a feeder still writing stops.
+      if hasEnded || timedOut || signal != nil { feeder.stop() }
+    }
+    let ending = waitForEnding(signals: signals, signal: &signal)
+    if let feeder {
+      feeder.stop()
+      offset = feeder.join()
+    }
+    return FilterOutcome(ending: ending, tookEverything: offset == bytes.count, signal: signal, timedOut: timedOut)
+  }
+
+  /// Inputs up to this size are written by the poll loop itself: the pipe (1 MiB) takes them
+  /// at once, and a thread would cost more than it saves.
+  static let feedInlineBytes = 1 << 20
+
+  private func stopFeeding(_ isFeeding: inout Bool) {
+    close(input)
+    input = -1
+    isFeeding = false
+  }
+}

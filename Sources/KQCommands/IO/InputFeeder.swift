@@ -1,0 +1,99 @@
+import Glibc
+
+/// Writes a buffer into a command's stdin on a thread of its own, then closes it, so that kq's
+/// main thread reads and parses the command's output meanwhile (`kq pipe`: on two cores,
+/// the copy into the pipe no longer waits behind the parsing). `stop()` ends it early.
+final class InputFeeder {
+  private let fd: CInt
+  private let bytes: UnsafeRawBufferPointer
+  /// Written by the thread before it ends; read after `join`.
+  private var written = 0
+  /// A pipe whose write end `stop` writes to: the thread polls its read end beside `fd`.
+  private let stopRead: CInt
+  private let stopWrite: CInt
+  private var thread: pthread_t?
+
+  /// Starts the thread; nil when it cannot (the caller feeds `fd` itself). `fd` is the
+  /// feeder's from here on (non-blocking), closed when it is done.
+  static func start(writing bytes: UnsafeRawBufferPointer, to fd: CInt) -> InputFeeder? {
+    var ends: [CInt] = [-1, -1]
+    guard pipe(&ends) == 0 else { return nil }
+    for end in ends {
+      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+    }
+    let feeder = InputFeeder(fd: fd, bytes: bytes, stopRead: ends[0], stopWrite: ends[1])
+    // SIGINT and SIGTERM stay with the main thread, which passes them on to the command.
+    var blocked = sigset_t()
+    var previous = sigset_t()
+    sigemptyset(&blocked)
+    sigaddset(&blocked, SIGINT)
+    sigaddset(&blocked, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    var created = pthread_t()
+    let context = Unmanaged.passRetained(feeder).toOpaque()
+    let result = pthread_create(&created, nil, { raw in
+      guard let raw else { return nil }
+      Unmanaged<InputFeeder>.fromOpaque(raw).takeRetainedValue().feed()
+      return nil
+    }, context)
+    guard result == 0 else {
+      Unmanaged<InputFeeder>.fromOpaque(context).release()
+      return nil
+    }
+    feeder.thread = created
+    return feeder
+  }
+
+  private init(fd: CInt, bytes: UnsafeRawBufferPointer, stopRead: CInt, stopWrite: CInt) {
+    self.fd = fd
+    self.bytes = bytes
+    self.stopRead = stopRead
+    self.stopWrite = stopWrite
+  }
+
+  deinit {
+    close(stopRead)
+    close(stopWrite)
+  }
+
+  private func feed() {
+    var offset = 0
+    defer {
+      written = offset
+      close(fd)
+    }
+    guard let base = bytes.baseAddress else { return }
+    while offset < bytes.count {
+      var entries = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
+      if poll(&entries, 2, -1) < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      if entries[1].revents != 0 { return }
+      if entries[0].revents & Int16(POLLOUT) == 0 { return }  // POLLERR: nobody reads it
+      let n = write(fd, base + offset, bytes.count - offset)
+      if n > 0 {
+        offset += n
+      } else if n < 0 && errno != EINTR && errno != EAGAIN {
+        return  // EPIPE: the command stopped reading
+      }
+    }
+  }
+
+  /// Makes the thread stop writing (the command is being killed, or kq is stopping).
+  func stop() {
+    var byte: UInt8 = 1
+    _ = write(stopWrite, &byte, 1)
+  }
+
+  /// Waits for the thread to end; how many bytes it wrote.
+  func join() -> Int {
+    if let thread {
+      pthread_join(thread, nil)
+      self.thread = nil
+    }
+    return written
+  }
+}

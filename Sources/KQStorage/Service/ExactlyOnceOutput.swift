@@ -1,0 +1,70 @@
+/// One partition of an input topic.
+package struct InputPartition: Hashable, Comparable, Sendable, CustomStringConvertible {
+  package var topic: TopicName
+  package var partition: Int
+
+  package init(topic: TopicName, partition: Int) {
+    self.topic = topic
+    self.partition = partition
+  }
+
+  package static func < (a: InputPartition, b: InputPartition) -> Bool {
+    (a.topic, a.partition) < (b.topic, b.partition)
+  }
+
+  package var description: String { topic.value + "-" + String(partition) }
+}
+
+/// Where a group goes on with an input partition: first the `replays`, input ranges whose
+/// output may be partly written and whose offsets were not committed, each to be processed
+/// again exactly as it is (same first and end offsets, same records); then on from `offset`.
+package struct InputResume: Equatable, Sendable {
+  package var offset: Int64
+  package var replays: [Range<Int64>]
+
+  package init(offset: Int64, replays: [Range<Int64>]) {
+    self.offset = offset
+    self.replays = replays
+  }
+}
+
+/// The output of a stream processor (`kq pipe`) and its group's input offsets, moving together:
+/// exactly once. Records are added for one input range at a time (`begin`, `add`..., `end`);
+/// `commit` makes every range ended so far count: its output stored, the group's offsets past
+/// it. After a crash at any moment, `resume` says what to process again so that no output is
+/// lost or written twice (for a processor that gives the same output for the same input).
+///
+/// Locally (`MarkedOutput`) each output batch names the input range it came from, and `resume`
+/// reads the output's tail (FORMAT.md, "Pipes"); on a Kafka cluster this is a transaction
+/// (AddPartitionsToTxn, TxnOffsetCommit, EndTxn), and `resume` has nothing to replay.
+package protocol ExactlyOnceOutput: AnyObject {
+  /// The output topic's configuration (partition count, record size limit).
+  var config: TopicConfig { get }
+  /// Called once, before reading, with every input partition this process holds (under the
+  /// group's lease): where each goes on. `start` gives the offset of a partition the group
+  /// has never committed.
+  func resume(_ inputs: [InputPartition], start: (InputPartition) throws -> Int64) throws -> [InputPartition: InputResume]
+  /// Starts the output of input offsets `range` (records at `range.lowerBound` up to before
+  /// `range.upperBound`) of `input`. A range `resume` returned must be begun exactly as returned.
+  func begin(_ input: InputPartition, range: Range<Int64>)
+  /// Adds one output record for output partition `partition`; `headers` is an encoded header
+  /// section (count, then each header). Records reach the log at `end`.
+  func add(
+    key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer, timestamp: Int64,
+    partition: Int)
+  /// Stores the range's output (nothing of it is visible before).
+  func end() throws(StorageError)
+  /// Drops what was added since `begin`: nothing of the range is stored or committed.
+  func abort()
+  /// Makes the output of every range ended so far durable and commits the group's offsets past
+  /// them (`end` may too, when the local mechanism needs it).
+  func commit() throws(StorageError)
+  /// Asked before an input partition's offset is committed: the reader's check that its topic
+  /// still exists (was not deleted, nor deleted and created again).
+  var confirmsInput: ((InputPartition) throws(StorageError) -> Void)? { get set }
+  /// The most bytes the mechanism's own headers add to a record, for `max.message.bytes`.
+  var reservedHeaderBytes: Int { get }
+  /// Ranges ended and not committed yet.
+  var hasUncommittedRanges: Bool { get }
+  func close()
+}
