@@ -121,7 +121,7 @@ final class PipeInput {
         }
         let copied: Int
         do { copied = try view.appendValues(into: buffer, terminator: terminator) } catch {
-          throw CommandError.damagedBatch(topic: input.topic.value, partition: partition, baseOffset: view.baseOffset, reason: error)
+          throw reader.damage(error)
         }
         if first < 0 { first = view.baseOffset }
         last = view.lastOffset
@@ -138,7 +138,7 @@ final class PipeInput {
             return false
           }
           let before = buffer.count
-          printer.print(record, partition: partition, into: buffer)
+          try printer.print(record, partition: partition, into: buffer)
           if count > 0 && buffer.count > maxBytes {
             buffer.count = before
             full = true
@@ -152,7 +152,7 @@ final class PipeInput {
           return true
         }
       } catch let error as BatchDecodeError {
-        throw CommandError.damagedBatch(topic: input.topic.value, partition: partition, baseOffset: view.baseOffset, reason: error)
+        throw reader.damage(error)
       }
       if !full && position < view.nextOffset { position = min(view.nextOffset, end) }
       next = position
