@@ -37,7 +37,7 @@ function __kq_value_flags
         case 'topic alter'
             printf '%s\n' --config --retention --partitions
         case 'produce'
-            printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --timestamp
+            printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --compression --timestamp
         case 'consume'
             printf '%s\n' --from --since --until -p --partition -n --max --format --group --exec --batch --batch-bytes --idle
         case 'group reset'
@@ -111,6 +111,7 @@ complete -c kq -n '__kq_at \'produce\'' -s p -l partition -x -d 'Write every rec
 complete -c kq -n '__kq_at \'produce\'' -l create -d 'Create the topic with default settings if it does not exist (otherwise that is an error, exit 66)'
 complete -c kq -n '__kq_at \'produce\'' -l print-offsets -d 'Write one line \'PARTITION OFFSET\' to stdout for each record stored'
 complete -c kq -n '__kq_at \'produce\'' -l sync -x -a 'exit batch none' -d 'When records reach the disk'
+complete -c kq -n '__kq_at \'produce\'' -l compression -x -a 'none gzip snappy lz4 zstd' -d 'Compress each batch with CODEC'
 complete -c kq -n '__kq_at \'produce\'' -l timestamp -x -d 'Give every record this timestamp'
 complete -c kq -n '__kq_at \'consume\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'consume\'' -l from -x -a 'beginning end' -d 'Where each partition starts'

@@ -38,6 +38,10 @@ extension CommandTree {
         help: "When records reach the disk: exit (default) fsyncs before exiting 0 and at least once "
           + "a second while input streams; batch fsyncs every batch; none leaves it to the OS."),
       FlagSpec(
+        "compression", value: "CODEC", completion: .choices(ProduceOptions.compressionNames),
+        help: "Compress each batch with CODEC: none (default), gzip, snappy, lz4 or zstd, as Kafka's "
+          + "producer does. A topic whose compression.type names a codec stores that one instead."),
+      FlagSpec(
         "timestamp", value: "TIME",
         help: "Give every record this timestamp: RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS, 1970 or "
           + "later, or @-1 for none (default: the time the record is read)."),

@@ -42,13 +42,17 @@ package final class LocalLogService: LogService {
   }
 
   package func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading {
-    try checkPartition(topic, partition, config: nil)
-    return PartitionReader(folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)
+    let config = try directory.config(of: topic)
+    try checkPartition(topic, partition, config: config)
+    return PartitionReader(
+      folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem,
+      maxMessageBytes: Int(config.maxMessageBytes))
   }
 
   package func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64? {
     try IndexLookup.offset(
-      forTimestamp: timestamp, folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)
+      forTimestamp: timestamp, folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem,
+      maxMessageBytes: Int(try directory.config(of: topic).maxMessageBytes))
   }
 
   private func checkPartition(_ topic: TopicName, _ partition: Int, config: TopicConfig?) throws(StorageError) {
