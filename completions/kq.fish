@@ -131,7 +131,7 @@ complete -c kq -n '__kq_at \'consume\'' -l batch-bytes -x -d 'With --exec, at mo
 complete -c kq -n '__kq_at \'consume\'' -l wait -d 'With --group, when another consumer of the group holds every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'consume\'' -l idle -x -d 'With -f, exit 0 after DURATION without a new record, e.g'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
-complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp), one object per partition under partitions'
+complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp, codecs'
 complete -c kq -n '__kq_at \'group list\'' -l json -d 'Print a JSON array with one object per group instead of one name per line'
 complete -c kq -n '__kq_at \'group describe\'' -a '(__kq_names group)' -d 'GROUP'
 complete -c kq -n '__kq_at \'group describe\'' -l json -d 'Print JSON with snake_case keys instead of a table'

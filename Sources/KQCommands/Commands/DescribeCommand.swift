@@ -59,7 +59,9 @@ enum DescribeCommand {
           ("end_offset", String(summary.endOffset)), ("records", String(summary.records)),
           ("bytes", String(summary.bytes)), ("segments", String(summary.segments)),
           ("first_timestamp", JSONText.number(summary.firstTimestamp)),
-          ("last_timestamp", JSONText.number(summary.lastTimestamp)), ("groups", JSONText.array(groups)),
+          ("last_timestamp", JSONText.number(summary.lastTimestamp)),
+          ("codecs", summary.compression.codecsJSON), ("compression_ratio", summary.compression.ratioJSON),
+          ("groups", JSONText.array(groups)),
         ])
       }
       let configObject = JSONText.object(TopicConfig.keys.map { key in
@@ -80,11 +82,15 @@ enum DescribeCommand {
       if ConfigSettings.sizeKeys.contains(key), let bytes = Int64(value), bytes >= 0 { shown += " (" + ByteSizeParsing.format(bytes) + ")" }
       text += "  \(key)=\(shown)\n"
     }
-    var table = Table(["PARTITION", "LOG-START", "END", "RECORDS", "BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP"])
+    var table = Table([
+      "PARTITION", "LOG-START", "END", "RECORDS", "BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP", "CODECS",
+      "RATIO",
+    ])
     for s in summaries {
       table.add([
         String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records), String(s.bytes),
         String(s.segments), s.firstTimestamp.map(Timestamps.format) ?? "-", s.lastTimestamp.map(Timestamps.format) ?? "-",
+        s.compression.mixText, s.compression.ratioText,
       ])
     }
     text += "\n" + table.rendered

@@ -88,6 +88,9 @@ package final class LocalLogService: LogService {
     if summary.lastTimestamp == nil, bases.count > 1 {
       summary.lastTimestamp = SegmentFiles.maxTimestamp(folder: folder, base: bases[bases.count - 2], fileSystem: fileSystem)
     }
+    summary.compression = try CompressionSurvey.survey(
+      folder: folder, bases: bases, maxMessageBytes: Int(try directory.config(of: topic).maxMessageBytes),
+      fileSystem: fileSystem)
     let path = FileNames.logFile(in: folder, base: first)
     if let fd = try? fileSystem.open(path, O_RDONLY) {
       defer { try? fileSystem.close(fd) }

@@ -68,6 +68,7 @@ package struct PartitionSummary: Equatable, Sendable {
   package var segments: Int
   package var firstTimestamp: Int64?
   package var lastTimestamp: Int64?
+  package var compression = CompressionSurvey()
   package var records: Int64 { endOffset - logStartOffset }
 }
 
