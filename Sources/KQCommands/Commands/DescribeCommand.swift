@@ -44,7 +44,11 @@ enum DescribeCommand {
   private static func describeTopic(_ topic: TopicName, service: any LogService, json: Bool, session: Session) throws {
     let config = try service.config(of: topic)
     var summaries: [PartitionSummary] = []
-    for partition in 0..<config.partitions { summaries.append(try service.summary(of: topic, partition: partition)) }
+    var surveys: [CompressionSurvey] = []
+    for partition in 0..<config.partitions {
+      summaries.append(try service.summary(of: topic, partition: partition))
+      surveys.append(try service.compressionSurvey(of: topic, partition: partition))
+    }
     let lags = try GroupLag.committed(for: topic, partitions: config.partitions, session: session)
     if json {
       let partitions = summaries.map { summary in
@@ -60,7 +64,8 @@ enum DescribeCommand {
           ("bytes", String(summary.bytes)), ("segments", String(summary.segments)),
           ("first_timestamp", JSONText.number(summary.firstTimestamp)),
           ("last_timestamp", JSONText.number(summary.lastTimestamp)),
-          ("codecs", summary.compression.codecsJSON), ("compression_ratio", summary.compression.ratioJSON),
+          ("codecs", surveys[summary.partition].codecsJSON),
+          ("compression_ratio", surveys[summary.partition].ratioJSON),
           ("groups", JSONText.array(groups)),
         ])
       }
@@ -90,7 +95,7 @@ enum DescribeCommand {
       table.add([
         String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records), String(s.bytes),
         String(s.segments), s.firstTimestamp.map(Timestamps.format) ?? "-", s.lastTimestamp.map(Timestamps.format) ?? "-",
-        s.compression.mixText, s.compression.ratioText,
+        surveys[s.partition].mixText, surveys[s.partition].ratioText,
       ])
     }
     text += "\n" + table.rendered

@@ -63,6 +63,19 @@ package final class LocalLogService: LogService {
     }
   }
 
+  package func compressionSurvey(of topic: TopicName, partition: Int) throws(StorageError) -> CompressionSurvey {
+    let config = try directory.config(of: topic)
+    try checkPartition(topic, partition, config: config)
+    let folder = directory.partitionFolder(topic, partition)
+    let bases: [Int64]
+    do { bases = try SegmentFiles.bases(in: folder, fileSystem: directory.fileSystem) } catch {
+      if case .io(let errno, _, _) = error, errno == .noSuchFile { throw .topicDeleted(topic.value) }
+      throw error
+    }
+    return try CompressionSurvey.survey(
+      folder: folder, bases: bases, maxMessageBytes: Int(config.maxMessageBytes), fileSystem: directory.fileSystem)
+  }
+
   package func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary {
     let folder = directory.partitionFolder(topic, partition)
     let fileSystem = directory.fileSystem
@@ -88,9 +101,6 @@ package final class LocalLogService: LogService {
     if summary.lastTimestamp == nil, bases.count > 1 {
       summary.lastTimestamp = SegmentFiles.maxTimestamp(folder: folder, base: bases[bases.count - 2], fileSystem: fileSystem)
     }
-    summary.compression = try CompressionSurvey.survey(
-      folder: folder, bases: bases, maxMessageBytes: Int(try directory.config(of: topic).maxMessageBytes),
-      fileSystem: fileSystem)
     let path = FileNames.logFile(in: folder, base: first)
     if let fd = try? fileSystem.open(path, O_RDONLY) {
       defer { try? fileSystem.close(fd) }
