@@ -15,18 +15,18 @@ let package = Package(
     .target(name: "CKQCRC32C"),
     // fork, prctl(PR_SET_PDEATHSIG) and what runs before exec, which Swift cannot do safely.
     .target(name: "CKQSpawn"),
-    .target(name: "KQStorage", dependencies: ["CKQCRC32C"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
+    .target(name: "KQStorage", dependencies: ["CKQCRC32C", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
     // Kafka's batch codecs (gzip, snappy, lz4, zstd); gzip through the system zlib, linked
     // statically into release builds like everything else.
     .systemLibrary(name: "CKQZlib"),
     .target(name: "KQCompression", dependencies: ["CKQZlib"], exclude: ["README.md"], swiftSettings: releaseSpeed),
-    .target(name: "KQCommands", dependencies: ["KQStorage", "CKQSpawn"], swiftSettings: releaseSpeed),
+    .target(name: "KQCommands", dependencies: ["KQStorage", "KQCompression", "CKQSpawn"], swiftSettings: releaseSpeed),
     .executableTarget(
       name: "kq", dependencies: ["KQCommands"],
       linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
     .target(name: "KQKafka", dependencies: ["CKQCRC32C"], exclude: ["README.md"]),
-    .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQStorage"]),
-    .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQTestSupport"]),
+    .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQStorage", "KQCompression"]),
+    .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQCompression", "KQTestSupport"]),
     .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQTestSupport"]),
     .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq"]),
     .testTarget(name: "KQKafkaTests", dependencies: ["KQKafka", "KQTestSupport", "CKQCRC32C"]),

@@ -25,7 +25,7 @@ _kq_flags() {
     "topic list") echo "--json" ;;
     "topic delete") echo "--if-exists" ;;
     "topic alter") echo "--config --retention --partitions" ;;
-    produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --timestamp" ;;
+    produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --compression --timestamp" ;;
     consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle" ;;
     pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait" ;;
     describe) echo "--json" ;;
@@ -42,7 +42,7 @@ _kq_takes_value() {
   case "$1:$2" in
     "topic create:--partitions"|"topic create:--retention"|"topic create:--config") return 0 ;;
     "topic alter:--config"|"topic alter:--retention"|"topic alter:--partitions") return 0 ;;
-    "produce:-K"|"produce:--key-delimiter"|"produce:--key"|"produce:-H"|"produce:--header"|"produce:-p"|"produce:--partition"|"produce:--sync"|"produce:--timestamp") return 0 ;;
+    "produce:-K"|"produce:--key-delimiter"|"produce:--key"|"produce:-H"|"produce:--header"|"produce:-p"|"produce:--partition"|"produce:--sync"|"produce:--compression"|"produce:--timestamp") return 0 ;;
     "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--idle") return 0 ;;
     "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval") return 0 ;;
     "group reset:--topic"|"group reset:--to-offset"|"group reset:--to-datetime"|"group reset:--shift-by"|"group reset:-p"|"group reset:--partition") return 0 ;;
@@ -61,6 +61,7 @@ _kq_names() {
 _kq_value() {
   case "$1:$2" in
     "produce:--sync") COMPREPLY=($(compgen -W "exit batch none" -- "$3")) ;;
+    "produce:--compression") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd" -- "$3")) ;;
     "consume:--from") COMPREPLY=($(compgen -W "beginning end" -- "$3")) ;;
     "consume:--group") _kq_names group "$3" ;;
     "pipe:--group") _kq_names group "$3" ;;

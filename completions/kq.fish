@@ -37,7 +37,7 @@ function __kq_value_flags
         case 'topic alter'
             printf '%s\n' --config --retention --partitions
         case 'produce'
-            printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --timestamp
+            printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --compression --timestamp
         case 'consume'
             printf '%s\n' --from --since --until -p --partition -n --max --format --group --exec --batch --batch-bytes --idle
         case 'pipe'
@@ -114,6 +114,7 @@ complete -c kq -n '__kq_at \'produce\'' -s p -l partition -x -d 'Write every rec
 complete -c kq -n '__kq_at \'produce\'' -l create -d 'Create the topic with default settings if it does not exist (otherwise that is an error, exit 66)'
 complete -c kq -n '__kq_at \'produce\'' -l print-offsets -d 'Write one line \'PARTITION OFFSET\' to stdout for each record stored'
 complete -c kq -n '__kq_at \'produce\'' -l sync -x -a 'exit batch none' -d 'When records reach the disk'
+complete -c kq -n '__kq_at \'produce\'' -l compression -x -a 'none gzip snappy lz4 zstd' -d 'Compress each batch with CODEC'
 complete -c kq -n '__kq_at \'produce\'' -l timestamp -x -d 'Give every record this timestamp'
 complete -c kq -n '__kq_at \'consume\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'consume\'' -l from -x -a 'beginning end' -d 'Where each partition starts'
@@ -150,7 +151,7 @@ complete -c kq -n '__kq_at \'pipe\'' -l batch-bytes -x -d 'At most SIZE bytes of
 complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets after a batch once DURATION has passed since the last commit (default 1s'
 complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
-complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp), one object per partition under partitions'
+complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp, codecs'
 complete -c kq -n '__kq_at \'group list\'' -l json -d 'Print a JSON array with one object per group instead of one name per line'
 complete -c kq -n '__kq_at \'group describe\'' -a '(__kq_names group)' -d 'GROUP'
 complete -c kq -n '__kq_at \'group describe\'' -l json -d 'Print JSON with snake_case keys instead of a table'

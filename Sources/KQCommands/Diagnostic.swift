@@ -167,7 +167,8 @@ struct Diagnostic {
     case .crcMismatch(let stored, let computed):
       "checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))"
     case .malformedRecord(let index): "record \(index) of the batch is malformed"
-    case .compressed(let codec): "compressed batch (codec \(codec)) that kq cannot read"
+    case .undecodableRecords(let baseOffset, let error):
+      "the compressed records of the batch at offset \(baseOffset) do not decode: \(CompressionDiagnostic.describe(error))"
     case .offsetMismatch(let expected, let found): "batch starts at offset \(found) where offset \(expected) was expected"
     case .inconsistentCount(let delta, let count): "lastOffsetDelta \(delta) does not fit a count of \(count) records"
     case .offsetOverflow(let base, let count): "\(count) records from offset \(base) would pass the largest offset"

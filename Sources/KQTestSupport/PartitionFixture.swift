@@ -1,4 +1,5 @@
 import Foundation
+import KQCompression
 import KQStorage
 
 /// A data directory in a temporary folder holding one topic, with the ways storage tests
@@ -76,9 +77,11 @@ package final class PartitionFixture {
 
 /// Encoding records into batches and appending them, with the batch boundaries a test chooses.
 package enum Batches {
-  /// One batch per run of records, back to back (base offsets 0, as `BatchEncoder` leaves them).
-  package static func encode(_ runs: [[Record]]) -> [UInt8] {
+  /// One batch per run of records, back to back (base offsets 0, as `BatchEncoder` leaves them),
+  /// each compressed with `codec` where that makes it smaller.
+  package static func encode(_ runs: [[Record]], codec: CompressionCodec = .none) -> [UInt8] {
     let encoder = BatchEncoder(maxBatchBytes: Int(Int32.max), capacity: 1024)
+    encoder.codec = codec
     for run in runs {
       for record in run { encoder.append(record) }
       encoder.sealBatch()
@@ -88,8 +91,10 @@ package enum Batches {
 
   /// Appends `runs` in one call, one batch per run.
   @discardableResult
-  package static func append(_ runs: [[Record]], to log: PartitionLog) throws -> PartitionLog.AppendResult {
-    var bytes = encode(runs)
+  package static func append(_ runs: [[Record]], to log: PartitionLog, codec: CompressionCodec = .none) throws
+    -> PartitionLog.AppendResult
+  {
+    var bytes = encode(runs, codec: codec)
     return try bytes.withUnsafeMutableBytes { raw in try log.append(raw) }
   }
 

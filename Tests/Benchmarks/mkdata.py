@@ -5,6 +5,7 @@
   keyed.txt    1,000,000 lines of 100 bytes 'key:value' (10,000 distinct keys 'user0000'..)
   d1k.txt      200,000 lines of a 1,024-byte value + newline: 205,000,000 bytes
   one.txt      one line of 100 bytes
+  logs100.txt  1,000,000 application log lines of exactly 100 bytes (issue 12's compression rows)
   d100.resp    d100.txt as Redis protocol: XADD s100 * v VALUE per line (for redis-cli --pipe)
   d1k.resp     d1k.txt as Redis protocol: XADD s1k * v VALUE per line
 
@@ -45,6 +46,22 @@ def write(path, it, chunk=4096):
         f.write(b"".join(buf))
 
 
+def log_lines(count, seed):
+    """Yield `count` log lines of 99 bytes (timestamp, level, worker, request, status,
+    latency, request id), padded with spaces: the kind of text log topics hold."""
+    rnd = random.Random(seed)
+    levels = [b"INFO", b"INFO", b"INFO", b"DEBUG", b"WARN", b"ERROR"]
+    paths = [b"/api/v1/users", b"/api/v1/orders", b"/health", b"/api/v2/search", b"/static/app.js"]
+    millis = 1_714_560_000_000
+    for _ in range(count):
+        millis += rnd.randint(0, 40)
+        line = b"2024-05-01T%02d:%02d:%02d.%03dZ %s [w%d] GET %s/%d %d %dms id=%x" % (
+            millis // 3_600_000 % 24, millis // 60000 % 60, millis // 1000 % 60, millis % 1000,
+            rnd.choice(levels), rnd.randint(1, 16), rnd.choice(paths), rnd.randint(1, 99999),
+            rnd.choice([200, 200, 200, 201, 404, 500]), rnd.randint(1, 900), rnd.getrandbits(32))
+        yield line[:99].ljust(99)
+
+
 def resp(stream, values):
     s = stream.encode()
     head = b"*5\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n$1\r\n*\r\n$1\r\nv\r\n" % (len(s), s)
@@ -63,6 +80,7 @@ def main():
     write(out / "keyed.txt", keyed)
     write(out / "d1k.txt", (v + b"\n" for v in lines(n1k, 1024, 3)))
     write(out / "one.txt", (v + b"\n" for v in lines(1, 99, 4)))
+    write(out / "logs100.txt", (v + b"\n" for v in log_lines(n100, 5)))
     write(out / "d100.resp", resp("s100", lines(n100, 99, 1)))
     write(out / "d1k.resp", resp("s1k", lines(n1k, 1024, 3)))
 

@@ -302,6 +302,10 @@ if want produce; then
   bench kq_p100 "$RUNS" "$WARM" --prepare "$P1" -- "cat $D/d100.txt | $KQ --dir $K/p1 produce t"
   bench kq_p100_none "$RUNS" "$WARM" --prepare "$P1" -- "cat $D/d100.txt | $KQ --dir $K/p1 produce t --sync none"
   bench kq_p100_file "$RUNS" "$WARM" --prepare "$P1" -- "$KQ --dir $K/p1 produce t < $D/d100.txt"
+  # Issue 12: log lines compressed with lz4 by the producer, beside the same limit (1e).
+  bench lim_plog "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/logs100.txt | cat > $W/lim"
+  bench kq_plog_lz4 "$RUNS" "$WARM" --prepare "rm -rf $K/lz4 && $KQ --dir $K/lz4 topic create t >/dev/null" -- \
+    "cat $D/logs100.txt | $KQ --dir $K/lz4 produce t --compression lz4 --sync none"
   # The keyed limit writes 8 files and fsyncs each, as kq does: split cuts the piped input
   # into 8 pieces of equal size (its line round robin, -n r/8, is slower than kq itself).
   chunk=$(( $(stat -c %s "$D/keyed.txt") / 8 + 1 ))
@@ -343,6 +347,13 @@ if want consume; then
       "$KQ" --dir "$K/p8" produce t -K : --sync none < "$D/keyed.txt" && loaded_kq_p8=1
   fi
   bench lim_c100 "$RUNS" "$WARM" -- "cat $D/d100.txt > $W/out"
+  # Issue 12: consume of lz4-compressed log lines beside cat over the uncompressed text (2d).
+  rm -rf "$K/lz4" && "$KQ" --dir "$K/lz4" topic create t > /dev/null &&
+    "$KQ" --dir "$K/lz4" produce t --compression lz4 --sync none < "$D/logs100.txt"
+  note "lz4 topic of logs100.txt: $(du -sb "$K/lz4" | cut -f1) bytes stored for $(stat -c %s "$D/logs100.txt") bytes of text"
+  bench lim_clog "$RUNS" "$WARM" -- "cat $D/logs100.txt > $W/out"
+  bench kq_clog_lz4 "$RUNS" "$WARM" -- "$KQ --dir $K/lz4 consume t > $W/out"
+  cmp -s "$W/out" "$D/logs100.txt" || note "kq consume of the lz4 topic: output differs from the input"
   bench kq_c100 "$RUNS" "$WARM" -- "$KQ --dir $K/p1 consume t > $W/out"
   cmp -s "$W/out" "$D/d100.txt" || note "kq consume 1P to a file: output differs from the input"
   bench lim_c100_null "$RUNS" "$WARM" -- "cat $D/d100.txt > /dev/null"

@@ -6,7 +6,7 @@ import Testing
 struct DescribeTests {
   static let partitionKeys: Set<String> = [
     "partition", "log_start_offset", "end_offset", "records", "bytes", "segments", "first_timestamp", "last_timestamp",
-    "groups",
+    "codecs", "compression_ratio", "groups",
   ]
 
   @Test("describe TOPIC --json gives the config and, per partition, offsets, records, bytes, segments and timestamps")

@@ -81,6 +81,9 @@ struct ReadmeExampleTests {
     #expect(try sandbox.records("app-logs").compactMap { JSON.field($0["value"]) } == ["service started", "ERROR disk full"])
     #expect(all.contains("service started\nERROR disk full\n"), "\(all)")
     #expect(all.range(of: #"\d+ 0:1 ERROR disk full\n"#, options: .regularExpression) != nil, "\(all)")
+    // Compression: the lz4 topic reads back; describe shows its codecs.
+    #expect(try sandbox.records("web-logs").compactMap { JSON.field($0["value"]) } == ["service started", "ERROR disk full"])
+    #expect(all.contains("CODECS"), "\(all)")
     // The script: keyed records in Kafka's partitions; the JSON copy is exact, partitions too.
     let users = try sandbox.records("users")
     let copy = try sandbox.records("users-copy")

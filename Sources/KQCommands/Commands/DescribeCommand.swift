@@ -44,7 +44,11 @@ enum DescribeCommand {
   private static func describeTopic(_ topic: TopicName, service: any LogService, json: Bool, session: Session) throws {
     let config = try service.config(of: topic)
     var summaries: [PartitionSummary] = []
-    for partition in 0..<config.partitions { summaries.append(try service.summary(of: topic, partition: partition)) }
+    var surveys: [CompressionSurvey] = []
+    for partition in 0..<config.partitions {
+      summaries.append(try service.summary(of: topic, partition: partition))
+      surveys.append(try service.compressionSurvey(of: topic, partition: partition))
+    }
     let lags = try GroupLag.committed(for: topic, partitions: config.partitions, session: session)
     if json {
       let partitions = summaries.map { summary in
@@ -59,7 +63,10 @@ enum DescribeCommand {
           ("end_offset", String(summary.endOffset)), ("records", String(summary.records)),
           ("bytes", String(summary.bytes)), ("segments", String(summary.segments)),
           ("first_timestamp", JSONText.number(summary.firstTimestamp)),
-          ("last_timestamp", JSONText.number(summary.lastTimestamp)), ("groups", JSONText.array(groups)),
+          ("last_timestamp", JSONText.number(summary.lastTimestamp)),
+          ("codecs", surveys[summary.partition].codecsJSON),
+          ("compression_ratio", surveys[summary.partition].ratioJSON),
+          ("groups", JSONText.array(groups)),
         ])
       }
       let configObject = JSONText.object(TopicConfig.keys.map { key in
@@ -80,11 +87,15 @@ enum DescribeCommand {
       if ConfigSettings.sizeKeys.contains(key), let bytes = Int64(value), bytes >= 0 { shown += " (" + ByteSizeParsing.format(bytes) + ")" }
       text += "  \(key)=\(shown)\n"
     }
-    var table = Table(["PARTITION", "LOG-START", "END", "RECORDS", "BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP"])
+    var table = Table([
+      "PARTITION", "LOG-START", "END", "RECORDS", "BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP", "CODECS",
+      "RATIO",
+    ])
     for s in summaries {
       table.add([
         String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records), String(s.bytes),
         String(s.segments), s.firstTimestamp.map(Timestamps.format) ?? "-", s.lastTimestamp.map(Timestamps.format) ?? "-",
+        surveys[s.partition].mixText, surveys[s.partition].ratioText,
       ])
     }
     text += "\n" + table.rendered

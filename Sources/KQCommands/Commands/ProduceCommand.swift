@@ -1,3 +1,4 @@
+import KQCompression
 import KQStorage
 
 enum ProduceCommand {
@@ -28,6 +29,14 @@ enum ProduceCommand {
         throw UsageError(.invalidChoice(flag: "--sync", value: sync, choices: ["exit", "batch", "none"]), commandPath: arguments.commandPath)
       }
       options.sync = mode
+    }
+    if let name = arguments.value("compression") {
+      guard let codec = ProduceOptions.compressionChoices[name] else {
+        throw UsageError(
+          .invalidChoice(flag: "--compression", value: name, choices: ProduceOptions.compressionNames),
+          commandPath: arguments.commandPath)
+      }
+      options.compression = codec
     }
     if let text = arguments.value("timestamp") {
       guard let millis = Timestamps.parse(text) else {

@@ -1,3 +1,4 @@
+import KQCompression
 import KQStorage
 
 /// How `kq produce` reads and stores records; bound from flags by `ProduceCommand`.
@@ -16,8 +17,17 @@ package struct ProduceOptions {
   package var printOffsets = false
   package var sync: SyncMode = .exit
   package var timestamp: Int64?
+  /// `--compression`: the codec this producer compresses batches with, unless the topic's
+  /// `compression.type` names another (`CompressionType.storedCodec`).
+  package var compression: CompressionCodec = .none
 
   package init(topic: TopicName) { self.topic = topic }
+
+  /// `--compression` values, Kafka's producer names (`compression.type`), in help order.
+  static let compressionNames = ["none", "gzip", "snappy", "lz4", "zstd"]
+  static let compressionChoices: [String: CompressionCodec] = [
+    "none": .none, "gzip": .gzip, "snappy": .snappy, "lz4": .lz4, "zstd": .zstd,
+  ]
 }
 
 /// Input that stops a produce run, with how many records before it were stored.

@@ -309,6 +309,7 @@ final class Producer {
   private func makeEncoder(_ partition: Int) -> BatchEncoder {
     let limit = min(config.maxBatchBytes, Self.batchBytes)
     let encoder = BatchEncoder(maxBatchBytes: limit, capacity: 1 << 16)
+    encoder.codec = config.compressionType.storedCodec(requested: options.compression)
     if config.timestampType == .logAppendTime {
       let clock = context.clock
       encoder.logAppendTime = { clock.nowMillis() }

@@ -38,6 +38,10 @@ extension CommandTree {
         help: "When records reach the disk: exit (default) fsyncs before exiting 0 and at least once "
           + "a second while input streams; batch fsyncs every batch; none leaves it to the OS."),
       FlagSpec(
+        "compression", value: "CODEC", completion: .choices(ProduceOptions.compressionNames),
+        help: "Compress each batch with CODEC: none (default), gzip, snappy, lz4 or zstd, as Kafka's "
+          + "producer does. A topic whose compression.type names a codec stores that one instead."),
+      FlagSpec(
         "timestamp", value: "TIME",
         help: "Give every record this timestamp: RFC 3339 (2024-05-01T09:00:00Z) or @MILLIS, 1970 or "
           + "later, or @-1 for none (default: the time the record is read)."),
@@ -75,13 +79,15 @@ extension CommandTree {
       FlagSpec(
         "json",
         help: "Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, "
-          + "segments, first_timestamp, last_timestamp), one object per partition under partitions.")
+          + "segments, first_timestamp, last_timestamp, codecs: stored bytes per codec, compression_ratio: "
+          + "decoded over stored bytes of the compressed batches), one object per partition under partitions.")
     ],
     discussion: """
       Without a topic: the data directory's path and every topic with its partitions, records \
       and bytes. With one: its configuration and, per partition, the log start and end offsets, \
-      records, bytes, segments, first and last timestamps, and each consumer group's committed \
-      offset and lag.
+      records, bytes, segments, first and last timestamps, the codec mix (each codec's share of \
+      the stored bytes) and compression ratio (decoded over stored bytes, measured on the newest \
+      16 MiB of compressed batches), and each consumer group's committed offset and lag.
       """,
     examples: [
       Example("kq describe", "Summarize the data directory."),

@@ -5,7 +5,8 @@ extension CommandTree {
   static let configFlag = FlagSpec(
     "config", value: "KEY=VALUE", repeatable: true,
     help: "Set a configuration key by Kafka's name: retention.ms, retention.bytes, segment.bytes, "
-      + "segment.ms, max.message.bytes, message.timestamp.type or cleanup.policy. Times take units "
+      + "segment.ms, max.message.bytes, message.timestamp.type, cleanup.policy or compression.type "
+      + "(producer, uncompressed, gzip, snappy, lz4, zstd). Times take units "
       + "(500ms, 30s, 15m, 12h, 7d; -1 or forever for no limit), sizes too (512KiB, 10MB, 1GiB). Repeatable.")
 
   static let retentionFlag = FlagSpec(

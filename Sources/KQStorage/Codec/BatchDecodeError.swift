@@ -1,3 +1,5 @@
+import KQCompression
+
 /// Why bytes are not a valid RecordBatch v2. Carried inside `StorageError.corruptBatch`.
 package enum BatchDecodeError: Error, Equatable, Sendable {
   /// Fewer bytes than the header or the batch length says.
@@ -8,8 +10,10 @@ package enum BatchDecodeError: Error, Equatable, Sendable {
   case crcMismatch(stored: UInt32, computed: UInt32)
   /// A record's varints or lengths run past the batch end, or the count disagrees.
   case malformedRecord(index: Int)
-  /// Compressed batches (written by Kafka with compression) are not read by kq.
-  case compressed(codec: Int)
+  /// The records section of the compressed batch at `baseOffset` does not decode: a malformed
+  /// stream, a codec number Kafka does not define, or more bytes than the batch may hold
+  /// (`RecordBatchView.decompressionLimit`).
+  case undecodableRecords(baseOffset: Int64, CompressionError)
   /// The batch's baseOffset is not where the batch before it ended (or, for a segment's
   /// first batch, the segment's base offset): offsets would skip, repeat or go back.
   case offsetMismatch(expected: Int64, found: Int64)

@@ -1,4 +1,5 @@
 import Glibc
+import KQCompression
 
 /// Encodes records into RecordBatch v2 batches, back to back in one reused buffer, so that a
 /// producer writes many batches with one `pwrite`. Base offsets are left 0: the partition log
@@ -12,6 +13,10 @@ package final class BatchEncoder {
   package var maxBatchBytes: Int
   /// When set (LogAppendTime topics), each batch's maxTimestamp is this clock's time at seal.
   package var logAppendTime: (() -> Int64)?
+  /// The codec each batch's records section is compressed with when sealed. `maxBatchBytes`
+  /// counts the uncompressed batch; a batch that the codec would not shrink is stored
+  /// uncompressed, so a stored batch never exceeds it.
+  package var codec: CompressionCodec = .none
 
   private var batchStart = -1
   private var batchRecords = 0
@@ -132,9 +137,10 @@ package final class BatchEncoder {
   /// Writes the open batch's header and CRC. Nothing happens when no batch is open.
   package func sealBatch() {
     guard batchStart >= 0 else { return }
+    var attributes: Int16 = 0
+    if codec != .none && compressRecords() { attributes |= Int16(codec.rawValue) }
     let p = buffer.base + batchStart
     let size = buffer.count - batchStart
-    var attributes: Int16 = 0
     var maxTime = maxTimestamp
     if let logAppendTime {
       attributes |= BatchLayout.logAppendTimeFlag
@@ -157,6 +163,17 @@ package final class BatchEncoder {
     p.storeBigEndian(crc, at: BatchLayout.crc)
     batchStart = -1
     batchCount += 1
+  }
+
+  /// Replaces the open batch's records section with its `codec` encoding; false (and the
+  /// records left as they are) when that would not be smaller, or zlib found no memory.
+  private func compressRecords() -> Bool {
+    let start = batchStart + BatchLayout.headerSize
+    let records = UnsafeRawBufferPointer(start: buffer.base + start, count: buffer.count - start)
+    guard let compressed = try? codec.compress(records), compressed.count < records.count else { return false }
+    buffer.count = start
+    compressed.withUnsafeBytes { buffer.append($0) }
+    return true
   }
 
   /// Seals the open batch and returns every batch in the buffer.

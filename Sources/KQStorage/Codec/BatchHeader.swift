@@ -13,6 +13,8 @@ package struct BatchHeader: Equatable, Sendable {
   /// Whether the writer stamped the batch (LogAppendTime): then every record's timestamp is
   /// `maxTimestamp`, whatever `baseTimestamp` and the deltas say.
   package var isLogAppendTime: Bool
+  /// Attributes bits 0–2: the codec of the records section (0 none; `CompressionCodec`).
+  package var codecBits: Int
   package var nextOffset: Int64 { lastOffset + 1 }
   /// The first record's timestamp as readers see it.
   package var firstTimestamp: Int64 { isLogAppendTime ? maxTimestamp : baseTimestamp }
@@ -33,7 +35,9 @@ package struct BatchHeader: Equatable, Sendable {
     lastOffset = baseOffset + Int64(lastOffsetDelta)
     baseTimestamp = p.bigEndian(Int64.self, at: BatchLayout.baseTimestamp)
     maxTimestamp = p.bigEndian(Int64.self, at: BatchLayout.maxTimestamp)
-    isLogAppendTime = p.bigEndian(Int16.self, at: BatchLayout.attributes) & BatchLayout.logAppendTimeFlag != 0
+    let attributes = p.bigEndian(Int16.self, at: BatchLayout.attributes)
+    isLogAppendTime = attributes & BatchLayout.logAppendTimeFlag != 0
+    codecBits = Int(attributes & BatchLayout.compressionMask)
   }
 
   /// The header at `p`, or nil when it fails its checks.

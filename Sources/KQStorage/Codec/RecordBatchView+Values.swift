@@ -6,7 +6,13 @@ extension RecordBatchView {
   /// Copies every record's value, each followed by `terminator`, into `buffer` (a null value
   /// as an empty one). Returns the number of records.
   package func appendValues(into buffer: ByteBuffer, terminator: UInt8) throws(BatchDecodeError) -> Int {
-    if compressionCodec != 0 { throw .compressed(codec: compressionCodec) }
+    if compressionCodec != 0 {
+      let decoded = ByteBuffer(capacity: 0)
+      return try withExtendedLifetime(decoded) { () throws(BatchDecodeError) -> Int in
+        try decompressed(into: decoded, maxMessageBytes: Int(TopicConfig().maxMessageBytes))
+          .appendValues(into: buffer, terminator: terminator)
+      }
+    }
     let count = try checkedRecordCount()
     buffer.reserve(size + count)
     var out = buffer.base + buffer.count

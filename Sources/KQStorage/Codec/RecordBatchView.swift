@@ -83,7 +83,7 @@ package struct RecordBatchView {
   /// Calls `body` with each record in offset order. Stops early when `body` returns false.
   @inline(__always)
   package func forEachRecord(_ body: (RecordView) throws -> Bool) throws {
-    if compressionCodec != 0 { throw BatchDecodeError.compressed(codec: compressionCodec) }
+    if compressionCodec != 0 { return try withDecompressed { try $0.forEachRecord(body) } }
     let count = try checkedRecordCount()
     let baseOffset = self.baseOffset
     let baseTimestamp = self.baseTimestamp

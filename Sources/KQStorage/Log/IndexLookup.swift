@@ -68,10 +68,12 @@ package enum IndexLookup {
   }
 
   /// The first offset whose record timestamp is at or after `timestamp`, or nil when every
-  /// record is older.
+  /// record is older. `maxMessageBytes` bounds what a compressed batch may decode to.
   package static func offset(
-    forTimestamp timestamp: Int64, folder: String, fileSystem: FileSystem
+    forTimestamp timestamp: Int64, folder: String, fileSystem: FileSystem,
+    maxMessageBytes: Int = Int(TopicConfig().maxMessageBytes)
   ) throws(StorageError) -> Int64? {
+    let decompressed = ByteBuffer(capacity: 0)
     let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     for (index, base) in bases.enumerated() {
       let isActive = index == bases.count - 1
@@ -80,15 +82,20 @@ package enum IndexLookup {
       {
         continue
       }
-      if let found = try search(timestamp, folder: folder, base: base, isActive: isActive, fileSystem: fileSystem) {
+      if let found = try search(
+        timestamp, folder: folder, base: base, isActive: isActive, fileSystem: fileSystem,
+        decompressed: decompressed, maxMessageBytes: maxMessageBytes)
+      {
         return found
       }
     }
     return nil
   }
 
-  private static func search(_ timestamp: Int64, folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem)
-    throws(StorageError) -> Int64?
+  private static func search(
+    _ timestamp: Int64, folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem,
+    decompressed: ByteBuffer, maxMessageBytes: Int
+  ) throws(StorageError) -> Int64?
   {
     let logPath = FileNames.logFile(in: folder, base: base)
     let fd: CInt
@@ -114,7 +121,7 @@ package enum IndexLookup {
         guard batch.maxTimestamp >= timestamp, !batch.isControl else { continue }
         var found: Int64?
         do {
-          try batch.forEachRecord { record in
+          try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes).forEachRecord { record in
             if record.timestamp >= timestamp {
               found = record.offset
               return false

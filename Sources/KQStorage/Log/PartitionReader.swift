@@ -8,6 +8,10 @@ package final class PartitionReader {
   package let folder: String
   let fileSystem: FileSystem
   private let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
+  /// The last compressed batch handed out, decoded (`RecordBatchView.decompressed`).
+  private let decompressed = ByteBuffer(capacity: 0)
+  /// The topic's `max.message.bytes`, which bounds what a compressed batch may decode to.
+  let maxMessageBytes: Int
   private var segment: OpenSegment?
   /// The offset of the next record to return.
   package private(set) var position: Int64 = 0
@@ -38,9 +42,10 @@ package final class PartitionReader {
     }
   }
 
-  package init(folder: String, fileSystem: FileSystem) {
+  package init(folder: String, fileSystem: FileSystem, maxMessageBytes: Int = Int(TopicConfig().maxMessageBytes)) {
     self.folder = folder
     self.fileSystem = fileSystem
+    self.maxMessageBytes = maxMessageBytes
     let fd = try? fileSystem.open(folder, O_RDONLY | O_DIRECTORY)
     folderFD = fd
     folderIdentity = fd.flatMap { try? fileSystem.identity(of: $0, path: folder) }
@@ -169,6 +174,8 @@ package final class PartitionReader {
 
   /// The next batch holding records at or after `position`, or nil when the reader has caught
   /// up with the log end. The view is valid until the next call. Moves `position` past it.
+  /// A compressed batch is handed out decompressed (its records section decoded, the codec
+  /// bits cleared); one that does not decode throws `corruptBatch(.undecodableRecords)`.
   /// Every batch returned passed `BatchCheck` and follows the one before it; anything else
   /// that is not a torn tail of the newest segment throws (`corruptBatch`, `offsetGap`).
   package func nextBatch() throws(StorageError) -> RecordBatchView? {
@@ -194,7 +201,10 @@ package final class PartitionReader {
         position = batch.nextOffset
         if batch.isControl { continue }
         lastBatch = (current.reader.path, at)
-        return batch
+        if batch.compressionCodec == 0 { return batch }
+        do { return try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
+          throw .corruptBatch(file: current.reader.path, position: at, reason: error)
+        }
       case .end, .incomplete:
         if try hasGrown(current) { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }

@@ -48,13 +48,17 @@ package final class LocalLogService: LogService {
   }
 
   package func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading {
-    try checkPartition(topic, partition, config: nil)
-    return PartitionReader(folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)
+    let config = try directory.config(of: topic)
+    try checkPartition(topic, partition, config: config)
+    return PartitionReader(
+      folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem,
+      maxMessageBytes: Int(config.maxMessageBytes))
   }
 
   package func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64? {
     try IndexLookup.offset(
-      forTimestamp: timestamp, folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem)
+      forTimestamp: timestamp, folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem,
+      maxMessageBytes: Int(try directory.config(of: topic).maxMessageBytes))
   }
 
   private func checkPartition(_ topic: TopicName, _ partition: Int, config: TopicConfig?) throws(StorageError) {
@@ -63,6 +67,19 @@ package final class LocalLogService: LogService {
     guard partition >= 0 && partition < count else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: count)
     }
+  }
+
+  package func compressionSurvey(of topic: TopicName, partition: Int) throws(StorageError) -> CompressionSurvey {
+    let config = try directory.config(of: topic)
+    try checkPartition(topic, partition, config: config)
+    let folder = directory.partitionFolder(topic, partition)
+    let bases: [Int64]
+    do { bases = try SegmentFiles.bases(in: folder, fileSystem: directory.fileSystem) } catch {
+      if case .io(let errno, _, _) = error, errno == .noSuchFile { throw .topicDeleted(topic.value) }
+      throw error
+    }
+    return try CompressionSurvey.survey(
+      folder: folder, bases: bases, maxMessageBytes: Int(config.maxMessageBytes), fileSystem: directory.fileSystem)
   }
 
   package func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary {

@@ -9,6 +9,9 @@ package protocol LogService: AnyObject {
   func alterTopic(_ topic: TopicName, settings: [(key: String, value: String)]) throws(StorageError) -> TopicConfig
   func deleteTopic(_ topic: TopicName) throws(StorageError)
   func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary
+  /// The codec mix and compression ratio of a partition: a walk over every batch header and a
+  /// bounded decode, so only `describe TOPIC` asks for it, not the summaries groups use.
+  func compressionSurvey(of topic: TopicName, partition: Int) throws(StorageError) -> CompressionSurvey
   func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting
   func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
   func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?

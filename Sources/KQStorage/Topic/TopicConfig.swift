@@ -19,14 +19,18 @@ package struct TopicConfig: Equatable, Sendable {
   package var maxMessageBytes: Int64 = 1024 * 1024
   package var timestampType: TimestampType = .createTime
   package var cleanupPolicy: CleanupPolicy = .delete
+  package var compressionType: CompressionType = .producer
 
   package init() {}
 
   /// The keys `set(_:to:)` accepts, in display order.
   package static let keys = [
     "partitions", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "max.message.bytes",
-    "message.timestamp.type", "cleanup.policy",
+    "message.timestamp.type", "cleanup.policy", "compression.type",
   ]
+
+  /// Keys a config file written before they existed may lack: they read as their defaults.
+  static let keysAddedLater: Set<String> = ["compression.type"]
 
   /// Keys a user may change with `alter` (the partition count only grows through its own path).
   package static let alterableKeys = Array(keys.dropFirst())
@@ -77,6 +81,12 @@ package struct TopicConfig: Equatable, Sendable {
         throw .invalidConfig(key: key, value: text, reason: "kq does not compact yet; use delete")
       }
       cleanupPolicy = policy
+    case "compression.type":
+      guard let type = CompressionType(rawValue: text) else {
+        throw .invalidConfig(
+          key: key, value: text, reason: "use " + CompressionType.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      compressionType = type
     default:
       throw .unknownConfig(key: key)
     }
@@ -92,6 +102,7 @@ package struct TopicConfig: Equatable, Sendable {
     case "max.message.bytes": String(maxMessageBytes)
     case "message.timestamp.type": timestampType.rawValue
     case "cleanup.policy": cleanupPolicy.rawValue
+    case "compression.type": compressionType.rawValue
     default: nil
     }
   }
@@ -121,7 +132,7 @@ package struct TopicConfig: Equatable, Sendable {
       do { try set(key, to: value) } catch { throw .corruptFile(file: file, reason: "\(key)=\(value) is not valid") }
       guard seen.insert(key).inserted else { throw .corruptFile(file: file, reason: "\(key) appears twice") }
     }
-    if let missing = Self.keys.first(where: { !seen.contains($0) }) {
+    if let missing = Self.keys.first(where: { !seen.contains($0) && !Self.keysAddedLater.contains($0) }) {
       throw .corruptFile(file: file, reason: text.isEmpty ? "the file is empty" : "it has no \(missing)= line")
     }
   }

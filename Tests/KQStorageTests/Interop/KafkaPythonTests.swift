@@ -1,4 +1,5 @@
 import Foundation
+import KQCompression
 import KQTestSupport
 import Testing
 
@@ -12,6 +13,8 @@ struct KafkaPythonTests {
     var records: [String: [StoredRecord]] = [:]
     /// "topic-partition" → (batches, .index entries, .timeindex entries) per segment.
     var segments: [String: [(batches: Int, index: Int, timeindex: Int)]] = [:]
+    /// "topic-partition" → the codecs (attributes bits 0–2) of its batches, over all segments.
+    var codecs: [String: Set<Int>] = [:]
   }
 
   /// Runs `python3` with `arguments`, stdout and stderr into files (no pipe to fill up).
@@ -49,6 +52,7 @@ struct KafkaPythonTests {
       if object["kind"] as? String == "segment" {
         let counts = (object["batches"] as? Int ?? -1, object["index"] as? Int ?? -1, object["timeindex"] as? Int ?? -1)
         output.segments[place, default: []].append(counts)
+        output.codecs[place, default: []].formUnion(object["codecs"] as? [Int] ?? [])
         continue
       }
       let headers = try (object["headers"] as? [[Any]] ?? []).map { pair in
@@ -66,7 +70,8 @@ struct KafkaPythonTests {
   /// Appends `count` random records to each partition through the log service, in appends of
   /// 1–30 records split into batches as producers split them; returns what each holds.
   static func write(
-    _ topic: TopicName, config: TopicConfig, count: Int, service: LocalLogService, random: inout SeededGenerator
+    _ topic: TopicName, config: TopicConfig, count: Int, service: LocalLogService, random: inout SeededGenerator,
+    codec: (_ partition: Int) -> CompressionCodec = { _ in .none }
   ) throws -> [String: [StoredRecord]] {
     try service.createTopic(topic, config: config)
     var written: [String: [StoredRecord]] = [:]
@@ -74,13 +79,22 @@ struct KafkaPythonTests {
       let writer = try service.openWriter(topic, partition: partition, config: config)
       var records: [StoredRecord] = []
       while records.count < count {
-        var run = (0..<Int.random(in: 1...30, using: &random)).map { _ in
-          random.record(around: 1_700_000_000_000 + Int64(records.count) * 10, jitter: 2000, longest: 400)
+        let isCompressed = codec(partition) != .none
+        var run = (0..<Int.random(in: 1...30, using: &random)).map { index in
+          var record = random.record(around: 1_700_000_000_000 + Int64(records.count) * 10, jitter: 2000, longest: 400)
+          // Log lines for compressed partitions, so that most batches shrink and are stored so.
+          if isCompressed && index % 4 != 0 {
+            record.value = Array("GET /item/\(records.count + index) 200 \(index) ms ok ok ok ok".utf8)
+          }
+          return record
         }
         if Int.random(in: 0..<15, using: &random) == 0 {  // larger than a 4 KiB segment: a batch of its own
           run.append(Record(key: Array("big".utf8), value: random.bytes(count: 5000), timestamp: 1_700_000_000_000))
         }
-        var bytes = BatchEncoder.encode(run, maxBatchBytes: config.maxBatchBytes)
+        let encoder = BatchEncoder(maxBatchBytes: config.maxBatchBytes, capacity: 1024)
+        encoder.codec = codec(partition)
+        for record in run { encoder.append(record) }
+        var bytes = Array(encoder.finish())
         let result = try bytes.withUnsafeMutableBytes { raw in try writer.append(raw) }
         #expect(result == .init(firstOffset: Int64(records.count), recordCount: run.count))
         records += run.enumerated().map { StoredRecord(offset: result.firstOffset + Int64($0), record: $1) }
@@ -113,6 +127,14 @@ struct KafkaPythonTests {
     expected.merge(
       try Self.write(try TopicName("indexed"), config: large, count: 600, service: service, random: &random)
     ) { $1 }
+    // One partition per codec, partition p compressed with codec p + 1, in small segments.
+    var compressed = small
+    compressed.partitions = 4
+    expected.merge(
+      try Self.write(
+        try TopicName("compressed"), config: compressed, count: 400, service: service, random: &random,
+        codec: { CompressionCodec(rawValue: $0 + 1) ?? .none })
+    ) { $1 }
 
     let script = directory.at("check_segments.py")
     try SegmentCheckScript.source.write(toFile: script, atomically: true, encoding: .utf8)
@@ -138,5 +160,38 @@ struct KafkaPythonTests {
         segments.dropLast().allSatisfy { $0.timeindex >= 1 }, "every sealed segment has its final time-index entry")
     }
     #expect((output.segments["indexed-0"]?.first?.index ?? 0) >= 10, "\(output.segments["indexed-0"] ?? [])")
+    for partition in 0..<4 {
+      #expect(output.codecs["compressed-\(partition)"] == [0, partition + 1], "compressed-\(partition)")
+    }
+  }
+
+  @Test(
+    "kq reads the batches kafka-python builds with every codec (DefaultRecordBatchBuilder, compression_type 0-4)",
+    .enabled(if: TestPeer.kafkaPython.shouldRun && TestPeer.pythonLZ4.shouldRun && TestPeer.pythonZstandard.shouldRun
+      && TestPeer.pythonSnappy.shouldRun))
+  func kqReadsKafkaPythonCompressedBatches() throws {
+    try TestPeer.kafkaPython.require()
+    var config = TopicConfig()
+    config.retentionMillis = -1
+    let fixture = try PartitionFixture(topic: "from-python", config: config)
+    let script = fixture.directory.at("build_batches.py")
+    try CompressedBatchScript.source.write(toFile: script, atomically: true, encoding: .utf8)
+    let run = try Self.python([script, fixture.logPath(base: 0), "from-python"], in: fixture.directory)
+    try #require(run.status == 0, "kafka-python failed:\n\(run.stderr)")
+    let expected = try #require(try Self.parse(run.stdout).records["from-python-0"])
+    let codecs = try Batches.scan(fixture.logPath(base: 0)).map(\.header.codecBits)
+    #expect(codecs == Array(repeating: [0, 1, 2, 3, 4], count: 3).flatMap { $0 })
+    #expect(try fixture.readAll() == expected)
+    let middle = expected[expected.count / 2]
+    #expect(try fixture.readAll(from: middle.offset).first == middle)
+    #expect(
+      try IndexLookup.offset(forTimestamp: middle.record.timestamp, folder: fixture.folder(), fileSystem: FileSystem())
+        == middle.offset)
+    // A writer accepts the segment as it is (a whole, checked log) and appends after it.
+    let writer = try fixture.writer()
+    let record = Record(key: nil, value: Array("after".utf8), timestamp: 1_800_000_000_000)
+    try Batches.append([[record]], to: writer, codec: .zstd)
+    writer.close()
+    #expect(try fixture.readAll(from: Int64(expected.count)) == [StoredRecord(offset: Int64(expected.count), record: record)])
   }
 }

@@ -3,7 +3,9 @@
 /// offsets continuing across segments, kq's fixed header fields), each `.index` entry (a batch
 /// start, keyed by that batch's last offset) and `.timeindex` entry (the largest timestamp so
 /// far and the last offset of the batch that carried it), then prints one JSON line per record
-/// (bytes as base64) and per segment. Problems go to stderr, one per line, and exit 1.
+/// (bytes as base64) and per segment. Problems go to stderr, one per line, and exit 1. A
+/// compressed batch (attributes bits 0–2) is decoded by kafka-python's codecs (the PyPI lz4,
+/// zstandard and python-snappy packages, Python's gzip).
 enum SegmentCheckScript {
   static let source = #"""
 import base64, json, os, re, struct, sys
@@ -32,7 +34,7 @@ for topic, partition, folder in partitions:
         data, seg_base = open(log, 'rb').read(), int(log_name[:-4])
         if expect is not None and seg_base != expect:
             problem(f'{where}: segment base {seg_base}, previous segment ended at {expect}')
-        pos, expect, batches = 0, seg_base, {}
+        pos, expect, batches, codecs = 0, seg_base, {}, set()
         while pos + 12 <= len(data):
             base, length = struct.unpack_from('>qi', data, pos)
             end = pos + 12 + length
@@ -43,7 +45,7 @@ for topic, partition, folder in partitions:
                 problem(f'{where} @{pos}: CRC mismatch (stored {batch.crc:#010x})'); break
             if base != expect:
                 problem(f'{where} @{pos}: base offset {base}, expected {expect}')
-            fields = (batch.leader_epoch, batch.attributes, batch.producer_id, batch.producer_epoch, batch.base_sequence)
+            fields = (batch.leader_epoch, batch.attributes & ~7, batch.producer_id, batch.producer_epoch, batch.base_sequence)
             if fields != (0, 0, -1, -1, -1):
                 problem(f'{where} @{pos}: epoch, attributes, producer id/epoch, sequence are {fields}')
             if batch.records_count != batch.last_offset_delta + 1:
@@ -60,6 +62,7 @@ for topic, partition, folder in partitions:
             if largest != batch.max_timestamp:
                 problem(f'{where} @{pos}: maxTimestamp {batch.max_timestamp}, records reach {largest}')
             batches[pos] = (base, batch.last_offset, batch.max_timestamp)
+            codecs.add(batch.attributes & 7)
             expect, pos = batch.next_offset, end
         if pos != len(data):
             problem(f'{where}: {len(data) - pos} bytes after the last whole batch')
@@ -90,7 +93,8 @@ for topic, partition, folder in partitions:
                 if not entries or entries[-1][0] != top:
                     problem(f'{where}{ext}: sealed segment lacks its final entry for {top}')
         print(json.dumps({'kind': 'segment', 'topic': topic, 'partition': partition, 'base': seg_base,
-                          'batches': len(batches), 'index': counts['.index'], 'timeindex': counts['.timeindex']}))
+                          'batches': len(batches), 'index': counts['.index'], 'timeindex': counts['.timeindex'],
+                          'codecs': sorted(codecs)}))
 
 for text in problems:
     print(text, file=sys.stderr)

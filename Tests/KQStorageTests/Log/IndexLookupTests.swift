@@ -1,3 +1,4 @@
+import KQCompression
 import KQTestSupport
 import Testing
 
@@ -15,7 +16,7 @@ struct IndexLookupTests {
   /// Writes ~4000 records in batches of 1–20 records, 1–3 batches per append, two writers
   /// taking turns, over 32 KiB segments. Timestamps rise on average but one batch in five
   /// steps back by up to 3 s, so the time index and batch maxima matter.
-  static func makeLog(seed: UInt64) throws -> (PartitionFixture, [Batch]) {
+  static func makeLog(seed: UInt64, codec: CompressionCodec = .none) throws -> (PartitionFixture, [Batch]) {
     var config = TopicConfig()
     config.segmentBytes = 32 * 1024
     config.retentionMillis = -1
@@ -36,7 +37,7 @@ struct IndexLookupTests {
             return random.record(around: start + Int64(index) * 7, jitter: 5, longest: 200)
           })
       }
-      try Batches.append(runs, to: writers[turn % 2])
+      try Batches.append(runs, to: writers[turn % 2], codec: codec)
       written += runs.reduce(0) { $0 + $1.count }
       turn += 1
     }
@@ -57,9 +58,20 @@ struct IndexLookupTests {
     try #require(entries >= 20, "only \(entries) offset index entries")
   }
 
-  @Test("seeking to an offset then reading gives the first record at or after it, for 2000 random offsets")
-  func seekMatchesScan() throws {
-    let (fixture, batches) = try Self.makeLog(seed: 11)
+  /// Many batches must be stored with the codec (the records are mostly random bytes, and a
+  /// batch the codec would not shrink is stored plain).
+  static func requireCompressedBatches(_ fixture: PartitionFixture, codec: CompressionCodec) throws {
+    let headers = try fixture.segmentBases().flatMap { try Batches.scan(fixture.logPath(base: $0)).map(\.header) }
+    let compressed = headers.filter { $0.codecBits == codec.rawValue }.count
+    try #require(compressed * 10 >= headers.count, "\(compressed) of \(headers.count) batches use \(codec)")
+  }
+
+  @Test(
+    "seeking to an offset then reading gives the first record at or after it, for 2000 random offsets",
+    arguments: CompressionCodec.allCases)
+  func seekMatchesScan(codec: CompressionCodec) throws {
+    let (fixture, batches) = try Self.makeLog(seed: 11, codec: codec)
+    if codec != .none { try Self.requireCompressedBatches(fixture, codec: codec) }
     try Self.requireIndexedSegments(fixture)
     let records = batches.flatMap(\.records)
     #expect(records.map(\.offset) == (0..<Int64(records.count)).map { $0 })
@@ -77,9 +89,12 @@ struct IndexLookupTests {
     }
   }
 
-  @Test("a timestamp lookup returns, in the first batch whose maxTimestamp reaches it, the first record that does")
-  func timestampMatchesScan() throws {
-    let (fixture, batches) = try Self.makeLog(seed: 21)
+  @Test(
+    "a timestamp lookup returns, in the first batch whose maxTimestamp reaches it, the first record that does",
+    arguments: CompressionCodec.allCases)
+  func timestampMatchesScan(codec: CompressionCodec) throws {
+    let (fixture, batches) = try Self.makeLog(seed: 21, codec: codec)
+    if codec != .none { try Self.requireCompressedBatches(fixture, codec: codec) }
     try Self.requireIndexedSegments(fixture)
     let timestamps = batches.flatMap { $0.records.map(\.record.timestamp) }
     var random = SeededGenerator(seed: 22)
