@@ -308,6 +308,14 @@ package final class PartitionReader {
       // size was read (the writer appends, then rolls).
       if try hasGrown(current) { return true }
       if later == next || (next > current.base && fileSystem.exists(path)) { return true }
+      // Offsets `kq verify --repair` moved aside: passed over and reported, as retention's.
+      if next < later && UnreadableOffsets.covers(next..<later, folder: folder, fileSystem: fileSystem) {
+        let from = max(position, next)
+        if later > from { recordLoss(from..<later) }
+        position = max(from, later)
+        closeSegment()
+        return true
+      }
       throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
     }
     let bases = try listBases()

@@ -21,6 +21,8 @@ package protocol LogService: AnyObject {
   func lease(group: GroupName, topic: TopicName, partition: Int) throws(StorageError) -> PartitionLease?
   func leaseHolder(group: GroupName, topic: TopicName, partition: Int) -> Int32?
   func deleteGroup(_ group: GroupName) throws(StorageError)
+  /// Checks (and with `repair`, mends) the topics given, or all, and the groups' offsets.
+  func verify(topics: [TopicName]?, repair: Bool, progress: (VerifyProgress) -> Void) throws(StorageError) -> VerifyReport
 }
 
 /// Appends to one partition.
