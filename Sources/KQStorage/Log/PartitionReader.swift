@@ -154,6 +154,11 @@ package final class PartitionReader {
     lostRanges.append(offsets.lowerBound...(offsets.upperBound - 1))
   }
 
+  /// Ranges among the lost ones that `kq verify --repair` moved aside (kq.unreadable), not retention.
+  private var movedAside: [ClosedRange<Int64>] = []
+
+  package func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { movedAside.contains(range) }
+
   /// Whether retention removed offsets this reader had not returned yet, since the last take.
   package var hasLostOffsets: Bool { !lostRanges.isEmpty }
 
@@ -311,7 +316,10 @@ package final class PartitionReader {
       // Offsets `kq verify --repair` moved aside: passed over and reported, as retention's.
       if next < later && UnreadableOffsets.covers(next..<later, folder: folder, fileSystem: fileSystem) {
         let from = max(position, next)
-        if later > from { recordLoss(from..<later) }
+        if later > from {
+          recordLoss(from..<later)
+          movedAside.append(from...(later - 1))
+        }
         position = max(from, later)
         closeSegment()
         return true
