@@ -97,7 +97,9 @@ struct PartitionCheck {
       }
     }
     if let listed {
-      if !listed.allSatisfy({ gaps.contains($0) }) {
+      // Ranges retention has since passed (below the oldest segment) are stale, not wrong.
+      let logStart = segments.first?.base ?? 0
+      if !listed.allSatisfy({ gaps.contains($0) || $0.upperBound <= logStart }) {
         add(file: UnreadableOffsets.path(in: folder), position: nil, .unreadableListMismatch)
       }
     } else {

@@ -42,7 +42,7 @@ struct CorruptionSearchTests {
     let repaired = try search.observe()
     if let wrong = wrongRecords(repaired, search.reference) { return "after --repair, a reader returned \(wrong)" }
     if repaired.failed.contains(true) { return "after --repair, a reader still fails" }
-    let produced = try search.kq(["produce", search.topic, "-p", "0"], stdin: "after repair\n")
+    let produced = try search.kq(["produce", search.topic, "-p", "0", "--sync", "none"], stdin: "after repair\n")
     if produced.status != .success { return "after --repair, produce failed: \(produced.errors)" }
     let final = try search.service().verify(topics: nil, repair: false) { _ in }
     if !final.problems.isEmpty { return "after --repair and a produce, kq verify finds \(final.problems)" }
@@ -86,7 +86,7 @@ struct CorruptionSearchTests {
     let search = try CorruptionSearch(records: 240)
     let plan = search.exhaustivePlan(seed: seed)
     print("corruption search: \(plan.count) cases over \(search.files.count) files, seed \(seed)")
-    try Self.search(search, plan: plan, seed: seed, repairEvery: 23)
+    try Self.search(search, plan: plan, seed: seed, repairEvery: 61)
   }
 
   @Test("random flips and truncations in larger files (mapped windows, many segments)")
