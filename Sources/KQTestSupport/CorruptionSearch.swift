@@ -41,7 +41,7 @@ package final class CorruptionSearch {
 
   /// `records` lines spread over 2 partitions, segments of 1 KiB, a group commit.
   package init(records: Int, valueSize: Int = 12, segmentBytes: Int = 1024) throws {
-    directory = try TemporaryDirectory("kq-corrupt")
+    directory = try TemporaryDirectory("kq-corrupt", inMemory: true)
     try kq(["topic", "create", topic, "--partitions", "2", "--config", "segment.bytes=\(segmentBytes)"])
     var input = ""
     for index in 0..<records {
@@ -87,7 +87,8 @@ package final class CorruptionSearch {
 
   /// Every case of the exhaustive plan: each truncation length, and a flip of one bit (chosen
   /// by `seed`) of each byte, of each file.
-  package func exhaustivePlan(seed: UInt64) -> [Case] {
+  /// `bitsPerByte` above 1 flips that many different bits of each byte, one case each (8: all).
+  package func exhaustivePlan(seed: UInt64, bitsPerByte: Int = 1) -> [Case] {
     var generator = SeededGenerator(seed: seed)
     var cases: [Case] = []
     for file in files {
@@ -95,8 +96,10 @@ package final class CorruptionSearch {
         cases.append(Case(number: cases.count, file: file.path, damage: .truncate(to: length)))
       }
       for byte in 0..<file.bytes.count {
-        cases.append(
-          Case(number: cases.count, file: file.path, damage: .flip(byte: byte, bit: Int(generator.next() % 8))))
+        let first = Int(generator.next() % 8)
+        for step in 0..<min(max(bitsPerByte, 1), 8) {
+          cases.append(Case(number: cases.count, file: file.path, damage: .flip(byte: byte, bit: (first + step) % 8)))
+        }
       }
     }
     return cases
@@ -152,13 +155,27 @@ package final class CorruptionSearch {
     }
   }
 
-  package func observe() throws -> Observation {
+  /// The partition a file belongs to, nil for the topic's or group's files.
+  package static func partition(of file: String) -> Int? {
+    guard file.hasPrefix("t-"), let slash = file.firstIndex(of: "/") else { return nil }
+    return Int(file[file.index(file.startIndex, offsetBy: 2)..<slash])
+  }
+
+  /// What readers see; with `only`, the other partition is taken from the reference (its
+  /// files are untouched).
+  package func observe(only: Int? = nil) throws -> Observation {
     var observation = Observation()
     let service = try self.service()
     let name = try TopicName(topic)
     observation.partitionCount = try? service.config(of: name).partitions
     observation.committed = try? service.committedOffsets(group: try GroupName(group), topic: name)
     for partition in 0..<2 {
+      if let only, only != partition, partition < reference.partitions.count {
+        observation.partitions.append(reference.partitions[partition])
+        observation.failed.append(reference.failed[partition])
+        observation.passedOver.append(reference.passedOver[partition])
+        continue
+      }
       var lines: [String] = []
       var failed = false
       var passedOver = false

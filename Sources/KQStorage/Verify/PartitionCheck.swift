@@ -39,9 +39,10 @@ struct PartitionCheck {
     } catch { check.add(file: lockPath, position: nil, .unreadable(error)) }
     check.listed = UnreadableOffsets.read(folder: folder, fileSystem: fileSystem)
     let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
+    let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
     for (index, base) in bases.enumerated() {
       let segment = try SegmentCheck.run(
-        folder: folder, base: base, isActive: index == bases.count - 1, fileSystem: fileSystem)
+        folder: folder, base: base, isActive: index == bases.count - 1, fileSystem: fileSystem, buffer: buffer)
       check.bytes += segment.logSize
       progress(segment.logSize)
       check.segments.append(segment)

@@ -24,8 +24,8 @@ struct SegmentCheck {
   /// A torn tail at this position (the newest segment only).
   var tornAt: Int64?
   var indexer: SegmentIndexer
-  let offsetEntries = ByteBuffer(capacity: 1024)
-  let timeEntries = ByteBuffer(capacity: 1024)
+  let offsetEntries = ByteBuffer(capacity: 256)
+  let timeEntries = ByteBuffer(capacity: 256)
   /// The index files as read before the log (so a concurrent append can only make them look behind).
   var indexOnDisk: [UInt8] = []
   var timeIndexOnDisk: [UInt8] = []
@@ -62,7 +62,10 @@ struct SegmentCheck {
   }
 
   /// Reads the segment's indexes, then checks every batch and record of its log.
-  static func run(folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem) throws(StorageError) -> SegmentCheck {
+  /// `buffer` is the reader's, shared by the segments of a partition.
+  static func run(folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem, buffer: ByteBuffer)
+    throws(StorageError) -> SegmentCheck
+  {
     var check = SegmentCheck(base: base, isActive: isActive)
     let indexPath = FileNames.offsetIndexFile(in: folder, base: base)
     let timePath = FileNames.timeIndexFile(in: folder, base: base)
@@ -81,12 +84,15 @@ struct SegmentCheck {
     }
     defer { try? fileSystem.close(fd) }
     do { check.logSize = try fileSystem.size(of: fd, path: path) } catch { throw .io(error, operation: "stat", path: path) }
-    try check.scan(fd: fd, path: path, folder: folder, fileSystem: fileSystem)
+    try check.scan(fd: fd, path: path, folder: folder, fileSystem: fileSystem, buffer: buffer)
     return check
   }
 
-  private mutating func scan(fd: CInt, path: String, folder: String, fileSystem: FileSystem) throws(StorageError) {
-    let reader = SegmentBatchReader(fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: base, fileSize: logSize)
+  private mutating func scan(fd: CInt, path: String, folder: String, fileSystem: FileSystem, buffer: ByteBuffer)
+    throws(StorageError)
+  {
+    let reader = SegmentBatchReader(
+      fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: base, fileSize: logSize, buffer: buffer)
     while true {
       let expected = reader.expectedOffset ?? base
       let outcome: SegmentBatchReader.Outcome
