@@ -4,7 +4,7 @@
 # Succeeds when the words in $1 name a command or a group of commands.
 _kq_node() {
   case "$1" in
-    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"produce"|"consume"|"pipe"|"describe"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
+    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"produce"|"consume"|"pipe"|"describe"|"verify"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
   esac
   return 1
 }
@@ -12,7 +12,7 @@ _kq_node() {
 # Prints the command words that may follow the path $1.
 _kq_subcommands() {
   case "$1" in
-    "") echo "topic produce consume pipe describe group" ;;
+    "") echo "topic produce consume pipe describe verify group" ;;
     topic) echo "create list delete alter" ;;
     group) echo "list describe reset delete" ;;
   esac
@@ -29,6 +29,7 @@ _kq_flags() {
     consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle" ;;
     pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait" ;;
     describe) echo "--json" ;;
+    verify) echo "--repair --json" ;;
     "group list") echo "--json" ;;
     "group describe") echo "--json" ;;
     "group reset") echo "--topic --to-earliest --to-latest --to-offset --to-datetime --shift-by -p --partition --execute --json" ;;
@@ -82,6 +83,7 @@ _kq_argument() {
     consume) (( $2 == 0 )) && _kq_names topic "$3" ;;
     pipe) (( $2 == 0 )) && _kq_names topic "$3"; (( $2 == 1 )) && _kq_names topic "$3" ;;
     describe) (( $2 == 0 )) && _kq_names topic "$3" ;;
+    verify) (( $2 >= 0 )) && _kq_names topic "$3" ;;
     "group describe") (( $2 == 0 )) && _kq_names group "$3" ;;
     "group reset") (( $2 == 0 )) && _kq_names group "$3" ;;
     "group delete") (( $2 == 0 )) && _kq_names group "$3" ;;

@@ -23,7 +23,7 @@ end
 # Succeeds when the words in $argv[1] name a command or a group of commands.
 function __kq_node
     switch $argv[1]
-        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'produce' 'consume' 'pipe' 'describe' 'group' 'group list' 'group describe' 'group reset' 'group delete'
+        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'produce' 'consume' 'pipe' 'describe' 'verify' 'group' 'group list' 'group describe' 'group reset' 'group delete'
             return 0
     end
     return 1
@@ -83,6 +83,7 @@ complete -c kq -n '__kq_at \'\'' -a produce -d 'Append records read from stdin t
 complete -c kq -n '__kq_at \'\'' -a consume -d 'Write a topic\'s records to stdout'
 complete -c kq -n '__kq_at \'\'' -a pipe -d 'Turn a topic into another through a command, exactly once'
 complete -c kq -n '__kq_at \'\'' -a describe -d 'Show the data directory, or one topic in detail'
+complete -c kq -n '__kq_at \'\'' -a verify -d 'Check topics and group offsets for damage, and repair what is safe'
 complete -c kq -n '__kq_at \'\'' -a group -d 'List, inspect, reset and delete consumer groups'
 complete -c kq -n '__kq_at \'topic\'' -a create -d 'Create a topic'
 complete -c kq -n '__kq_at \'topic\'' -a list -d 'List topics'
@@ -152,6 +153,9 @@ complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output
 complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp, codecs'
+complete -c kq -n '__kq_at \'verify\'' -a '(__kq_names topic)' -d 'TOPIC'
+complete -c kq -n '__kq_at \'verify\'' -l repair -d 'Cut torn tails, rebuild indexes, and move damaged data aside into TOPIC-N/damaged/ (never deleting it)'
+complete -c kq -n '__kq_at \'verify\'' -l json -d 'Print one JSON object per finding and repair (kind, topic, partition, file, position, message), then one summary object'
 complete -c kq -n '__kq_at \'group list\'' -l json -d 'Print a JSON array with one object per group instead of one name per line'
 complete -c kq -n '__kq_at \'group describe\'' -a '(__kq_names group)' -d 'GROUP'
 complete -c kq -n '__kq_at \'group describe\'' -l json -d 'Print JSON with snake_case keys instead of a table'

@@ -50,6 +50,7 @@ package enum KQ {
     case ["consume"]: try ConsumeCommand.run(session)
     case ["pipe"]: try PipeCommand.run(session)
     case ["describe"]: try DescribeCommand.run(session)
+    case ["verify"]: return try VerifyCommand.run(session)
     case ["group", "list"]: try GroupListCommand.run(session)
     case ["group", "describe"]: try GroupDescribeCommand.run(session)
     case ["group", "reset"]: try GroupResetCommand.run(session)

@@ -205,8 +205,9 @@ final class Consumer {
       guard first <= last else { continue }
       let what = first == last ? "offset \(first) was" : "offsets \(first) to \(last) were"
       let resume = lost.upperBound + 1
+      let cause = cursor.reader.wasMovedAside(lost) ? "moved aside as damaged by 'kq verify --repair'; kq cannot read " : "deleted by retention before kq could read "
       context.stderr.write(
-        "kq: warning: partition \(cursor.partition): \(what) deleted by retention before kq could read "
+        "kq: warning: partition \(cursor.partition): \(what) " + cause
           + (first == last ? "it" : "them") + (resume < cursor.stopAt ? "; continuing at offset \(resume)" : "") + "\n")
     }
   }

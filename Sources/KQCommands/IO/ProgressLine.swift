@@ -22,6 +22,15 @@ final class ProgressLine {
     drawn = true
   }
 
+  /// For work measured in bytes (`kq verify`): what is being done and how much so far.
+  func update(label: String, bytes: Int64) {
+    let now = context.clock.nowMillis()
+    guard now - lastDrawMillis >= 200, now - startMillis >= 500 else { return }
+    lastDrawMillis = now
+    context.stderr.write("\r\u{1B}[2Kkq: checking \(label), \(ByteSizeParsing.format(bytes))")
+    drawn = true
+  }
+
   func finish() {
     if drawn { context.stderr.write("\r\u{1B}[2K") }
     drawn = false

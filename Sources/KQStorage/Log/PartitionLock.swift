@@ -100,6 +100,9 @@ final class PartitionLock {
     return checkpoint.recoveryPoint
   }
 
+  /// Empties the checkpoint (unknown: the next writer checks every segment); under the lock.
+  func forgetCheckpoint() { try? fileSystem.truncate(fd, to: 0, path: path) }
+
   /// Writes the checkpoint in place; called under the lock.
   func writeCheckpoint(_ checkpoint: Checkpoint) {
     let text = Self.magic + checkpoint.bootID + " " + String(checkpoint.lastRetentionMillis) + " "

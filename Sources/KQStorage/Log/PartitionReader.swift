@@ -159,6 +159,11 @@ package final class PartitionReader {
     lostRanges.append(offsets.lowerBound...(offsets.upperBound - 1))
   }
 
+  /// Ranges among the lost ones that `kq verify --repair` moved aside (kq.unreadable), not retention.
+  private var movedAside: [ClosedRange<Int64>] = []
+
+  package func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { movedAside.contains(range) }
+
   /// Whether retention removed offsets this reader had not returned yet, since the last take.
   package var hasLostOffsets: Bool { !lostRanges.isEmpty }
 
@@ -318,6 +323,17 @@ package final class PartitionReader {
       // size was read (the writer appends, then rolls).
       if try hasGrown(current) { return true }
       if later == next || (next > current.base && fileSystem.exists(path)) { return true }
+      // Offsets `kq verify --repair` moved aside: passed over and reported, as retention's.
+      if next < later && UnreadableOffsets.covers(next..<later, folder: folder, fileSystem: fileSystem) {
+        let from = max(position, next)
+        if later > from {
+          recordLoss(from..<later)
+          movedAside.append(from...(later - 1))
+        }
+        position = max(from, later)
+        closeSegment()
+        return true
+      }
       throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
     }
     let bases = try listBases()

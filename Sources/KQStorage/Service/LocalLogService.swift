@@ -33,6 +33,11 @@ package final class LocalLogService: LogService {
     directory.leaseHolder(group: group, topic: topic, partition: partition)
   }
   package func deleteGroup(_ group: GroupName) throws(StorageError) { try directory.deleteGroup(group) }
+  package func verify(topics: [TopicName]?, repair: Bool, progress: (VerifyProgress) -> Void) throws(StorageError)
+    -> VerifyReport
+  {
+    try directory.verify(topics: topics, repair: repair, progress: progress)
+  }
 
   package func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting {
     try checkPartition(topic, partition, config: config)

@@ -27,6 +27,8 @@ package protocol LogService: AnyObject {
   /// Output to `topic` that moves together with `group`'s input offsets (`kq pipe`).
   func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
+  /// Checks (and with `repair`, mends) the topics given, or all, and the groups' offsets.
+  func verify(topics: [TopicName]?, repair: Bool, progress: (VerifyProgress) -> Void) throws(StorageError) -> VerifyReport
 }
 
 /// Appends to one partition.
@@ -55,6 +57,9 @@ package protocol PartitionReading: AnyObject {
   var hasLostOffsets: Bool { get }
   /// The offsets `nextBatch` passed over because retention removed them first, oldest first.
   func takeOffsetsLostToRetention() -> [ClosedRange<Int64>]
+  /// Whether a range `takeOffsetsLostToRetention` gave was moved aside by `kq verify --repair`
+  /// (listed in kq.unreadable) rather than removed by retention.
+  func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool
   /// The folder or resource to watch for new records (inotify), when there is one.
   var watchPath: String? { get }
   /// Throws `topicDeleted` when the topic was deleted (or deleted and created again) since this
