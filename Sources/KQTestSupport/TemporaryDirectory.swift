@@ -4,8 +4,8 @@ import Foundation
 package final class TemporaryDirectory: @unchecked Sendable {
   package let path: String
 
-  package init(_ label: String = "kq-test") throws {
-    let template = NSTemporaryDirectory() + "\(label).XXXXXX"
+  package init(_ label: String = "kq-test", parent: String = NSTemporaryDirectory()) throws {
+    let template = parent + "\(label).XXXXXX"
     var bytes = Array(template.utf8CString)
     guard mkdtemp(&bytes) != nil else {
       throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: template])
@@ -17,4 +17,11 @@ package final class TemporaryDirectory: @unchecked Sendable {
 
   /// A path inside the directory.
   package func at(_ relative: String) -> String { path + "/" + relative }
+}
+
+extension TemporaryDirectory {
+  /// A temporary directory in /dev/shm (memory), for tests that write many small trees.
+  package static func inSharedMemory(_ label: String = "kq-test") throws -> TemporaryDirectory {
+    try TemporaryDirectory(label, parent: "/dev/shm/")
+  }
 }
