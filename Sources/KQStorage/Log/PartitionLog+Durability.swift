@@ -39,12 +39,13 @@ extension PartitionLog {
       } catch { throw .io(error, operation: "fsync", path: active.logPath) }
       active.hasUnsyncedWrites = false
     }
-    if isDirectoryDirty {
+    if isDirectoryDirty || active?.isNameDurable == false {
       do { try fileSystem.syncDirectory(folder) } catch {
         if error == .noSuchFile { try confirmAppended() }  // the topic was deleted meanwhile
         throw .io(error, operation: "fsync", path: folder)
       }
       isDirectoryDirty = false
+      active?.isNameDurable = true
     }
     try advanceRecoveryPoint()
   }
@@ -56,7 +57,8 @@ extension PartitionLog {
     if let syncFailure { throw syncFailure }
     var path = segment.logPath
     do throws(Errno) {
-      if segment.hasUnsyncedWrites { try fileSystem.syncData(segment.logFD, path: path) }
+      // Always: other writers may have appended to it without syncing.
+      try fileSystem.syncData(segment.logFD, path: path)
       path = folder
       try fileSystem.syncDirectory(folder)
     } catch {

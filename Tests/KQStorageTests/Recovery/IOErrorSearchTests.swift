@@ -44,7 +44,7 @@ struct IOErrorSearchTests {
     var result = Action.allCases.map { [$0] }.filter(PowerLossSearchTests.isValid)
     var generator = SeededGenerator(seed: 10)
     var tries = 0
-    while result.count < 7 + pairs && tries < 1000 {
+    while result.count < Action.allCases.count + pairs && tries < 1000 {
       tries += 1
       let pair = [Action.allCases.randomElement(using: &generator)!, Action.allCases.randomElement(using: &generator)!]
       if PowerLossSearchTests.isValid(pair) && !result.contains(pair) { result.append(pair) }

@@ -14,7 +14,7 @@ import Testing
 @Suite("power loss search", .serialized)
 struct PowerLossSearchTests {
   enum Action: CaseIterable {
-    case produce, produceRolling, retention, commit, create, alter, delete
+    case produce, produceRolling, produceUnsynced, retention, commit, create, alter, delete
   }
 
   static let base: Int64 = 1_700_000_000_000
@@ -51,7 +51,7 @@ struct PowerLossSearchTests {
     var result: [[Action]] = Action.allCases.map { [$0] }
     for a in Action.allCases { for b in Action.allCases { result.append([a, b]) } }
     var generator = SeededGenerator(seed: seed)
-    for _ in 0..<60 { result.append((0..<3).map { _ in Action.allCases.randomElement(using: &generator)! }) }
+    for _ in 0..<80 { result.append((0..<3).map { _ in Action.allCases.randomElement(using: &generator)! }) }
     return result.filter(isValid)
   }
 
@@ -101,6 +101,13 @@ struct PowerLossSearchTests {
         }
         produced += count
         mark("produced \(produced)")
+      case .produceUnsynced:
+        // A writer killed before its sync: its records are in the page cache only, until a
+        // later writer's sync makes the log durable up to its own records.
+        let log = try PartitionLog(folder: data.partitionFolder(topic, 0), config: config, fileSystem: fileSystem, clock: clock)
+        defer { log.close() }
+        try Batches.append((produced..<produced + 5).map { [record($0)] }, to: log)
+        produced += 5
       case .retention:
         var retained = config
         retained.retentionBytes = 1200
@@ -231,10 +238,16 @@ struct PowerLossSearchTests {
   /// Found by the search (seed 1), kept as fixed cases: a roll inside an unsynced append let a
   /// power cut keep the next segment and tear or lose the sealed one (damage, an offset gap);
   /// retention's removals reached the disk in any order (a gap); a first group commit's new
-  /// folders were not durable (an acknowledged commit lost).
+  /// folders were not durable (an acknowledged commit lost); a writer's sync left the name of
+  /// a segment another writer created undurable (acknowledged records lost); a roll did not
+  /// sync what other writers had appended to the sealed segment (a gap); after a reboot, an
+  /// unsynced batch followed by an intact one stopped the writer as damage.
   @Test(
     "fixed seed: rolls, retention and first commits survive any power cut",
-    arguments: [[Action.produceRolling], [.produceRolling, .retention], [.commit, .produce]])
+    arguments: [
+      [Action.produceRolling], [.produceRolling, .retention], [.commit, .produce], [.produceUnsynced, .produce],
+      [.produceUnsynced, .produceUnsynced, .produceRolling],
+    ])
   func regression(actions: [Action]) throws {
     let report = try Self.search(seed: 1, budget: 1500, only: [actions])
     #expect(report.failures.isEmpty, "\(report.failures.prefix(5).joined(separator: "\n"))")
