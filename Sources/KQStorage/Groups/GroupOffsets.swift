@@ -99,10 +99,21 @@ extension DataDirectory {
   }
 
   func makeGroupFolders(_ group: GroupName, _ topic: TopicName) throws(StorageError) {
+    var parent = path
     for folder in [names.groupsFolder, names.groupFolder(group), names.groupTopicFolder(group, topic)] {
-      do { try fileSystem.makeDirectory(folder, mode: 0o700) } catch {
+      let created: Bool
+      do {
+        try fileSystem.makeDirectory(folder, mode: 0o700)
+        created = true
+      } catch {
         if error != .exists { throw .io(error, operation: "create directory", path: folder) }
+        created = false
       }
+      // A commit is durable only when the folders holding it are: their names too.
+      if created {
+        do { try fileSystem.syncDirectory(parent) } catch { throw .io(error, operation: "fsync", path: parent) }
+      }
+      parent = folder
     }
   }
 }

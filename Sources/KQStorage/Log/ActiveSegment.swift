@@ -24,6 +24,9 @@ final class ActiveSegment {
   let timeIndexFD: CInt
   var state: State
   var hasUnsyncedWrites = false
+  /// Whether this writer fsynced the folder since it opened the segment: until then the
+  /// segment's name may not be durable (another writer may have created it and never synced).
+  var isNameDurable = false
   /// The log end offset when this writer last synced the segment's `.log`: every record
   /// below it is durable.
   var syncedEnd: Int64?

@@ -6,6 +6,16 @@ extension PartitionLog {
   /// Makes everything appended so far durable: the data of every segment written, the indexes
   /// of sealed ones, and the folder when files were created or removed.
   package func sync() throws(StorageError) {
+    // After a failed fsync the kernel may have dropped the dirty pages and will report the
+    // next fsync as a success: nothing this writer appended can be proven durable any more.
+    if let syncFailure { throw syncFailure }
+    do throws(StorageError) { try syncUnguarded() } catch {
+      if case .io(_, operation: "fsync", _) = error { syncFailure = error }
+      throw error
+    }
+  }
+
+  private func syncUnguarded() throws(StorageError) {
     for (fd, path) in unsyncedSealed {
       do {
         if fd >= 0 {
@@ -29,14 +39,33 @@ extension PartitionLog {
       } catch { throw .io(error, operation: "fsync", path: active.logPath) }
       active.hasUnsyncedWrites = false
     }
-    if isDirectoryDirty {
+    if isDirectoryDirty || active?.isNameDurable == false {
       do { try fileSystem.syncDirectory(folder) } catch {
         if error == .noSuchFile { try confirmAppended() }  // the topic was deleted meanwhile
         throw .io(error, operation: "fsync", path: folder)
       }
       isDirectoryDirty = false
+      active?.isNameDurable = true
     }
     try advanceRecoveryPoint()
+  }
+
+  /// Makes the active segment's data and the folder's names durable before a roll creates
+  /// the next segment (FORMAT.md, "Durability"). A failure is kept: `sync` reports it from
+  /// then on.
+  func syncBeforeRoll(_ segment: ActiveSegment) throws(StorageError) {
+    if let syncFailure { throw syncFailure }
+    var path = segment.logPath
+    do throws(Errno) {
+      // Always: other writers may have appended to it without syncing.
+      try fileSystem.syncData(segment.logFD, path: path)
+      path = folder
+      try fileSystem.syncDirectory(folder)
+    } catch {
+      let failure = StorageError.io(error, operation: "fsync", path: path)
+      syncFailure = failure
+      throw failure
+    }
   }
 
   /// Throws `topicDeleted` when the partition was deleted since this writer appended: what it

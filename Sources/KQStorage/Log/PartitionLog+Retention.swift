@@ -28,6 +28,11 @@ extension PartitionLog {
       }
       if config.retentionBytes >= 0 && total - config.retentionBytes >= sizes[index] { expired = true }
       guard expired else { break }
+      // Removals reach the disk oldest first: a power cut that kept this one and lost the one
+      // before would leave an offset gap (a segment missing between two others).
+      if !removed.isEmpty {
+        do { try fileSystem.syncDirectory(folder) } catch { throw .io(error, operation: "fsync", path: folder) }
+      }
       try SegmentFiles.remove(folder: folder, base: base, fileSystem: fileSystem)
       total -= sizes[index]
       removed.append(base)

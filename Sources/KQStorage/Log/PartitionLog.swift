@@ -14,6 +14,8 @@ package final class PartitionLog {
   /// Sealed segments written by this process and not yet synced: (descriptor, path).
   var unsyncedSealed: [(CInt, String)] = []
   var isDirectoryDirty = false
+  /// The first fsync that failed: once one has, this writer reports it from every `sync`.
+  var syncFailure: StorageError?
   private let offsetEntries = ByteBuffer(capacity: 1024)
   private let timeEntries = ByteBuffer(capacity: 1024)
   /// What recovery repaired when this writer first opened the partition.
@@ -189,17 +191,16 @@ package final class PartitionLog {
       segment.state.timeIndexEntries += 1
       timeEntries.count = 0
     }
+    // A power cut must never keep the next segment and lose this one's tail or name (a
+    // sealed segment torn, or an offset gap): both are durable before the next one exists.
+    try syncBeforeRoll(segment)
     let next = try ActiveSegment.create(folder: folder, base: segment.state.nextOffset, fileSystem: fileSystem)
     if segment.hasUnsyncedWrites {
-      unsyncedSealed.append((segment.logFD, segment.logPath))
-      try? fileSystem.close(segment.indexFD)
-      try? fileSystem.close(segment.timeIndexFD)
       // Index files of a sealed segment are synced by name at the next sync.
       unsyncedSealed.append((-1, segment.indexPath))
       unsyncedSealed.append((-1, segment.timeIndexPath))
-    } else {
-      segment.close()
     }
+    segment.close()
     active = next
     isDirectoryDirty = true
     _ = try? enforceRetentionLocked(now: clock.nowMillis())

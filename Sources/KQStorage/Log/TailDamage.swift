@@ -5,13 +5,15 @@ import Glibc
 /// leaves and is cut; damage is never cut, skipped or overwritten, and is reported.
 ///
 /// Torn means nothing whole follows (no batch with a right CRC and a plausible offset starts
-/// anywhere after the failure) and the failure is one a crash makes:
+/// anywhere after the failure) and the failure is one a crash makes, or, after a reboot at or
+/// past the recovery point (`unsyncedFrom`, nil without a reboot), the bytes up to the next
+/// whole batch end in lost pages (zeros from the failure on, or at least 512 zero bytes):
 /// - fewer than 12 bytes, or a batch whose length runs past the end of the file (a write cut
 ///   short), unless the stored CRC matches the bytes up to the end of the file (then the batch
 ///   is whole and its length field damaged);
 /// - zero bytes to the end of the file (the size reached the disk, the data did not);
 /// - after a reboot, a whole batch that fails its checks at or past the recovery point (its
-///   later pages never reached the disk): `unsyncedFrom` is that point, nil without a reboot.
+///   later pages never reached the disk).
 enum TailDamage {
   enum Verdict: Equatable {
     case torn
@@ -36,6 +38,14 @@ enum TailDamage {
     if let intact = try firstIntactBatch(
       fd: fd, path: path, fileSystem: fileSystem, after: position, fileSize: fileSize, expected: expected)
     {
+      // After a reboot, at or past the recovery point, pages that never reached the disk
+      // (zeros) before a later page that did: nothing from here on was synced (an fdatasync
+      // covers the whole file), so it is a torn tail however intact what follows is.
+      if let unsyncedFrom, let expected, expected >= unsyncedFrom,
+        try endsInLostPages(fd: fd, path: path, fileSystem: fileSystem, from: position, to: intact.position)
+      {
+        return .torn
+      }
       return .damaged(intact: intact)
     }
     if remaining < Int64(BatchLayout.logOverhead) { return .torn }
@@ -110,6 +120,26 @@ enum TailDamage {
       at += Int64(got)
     }
     return crc
+  }
+
+  /// Whether [from, to) ends as lost pages leave it: zeros from `from` on, or a run of at
+  /// least 512 zero bytes (a sector) up to `to`.
+  private static func endsInLostPages(fd: CInt, path: String, fileSystem: FileSystem, from: Int64, to: Int64)
+    throws(Errno) -> Bool
+  {
+    let buffer = ByteBuffer(capacity: chunkSize)
+    var end = to
+    while end > from {
+      let start = max(from, end - Int64(chunkSize))
+      let count = Int(end - start)
+      let got = try fileSystem.read(fd, into: buffer.base, count: count, at: start, path: path)
+      guard got == count else { return false }
+      var index = count - 1
+      while index >= 0 && buffer.base.load(fromByteOffset: index, as: UInt8.self) == 0 { index -= 1 }
+      if index >= 0 { return to - (start + Int64(index) + 1) >= 512 }
+      end = start
+    }
+    return true
   }
 
   private static func isZero(fd: CInt, path: String, fileSystem: FileSystem, from: Int64, to end: Int64)

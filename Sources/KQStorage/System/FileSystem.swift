@@ -30,11 +30,15 @@ package final class FileSystem: @unchecked Sendable {
 
   /// Neither injecting nor recording: calls from a second thread (`ReadAhead`) are safe, and
   /// no test is counting on their order.
-  package var isPlain: Bool { injector == nil && recordedCalls == nil }
+  package var isPlain: Bool { injector == nil && recordedCalls == nil && journal == nil }
 
-  package init(injecting injector: FaultInjector? = nil, recording: Bool = false) {
+  /// When set, every call that changes the disk is logged here with its bytes (crash tests).
+  package let journal: FileJournal?
+
+  package init(injecting injector: FaultInjector? = nil, recording: Bool = false, journal: FileJournal? = nil) {
     self.injector = injector
     self.recordedCalls = recording ? [] : nil
+    self.journal = journal
   }
 
   @inline(__always)
@@ -51,7 +55,12 @@ package final class FileSystem: @unchecked Sendable {
     _ = try check(.open, path)
     while true {
       let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-      if fd >= 0 { return fd }
+      if fd >= 0 {
+        if let journal, flags & O_CREAT != 0 {
+          journal.append(.open(path: path, inode: FileJournal.inode(of: fd), truncated: flags & O_TRUNC != 0))
+        }
+        return fd
+      }
       if errno != EINTR { throw Errno.current }
     }
   }
@@ -96,7 +105,14 @@ package final class FileSystem: @unchecked Sendable {
     throws(Errno)
   {
     var count = count
-    if case .shortWrite(let allowed) = try check(.write, path) {
+    let fault = try check(.write, path)
+    defer {
+      if let journal {
+        journal.append(.write(inode: FileJournal.inode(of: fd), offset: offset,
+          bytes: [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))))
+      }
+    }
+    if case .shortWrite(let allowed) = fault {
       count = min(count, allowed)
       var done = 0
       while done < count {
@@ -133,6 +149,7 @@ package final class FileSystem: @unchecked Sendable {
     while fdatasync(fd) == -1 {
       if errno != EINTR { throw Errno.current }
     }
+    journal?.append(.syncFile(inode: FileJournal.inode(of: fd)))
   }
 
   /// `fsync(2)` of a file or directory.
@@ -140,6 +157,10 @@ package final class FileSystem: @unchecked Sendable {
     _ = try check(.sync, path)
     while fsync(fd) == -1 {
       if errno != EINTR { throw Errno.current }
+    }
+    if let journal {
+      journal.append(
+        FileJournal.isDirectory(fd) ? .syncDirectory(path: path) : .syncFile(inode: FileJournal.inode(of: fd)))
     }
   }
 
@@ -154,24 +175,28 @@ package final class FileSystem: @unchecked Sendable {
   package func rename(_ from: String, to: String) throws(Errno) {
     _ = try check(.rename, from)
     if Glibc.rename(from, to) == -1 { throw Errno.current }
+    journal?.append(.rename(from: from, to: to))
   }
 
   /// `unlink(2)`.
   package func unlink(_ path: String) throws(Errno) {
     _ = try check(.unlink, path)
     if Glibc.unlink(path) == -1 { throw Errno.current }
+    journal?.append(.unlink(path: path))
   }
 
   /// `mkdir(2)`.
   package func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(Errno) {
     _ = try check(.makeDirectory, path)
     if Glibc.mkdir(path, mode) == -1 { throw Errno.current }
+    journal?.append(.makeDirectory(path: path))
   }
 
   /// `rmdir(2)`.
   package func removeDirectory(_ path: String) throws(Errno) {
     _ = try check(.removeDirectory, path)
     if Glibc.rmdir(path) == -1 { throw Errno.current }
+    journal?.append(.removeDirectory(path: path))
   }
 
   /// `ftruncate(2)`.
@@ -180,6 +205,7 @@ package final class FileSystem: @unchecked Sendable {
     while ftruncate(fd, off_t(length)) == -1 {
       if errno != EINTR { throw Errno.current }
     }
+    journal?.append(.truncate(inode: FileJournal.inode(of: fd), length: length))
   }
 
   /// `flock(2)`. Returns false when `nonBlocking` and another holder has it.

@@ -2,21 +2,24 @@ import Foundation
 import KQTestSupport
 import Testing
 
-/// Many OS processes appending to one partition through the `flock` append lock while another
-/// process follows it: the built `kq` binary with real pipes.
+/// Many OS processes appending to one partition through the `flock` append lock while others
+/// follow it (issue 10: 8 writers, 4 followers): the built `kq` binary with real pipes.
 @Suite("concurrent writers")
 struct ConcurrentAppendTests {
-  static let writers = 4
-  static let linesPerWriter = 2000
+  static let writers = 8
+  static let followers = 4
+  static let linesPerWriter = 1000
 
-  @Test("four produce processes and a following consumer: every record once, each writer's order kept, offsets dense")
+  @Test("eight produce processes and four following consumers: every record once, each writer's order kept, offsets dense")
   func writersAndFollower() throws {
     let directory = try TemporaryDirectory()
     let data = directory.at("data")
     // 16 KiB segments, so the writers also race each other through rolls.
     let created = try KQProcess.run(["topic", "create", "shared", "--config", "segment.bytes=16KiB"], directory: data)
     try #require(created.status == 0, "\(created)")
-    let follower = try KQProcess.start(["consume", "shared", "--follow"], directory: data)
+    let followers = try (0..<Self.followers).map { _ in
+      try KQProcess.start(["consume", "shared", "--follow"], directory: data)
+    }
     let producers = try (0..<Self.writers).map { _ in
       try KQProcess.start(["produce", "shared", "--sync", "none", "--print-offsets"], directory: data)
     }
@@ -39,12 +42,16 @@ struct ConcurrentAppendTests {
       let result = try producer.finish()
       #expect(result.status == 0, "\(result)")
     }
-    var followed: [String] = []
-    while followed.count < Self.writers * Self.linesPerWriter, let line = follower.readLine(timeout: 30) {
-      followed.append(line)
+    var followedBy: [[String]] = []
+    for follower in followers {
+      var followed: [String] = []
+      while followed.count < Self.writers * Self.linesPerWriter, let line = follower.readLine(timeout: 30) {
+        followed.append(line)
+      }
+      follower.signal(SIGTERM)
+      _ = try follower.finish(timeout: 10)
+      followedBy.append(followed)
     }
-    follower.signal(SIGTERM)
-    _ = try follower.finish(timeout: 10)
 
     let consumed = try KQProcess.run(["consume", "shared", "--format", "%o %s\\n"], directory: data)
     try #require(consumed.status == 0, "\(consumed)")
@@ -64,11 +71,11 @@ struct ConcurrentAppendTests {
         told.map { $0 >= 0 && $0 < values.count ? values[$0] : "" }
           == (0..<Self.linesPerWriter).map { "w\(writer)-\($0)" })
     }
-    // The writers interleaved: each round's 100 records lie together and come from all four
+    // The writers interleaved: each round's records lie together and come from all the
     // writers, so there are at least three changes of writer per round.
     let rounds = Self.linesPerWriter / 25
     #expect(zip(values, values.dropFirst()).filter { $0.prefix(3) != $1.prefix(3) }.count >= 3 * rounds)
-    // The follower, reading while the writers wrote, saw the same records in the same order.
-    #expect(followed == values)
+    // Each follower, reading while the writers wrote, saw the same records in the same order.
+    for followed in followedBy { #expect(followed == values) }
   }
 }
