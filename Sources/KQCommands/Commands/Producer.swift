@@ -64,6 +64,7 @@ final class Producer {
     // blocked on an idle stdin restarts after SIGINT or SIGTERM and would never see them.
     var mustWait = true
     var atEnd = false
+    (context.stdin as? FileDescriptorSource)?.enlargePipe()
     defer { progress?.finish() }
     while !atEnd {
       if mustWait {

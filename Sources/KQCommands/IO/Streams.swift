@@ -97,6 +97,17 @@ package final class FileDescriptorSource: ByteSource {
   package init(_ fd: CInt) { self.fd = fd }
   package var descriptor: CInt? { fd }
 
+  /// Makes a pipe on the descriptor hold up to 1 MiB (Linux's default pipe-max-size), so that
+  /// one read takes what 16 reads of the default 64 KiB pipe would, and the writer blocks less.
+  /// Nothing happens for a file or terminal, or where the limit is lower (EPERM: smaller tries).
+  package func enlargePipe() {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO else { return }
+    let setPipeSize: CInt = 1031  // F_SETPIPE_SZ (linux/fcntl.h), not exported by Glibc's module
+    var size: CInt = 1 << 20
+    while size > 1 << 16, fcntl(fd, setPipeSize, size) < 0 { size >>= 1 }
+  }
+
   package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(Errno) -> Int {
     while true {
       let n = Glibc.read(fd, buffer, count)
