@@ -4,7 +4,8 @@ import Glibc
 /// once it is done. The caller must not touch what the work uses until then: that is the
 /// whole synchronization (pthread_join orders the work's writes before the caller's reads).
 final class BackgroundWork {
-  private let work: () -> Void
+  /// Dropped once run, so that what it holds (perhaps the owner of this) is released.
+  private var work: (() -> Void)?
   private var thread: pthread_t?
 
   private init(_ work: @escaping () -> Void) { self.work = work }
@@ -24,7 +25,9 @@ final class BackgroundWork {
     let context = Unmanaged.passRetained(background).toOpaque()
     let result = pthread_create(&created, nil, { raw in
       guard let raw else { return nil }
-      Unmanaged<BackgroundWork>.fromOpaque(raw).takeRetainedValue().work()
+      let background = Unmanaged<BackgroundWork>.fromOpaque(raw).takeRetainedValue()
+      background.work?()
+      background.work = nil
       return nil
     }, context)
     guard result == 0 else {

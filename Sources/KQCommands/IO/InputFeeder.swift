@@ -11,7 +11,7 @@ final class InputFeeder {
   /// A pipe whose write end `stop` writes to: the thread polls its read end beside `fd`.
   private let stopRead: CInt
   private let stopWrite: CInt
-  private var thread: pthread_t?
+  private var work: BackgroundWork?
 
   /// Starts the thread; nil when it cannot (the caller feeds `fd` itself). `fd` is the
   /// feeder's from here on (non-blocking), closed when it is done.
@@ -24,25 +24,8 @@ final class InputFeeder {
     }
     let feeder = InputFeeder(fd: fd, bytes: bytes, stopRead: ends[0], stopWrite: ends[1])
     // SIGINT and SIGTERM stay with the main thread, which passes them on to the command.
-    var blocked = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&blocked)
-    sigaddset(&blocked, SIGINT)
-    sigaddset(&blocked, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    var created = pthread_t()
-    let context = Unmanaged.passRetained(feeder).toOpaque()
-    let result = pthread_create(&created, nil, { raw in
-      guard let raw else { return nil }
-      Unmanaged<InputFeeder>.fromOpaque(raw).takeRetainedValue().feed()
-      return nil
-    }, context)
-    guard result == 0 else {
-      Unmanaged<InputFeeder>.fromOpaque(context).release()
-      return nil
-    }
-    feeder.thread = created
+    guard let work = BackgroundWork.start({ feeder.feed() }) else { return nil }
+    feeder.work = work
     return feeder
   }
 
@@ -90,10 +73,8 @@ final class InputFeeder {
 
   /// Waits for the thread to end; how many bytes it wrote.
   func join() -> Int {
-    if let thread {
-      pthread_join(thread, nil)
-      self.thread = nil
-    }
+    work?.wait()
+    work = nil
     return written
   }
 }

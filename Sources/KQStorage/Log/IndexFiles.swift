@@ -75,10 +75,8 @@ package enum TimeIndex {
       try fileSystem.read(fd, into: p.baseAddress!, count: entrySize, at: Int64(index * entrySize), path: path)
     }
     guard got == entrySize else { return nil }
-    return withUnsafeBytes(of: raw) { p in
-      Entry(timestamp: p.baseAddress!.bigEndian(Int64.self, at: 0),
-            offset: base &+ Int64(p.baseAddress!.bigEndian(Int32.self, at: 8)))
-    }
+    // The tuple holds the entry's bytes as stored: each field big-endian in place.
+    return Entry(timestamp: Int64(bigEndian: raw.0), offset: base &+ Int64(Int32(bigEndian: raw.1)))
   }
 
   /// The last entry whose timestamp is at or below `target`.
