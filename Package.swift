@@ -15,21 +15,27 @@ let package = Package(
     .target(name: "CKQCRC32C"),
     // fork, prctl(PR_SET_PDEATHSIG) and what runs before exec, which Swift cannot do safely.
     .target(name: "CKQSpawn"),
-    .target(name: "KQStorage", dependencies: ["CKQCRC32C", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
+    // What every backend shares: the record batch codec, names and configs, the errors, and the
+    // service protocols the commands talk to (LogService and its readers, writers, groups).
+    .target(name: "KQLog", dependencies: ["CKQCRC32C", "KQCompression"], swiftSettings: releaseSpeed),
+    // The local engine: a data directory of segment files.
+    .target(name: "KQStorage", dependencies: ["KQLog", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
     // Kafka's batch codecs (gzip, snappy, lz4, zstd); gzip through the system zlib, linked
     // statically into release builds like everything else.
     .systemLibrary(name: "CKQZlib"),
     .target(name: "KQCompression", dependencies: ["CKQZlib"], exclude: ["README.md"], swiftSettings: releaseSpeed),
-    .target(name: "KQCommands", dependencies: ["KQStorage", "KQCompression", "CKQSpawn"], swiftSettings: releaseSpeed),
+    .target(name: "KQCommands", dependencies: ["KQLog", "KQCompression", "CKQSpawn"], swiftSettings: releaseSpeed),
+    // Opens the service a command names: a data directory (KQStorage) or a cluster (KQKafka).
+    .target(name: "KQBackends", dependencies: ["KQLog", "KQStorage", "KQKafka"], swiftSettings: releaseSpeed),
     .executableTarget(
-      name: "kq", dependencies: ["KQCommands"],
+      name: "kq", dependencies: ["KQCommands", "KQBackends"],
       linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
-    .target(name: "KQKafka", dependencies: ["CKQCRC32C"], exclude: ["README.md"]),
-    .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQStorage", "KQCompression"]),
-    .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQCompression", "KQTestSupport"]),
-    .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQTestSupport"]),
+    .target(name: "KQKafka", dependencies: ["KQLog", "CKQCRC32C"], exclude: ["README.md"], swiftSettings: releaseSpeed),
+    .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQBackends", "KQStorage", "KQLog", "KQCompression"]),
+    .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQLog", "KQCompression", "KQTestSupport"]),
+    .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQLog", "KQTestSupport"]),
     .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq"]),
-    .testTarget(name: "KQKafkaTests", dependencies: ["KQKafka", "KQTestSupport", "CKQCRC32C"]),
+    .testTarget(name: "KQKafkaTests", dependencies: ["KQKafka", "KQLog", "KQTestSupport", "CKQCRC32C"]),
     .testTarget(name: "KQCompressionTests", dependencies: ["KQCompression", "KQTestSupport"]),
     // Release-build codec throughput (Tests/Benchmarks/codecs.sh); not a test, not in kq.
     .executableTarget(

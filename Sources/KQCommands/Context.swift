@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// Everything a command may touch of its process, handed in so tests can run commands
 /// in-process: nothing in KQCommands reads the environment or the clock by itself.
@@ -11,14 +11,15 @@ package struct Context {
   package var clock: any WallClock
   /// SIGINT/SIGTERM as a pollable descriptor, when running as a process.
   package var signals: SignalWatcher?
-  package var fileSystem: FileSystem
+  /// Opens the log a command names (a data directory, or a cluster).
+  package var services: any LogServiceOpener
   /// argv as bytes, exactly as the process got them (`KQ.run` gets them as Strings, with
   /// invalid UTF-8 replaced); empty when not running as a process.
   package var rawArguments: [[UInt8]] = []
 
   package init(
     environment: [String: String], stdin: any ByteSource, stdout: any ByteSink, stderr: any ByteSink,
-    clock: any WallClock = SystemClock(), signals: SignalWatcher? = nil, fileSystem: FileSystem = FileSystem()
+    clock: any WallClock = SystemClock(), signals: SignalWatcher? = nil, services: any LogServiceOpener
   ) {
     self.environment = environment
     self.stdin = stdin
@@ -26,11 +27,11 @@ package struct Context {
     self.stderr = stderr
     self.clock = clock
     self.signals = signals
-    self.fileSystem = fileSystem
+    self.services = services
   }
 
   /// The context of the running process: its environment, standard streams and signals.
-  package static func process() -> Context {
+  package static func process(services: any LogServiceOpener) -> Context {
     var environment: [String: String] = [:]
     var pointer = environ
     while let entry = pointer.pointee {
@@ -57,7 +58,7 @@ package struct Context {
     var context = Context(
       environment: environment, stdin: FileDescriptorSource(0),
       stdout: closed.contains(.stdout) ? ClosedSink() : stdout,
-      stderr: closed.contains(.stderr) ? ClosedSink() : FileDescriptorSink(2), signals: signals)
+      stderr: closed.contains(.stderr) ? ClosedSink() : FileDescriptorSink(2), signals: signals, services: services)
     context.rawArguments = (0..<Int(CommandLine.argc)).map { index in
       guard let element = CommandLine.unsafeArgv[index] else { return [] }
       return Array(UnsafeRawBufferPointer(start: element, count: strlen(element)))

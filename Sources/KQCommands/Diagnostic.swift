@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// One error, worded once: `kq: error: WHAT (hint: WHAT TO DO)` and its exit status.
 struct Diagnostic {
@@ -106,9 +106,9 @@ struct Diagnostic {
         status: .ioError)
     case .corruptIndex(let file, let reason), .corruptFile(let file, let reason):
       self.init(message: "damaged file \(file): \(reason)", hint: "keep a copy of it for investigation", status: .ioError)
-    case .unsupportedFormat(let path, let found):
+    case .unsupportedFormat(let path, let found, let newestSupported):
       self.init(
-        message: "\(path) says format \(found); this kq reads format \(DataDirectory.formatVersion)",
+        message: "\(path) says format \(found); this kq reads format \(newestSupported)",
         hint: "use the kq that wrote it, or a newer one", status: .unavailable)
     case .notADataDirectory(let path):
       self.init(
@@ -154,8 +154,12 @@ struct Diagnostic {
     case .partitionLeased(let group, let topic, let partition, let holder):
       self.init(
         message: "partition \(partition) of '\(topic)' is being read by another consumer of group '\(group)'"
-          + (holder.map { " (pid \($0))" } ?? ""),
+          + (holder.map { " (\($0))" } ?? ""),
         hint: "let that consumer finish or stop it, then run this again", status: .temporaryFailure)
+    case .unsupportedOperation(let operation, let location):
+      self.init(
+        message: "\(operation) works on a data directory only, and \(location) is not one",
+        hint: "run it with --dir on the machine that holds the data", status: .usage)
     }
   }
 

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// kq's one entry point: parse, run, and turn every error into one worded diagnostic and an
 /// exit status. Help and data go to stdout; diagnostics to stderr.
@@ -82,11 +82,10 @@ struct Session {
     return home + "/.local/share/kq"
   }
 
-  /// The log service over the data directory. With `create`, a missing directory is made.
+  /// The log service at the location the command line names. With `create`, a missing data
+  /// directory is made.
   func service(create: Bool) throws -> any LogService {
-    let directory = try DataDirectory.open(
-      at: try dataDirectoryPath(), create: create, fileSystem: context.fileSystem, clock: context.clock)
-    return LocalLogService(directory: directory)
+    try context.services.open(.directory(try dataDirectoryPath()), create: create, clock: context.clock)
   }
 
   /// The service for reading, or nil when no data directory exists yet.

@@ -1,5 +1,6 @@
 import Foundation
 import KQStorage
+import KQLog
 
 /// Damages files the way crashes and bad disks do.
 package enum ByteSurgery {

@@ -1,6 +1,7 @@
 import Foundation
 import KQCommands
 import KQStorage
+import KQLog
 
 /// The corruption search of issue 10: a small reference data directory, and every truncation
 /// length and one bit flip at every byte of each of its files (segments, indexes, config,

@@ -1,5 +1,6 @@
 import Foundation
 import KQStorage
+import KQLog
 
 /// The states a power loss can leave after the calls a `FileJournal` recorded (FORMAT.md,
 /// "Durability"): a write reaches the disk for sure only once its file is synced, a name

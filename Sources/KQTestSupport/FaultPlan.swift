@@ -1,5 +1,6 @@
 import Foundation
 import KQStorage
+import KQLog
 
 /// Faults a test arms for a `FileSystem`: each fires once, at the first call of its operation
 /// on a path ending with its suffix. `fileSystem` is the instance to hand to the code under test.

@@ -1,4 +1,5 @@
 import KQStorage
+import KQLog
 
 /// The checks a test makes that a partition "verifies clean" until `kq verify` can make them:
 /// every record from the log start to the log end read through the storage APIs, offsets

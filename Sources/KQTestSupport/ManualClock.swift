@@ -1,5 +1,6 @@
 import Foundation
 import KQStorage
+import KQLog
 
 /// A clock the test moves by hand, for roll and retention.
 package final class ManualClock: WallClock, @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import KQCompression
 import KQStorage
+import KQLog
 
 /// A data directory in a temporary folder holding one topic, with the ways storage tests
 /// write, read and inspect its partitions.
@@ -92,7 +93,7 @@ package enum Batches {
   /// Appends `runs` in one call, one batch per run.
   @discardableResult
   package static func append(_ runs: [[Record]], to log: PartitionLog, codec: CompressionCodec = .none) throws
-    -> PartitionLog.AppendResult
+    -> AppendedRecords
   {
     var bytes = encode(runs, codec: codec)
     return try bytes.withUnsafeMutableBytes { raw in try log.append(raw) }
@@ -102,7 +103,7 @@ package enum Batches {
   /// (`maxBatchBytes`: the topic's `max.message.bytes` and `segment.bytes`).
   @discardableResult
   package static func append(records: [Record], to log: PartitionLog, maxBatchBytes: Int) throws
-    -> PartitionLog.AppendResult
+    -> AppendedRecords
   {
     var bytes = BatchEncoder.encode(records, maxBatchBytes: maxBatchBytes)
     return try bytes.withUnsafeMutableBytes { raw in try log.append(raw) }

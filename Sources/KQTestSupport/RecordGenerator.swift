@@ -1,4 +1,5 @@
 import KQStorage
+import KQLog
 
 /// Random records for seeded tests: null, empty, binary and long keys and values, headers with
 /// repeated names and null values, timestamps that may go backwards.

@@ -2,6 +2,7 @@ import Foundation
 import KQStorage
 import KQTestSupport
 import Testing
+import KQLog
 
 /// Damaged files met by the built kq: writers refuse and name the damage (never cut intact
 /// records), readers write out what came before it and then name it, and no byte on disk makes

@@ -2,6 +2,7 @@ import Foundation
 import KQStorage
 import KQTestSupport
 import Testing
+import KQLog
 
 /// Issue 10, hostile input as a process meets it: stdin or stdout closed, stdout on a full
 /// device, a read-only or unreadable data directory. Each gets its status and a one-line

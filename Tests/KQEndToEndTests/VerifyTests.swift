@@ -2,6 +2,7 @@ import Foundation
 import KQStorage
 import KQTestSupport
 import Testing
+import KQLog
 
 /// `kq verify` as a process: exit statuses, text and JSON, repair of a damaged middle segment
 /// and of the active segment's tail (writers continue past the damaged offsets, consumers name

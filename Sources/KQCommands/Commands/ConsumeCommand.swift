@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 enum ConsumeCommand {
   static func run(_ session: Session) throws {
@@ -16,7 +16,8 @@ enum ConsumeCommand {
     for partition in partitions {
       cursors.append(try cursor(for: partition, start: nil, options: options, service: service, session: session))
     }
-    let consumer = Consumer(options: options, context: session.context, cursors: cursors)
+    let watcher = try FollowWatcher.following(options.follow, readers: cursors.map(\.reader), service: service)
+    let consumer = Consumer(options: options, context: session.context, cursors: cursors, watcher: watcher)
     switch try consumer.run() {
     case .finished, .readerGone, .idle: return
     case .interrupted(let signal): throw signal == 15 ? ExitStatus.terminated : ExitStatus.interrupted

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// What `kq consume` reads and how it prints it; bound from flags by `ConsumeCommand`.
 package struct ConsumeOptions {

@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// The consume loop: partitions read batch by batch in turn, each in offset order, records
 /// rendered into one output buffer written in large writes; flushed whenever kq has caught
@@ -44,8 +44,12 @@ final class Consumer {
   private var isCommitPending = false
   static let commitIntervalMillis: Int64 = 1000
 
-  init(options: ConsumeOptions, context: Context, cursors: [Cursor], tracksRecordEnds: Bool = false) {
+  /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
+  private let watcher: FollowWatcher?
+
+  init(options: ConsumeOptions, context: Context, cursors: [Cursor], watcher: FollowWatcher?, tracksRecordEnds: Bool = false) {
     self.options = options
+    self.watcher = watcher
     self.context = context
     self.cursors = cursors
     self.ledger = tracksRecordEnds ? DeliveryLedger() : nil
@@ -66,7 +70,6 @@ final class Consumer {
   }
 
   private func consume() throws -> Ending {
-    let watcher = options.follow ? try FollowWatcher(paths: cursors.compactMap { $0.reader.watchPath }) : nil
     while true {
       var progressed = false
       for index in cursors.indices where !cursors[index].isDone {

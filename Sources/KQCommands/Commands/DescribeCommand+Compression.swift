@@ -1,5 +1,5 @@
 import KQCompression
-import KQStorage
+import KQLog
 
 /// The codec mix and compression ratio of a partition, as `describe` shows them.
 extension CompressionSurvey {

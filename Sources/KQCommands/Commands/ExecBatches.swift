@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// `--exec CMD`: records gathered into batches of one partition, each piped into `sh -c CMD`;
 /// a batch is committed only when CMD exits 0. When CMD fails, nothing of that batch is
@@ -19,11 +19,14 @@ final class ExecBatches {
   /// Damage met while gathering a batch: the records gathered before it are run and
   /// committed first, then it is reported.
   private var pendingError: (any Error)?
+  /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
+  private let watcher: FollowWatcher?
 
   init(
     command: String, group: GroupName, options: ConsumeOptions, context: Context, cursors: [Consumer.Cursor],
-    batchRecords: Int, batchBytes: Int, commits: CommitTracker
+    batchRecords: Int, batchBytes: Int, commits: CommitTracker, watcher: FollowWatcher?
   ) {
+    self.watcher = watcher
     self.command = command
     self.group = group
     self.options = options
@@ -36,7 +39,6 @@ final class ExecBatches {
   }
 
   func run() throws -> Consumer.Ending {
-    let watcher = options.follow ? try FollowWatcher(paths: cursors.compactMap { $0.reader.watchPath }) : nil
     while true {
       var progressed = false
       for index in cursors.indices where !cursors[index].isDone {

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// Committed offsets of every group for one topic (for `describe`).
 enum GroupLag {
@@ -49,7 +49,7 @@ enum GroupDescribeCommand {
     var committed: Int64?
     var logStart: Int64
     var end: Int64
-    var holder: Int32?
+    var holder: PartitionHolder?
     var lag: Int64? { committed.map { max(0, end - $0) } }
   }
 
@@ -65,7 +65,7 @@ enum GroupDescribeCommand {
         rows.append(
           Row(
             topic: topic, partition: partition, committed: committed[partition], logStart: summary.logStartOffset,
-            end: summary.endOffset, holder: service.leaseHolder(group: group, topic: topic, partition: partition)))
+            end: summary.endOffset, holder: service.holder(of: InputPartition(topic: topic, partition: partition), group: group)))
       }
     }
     if session.arguments.has("json") {
@@ -74,7 +74,7 @@ enum GroupDescribeCommand {
           ("topic", JSONText.string(row.topic.value)), ("partition", String(row.partition)),
           ("committed_offset", JSONText.number(row.committed)), ("log_start_offset", String(row.logStart)),
           ("end_offset", String(row.end)), ("lag", JSONText.number(row.lag)),
-          ("lease_pid", row.holder.map { String($0) } ?? "null"),
+          ("lease_pid", row.holder.map { $0.processID.map { String($0) } ?? JSONText.string($0.description) } ?? "null"),
         ])
       }
       try session.write(
@@ -85,7 +85,7 @@ enum GroupDescribeCommand {
     for row in rows {
       table.add([
         group.value, row.topic.value, String(row.partition), row.committed.map { String($0) } ?? "-", String(row.logStart),
-        String(row.end), row.lag.map { String($0) } ?? "-", row.holder.map { $0 > 0 ? String($0) : "?" } ?? "-",
+        String(row.end), row.lag.map { String($0) } ?? "-", row.holder.map { holder in holder.processID.map { $0 > 0 ? String($0) : "?" } ?? holder.description } ?? "-",
       ])
     }
     try session.write(table.rendered)

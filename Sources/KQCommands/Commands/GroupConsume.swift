@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// `kq consume TOPIC --group G`: lease the partitions that are free, start at the group's
 /// commits, and commit what was written (or, with --exec, what the command accepted).
@@ -10,26 +10,28 @@ enum GroupConsume {
     guard let service = try session.existingService() else { throw StorageError.topicNotFound(options.topic.value) }
     let config = try service.config(of: options.topic)
     let partitions = try ConsumeCommand.selectedPartitions(options, config: config)
-    let leases = try acquireLeases(group: group, partitions: partitions, options: options, service: service, session: session)
+    let membership = try join(group: group, partitions: partitions, options: options, service: service, session: session)
     let committed = try service.committedOffsets(group: group, topic: options.topic)
     var cursors: [Consumer.Cursor] = []
-    for lease in leases {
+    for owned in membership.owned {
       cursors.append(
         try ConsumeCommand.cursor(
-          for: lease.partition, start: committed[lease.partition], options: options, service: service, session: session))
+          for: owned.partition, start: committed[owned.partition], options: options, service: service, session: session))
     }
     let commits = CommitTracker(
       group: group, topic: options.topic, service: service, clock: session.context.clock,
       enabled: !arguments.has("no-commit"), committed: committed,
       readers: Dictionary(uniqueKeysWithValues: cursors.map { ($0.partition, $0.reader) }))
+    let watcher = try FollowWatcher.following(options.follow, readers: cursors.map(\.reader), service: service)
     let ending: Consumer.Ending
     if let exec = options.exec {
       let runner = ExecBatches(
         command: exec.command, group: group, options: options, context: session.context, cursors: cursors,
-        batchRecords: exec.batchRecords, batchBytes: exec.batchBytes, commits: commits)
+        batchRecords: exec.batchRecords, batchBytes: exec.batchBytes, commits: commits, watcher: watcher)
       ending = try runner.run()
     } else {
-      let consumer = Consumer(options: options, context: session.context, cursors: cursors, tracksRecordEnds: commits.enabled)
+      let consumer = Consumer(
+        options: options, context: session.context, cursors: cursors, watcher: watcher, tracksRecordEnds: commits.enabled)
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       do { ending = try consumer.run() } catch {
         // What was written out before the error is the group's, even when a commit was due later.
@@ -38,8 +40,14 @@ enum GroupConsume {
       }
       try commits.commit(consumer.deliveredPositions, force: true)
     }
-    withExtendedLifetime(leases) {}
+    withExtendedLifetime(membership) {}
     if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
+  }
+
+  /// " (pid 4242)" for messages; nothing when the holder is unknown or left no readable pid.
+  static func holderSuffix(_ holder: PartitionHolder?) -> String {
+    guard let holder, (holder.processID ?? 1) > 0 else { return "" }
+    return " (\(holder))"
   }
 
   static func groupName(_ text: String, session: Session, argument: String) throws -> GroupName {
@@ -50,21 +58,20 @@ enum GroupConsume {
     }
   }
 
-  /// Leases every free partition among `partitions`. With none free: exit 75, or wait with --wait.
-  private static func acquireLeases(
+  /// Joins the group owning every free partition among `partitions`. With none free: exit 75,
+  /// or wait with --wait.
+  private static func join(
     group: GroupName, partitions: [Int], options: ConsumeOptions, service: any LogService, session: Session
-  ) throws -> [PartitionLease] {
+  ) throws -> any GroupMembership {
+    let inputs = partitions.map { InputPartition(topic: options.topic, partition: $0) }
     while true {
-      var leases: [PartitionLease] = []
-      for partition in partitions {
-        if let lease = try service.lease(group: group, topic: options.topic, partition: partition) { leases.append(lease) }
-      }
-      if !leases.isEmpty { return leases }
+      let membership = try service.join(group: group, partitions: inputs)
+      if !membership.owned.isEmpty { return membership }
       guard session.arguments.has("wait") else {
-        let holder = partitions.first.flatMap { service.leaseHolder(group: group, topic: options.topic, partition: $0) }
+        let holder = inputs.first.flatMap { service.holder(of: $0, group: group) }
         throw CommandError.message(
           "every partition of '\(options.topic)' is being read by another consumer of group '\(group)'"
-            + (holder.map { $0 > 0 ? " (pid \($0))" : "" } ?? ""),
+            + holderSuffix(holder),
           hint: "try again later, or add --wait to wait for a partition", status: .temporaryFailure)
       }
       if let signal = session.context.signals, signal.fd >= 0 {

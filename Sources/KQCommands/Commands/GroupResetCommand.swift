@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// `kq group reset`: computes the new offsets, prints the plan, and commits it only with
 /// --execute (Kafka's habit), holding every partition's lease while it does.
@@ -57,17 +57,15 @@ enum GroupResetCommand {
     // With --execute the plan confirms a change made; without, the plan is the work.
     func show(_ text: String) throws { if execute { session.confirm(text) } else { try session.write(text) } }
     if execute {
-      var leases: [PartitionLease] = []
-      for step in steps {
-        guard let lease = try service.lease(group: group, topic: topic, partition: step.partition) else {
-          throw StorageError.partitionLeased(
-            group: group.value, topic: topic.value, partition: step.partition,
-            holder: service.leaseHolder(group: group, topic: topic, partition: step.partition))
-        }
-        leases.append(lease)
+      let inputs = steps.map { InputPartition(topic: topic, partition: $0.partition) }
+      let membership = try service.join(group: group, partitions: inputs)
+      defer { membership.leave() }
+      if let taken = inputs.first(where: { !membership.owned.contains($0) }) {
+        throw StorageError.partitionLeased(
+          group: group.value, topic: topic.value, partition: taken.partition,
+          holder: service.holder(of: taken, group: group)?.description)
       }
       for step in steps { try service.commit(group: group, topic: topic, partition: step.partition, offset: step.new) }
-      withExtendedLifetime(leases) {}
     }
     if arguments.has("json") {
       let items = steps.map { step in

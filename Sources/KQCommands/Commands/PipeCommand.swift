@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// `kq pipe IN OUT --group G -- CMD`: consume, command, produce, exactly once.
 enum PipeCommand {
@@ -9,8 +9,8 @@ enum PipeCommand {
     var partitionsOf: [TopicName: Int] = [:]
     for topic in options.inputs { partitionsOf[topic] = try service.config(of: topic).partitions }
     let outputConfig = try service.config(of: options.output)
-    let leases = try acquireLeases(options, partitionsOf: partitionsOf, service: service, session: session)
-    let held = leases.map { InputPartition(topic: $0.topic, partition: $0.partition) }
+    let membership = try join(options, partitionsOf: partitionsOf, service: service, session: session)
+    let held = membership.owned
     if options.placement == .inputPartition, let beyond = held.first(where: { $0.partition >= outputConfig.partitions }) {
       throw CommandError.message(
         "--keep-partition: '\(options.output)' has \(outputConfig.partitions) partition\(outputConfig.partitions == 1 ? "" : "s"), "
@@ -45,30 +45,29 @@ enum PipeCommand {
           input: input, reader: reader, framing: options.inputFraming, resume: resume,
           stopAt: options.follow ? Int64.max : max(logEnd, resume.offset), context: session.context))
     }
-    let runner = PipeRunner(options: options, context: session.context, inputs: inputs, output: output)
+    let watcher = try FollowWatcher.following(options.follow, readers: inputs.map(\.reader), service: service)
+    let runner = PipeRunner(options: options, context: session.context, inputs: inputs, output: output, watcher: watcher)
     let ending = try runner.run()
-    withExtendedLifetime(leases) {}
+    withExtendedLifetime(membership) {}
     if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
   }
 
-  /// Leases every free partition of the input topics. With none free: exit 75, or wait with --wait.
-  private static func acquireLeases(
+  /// Joins the group owning every free partition of the input topics. With none free: exit 75,
+  /// or wait with --wait.
+  private static func join(
     _ options: PipeOptions, partitionsOf: [TopicName: Int], service: any LogService, session: Session
-  ) throws -> [PartitionLease] {
+  ) throws -> any GroupMembership {
+    let inputs = options.inputs.flatMap { topic in
+      (0..<(partitionsOf[topic] ?? 0)).map { InputPartition(topic: topic, partition: $0) }
+    }
     while true {
-      var leases: [PartitionLease] = []
-      for topic in options.inputs {
-        for partition in 0..<(partitionsOf[topic] ?? 0) {
-          if let lease = try service.lease(group: options.group, topic: topic, partition: partition) { leases.append(lease) }
-        }
-      }
-      if !leases.isEmpty { return leases }
+      let membership = try service.join(group: options.group, partitions: inputs)
+      if !membership.owned.isEmpty { return membership }
       guard options.waitsForLease else {
-        let topic = options.inputs[0]
-        let holder = service.leaseHolder(group: options.group, topic: topic, partition: 0)
+        let holder = service.holder(of: InputPartition(topic: options.inputs[0], partition: 0), group: options.group)
         throw CommandError.message(
           "every partition of \(options.inputs.map { "'\($0)'" }.joined(separator: ", ")) is being read by another process of group '\(options.group)'"
-            + (holder.map { $0 > 0 ? " (pid \($0))" : "" } ?? ""),
+            + GroupConsume.holderSuffix(holder),
           hint: "try again later, or add --wait to wait for a partition", status: .temporaryFailure)
       }
       if let signal = session.context.signals, signal.fd >= 0 {

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// One input partition of `kq pipe`: its reader, where it goes on, the ranges to process again
 /// first (`InputResume.replays`), and how batches are cut from it.

@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// What `kq pipe` reads, runs and writes; bound from flags by `PipeOptions.bind`.
 struct PipeOptions {

@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// What `kq pipe`'s command wrote, read as `kq produce` reads its input (lines, NUL-terminated
 /// records with -0, JSON Lines with --json, `-K` keys) and handed to the output record by

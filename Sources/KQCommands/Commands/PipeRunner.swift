@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// The `kq pipe` loop: a batch of one input partition at a time goes through the command, and
 /// what the command wrote goes to the output as that batch's range; ranges are committed at
@@ -22,8 +22,12 @@ final class PipeRunner {
   private var prefetch: BackgroundWork?
   private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error> = .success(nil)
 
-  init(options: PipeOptions, context: Context, inputs: [PipeInput], output: any ExactlyOnceOutput) {
+  /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
+  private let watcher: FollowWatcher?
+
+  init(options: PipeOptions, context: Context, inputs: [PipeInput], output: any ExactlyOnceOutput, watcher: FollowWatcher?) {
     self.options = options
+    self.watcher = watcher
     self.context = context
     self.inputs = inputs
     self.output = output
@@ -39,7 +43,6 @@ final class PipeRunner {
       prefetch?.wait()
       prefetch = nil
     }
-    let watcher = options.follow ? try FollowWatcher(paths: inputs.compactMap { $0.reader.watchPath }) : nil
     // First what a crash left, then a commit at once, so that another crash does not make
     // the next run process it all again.
     var replayed = false

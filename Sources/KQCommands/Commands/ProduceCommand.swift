@@ -1,5 +1,5 @@
 import KQCompression
-import KQStorage
+import KQLog
 
 enum ProduceCommand {
   static func run(_ session: Session) throws {

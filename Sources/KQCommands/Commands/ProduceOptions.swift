@@ -1,5 +1,5 @@
 import KQCompression
-import KQStorage
+import KQLog
 
 /// How `kq produce` reads and stores records; bound from flags by `ProduceCommand`.
 package struct ProduceOptions {

@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// Storing what the produce loop encoded: appends, offsets printed back, syncs.
 extension Producer {
@@ -97,7 +97,7 @@ extension Producer {
 
   func syncAll() throws {
     for partition in writers.keys.sorted() {
-      do { try writers[partition]?.sync() } catch {
+      do { try writers[partition]?.makeDurable() } catch {
         throw ProduceStorageFailure(underlying: error, stored: recordsStored)
       }
     }

@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// The produce loop: large reads from stdin, records found with `memchr`, encoded into one
 /// reused buffer per partition, and appended with one write per batch run. A flush happens

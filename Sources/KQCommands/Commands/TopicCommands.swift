@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 enum TopicCreateCommand {
   static func run(_ session: Session) throws {

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// A topic in brief, summed over its partitions: what `topic list --json` and `describe`
 /// without a topic show.

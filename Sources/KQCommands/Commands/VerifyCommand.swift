@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// `kq verify [TOPIC...] [--repair] [--json]`: prints each finding and repair, then a summary;
 /// exits 74 when a problem (not a notice) was found.
@@ -10,7 +10,10 @@ enum VerifyCommand {
     if !session.arguments.positionals.isEmpty {
       requested = try session.arguments.positionals.map { try session.topicName($0) }
     }
-    let service = try session.service(create: false)
+    let opened = try session.service(create: false)
+    guard let service = opened as? any LogVerifying else {
+      throw StorageError.unsupportedOperation("kq verify", location: opened.location)
+    }
     if let requested {
       let existing = Set(try service.topicNames())
       for topic in requested where !existing.contains(topic) { throw StorageError.topicNotFound(topic.value) }

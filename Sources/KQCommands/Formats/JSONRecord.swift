@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// The JSON Lines record envelope of `kq produce --json` and `kq consume --json`: one object per
 /// line,

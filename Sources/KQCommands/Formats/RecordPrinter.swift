@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// Renders records into an output buffer in the chosen `--format`, `--json`, `-0` or plain
 /// form. The buffer is written by its owner in large writes.

@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// A command used as a filter (`kq pipe`): the batch goes to its stdin while its stdout is
 /// read, in one poll loop so that neither side can block the other, until the command has

@@ -1,6 +1,6 @@
 import CKQSpawn
 import Glibc
-import KQStorage
+import KQLog
 
 /// `sh -c CMD` in a process group of its own, under a supervisor that kills the group when kq
 /// dies, even by kill -9 (see kq_spawn.h): the command, and whatever it started, never

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// How a command's stdout may fail, and what the exit status then says. The status tells
 /// what happened to the command's work:

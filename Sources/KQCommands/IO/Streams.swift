@@ -1,5 +1,5 @@
 import Glibc
-import KQStorage
+import KQLog
 
 /// Where a command's output goes: a file descriptor in the process, memory in tests.
 package protocol ByteSink: AnyObject {

@@ -1,4 +1,4 @@
-import KQStorage
+import KQLog
 
 /// `--config KEY=VALUE` and `--retention DURATION`, turned into Kafka's keys and plain numbers:
 /// durations for the `.ms` keys, sizes for the `.bytes` keys.

@@ -1,3 +1,5 @@
+import KQLog
+
 /// Reading record batches from partition leaders.
 extension KafkaCluster {
   /// What a fetch returned for a partition.
@@ -44,7 +46,7 @@ extension KafkaCluster {
         throw .broker(data.errorCode, subject: .partition(topic: topic, partition: partition), message: nil)
       }
       var records = data.records
-      let whole = records.withUnsafeBytes { RecordBatchHeader.wholeBatchesLength($0) }
+      let whole = records.withUnsafeBytes { BatchLayout.wholeBatchesLength($0) }
       if whole < records.count { records.removeSubrange(whole...) }
       return FetchedRecords(
         records: records, highWatermark: data.highWatermark, lastStableOffset: data.lastStableOffset,

@@ -1,3 +1,5 @@
+import KQLog
+
 /// Appending record batches to partition leaders, with acks=all.
 extension KafkaCluster {
   /// What the leader answered for an append.
@@ -18,10 +20,10 @@ extension KafkaCluster {
   package func produce(_ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32) throws(KafkaError)
     -> ProduceResult
   {
-    guard RecordBatchHeader.wholeBatchesLength(batches) == batches.count, !batches.isEmpty else {
+    guard BatchLayout.wholeBatchesLength(batches) == batches.count, !batches.isEmpty else {
       throw .invalidArgument("the bytes to produce are not whole RecordBatch v2 batches")
     }
-    let isIdempotent = Int64(bigEndian: batches.loadUnaligned(fromByteOffset: RecordBatchHeader.producerId, as: Int64.self)) >= 0
+    let isIdempotent = Int64(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.producerId, as: Int64.self)) >= 0
     return try retrying("producing to '\(topic)' partition \(partition)") { (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)
       let request = ProduceRequest(

@@ -1,4 +1,4 @@
-import CKQCRC32C
+import KQLog
 
 /// Stamps batches for an idempotent producer: its id and epoch (from InitProducerId), and per
 /// partition a base sequence that counts the records sent there, so a broker that receives a
@@ -33,23 +33,25 @@ package struct IdempotentProducer: Sendable {
     let key = PartitionKey(topic: topic, partition: partition)
     var sequence = nextSequence[key] ?? 0
     let raw = UnsafeRawBufferPointer(batches)
-    guard RecordBatchHeader.wholeBatchesLength(raw) == batches.count, let base = batches.baseAddress else {
+    guard BatchLayout.wholeBatchesLength(raw) == batches.count, let base = batches.baseAddress else {
       throw .invalidArgument("the bytes to stamp are not whole RecordBatch v2 batches")
     }
     var position = 0
     while position < batches.count {
-      let length = RecordBatchHeader.logOverhead + Int(RecordBatchHeader.load(raw, at: position + RecordBatchHeader.batchLength))
-      guard raw[position + RecordBatchHeader.magic] == 2 else {
+      let batchLength = raw.loadUnaligned(fromByteOffset: position + BatchLayout.batchLength, as: Int32.self)
+      let length = BatchLayout.logOverhead + Int(Int32(bigEndian: batchLength))  // checked by wholeBatchesLength
+      guard raw[position + BatchLayout.magic] == BatchLayout.magicValue else {
         throw .invalidArgument("a batch at byte \(position) is not RecordBatch v2")
       }
-      let count = Int32(bitPattern: RecordBatchHeader.load(raw, at: position + RecordBatchHeader.recordCount))
+      let count = Int32(bigEndian: raw.loadUnaligned(fromByteOffset: position + BatchLayout.recordCount, as: Int32.self))
       guard count > 0 else { throw .invalidArgument("a batch at byte \(position) has \(count) records") }
       let batch = base + position
-      batch.storeBytes(of: identity.id.bigEndian, toByteOffset: RecordBatchHeader.producerId, as: Int64.self)
-      batch.storeBytes(of: identity.epoch.bigEndian, toByteOffset: RecordBatchHeader.producerEpoch, as: Int16.self)
-      batch.storeBytes(of: sequence.bigEndian, toByteOffset: RecordBatchHeader.baseSequence, as: Int32.self)
-      let crc = kq_crc32c(0, batch + RecordBatchHeader.attributes, length - RecordBatchHeader.attributes)
-      batch.storeBytes(of: crc.bigEndian, toByteOffset: RecordBatchHeader.crc, as: UInt32.self)
+      batch.storeBytes(of: identity.id.bigEndian, toByteOffset: BatchLayout.producerId, as: Int64.self)
+      batch.storeBytes(of: identity.epoch.bigEndian, toByteOffset: BatchLayout.producerEpoch, as: Int16.self)
+      batch.storeBytes(of: sequence.bigEndian, toByteOffset: BatchLayout.baseSequence, as: Int32.self)
+      let crc = CRC32C.checksum(
+        UnsafeRawBufferPointer(start: batch + BatchLayout.attributes, count: length - BatchLayout.attributes))
+      batch.storeBytes(of: crc.bigEndian, toByteOffset: BatchLayout.crc, as: UInt32.self)
       let (next, overflow) = sequence.addingReportingOverflow(count)
       sequence = overflow ? next & Int32.max : next
       position += length

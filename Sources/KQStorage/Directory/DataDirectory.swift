@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// A kq data directory: the format marker, the topics and their partitions, the groups
 /// (FORMAT.md, "Files"). Created on first use with mode 0700 and missing parents; a
@@ -74,7 +75,7 @@ package final class DataDirectory {
     switch Self.formatVersion(inMarker: marker) {
     case Self.formatVersion?: return true
     case let version? where version > Self.formatVersion:
-      throw .unsupportedFormat(path: names.formatMarker, found: String(version))
+      throw .unsupportedFormat(path: names.formatMarker, found: String(version), newestSupported: Self.formatVersion)
     default:
       throw .corruptFile(
         file: names.formatMarker,

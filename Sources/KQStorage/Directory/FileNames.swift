@@ -1,3 +1,4 @@
+import KQLog
 /// The one owner of kq's file names; FORMAT.md, "Files". Nothing else joins paths.
 ///
 ///     DATA_DIR/kq-format                          format marker

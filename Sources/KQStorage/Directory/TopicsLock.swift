@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// The lock that orders the lives of topics: `flock` on `DATA_DIR/topics.lock`, exclusive while
 /// a topic is created, altered or deleted, shared while a group commits an offset (so that a

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Consumer groups' committed offsets (FORMAT.md, "Groups"): one small text file per group,
 /// topic and partition, `groups/GROUP/TOPIC/N.offset`, holding the next offset to read. A
@@ -88,7 +89,8 @@ extension DataDirectory {
       let config = try? self.config(of: topic)
       for partition in 0..<(config?.partitions ?? 0) {
         if let pid = leaseHolder(group: group, topic: topic, partition: partition) {
-          throw .partitionLeased(group: group.value, topic: topic.value, partition: partition, holder: pid)
+          throw .partitionLeased(
+            group: group.value, topic: topic.value, partition: partition, holder: PartitionHolder.process(pid).description)
         }
       }
     }

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// A consumer group's lease on one partition: an exclusive `flock` on
 /// `groups/GROUP/TOPIC/N.lease`, holding the owner's pid for `group describe`. The OS drops

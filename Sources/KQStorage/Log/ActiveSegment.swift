@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// The segment a writer appends to, with its open files and what the writer must know: size,
 /// next offset, index state. Built under the partition's append lock by `open`, which also

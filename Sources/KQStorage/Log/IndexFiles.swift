@@ -1,3 +1,4 @@
+import KQLog
 /// The sparse indexes of a segment (FORMAT.md, "Indexes"). Both are derived data: read as
 /// "greatest entry at or below, then scan", rebuilt from the log, never trusted over it.
 ///

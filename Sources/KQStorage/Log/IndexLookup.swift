@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Offset and time lookups through a segment's sparse indexes (FORMAT.md, "Segments and
 /// indexes"). Every entry is checked against the batch it points at before it is used; a

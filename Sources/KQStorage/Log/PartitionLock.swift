@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// The append lock of a partition: `flock` on `TOPIC-N/kq.lock`, held by one writer at a
 /// time for the length of an append. The OS drops it when the process dies, so a killed

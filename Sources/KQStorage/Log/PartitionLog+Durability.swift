@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Making appends durable, and finding what a reboot may have lost (FORMAT.md, "Durability",
 /// "Recovery").

@@ -1,3 +1,4 @@
+import KQLog
 /// Retention: removing whole sealed segments by time and size (FORMAT.md, "Appending").
 extension PartitionLog {
   /// Removes sealed segments past `retention.ms` or beyond `retention.bytes`, oldest first,

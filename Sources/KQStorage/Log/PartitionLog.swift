@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// The writer's side of one partition: appends batches under the partition's append lock,
 /// rolls segments, runs retention, makes writes durable. Many processes may hold a
@@ -40,18 +41,13 @@ package final class PartitionLog {
   }
 
   /// The offsets an append assigned: `first` to the first record, densely onwards.
-  package struct AppendResult: Equatable, Sendable {
-    package var firstOffset: Int64
-    package var recordCount: Int
-  }
-
   /// Appends batches laid back to back in `batches` (as `BatchEncoder` makes them); stamps
   /// their base offsets in place. Either all bytes of a run of batches reach the file or the
   /// file is cut back to where it was. An append that spans segments writes one run per
   /// segment: when a later run fails, the earlier ones stay stored, and the error says how
   /// many records they hold (`appendStoppedPartway`), so nobody counts them as lost.
   @discardableResult
-  package func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> AppendResult {
+  package func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> AppendedRecords {
     try lock.acquire()
     defer { lock.release() }
     let segment = try refresh()
@@ -67,11 +63,11 @@ package final class PartitionLog {
 
   /// `append` under the lock; `stored` counts the records of the runs written so far.
   private func append(_ batches: UnsafeMutableRawBufferPointer, to segment: ActiveSegment, stored: inout Int)
-    throws(StorageError) -> AppendResult
+    throws(StorageError) -> AppendedRecords
   {
     let first = segment.state.nextOffset
     var records = 0
-    guard let start = batches.baseAddress else { return AppendResult(firstOffset: first, recordCount: 0) }
+    guard let start = batches.baseAddress else { return AppendedRecords(firstOffset: first, recordCount: 0) }
     try checkRoom(for: batches, in: segment)
     var current = segment
     var runStart = 0
@@ -103,7 +99,7 @@ package final class PartitionLog {
       position += header.size
     }
     try writeRun(current, from: start + runStart, count: position - runStart, restoring: runState)
-    return AppendResult(firstOffset: first, recordCount: records)
+    return AppendedRecords(firstOffset: first, recordCount: records)
   }
 
   /// Offsets end at Int64.max: a log whose end is near it (a stray segment file named so)

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Reads one partition forward from any offset, in bounded memory, without taking locks:
 /// it never blocks writers and never returns a partial batch (a batch counts once the file

@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import KQLog
 
 /// A segment reader's second thread. While the reader copies records out of one mapped window,
 /// this thread maps the next window (taking its page faults) and checks the CRC of its whole

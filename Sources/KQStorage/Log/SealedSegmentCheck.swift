@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Checks a sealed segment whole: every batch complete and passing `BatchCheck` (CRC
 /// included), offsets continuing from the segment's base up to the next segment's base.

@@ -1,3 +1,4 @@
+import KQLog
 /// Reads the batches of one segment file in order. Long stretches of the file are read in
 /// place through a mapped window (`MappedRegion`, no copy); the last `mapThreshold` bytes, and
 /// everything once mapping is refused or a mapping fault is seen, through a reused buffer with

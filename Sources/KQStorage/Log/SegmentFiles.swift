@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Lists and inspects the segment files of a partition folder without opening them for write.
 package enum SegmentFiles {

@@ -1,3 +1,4 @@
+import KQLog
 /// Decides the index entries of a segment as batches are appended, by Kafka's rule
 /// (FORMAT.md, "Indexes"): before a batch, once more than 4 KiB of log was written since the
 /// last entry, add `.index` (batch's last offset → batch position) and, when the segment's

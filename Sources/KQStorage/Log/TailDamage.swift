@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Tells a torn tail from damage (FORMAT.md, "Recovery"), for the bytes of a segment from
 /// the first batch that failed its checks to the end of the file. A torn tail is what a crash

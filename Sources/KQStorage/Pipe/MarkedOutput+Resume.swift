@@ -1,3 +1,4 @@
+import KQLog
 /// Recovery: where each input partition goes on, from the committed offsets and the marks in
 /// the output's tail (FORMAT.md, "Pipes").
 extension MarkedOutput {

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// `ExactlyOnceOutput` over a local data directory (FORMAT.md, "Pipes"). The first record of
 /// every batch it writes carries a `kq.pipe` header (`PipeMark`) naming the group, the input

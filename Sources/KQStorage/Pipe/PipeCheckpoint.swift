@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Where `MarkedOutput.resume` starts reading the output's tail for one input partition of a
 /// group (FORMAT.md, "Pipes"): per output partition, an offset below which no batch of an

@@ -1,3 +1,4 @@
+import KQLog
 /// The `kq.pipe` header that `MarkedOutput` puts on the first record of every batch it writes
 /// (FORMAT.md, "Pipes"): which group's processing of which input range the batch came from,
 /// and where in that range's output for this partition the batch starts. Its value is ASCII,

@@ -1,7 +1,8 @@
 import Glibc
+import KQLog
 
 /// `LogService` over a local data directory.
-package final class LocalLogService: LogService {
+package final class LocalLogService: LogService, LogVerifying {
   package let directory: DataDirectory
 
   package init(directory: DataDirectory) { self.directory = directory }
@@ -26,18 +27,20 @@ package final class LocalLogService: LogService {
   package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
     try directory.commit(group: group, topic: topic, partition: partition, offset: offset)
   }
-  package func lease(group: GroupName, topic: TopicName, partition: Int) throws(StorageError) -> PartitionLease? {
-    try directory.lease(group: group, topic: topic, partition: partition)
+  /// Takes the lease of each partition that no live process holds, in order.
+  package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
+    var leases: [PartitionLease] = []
+    for input in partitions {
+      if let lease = try directory.lease(group: group, topic: input.topic, partition: input.partition) {
+        leases.append(lease)
+      }
+    }
+    return LeaseMembership(group: group, leases: leases)
   }
-  package func leaseHolder(group: GroupName, topic: TopicName, partition: Int) -> Int32? {
-    directory.leaseHolder(group: group, topic: topic, partition: partition)
+  package func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder? {
+    directory.leaseHolder(group: group, topic: partition.topic, partition: partition.partition).map(PartitionHolder.process)
   }
   package func deleteGroup(_ group: GroupName) throws(StorageError) { try directory.deleteGroup(group) }
-  package func verify(topics: [TopicName]?, repair: Bool, progress: (VerifyProgress) -> Void) throws(StorageError)
-    -> VerifyReport
-  {
-    try directory.verify(topics: topics, repair: repair, progress: progress)
-  }
 
   package func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting {
     try checkPartition(topic, partition, config: config)
@@ -58,6 +61,11 @@ package final class LocalLogService: LogService {
     return PartitionReader(
       folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem,
       maxMessageBytes: Int(config.maxMessageBytes))
+  }
+
+  /// Watches the readers' partition folders (inotify).
+  package func waiter(for readers: [any PartitionReading]) throws(StorageError) -> any RecordWaiter {
+    try FolderWatcher(folders: readers.compactMap { ($0 as? PartitionReader)?.folder })
   }
 
   package func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64? {
@@ -123,4 +131,21 @@ package final class LocalLogService: LogService {
     }
     return summary
   }
+}
+
+extension LocalLogService {
+  package func verify(topics: [TopicName]?, repair: Bool, progress: (VerifyProgress) -> Void) throws(StorageError)
+    -> VerifyReport
+  {
+    try directory.verify(topics: topics, repair: repair, progress: progress)
+  }
+}
+
+extension PartitionLog: PartitionWriting {
+  /// fsync of the log, its indexes and its folder (`sync`).
+  package func makeDurable() throws(StorageError) { try sync() }
+}
+
+extension PartitionReader: PartitionReading {
+  package func confirmTopicExists() throws(StorageError) { try checkFolder() }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Which file a name or a descriptor refers to: its device and inode. While a process holds
 /// a descriptor of a file, the inode cannot be reused, so a name that still gives the same

@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import KQLog
 
 /// What a `FileSystem` did to the disk, call by call, with the bytes written: the input of a
 /// crash simulator that builds the states a power loss could leave (which writes reached the

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// The storage module's only door to the kernel's file calls. Every `open`, `pread`, `pwrite`,
 /// `fsync`, `rename`, `unlink`, `flock`… of KQStorage goes through one instance, so that tests
@@ -335,10 +336,4 @@ package final class FileSystem: @unchecked Sendable {
 /// `stat(2)`, named apart from the `stat` struct that shadows it inside types.
 private func statFollowingLinks(_ path: String, _ info: inout stat) -> CInt {
   stat(path, &info)
-}
-
-/// Runs `body`, whose closures the standard library cannot type, and lets only `Errno` out.
-@inline(__always)
-package func mappingErrno<R>(_ body: () throws -> R) throws(Errno) -> R {
-  do { return try body() } catch let error as Errno { throw error } catch { throw Errno.io }
 }

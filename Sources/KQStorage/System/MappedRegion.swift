@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import KQLog
 
 /// Part of a file mapped read-only with `mmap(2)`: reading it costs no copy into a buffer.
 /// Unmapped when released. Made by `FileSystem.map`.

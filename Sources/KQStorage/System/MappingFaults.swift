@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import KQLog
 
 /// The process-wide SIGBUS guard for `MappedRegion`s. A bus error at an address past the end
 /// of a mapped file (`BUS_ADRERR`, also what a failed page-in raises) gets a private page of

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Creating, finding, changing and deleting topics in a data directory.
 extension DataDirectory {

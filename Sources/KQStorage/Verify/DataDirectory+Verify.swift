@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// `kq verify`: every topic's configuration and partitions, and every group's committed
 /// offsets (FORMAT.md, "Verifying and repairing").

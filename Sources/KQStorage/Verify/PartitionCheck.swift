@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Checks one partition folder (FORMAT.md, "Verifying and repairing"): every segment whole,
 /// segments meeting where the one before ends (or at a listed unreadable range), indexes as

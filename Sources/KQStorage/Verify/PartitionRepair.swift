@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// `kq verify --repair` for one partition, under its append lock so that writers wait
 /// (FORMAT.md, "Verifying and repairing"). Nothing is deleted: a damaged sealed segment is

@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// What checking one segment found: where its records end, the first batch that failed, and
 /// the indexes its log calls for (`SegmentIndexer`, Kafka's rule), to compare or rewrite.

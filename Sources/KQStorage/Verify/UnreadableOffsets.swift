@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// `TOPIC-N/kq.unreadable`: the offset ranges `kq verify --repair` moved aside, one
 /// `FIRST END\n` line each (END exclusive), ascending. Exactly the gaps between segments:

@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Values the command line and the data directory's marker must refuse rather than guess at
 /// (issue 9, items 16 and 19).

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Control batches (attributes bit 5: transaction markers a Kafka broker writes) hold no
 /// records for consumers: consume and pipe pass over them, never print or count them, and a

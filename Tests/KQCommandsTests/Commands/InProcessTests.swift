@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Commands run in-process through `KQ.run`, with memory streams and a manual clock.
 @Suite("commands in-process")

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// `produce --json --create` sizes the topic it creates for the partitions its records name;
 /// a topic it did not create keeps its partitions and the record is refused (issue 9, item 15).

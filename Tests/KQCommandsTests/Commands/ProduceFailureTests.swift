@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Issue 9, item 8: when the disk fills in a run that spans segments or partitions, the count
 /// in the message and the offsets printed are exactly the records that were stored, so a

@@ -5,6 +5,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// The wall clock is not monotonic: stepping it back by weeks (NTP, a VM restore) must not
 /// overflow the producer's wait for its once-a-second sync.

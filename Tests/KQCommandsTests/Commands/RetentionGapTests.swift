@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Issue 9, item 6: retention removing segments under a slow reader is said on stderr, with the
 /// exact offsets passed over, with and without a group; a group commits no further than it read.

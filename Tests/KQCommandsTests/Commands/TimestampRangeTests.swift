@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Issue 9, items 2, 10 and 19: record timestamps are 0…Int64.max or -1 (none), refused
 /// otherwise where they enter; no timestamp is a magic "no stop"; arithmetic on them never traps.

@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Issue 10, the hostile input search: names, flags, numbers, durations, sizes, timestamps,
 /// JSON lines and data directories that must be refused. Each row gets its exit status, an

@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQCommands
+import KQLog
 
 /// Issue 10, the corruption search: every truncation length and a bit flip at every byte of
 /// every file of a small reference data directory, plus random damage in larger files. On each:

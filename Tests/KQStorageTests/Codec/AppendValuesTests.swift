@@ -2,6 +2,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("appendValues")
 struct AppendValuesTests {

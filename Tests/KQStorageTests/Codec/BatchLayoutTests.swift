@@ -1,6 +1,7 @@
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("RecordBatch v2 layout")
 struct BatchLayoutTests {

@@ -2,6 +2,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("batch round trips")
 struct BatchRoundTripTests {

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Batches whose records section is compressed (FORMAT.md, "Compression"): stored as Kafka
 /// stores them, read back exactly, and every stream that does not decode named as damage.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("zig-zag varints")
 struct VarIntTests {

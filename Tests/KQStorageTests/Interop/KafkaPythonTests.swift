@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// kq's files are Kafka's files: kafka-python's RecordBatch parser reads every segment kq
 /// wrote, validates every CRC and index entry, and yields exactly the records written.
@@ -99,7 +100,7 @@ struct KafkaPythonTests {
         #expect(result == .init(firstOffset: Int64(records.count), recordCount: run.count))
         records += run.enumerated().map { StoredRecord(offset: result.firstOffset + Int64($0), record: $1) }
       }
-      try writer.sync()
+      try writer.makeDurable()
       writer.close()
       written["\(topic)-\(partition)"] = records
     }

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Appends that the file system refuses (ENOSPC, a short write) leave the partition exactly as
 /// it was: earlier records readable, the next append at the same offset, the same bytes as a

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Offset and timestamp lookups through the sparse indexes, checked against a scan of every
 /// record, on a log of a few thousand records over several segments.

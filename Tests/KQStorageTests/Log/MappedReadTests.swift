@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Serialized: two of these tests cut files under mappings, and every mapping fault in the
 /// process makes every mapped reader fall back to `pread`.

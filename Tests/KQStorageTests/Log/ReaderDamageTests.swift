@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Damage that used to be skipped without a word: a lost segment, offsets that do not follow,
 /// header fields that made arithmetic trap. Every read names it (file, byte, offsets) instead.

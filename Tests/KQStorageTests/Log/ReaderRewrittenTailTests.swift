@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("reader at a torn tail")
 struct ReaderRewrittenTailTests {

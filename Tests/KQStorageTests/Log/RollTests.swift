@@ -2,6 +2,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("segment roll")
 struct RollTests {

@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// A listing taken while a writer creates segments may leave out one created during it and
 /// show a later one (ext4 lists in hash order). The `omitEntries` fault makes that happen on

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// `kq pipe`'s exactly-once output, locally: each output batch names the input range it came
 /// from, and `resume` finds what a crash left uncommitted so that processing it again writes

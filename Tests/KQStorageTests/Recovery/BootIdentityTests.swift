@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 @Suite("boot identity")
 struct BootIdentityTests {

@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// I/O errors (issue 10): the workloads of the power-loss search, with the Nth file-system call
 /// failing (EIO, ENOSPC, or a short write), once or from then on, for every N. The call that

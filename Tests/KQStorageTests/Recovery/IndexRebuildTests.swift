@@ -2,6 +2,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Indexes are derived data: a writer opening the partition rebuilds a missing or damaged
 /// `.index` or `.timeindex` of the active segment from the log, byte for byte as it was.

@@ -4,6 +4,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Simulated power loss (issue 10): small workloads run through a `FileSystem` that journals
 /// every call; at every call, states a power cut could leave (unsynced writes and names lost in

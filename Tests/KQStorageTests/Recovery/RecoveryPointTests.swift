@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// The recovery point in kq.lock: what a reboot makes the next writer check.
 @Suite("recovery point")

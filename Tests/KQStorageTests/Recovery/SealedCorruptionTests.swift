@@ -2,6 +2,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Damage that no crash leaves: inside a sealed segment, or before the active segment's last
 /// batch. Reads fail with the file and byte position; nothing is skipped or repaired silently.

@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// The last batch of the active segment cut short or overwritten. What a crash leaves (a write
 /// cut short; zeros; after a reboot, an unsynced batch) a new writer drops exactly, says so, and

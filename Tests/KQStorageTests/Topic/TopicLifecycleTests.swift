@@ -3,6 +3,7 @@ import KQTestSupport
 import Testing
 
 @testable import KQStorage
+import KQLog
 
 /// Issue 9, item 7: creating, altering and deleting topics while others append. Creation is
 /// atomic and idempotent; a writer of a deleted topic fails instead of appending where nobody

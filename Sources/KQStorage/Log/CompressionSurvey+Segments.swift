@@ -1,22 +1,8 @@
 import Glibc
 import KQCompression
+import KQLog
 
-/// How a partition's batches are compressed, for `describe`: the stored bytes of each codec
-/// (from every batch header), and the compression ratio of its compressed batches, measured by
-/// decoding the newest of them up to `sampleBytes` stored bytes, so that describing a large
-/// partition reads a bounded amount.
-package struct CompressionSurvey: Equatable, Sendable {
-  /// Stored bytes of whole batches per codec; codecs without batches are left out.
-  package var storedBytes: [CompressionCodec: Int64] = [:]
-  /// Decoded bytes of the records sections over stored bytes of those sections, for the
-  /// sampled compressed batches; nil when the partition holds none.
-  package var compressionRatio: Double?
-
-  /// Compressed bytes decoded at most to measure the ratio (16 MiB).
-  package static let sampleBytes = 16 << 20
-
-  package init() {}
-
+extension CompressionSurvey {
   /// Walks the headers of every segment of the partition in `folder`, stopping in a segment at
   /// the first bytes that are not a whole, checked batch (damage is `verify`'s and the
   /// readers' to report), then decodes the sample.

@@ -35,6 +35,14 @@ package struct VerifyFinding: Equatable, Sendable {
   package var position: Int64?
   package var kind: Kind
 
+  package init(topic: String?, partition: Int?, file: String, position: Int64?, kind: Kind) {
+    self.topic = topic
+    self.partition = partition
+    self.file = file
+    self.position = position
+    self.kind = kind
+  }
+
   package var isNotice: Bool {
     switch kind {
     case .tornTail, .indexBehind: true
@@ -64,6 +72,13 @@ package struct RepairAction: Equatable, Sendable {
   package var partition: Int?
   package var file: String
   package var kind: Kind
+
+  package init(topic: String?, partition: Int?, file: String, kind: Kind) {
+    self.topic = topic
+    self.partition = partition
+    self.file = file
+    self.kind = kind
+  }
 }
 
 package struct VerifyReport: Sendable {
@@ -74,6 +89,8 @@ package struct VerifyReport: Sendable {
   package var segmentsChecked = 0
   package var bytesChecked: Int64 = 0
 
+  package init() {}
+
   package var problems: [VerifyFinding] { findings.filter { !$0.isNotice } }
 }
 
@@ -82,4 +99,10 @@ package struct VerifyProgress: Sendable {
   package var topic: String
   package var partition: Int
   package var bytesChecked: Int64
+
+  package init(topic: String, partition: Int, bytesChecked: Int64) {
+    self.topic = topic
+    self.partition = partition
+    self.bytesChecked = bytesChecked
+  }
 }

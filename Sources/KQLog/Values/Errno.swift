@@ -25,3 +25,9 @@ package struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConverti
     return String(cString: text)
   }
 }
+
+/// Runs `body`, whose closures the standard library cannot type, and lets only `Errno` out.
+@inline(__always)
+package func mappingErrno<R>(_ body: () throws -> R) throws(Errno) -> R {
+  do { return try body() } catch let error as Errno { throw error } catch { throw Errno.io }
+}

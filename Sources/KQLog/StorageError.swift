@@ -17,7 +17,7 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   case corruptIndex(file: String, reason: String)
   case corruptFile(file: String, reason: String)
   /// The data directory's marker names a format this build does not know.
-  case unsupportedFormat(path: String, found: String)
+  case unsupportedFormat(path: String, found: String, newestSupported: Int)
   /// A non-empty directory without kq's marker: kq will not write into it.
   case notADataDirectory(path: String)
   /// The data directory's path names a file (or a path through one).
@@ -37,6 +37,9 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   case recordTooLarge(size: Int, limit: Int)
   case offsetOutOfRange(offset: Int64, logStart: Int64, logEnd: Int64)
   case groupNotFound(String)
-  /// Another live process holds the lease of a partition this operation needs.
-  case partitionLeased(group: String, topic: String, partition: Int, holder: Int32?)
+  /// Another live member of the group owns a partition this operation needs; `holder`
+  /// describes it ("pid 4242") when known.
+  case partitionLeased(group: String, topic: String, partition: Int, holder: String?)
+  /// `operation` is one only a data directory can do, and the log at `location` is not one.
+  case unsupportedOperation(String, location: String)
 }

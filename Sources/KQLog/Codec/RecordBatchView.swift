@@ -25,7 +25,7 @@ package struct RecordBatchView {
   }
 
   /// A view whose length and magic the caller has already checked.
-  init(unchecked base: UnsafeRawPointer, size: Int) {
+  package init(unchecked base: UnsafeRawPointer, size: Int) {
     self.base = base
     self.size = size
   }

@@ -1,0 +1,15 @@
+import KQLog
+import KQStorage
+
+/// The `LogServiceOpener` of the `kq` process: every location to the backend that serves it.
+package struct BackendOpener: LogServiceOpener {
+  let local: LocalLogServiceOpener
+
+  package init(fileSystem: FileSystem = FileSystem()) { local = LocalLogServiceOpener(fileSystem: fileSystem) }
+
+  package func open(_ location: LogLocation, create: Bool, clock: any WallClock) throws -> any LogService {
+    switch location {
+    case .directory: try local.open(location, create: create, clock: clock)
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/// This process's membership of a consumer group: the partitions it owns, which no other
+/// live member of the group reads meanwhile. Locally each owned partition is a lease file
+/// locked while the process lives; on a cluster it is the group coordinator's assignment
+/// (JoinGroup, SyncGroup, heartbeats). A member killed loses its partitions to the others.
+package protocol GroupMembership: AnyObject {
+  var group: GroupName { get }
+  /// The partitions this member owns, in the order they were asked for.
+  var owned: [InputPartition] { get }
+  /// Gives every partition up (also done when the membership is released).
+  func leave()
+}
+
+/// Who owns a partition of a group, for people: "pid 4242" locally, a member and its host on
+/// a cluster.
+package struct PartitionHolder: Equatable, Sendable, CustomStringConvertible {
+  package var description: String
+  /// The holder's process id, when it runs on this machine (-1: a live holder that left no
+  /// readable pid).
+  package var processID: Int32?
+
+  package init(description: String, processID: Int32? = nil) {
+    self.description = description
+    self.processID = processID
+  }
+
+  package static func process(_ pid: Int32) -> PartitionHolder { PartitionHolder(description: "pid \(pid)", processID: pid) }
+}

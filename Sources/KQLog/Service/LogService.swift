@@ -1,0 +1,38 @@
+/// What the commands need from a log, local or remote: `LocalLogService` (KQStorage) over a
+/// data directory, a cluster over Kafka's wire protocol (KQKafka). Nothing in it names a file,
+/// a lock, a pid or fsync: following is a `RecordWaiter`, group membership a
+/// `GroupMembership`, durability `PartitionWriting.makeDurable()`. What only a data directory
+/// can do sits in protocols of its own (`LogVerifying`) that commands ask for by cast.
+package protocol LogService: AnyObject {
+  /// Where the log lives, for messages ("/home/me/.local/share/kq" or "broker:9092").
+  var location: String { get }
+  func topicNames() throws(StorageError) -> [TopicName]
+  func config(of topic: TopicName) throws(StorageError) -> TopicConfig
+  func createTopic(_ topic: TopicName, config: TopicConfig) throws(StorageError)
+  func alterTopic(_ topic: TopicName, settings: [(key: String, value: String)]) throws(StorageError) -> TopicConfig
+  func deleteTopic(_ topic: TopicName) throws(StorageError)
+  func summary(of topic: TopicName, partition: Int) throws(StorageError) -> PartitionSummary
+  /// The codec mix and compression ratio of a partition: a walk over every batch header and a
+  /// bounded decode, so only `describe TOPIC` asks for it, not the summaries groups use.
+  func compressionSurvey(of topic: TopicName, partition: Int) throws(StorageError) -> CompressionSurvey
+  func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting
+  func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
+  func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
+  /// What lets a follower (`consume -f`) wait for records to arrive at any of `readers`, all
+  /// opened by this service.
+  func waiter(for readers: [any PartitionReading]) throws(StorageError) -> any RecordWaiter
+
+  func groupNames() throws(StorageError) -> [GroupName]
+  func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName]
+  func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64]
+  func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError)
+  /// Joins `group` as a member owning those of `partitions` that no other live member owns
+  /// (perhaps none, never waiting for one). The membership lasts until `leave` or its release.
+  func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership
+  /// The live member of `group` that owns `partition`, when there is one.
+  func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder?
+  func deleteGroup(_ group: GroupName) throws(StorageError)
+  /// Output to `topic` that moves together with `group`'s input offsets (`kq pipe`).
+  func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
+    -> any ExactlyOnceOutput
+}

@@ -1,0 +1,13 @@
+/// Where the log a command works on lives, as the command line and environment name it.
+package enum LogLocation: Equatable, Sendable {
+  /// A data directory at this path.
+  case directory(String)
+}
+
+/// Opens the `LogService` at a location. The commands get one from the process (`kq` hands
+/// in one that knows every backend), so KQCommands never names a backend itself.
+package protocol LogServiceOpener: Sendable {
+  /// The service at `location`. With `create`, a data directory that does not exist yet is
+  /// made; without, it throws `dataDirectoryNotFound`.
+  func open(_ location: LogLocation, create: Bool, clock: any WallClock) throws -> any LogService
+}

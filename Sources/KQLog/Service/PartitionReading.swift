@@ -1,0 +1,24 @@
+/// Reads one partition forward.
+package protocol PartitionReading: AnyObject {
+  /// The offset of the next record `nextBatch` returns.
+  var position: Int64 { get }
+  func bounds() throws(StorageError) -> (start: Int64, end: Int64)
+  func seek(to offset: Int64) throws(StorageError)
+  /// The next batch at or after `position`, or nil when caught up with the log end. Records
+  /// that retention removed before they were returned are passed over, never silently: see
+  /// `takeOffsetsLostToRetention`.
+  func nextBatch() throws(StorageError) -> RecordBatchView?
+  /// Whether `nextBatch` passed over offsets that retention removed, since the last take.
+  var hasLostOffsets: Bool { get }
+  /// The offsets `nextBatch` passed over because retention removed them first, oldest first.
+  func takeOffsetsLostToRetention() -> [ClosedRange<Int64>]
+  /// Whether a range `takeOffsetsLostToRetention` gave was moved aside by `kq verify --repair`
+  /// (listed in kq.unreadable) rather than removed by retention.
+  func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool
+  /// Throws `topicDeleted` when the topic was deleted (or deleted and created again) since this
+  /// reader opened it: offsets it read must not be committed to another topic of that name.
+  func confirmTopicExists() throws(StorageError)
+  /// The error for `reason`, found decoding the records of the batch `nextBatch` returned
+  /// last, with the place of that batch (file and byte).
+  func damage(_ reason: BatchDecodeError) -> StorageError
+}

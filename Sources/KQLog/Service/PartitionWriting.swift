@@ -1,0 +1,24 @@
+/// Appends to one partition.
+package protocol PartitionWriting: AnyObject {
+  /// Appends batches laid back to back (as `BatchEncoder` makes them); stamps base offsets.
+  func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> AppendedRecords
+  /// Makes every append so far durable: fsynced locally, acknowledged by every in-sync replica
+  /// on a cluster. Throws `topicDeleted` when the topic was deleted since (the appends went
+  /// with it).
+  func makeDurable() throws(StorageError)
+  /// Throws `topicDeleted` when the topic was deleted since the appends, without syncing.
+  func confirmAppended() throws(StorageError)
+  func close()
+}
+
+
+/// The records one `append` stored: `recordCount` of them, from `firstOffset` on.
+package struct AppendedRecords: Equatable, Sendable {
+  package var firstOffset: Int64
+  package var recordCount: Int
+
+  package init(firstOffset: Int64, recordCount: Int) {
+    self.firstOffset = firstOffset
+    self.recordCount = recordCount
+  }
+}
