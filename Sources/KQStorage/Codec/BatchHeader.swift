@@ -21,7 +21,7 @@ package struct BatchHeader: Equatable, Sendable {
 
   /// The header at `p` (61 readable bytes), checked: length, magic, and offsets following
   /// `expected` when it is known.
-  package init(checking p: UnsafeRawPointer, expected: Int64? = nil) throws(BatchDecodeError) {
+  package init(checking p: UnsafeRawPointer, expected: Int64? = nil, gapsAllowed: Bool = false) throws(BatchDecodeError) {
     let length = p.bigEndian(Int32.self, at: BatchLayout.batchLength)
     guard length >= Int32(BatchLayout.headerSize - BatchLayout.logOverhead) else { throw .invalidLength(length) }
     let magic = p.load(fromByteOffset: BatchLayout.magic, as: UInt8.self)
@@ -30,7 +30,8 @@ package struct BatchHeader: Equatable, Sendable {
     let lastOffsetDelta = p.bigEndian(Int32.self, at: BatchLayout.lastOffsetDelta)
     recordCount = p.bigEndian(Int32.self, at: BatchLayout.recordCount)
     try BatchCheck.offsets(
-      baseOffset: baseOffset, lastOffsetDelta: lastOffsetDelta, recordCount: recordCount, expected: expected)
+      baseOffset: baseOffset, lastOffsetDelta: lastOffsetDelta, recordCount: recordCount, expected: expected,
+      gapsAllowed: gapsAllowed)
     size = Int(length) + BatchLayout.logOverhead
     lastOffset = baseOffset + Int64(lastOffsetDelta)
     baseTimestamp = p.bigEndian(Int64.self, at: BatchLayout.baseTimestamp)
@@ -50,14 +51,15 @@ package struct BatchHeader: Equatable, Sendable {
   /// header there (too few bytes, a failed check, a base offset other than `expecting` when
   /// given, or a batch running past `fileSize`).
   package static func read(
-    from fd: CInt, at position: Int64, expecting: Int64? = nil, fileSize: Int64, fileSystem: FileSystem, path: String
+    from fd: CInt, at position: Int64, expecting: Int64? = nil, fileSize: Int64, fileSystem: FileSystem, path: String,
+    gapsAllowed: Bool = false
   ) throws(Errno) -> BatchHeader? {
     guard position >= 0, fileSize - position >= Int64(BatchLayout.headerSize) else { return nil }
     var raw: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0, 0)
     return try withUnsafeMutableBytes(of: &raw) { buffer throws(Errno) -> BatchHeader? in
       guard let base = buffer.baseAddress else { return nil }
       let got = try fileSystem.read(fd, into: base, count: BatchLayout.headerSize, at: position, path: path)
-      guard got == BatchLayout.headerSize, let header = try? BatchHeader(checking: base, expected: expecting),
+      guard got == BatchLayout.headerSize, let header = try? BatchHeader(checking: base, expected: expecting, gapsAllowed: gapsAllowed),
         Int64(header.size) <= fileSize - position
       else { return nil }
       return header

@@ -36,7 +36,8 @@ package struct CompressionSurvey: Equatable, Sendable {
       do {
         let size = try fileSystem.size(of: fd, path: path)
         var position: Int64 = 0
-        while let header = try BatchHeader.read(from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path) {
+        while let header = try BatchHeader.read(
+          from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path, gapsAllowed: true) {
           let codec = CompressionCodec(rawValue: header.codecBits)
           if let codec { survey.storedBytes[codec, default: 0] += Int64(header.size) }
           if codec != nil && codec != CompressionCodec.none { compressed.append((path, position, header.size)) }
