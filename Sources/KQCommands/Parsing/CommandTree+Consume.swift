@@ -45,6 +45,10 @@ extension CommandTree {
         help: "With --group, when another consumer of the group holds every partition, wait for one "
           + "instead of exiting with status 75."),
       FlagSpec("idle", value: "DURATION", help: "With -f, exit 0 after DURATION without a new record, e.g. 1m."),
+      FlagSpec(
+        "table",
+        help: "Print the table a changelog describes: each key once with its last value, keys whose last "
+          + "record is a tombstone left out, active segment included (each partition in offset order)."),
     ],
     rules: [
       .atMostOne(["from", "since"]),
@@ -55,6 +59,11 @@ extension CommandTree {
       .requires("batch", "exec"),
       .requires("batch-bytes", "exec"),
       .requires("idle", "follow"),
+      .atMostOne(["table", "follow"]),
+      .atMostOne(["table", "group"]),
+      .atMostOne(["table", "from"]),
+      .atMostOne(["table", "since"]),
+      .atMostOne(["table", "until"]),
     ],
     discussion: """
       Writes each record's value on its own line, each partition's records in offset order, and \
@@ -77,6 +86,7 @@ extension CommandTree {
       """,
     examples: [
       Example("kq consume logs --from -10", "Print the last ten records of each partition."),
+      Example("kq consume users --table --format '%k=%s\\n'", "Print the current value of every key of changelog 'users'."),
       Example("kq consume logs -f --format '%p:%o %s\\n'", "Follow 'logs', showing partition and offset before each value."),
       Example(
         "kq consume orders --group loader --exec 'psql -c \"\\copy orders FROM STDIN\"'",

@@ -46,6 +46,16 @@ package final class LocalLogService: LogService {
       clock: directory.clock)
   }
 
+  package func compact(_ topic: TopicName, partition: Int) throws(StorageError) -> CompactionReport {
+    let config = try directory.config(of: topic)
+    try checkPartition(topic, partition, config: config)
+    let log = try PartitionLog(
+      folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
+      clock: directory.clock)
+    defer { log.close() }
+    return try log.compact()
+  }
+
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
   {

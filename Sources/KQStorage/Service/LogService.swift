@@ -12,6 +12,8 @@ package protocol LogService: AnyObject {
   /// The codec mix and compression ratio of a partition: a walk over every batch header and a
   /// bounded decode, so only `describe TOPIC` asks for it, not the summaries groups use.
   func compressionSurvey(of topic: TopicName, partition: Int) throws(StorageError) -> CompressionSurvey
+  /// Compacts a partition of a compacted topic now (`kq topic compact`).
+  func compact(_ topic: TopicName, partition: Int) throws(StorageError) -> CompactionReport
   func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting
   func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
   func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
