@@ -11,6 +11,9 @@ package struct CompressionSurvey: Equatable, Sendable {
   /// Decoded bytes of the records sections over stored bytes of those sections, for the
   /// sampled compressed batches; nil when the partition holds none.
   package var compressionRatio: Double?
+  /// Records held (the batch headers' recordCount summed): fewer than the offsets between log
+  /// start and end once compaction removed some.
+  package var records: Int64 = 0
 
   /// Compressed bytes decoded at most to measure the ratio (16 MiB).
   package static let sampleBytes = 16 << 20
@@ -39,6 +42,7 @@ package struct CompressionSurvey: Equatable, Sendable {
         while let header = try BatchHeader.read(
           from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path, gapsAllowed: true) {
           let codec = CompressionCodec(rawValue: header.codecBits)
+          survey.records += Int64(header.recordCount)
           if let codec { survey.storedBytes[codec, default: 0] += Int64(header.size) }
           if codec != nil && codec != CompressionCodec.none { compressed.append((path, position, header.size)) }
           position += Int64(header.size)
