@@ -53,16 +53,18 @@ enum SegmentSwap {
   }
 
   /// Finishes or rolls back what a cleaner left (called under the append lock by a writer
-  /// opening the partition, and by the cleaner before it starts). Returns whether anything
-  /// was found.
+  /// opening the partition, and by the cleaner before it starts). A live cleaner swaps only
+  /// under the append lock, so a swap found here is a dead one's; but it writes its `.cleaned`
+  /// files without that lock, so they are removed only with `removingCleaned` (the caller
+  /// holds the cleaner's lock, `kq.cleaner`). Returns whether anything was found.
   @discardableResult
-  static func recover(folder: String, fileSystem: FileSystem) throws(StorageError) -> Bool {
+  static func recover(folder: String, fileSystem: FileSystem, removingCleaned: Bool) throws(StorageError) -> Bool {
     let names: [String]
     do { names = try fileSystem.listDirectoryCompletely(folder) } catch {
       throw .io(error, operation: "list", path: folder)
     }
     let swaps = names.compactMap(FileNames.swapRange(ofFileName:))
-    let cleaned = names.filter(FileNames.isCleaned)
+    let cleaned = removingCleaned ? names.filter(FileNames.isCleaned) : []
     guard !swaps.isEmpty || !cleaned.isEmpty else { return false }
     let uncommitted = Set(cleaned.compactMap { FileNames.segmentBase(ofFileName: $0, suffix: ".log.cleaned") })
     var groups: [Int64: Int64] = [:]

@@ -50,7 +50,7 @@ extension PartitionLog {
     let cleanedEnd: Int64
     do {
       _ = try refresh()
-      try SegmentSwap.recover(folder: folder, fileSystem: fileSystem)
+      try SegmentSwap.recover(folder: folder, fileSystem: fileSystem, removingCleaned: true)
       let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
       (report.segmentsBefore, report.bytesBefore) = try footprint(bases)
       cleanedEnd = CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem)
@@ -92,6 +92,20 @@ extension PartitionLog {
     report.cleanedEnd = max(cleanedEnd, last.end)
     report.didClean = true
     return report
+  }
+
+  /// `SegmentSwap.recover` for a writer opening the partition: `.cleaned` files go only when
+  /// no cleaner is running (its lock is free).
+  func recoverSwaps() throws(StorageError) -> Bool {
+    let lockPath = FileNames.cleanerLock(in: folder)
+    // No lock file: no cleaner ever ran here (it creates the file before writing anything).
+    guard let lockFD = try? fileSystem.open(lockPath, O_RDWR) else {
+      return try SegmentSwap.recover(folder: folder, fileSystem: fileSystem, removingCleaned: false)
+    }
+    defer { try? fileSystem.close(lockFD) }
+    let isIdle = (try? fileSystem.lock(lockFD, nonBlocking: true, path: lockPath)) == true
+    defer { if isIdle { fileSystem.unlock(lockFD) } }
+    return try SegmentSwap.recover(folder: folder, fileSystem: fileSystem, removingCleaned: isIdle)
   }
 
   private func footprint(_ bases: [Int64]) throws(StorageError) -> (Int, Int64) {

@@ -242,7 +242,7 @@ package final class PartitionLog {
 
   private func openActive() throws(StorageError) -> ActiveSegment {
     // A cleaner that died mid-swap: finish or roll back its replacement first (`SegmentSwap`).
-    if try SegmentSwap.recover(folder: folder, fileSystem: fileSystem) { isDirectoryDirty = true }
+    if try recoverSwaps() { isDirectoryDirty = true }
     var bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     let checkpoint = lock.readCheckpoint()
     let bootID = BootIdentity.current(fileSystem: fileSystem)
