@@ -15,7 +15,8 @@ let package = Package(
     .target(name: "CKQCRC32C"),
     // fork, prctl(PR_SET_PDEATHSIG) and what runs before exec, which Swift cannot do safely.
     .target(name: "CKQSpawn"),
-    .target(name: "KQStorage", dependencies: ["CKQCRC32C", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
+    .target(name: "CKQPrefetch"),
+    .target(name: "KQStorage", dependencies: ["CKQCRC32C", "CKQPrefetch", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
     // Kafka's batch codecs (gzip, snappy, lz4, zstd); gzip through the system zlib, linked
     // statically into release builds like everything else.
     .systemLibrary(name: "CKQZlib"),

@@ -1,12 +1,12 @@
 #!/bin/bash
 # Compaction benchmark (issue 15): a 1 GB partition of 10,000,000 keyed records with 100,000
 # distinct keys, compacted with `kq topic compact`, against `cp -r` of the same data directory
-# in the same run (interleaved, RUNS times, page cache warm). Prints each time, the ratio and
-# kq's peak RSS. Usage: Tests/Benchmarks/compaction.sh [KQ_BINARY] (default .build/release/kq).
+# in the same run (interleaved, RUNS times, page cache warm, `sync` before each so neither pays
+# for the other's writeback). Prints each time, the ratio and kq's peak RSS, then the medians. Usage: Tests/Benchmarks/compaction.sh [KQ_BINARY] (default .build/release/kq).
 set -euo pipefail
 KQ=${1:-.build/release/kq}
 KQ=$(realpath "$KQ")
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 RECORDS=${RECORDS:-10000000}
 KEYS=${KEYS:-100000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kq-compaction.XXXXXX")
@@ -31,12 +31,16 @@ echo "partition: $(ls pristine/users-0/*.log | wc -l) segments, $BYTES bytes, $R
 cat pristine/users-0/*.log > /dev/null
 now() { date +%s.%N; }
 for run in $(seq "$RUNS"); do
-  rm -rf copy
+  rm -rf copy; sync
   start=$(now); cp -r pristine copy; cp_s=$(echo "$(now) - $start" | bc)
+  sync
   start=$(now)
   /usr/bin/time -f "%M" -o rss.txt "$KQ" --dir copy topic compact users > report.txt
   kq_s=$(echo "$(now) - $start" | bc)
   echo "run $run: cp -r ${cp_s}s, kq topic compact ${kq_s}s, ratio $(echo "scale=2; $kq_s / $cp_s" | bc), peak RSS $(cat rss.txt) KiB; $(cat report.txt)"
+  echo "$cp_s" >> cp.txt; echo "$kq_s" >> kq.txt
 done
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "median: cp -r $(median cp.txt)s, kq topic compact $(median kq.txt)s, ratio $(echo "scale=2; $(median kq.txt) / $(median cp.txt)" | bc)"
 "$KQ" --dir copy consume users --table --format '%k\n' | wc -l | sed 's/^/keys in the table: /'
 "$KQ" --dir copy verify

@@ -15,12 +15,15 @@ final class BatchFilter {
   private let records = ByteBuffer(capacity: 1 << 16)
   /// The kept records of the batch in hand: start and end in its bytes, timestamp.
   private var kept: [(start: Int, end: Int, timestamp: Int64)] = []
+  /// The keyed records of the batch in hand, before their lookups.
+  private var parsed: [(hash: KeyHash, start: Int, end: Int, offset: Int64, timestamp: Int64, isTombstone: Bool)] = []
 
   init(map: KeyMap, nowMillis: Int64, deleteRetentionMillis: Int64) {
     self.map = map
     self.nowMillis = nowMillis
     self.deleteRetentionMillis = deleteRetentionMillis
     kept.reserveCapacity(1024)
+    parsed.reserveCapacity(4096)
   }
 
   /// Appends the cleaned form of `stored` to `output` (nothing when it keeps no record);
@@ -40,6 +43,9 @@ final class BatchFilter {
     let lastDelta = Int64(decoded.lastOffsetDelta)
     var previousDelta: Int64 = -1
     var position = BatchLayout.headerSize
+    // First every record's place and key hash (its slot prefetched, see `KeyMap.prefetch`), then
+    // the lookups, which then hit the cache.
+    parsed.removeAll(keepingCapacity: true)
     for index in 0..<count {
       let start = position
       guard let record = RecordView(
@@ -48,14 +54,19 @@ final class BatchFilter {
       else { throw .malformedRecord(index: index) }
       previousDelta = record.offset &- baseOffset
       guard let key = record.key else { continue }
-      if let last = map.offset(of: KeyHash(key)), last != record.offset { continue }
-      if record.value == nil {
+      let hash = KeyHash(key)
+      map.prefetch(hash)
+      parsed.append((hash, start, position, record.offset, record.timestamp, record.value == nil))
+    }
+    guard position == decoded.size else { throw .malformedRecord(index: count) }
+    for record in parsed {
+      if let last = map.offset(of: record.hash), last != record.offset { continue }
+      if record.isTombstone {
         if horizonPassed { continue }
         keepsTombstone = true
       }
-      kept.append((start, position, record.timestamp))
+      kept.append((record.start, record.end, record.timestamp))
     }
-    guard position == decoded.size else { throw .malformedRecord(index: count) }
     guard !kept.isEmpty else { return 0 }
     let newHorizon = keepsTombstone && !hasHorizon
     if kept.count == count && !newHorizon {

@@ -69,14 +69,27 @@ struct LogCleaner {
   /// Pass one: the last offset of every key in `inputs`.
   func buildKeyMap(_ inputs: [Input], cleanedEnd: Int64) throws(StorageError) -> KeyMap {
     let map = KeyMap()
+    // A batch's keys are hashed (and their slots prefetched) first, then put: see `KeyMap.prefetch`.
+    var pending: [(hash: KeyHash, offset: Int64)] = []
+    pending.reserveCapacity(4096)
     for input in inputs {
       try forEachBatch(of: input, cleanedEnd: cleanedEnd, checkCRC: true) { (_, decoded) throws(StorageError) in
+        pending.removeAll(keepingCapacity: true)
         do {
           try decoded.forEachRecord { record in
-            if let key = record.key { map.put(KeyHash(key), offset: record.offset) }
+            if let key = record.key {
+              let hash = KeyHash(key)
+              map.prefetch(hash)
+              pending.append((hash, record.offset))
+            }
             return true
           }
-        } catch { throw .corruptBatch(file: FileNames.logFile(in: folder, base: input.base), position: 0, reason: (error as? BatchDecodeError) ?? .malformedRecord(index: 0)) }
+        } catch {
+          throw .corruptBatch(
+            file: FileNames.logFile(in: folder, base: input.base), position: 0,
+            reason: (error as? BatchDecodeError) ?? .malformedRecord(index: 0))
+        }
+        for entry in pending { map.put(entry.hash, offset: entry.offset) }
       }
     }
     return map
