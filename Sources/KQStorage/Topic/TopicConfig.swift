@@ -166,6 +166,15 @@ package struct TopicConfig: Equatable, Sendable {
     }
   }
 
+  /// Kafka's check across two keys: `min.compaction.lag.ms` may not exceed `max.compaction.lag.ms`.
+  package func checkCompactionLags() throws(StorageError) {
+    guard minCompactionLagMillis <= maxCompactionLagMillis else {
+      throw .invalidConfig(
+        key: "max.compaction.lag.ms", value: String(maxCompactionLagMillis),
+        reason: "it is below min.compaction.lag.ms (\(minCompactionLagMillis))")
+    }
+  }
+
   /// The batch size limit for appends: Kafka refuses batches over max.message.bytes, and a
   /// batch is never larger than a segment.
   package var maxBatchBytes: Int { Int(min(maxMessageBytes, segmentBytes)) }

@@ -71,6 +71,7 @@ struct CompactedTopicTests {
     #expect(kq(["topic", "alter", "t", "--config", "cleanup.policy=wipe"]).status == .usage)
     #expect(kq(["topic", "alter", "t", "--config", "min.cleanable.dirty.ratio=1.5"]).status == .usage)
     #expect(kq(["topic", "alter", "t", "--config", "delete.retention.ms=2h"]).out == "t delete.retention.ms=7200000\n")
+    #expect(kq(["topic", "alter", "t", "--config", "min.compaction.lag.ms=2h", "--config", "max.compaction.lag.ms=1h"]).status == .usage)
     let report = kq(["topic", "compact", "t", "--json"])
     #expect(report.out == "{\"topic\":\"t\",\"partitions\":[{\"partition\":0,\"segments_before\":1,\"bytes_before\":0,\"segments_after\":1,\"bytes_after\":0,\"cleaned_end\":0}]}\n", "\(report)")
   }
