@@ -55,7 +55,7 @@ struct CompactionModelTests {
     }
   }
 
-  @Test("reading a compacted partition gives each key's last record below the cleaned end, then every record", arguments: 0..<300 as Range<UInt64>)
+  @Test("reading a compacted partition gives each key's last record below the cleaned end, then every record", arguments: 0..<150 as Range<UInt64>)
   func modelHolds(seed: UInt64) throws {
     var random = SeededGenerator(seed: seed)
     var config = TopicConfig()
