@@ -70,7 +70,8 @@ extension CommandTree {
       exits at the end of the topic unless -f is given. 'kq consume big | head -1' ends quietly. \
       Records that retention deletes before kq reads them are passed over, as Kafka's consumers \
       do, with a warning on stderr naming the offsets. A topic deleted while kq reads it ends \
-      kq with status 66.
+      kq with status 66. A compacted topic's offsets have gaps: --from, --until and a group's \
+      offsets count offsets, -n counts records; --table prints the current value of each key.
 
       With --group, a group's partitions are leased: each is read by at most one process of the \
       group at a time, and the operating system releases the lease when a process dies, even by \
@@ -86,7 +87,6 @@ extension CommandTree {
       """,
     examples: [
       Example("kq consume logs --from -10", "Print the last ten records of each partition."),
-      Example("kq consume users --table --format '%k=%s\\n'", "Print the current value of every key of changelog 'users'."),
       Example("kq consume logs -f --format '%p:%o %s\\n'", "Follow 'logs', showing partition and offset before each value."),
       Example(
         "kq consume orders --group loader --exec 'psql -c \"\\copy orders FROM STDIN\"'",
