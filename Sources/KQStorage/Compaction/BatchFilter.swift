@@ -37,28 +37,22 @@ final class BatchFilter {
     let hasHorizon = attributes & BatchLayout.deleteHorizonFlag != 0
     let horizonPassed = hasHorizon && stored.baseTimestamp <= nowMillis
     var keepsTombstone = false
-    let count = try decoded.checkedRecordCount()
     let baseOffset = decoded.baseOffset
     let baseTimestamp = decoded.baseTimestamp
-    let lastDelta = Int64(decoded.lastOffsetDelta)
-    var previousDelta: Int64 = -1
-    var position = BatchLayout.headerSize
-    // First every record's place and key hash (its slot prefetched, see `KeyMap.prefetch`), then
-    // the lookups, which then hit the cache.
+    var count = 0
+    // First every record's place and key hash (its slot prefetched, see `KeyMap.prefetch`),
+    // then the lookups, which then hit the cache.
     parsed.removeAll(keepingCapacity: true)
-    for index in 0..<count {
-      let start = position
-      guard let record = RecordView(
-        in: decoded.base, at: &position, end: decoded.size, index: index, deltaAbove: previousDelta,
-        deltaAtMost: lastDelta &- Int64(count &- 1 &- index), baseOffset: baseOffset, baseTimestamp: baseTimestamp)
-      else { throw .malformedRecord(index: index) }
-      previousDelta = record.offset &- baseOffset
-      guard let key = record.key else { continue }
-      let hash = KeyHash(key)
+    let map = self.map
+    try decoded.forEachCleanerRecord { record in
+      count += 1
+      guard record.keyLength >= 0 else { return }  // no key: dropped
+      let hash = KeyHash(UnsafeRawBufferPointer(start: decoded.base + record.keyStart, count: record.keyLength))
       map.prefetch(hash)
-      parsed.append((hash, start, position, record.offset, record.timestamp, record.value == nil))
+      parsed.append(
+        (hash, record.start, record.end, baseOffset &+ record.offsetDelta, baseTimestamp &+ record.timestampDelta,
+         record.isTombstone))
     }
-    guard position == decoded.size else { throw .malformedRecord(index: count) }
     for record in parsed {
       if let last = map.offset(of: record.hash), last != record.offset { continue }
       if record.isTombstone {

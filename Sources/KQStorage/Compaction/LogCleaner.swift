@@ -75,19 +75,16 @@ struct LogCleaner {
     for input in inputs {
       try forEachBatch(of: input, cleanedEnd: cleanedEnd, checkCRC: true) { (_, decoded) throws(StorageError) in
         pending.removeAll(keepingCapacity: true)
-        do {
-          try decoded.forEachRecord { record in
-            if let key = record.key {
-              let hash = KeyHash(key)
-              map.prefetch(hash)
-              pending.append((hash, record.offset))
-            }
-            return true
+        let baseOffset = decoded.baseOffset
+        do throws(BatchDecodeError) {
+          try decoded.forEachCleanerRecord { record in
+            guard record.keyLength >= 0 else { return }
+            let hash = KeyHash(UnsafeRawBufferPointer(start: decoded.base + record.keyStart, count: record.keyLength))
+            map.prefetch(hash)
+            pending.append((hash, baseOffset &+ record.offsetDelta))
           }
         } catch {
-          throw .corruptBatch(
-            file: FileNames.logFile(in: folder, base: input.base), position: 0,
-            reason: (error as? BatchDecodeError) ?? .malformedRecord(index: 0))
+          throw .corruptBatch(file: FileNames.logFile(in: folder, base: input.base), position: 0, reason: error)
         }
         for entry in pending { map.put(entry.hash, offset: entry.offset) }
       }
