@@ -32,12 +32,13 @@ cat pristine/users-0/*.log > /dev/null
 now() { date +%s.%N; }
 for run in $(seq "$RUNS"); do
   rm -rf copy; sync
-  start=$(now); cp -r pristine copy; cp_s=$(echo "$(now) - $start" | bc)
+  start=$(now); /usr/bin/time -f "%U %S" -o cpcpu.txt cp -r pristine copy; cp_s=$(echo "$(now) - $start" | bc)
   sync
   start=$(now)
-  /usr/bin/time -f "%M" -o rss.txt "$KQ" --dir copy topic compact users > report.txt
+  /usr/bin/time -f "%M %U %S" -o rss.txt "$KQ" --dir copy topic compact users > report.txt
   kq_s=$(echo "$(now) - $start" | bc)
-  echo "run $run: cp -r ${cp_s}s, kq topic compact ${kq_s}s, ratio $(echo "scale=2; $kq_s / $cp_s" | bc), peak RSS $(cat rss.txt) KiB; $(cat report.txt)"
+  read -r rss kq_user kq_sys < rss.txt; read -r cp_user cp_sys < cpcpu.txt
+  echo "run $run: cp -r ${cp_s}s (cpu $cp_user+$cp_sys), kq topic compact ${kq_s}s (cpu $kq_user+$kq_sys), ratio $(echo "scale=2; $kq_s / $cp_s" | bc), peak RSS $rss KiB; $(cat report.txt)"
   echo "$cp_s" >> cp.txt; echo "$kq_s" >> kq.txt
 done
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
