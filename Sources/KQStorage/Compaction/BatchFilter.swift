@@ -40,20 +40,23 @@ final class BatchFilter {
     let baseOffset = decoded.baseOffset
     let baseTimestamp = decoded.baseTimestamp
     var count = 0
-    // First every record's place and key hash (its slot prefetched, see `KeyMap.prefetch`),
-    // then the lookups, which then hit the cache.
+    // First every record's place and key hash, then the lookups, their slots prefetched a
+    // fixed distance ahead (`KeyMap.prefetch`).
     parsed.removeAll(keepingCapacity: true)
     let map = self.map
     try decoded.forEachCleanerRecord { record in
       count += 1
       guard record.keyLength >= 0 else { return }  // no key: dropped
       let hash = KeyHash(UnsafeRawBufferPointer(start: decoded.base + record.keyStart, count: record.keyLength))
-      map.prefetch(hash)
       parsed.append(
         (hash, record.start, record.end, baseOffset &+ record.offsetDelta, baseTimestamp &+ record.timestampDelta,
          record.isTombstone))
     }
-    for record in parsed {
+    let parsedCount = parsed.count
+    for index in 0..<min(KeyMap.prefetchDistance, parsedCount) { map.prefetch(parsed[index].hash) }
+    for index in 0..<parsedCount {
+      if index + KeyMap.prefetchDistance < parsedCount { map.prefetch(parsed[index + KeyMap.prefetchDistance].hash) }
+      let record = parsed[index]
       if let last = map.offset(of: record.hash), last != record.offset { continue }
       if record.isTombstone {
         if horizonPassed { continue }

@@ -62,9 +62,13 @@ final class KeyMap {
     }
   }
 
-  /// Starts loading the slot `hash` starts probing at, without waiting for it: called for a
-  /// whole batch's keys before they are looked up, the loads miss the cache side by side
-  /// instead of one after another (the table is larger than a CPU's L2 cache).
+  /// How many keys ahead of a lookup its slot is prefetched: enough misses in flight to cover
+  /// memory latency, few enough that the lines are still cached when used.
+  static let prefetchDistance = 16
+
+  /// Starts loading the slot `hash` starts probing at, without waiting for it: issued a few
+  /// keys ahead of the lookups of a batch, the loads miss the cache side by side instead of one
+  /// after another (the table is larger than a CPU's L2 cache).
   @inline(__always)
   func prefetch(_ hash: KeyHash) {
     kq_prefetch(slots + (Int(truncatingIfNeeded: hash.low) & mask))

@@ -69,7 +69,7 @@ struct LogCleaner {
   /// Pass one: the last offset of every key in `inputs`.
   func buildKeyMap(_ inputs: [Input], cleanedEnd: Int64) throws(StorageError) -> KeyMap {
     let map = KeyMap()
-    // A batch's keys are hashed (and their slots prefetched) first, then put: see `KeyMap.prefetch`.
+    // A batch's keys are hashed first, then put, their slots prefetched ahead: see `KeyMap.prefetch`.
     var pending: [(hash: KeyHash, offset: Int64)] = []
     pending.reserveCapacity(4096)
     for input in inputs {
@@ -80,13 +80,18 @@ struct LogCleaner {
           try decoded.forEachCleanerRecord { record in
             guard record.keyLength >= 0 else { return }
             let hash = KeyHash(UnsafeRawBufferPointer(start: decoded.base + record.keyStart, count: record.keyLength))
-            map.prefetch(hash)
             pending.append((hash, baseOffset &+ record.offsetDelta))
           }
         } catch {
           throw .corruptBatch(file: FileNames.logFile(in: folder, base: input.base), position: 0, reason: error)
         }
-        for entry in pending { map.put(entry.hash, offset: entry.offset) }
+        // Slots are prefetched a fixed distance ahead of the puts (`KeyMap.prefetchDistance`).
+        let count = pending.count
+        for index in 0..<min(KeyMap.prefetchDistance, count) { map.prefetch(pending[index].hash) }
+        for index in 0..<count {
+          if index + KeyMap.prefetchDistance < count { map.prefetch(pending[index + KeyMap.prefetchDistance].hash) }
+          map.put(pending[index].hash, offset: pending[index].offset)
+        }
       }
     }
     return map
