@@ -19,7 +19,8 @@ let package = Package(
     // service protocols the commands talk to (LogService and its readers, writers, groups).
     .target(name: "KQLog", dependencies: ["CKQCRC32C", "KQCompression"], swiftSettings: releaseSpeed),
     // The local engine: a data directory of segment files.
-    .target(name: "KQStorage", dependencies: ["KQLog", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
+    .target(name: "CKQPrefetch"),
+    .target(name: "KQStorage", dependencies: ["KQLog", "CKQPrefetch", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
     // Kafka's batch codecs (gzip, snappy, lz4, zstd); gzip through the system zlib, linked
     // statically into release builds like everything else.
     .systemLibrary(name: "CKQZlib"),

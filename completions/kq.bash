@@ -4,7 +4,7 @@
 # Succeeds when the words in $1 name a command or a group of commands.
 _kq_node() {
   case "$1" in
-    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"produce"|"consume"|"pipe"|"describe"|"verify"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
+    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"topic compact"|"produce"|"consume"|"pipe"|"describe"|"verify"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
   esac
   return 1
 }
@@ -13,7 +13,7 @@ _kq_node() {
 _kq_subcommands() {
   case "$1" in
     "") echo "topic produce consume pipe describe verify group" ;;
-    topic) echo "create list delete alter" ;;
+    topic) echo "create list delete alter compact" ;;
     group) echo "list describe reset delete" ;;
   esac
 }
@@ -25,8 +25,9 @@ _kq_flags() {
     "topic list") echo "--json" ;;
     "topic delete") echo "--if-exists" ;;
     "topic alter") echo "--config --retention --partitions" ;;
+    "topic compact") echo "--json" ;;
     produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --compression --timestamp" ;;
-    consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle" ;;
+    consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle --table" ;;
     pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait" ;;
     describe) echo "--json" ;;
     verify) echo "--repair --json" ;;
@@ -79,6 +80,7 @@ _kq_argument() {
   case "$1" in
     "topic delete") (( $2 >= 0 )) && _kq_names topic "$3" ;;
     "topic alter") (( $2 == 0 )) && _kq_names topic "$3" ;;
+    "topic compact") (( $2 == 0 )) && _kq_names topic "$3" ;;
     produce) (( $2 == 0 )) && _kq_names topic "$3" ;;
     consume) (( $2 == 0 )) && _kq_names topic "$3" ;;
     pipe) (( $2 == 0 )) && _kq_names topic "$3"; (( $2 == 1 )) && _kq_names topic "$3" ;;

@@ -23,7 +23,7 @@ end
 # Succeeds when the words in $argv[1] name a command or a group of commands.
 function __kq_node
     switch $argv[1]
-        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'produce' 'consume' 'pipe' 'describe' 'verify' 'group' 'group list' 'group describe' 'group reset' 'group delete'
+        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'topic compact' 'produce' 'consume' 'pipe' 'describe' 'verify' 'group' 'group list' 'group describe' 'group reset' 'group delete'
             return 0
     end
     return 1
@@ -89,6 +89,7 @@ complete -c kq -n '__kq_at \'topic\'' -a create -d 'Create a topic'
 complete -c kq -n '__kq_at \'topic\'' -a list -d 'List topics'
 complete -c kq -n '__kq_at \'topic\'' -a delete -d 'Delete topics and all their records'
 complete -c kq -n '__kq_at \'topic\'' -a alter -d 'Change a topic\'s configuration or add partitions'
+complete -c kq -n '__kq_at \'topic\'' -a compact -d 'Compact a topic now: keep each key\'s last record'
 complete -c kq -n '__kq_at \'group\'' -a list -d 'List consumer groups'
 complete -c kq -n '__kq_at \'group\'' -a describe -d 'Show a group\'s offsets, lag and leases'
 complete -c kq -n '__kq_at \'group\'' -a reset -d 'Plan or move a group\'s committed offsets'
@@ -104,6 +105,8 @@ complete -c kq -n '__kq_at \'topic alter\'' -a '(__kq_names topic)' -d 'NAME'
 complete -c kq -n '__kq_at \'topic alter\'' -l config -x -d 'Set a configuration key by Kafka\'s name'
 complete -c kq -n '__kq_at \'topic alter\'' -l retention -x -d 'Keep records this long, e.g'
 complete -c kq -n '__kq_at \'topic alter\'' -l partitions -x -d 'Grow the topic to N partitions (at most 10000)'
+complete -c kq -n '__kq_at \'topic compact\'' -a '(__kq_names topic)' -d 'NAME'
+complete -c kq -n '__kq_at \'topic compact\'' -l json -d 'Print one JSON object with each partition\'s segments and bytes before and after'
 complete -c kq -n '__kq_at \'produce\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'produce\'' -s 0 -l null -d 'Read NUL-terminated records (as find -print0 writes them) instead of lines'
 complete -c kq -n '__kq_at \'produce\'' -l json -d 'Read JSON Lines'
@@ -134,6 +137,7 @@ complete -c kq -n '__kq_at \'consume\'' -l batch -x -d 'With --exec, at most N r
 complete -c kq -n '__kq_at \'consume\'' -l batch-bytes -x -d 'With --exec, at most SIZE bytes per batch, e.g'
 complete -c kq -n '__kq_at \'consume\'' -l wait -d 'With --group, when another consumer of the group holds every partition, wait for one instead of exiting with status 75'
 complete -c kq -n '__kq_at \'consume\'' -l idle -x -d 'With -f, exit 0 after DURATION without a new record, e.g'
+complete -c kq -n '__kq_at \'consume\'' -l table -d 'Print the table a changelog describes'
 complete -c kq -n '__kq_at \'pipe\'' -a '(__kq_names topic)' -d 'IN'
 complete -c kq -n '__kq_at \'pipe\'' -a '(__kq_names topic)' -d 'OUT'
 complete -c kq -n '__kq_at \'pipe\'' -l group -x -a '(__kq_names group)' -d 'Read as consumer group GROUP'

@@ -68,6 +68,10 @@ struct Diagnostic {
           ? "add partitions with 'kq topic alter \(topic) --partitions \(partition + 1)', or drop the record's partition to let kq choose"
           : "use a partition from 0 to \(count - 1)",
         status: .dataError)
+    case .keyRequired(let line, let n, let topic):
+      self.init(
+        message: "line \(line): a record without a key cannot go to compacted topic \(topic)" + stored(n),
+        hint: "give every record a key (-K DELIM, --key KEY, or \"key\" in --json)", status: .dataError)
     }
   }
 

@@ -46,6 +46,7 @@ package enum KQ {
     case ["topic", "list"]: try TopicListCommand.run(session)
     case ["topic", "delete"]: try TopicDeleteCommand.run(session)
     case ["topic", "alter"]: try TopicAlterCommand.run(session)
+    case ["topic", "compact"]: try TopicCompactCommand.run(session)
     case ["produce"]: try ProduceCommand.run(session)
     case ["consume"]: try ConsumeCommand.run(session)
     case ["pipe"]: try PipeCommand.run(session)

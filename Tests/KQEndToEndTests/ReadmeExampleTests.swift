@@ -98,5 +98,7 @@ struct ReadmeExampleTests {
     #expect(
       try sandbox.ok("consume", "errors").lines == ["{\"level\":\"error\",\"msg\":\"disk full\"}", "{\"level\":\"error\",\"msg\":\"again\"}"])
     #expect(try sandbox.committed("errors", topic: "app-events") == [4])
+    // The changelog: each key's current value; bob's tombstone removed him.
+    #expect(all.contains("alice {\"plan\":\"pro\"}\ncarol {\"plan\":\"team\"}\n"), "\(all)")
   }
 }

@@ -12,6 +12,10 @@ enum ConsumeCommand {
     guard let service = try session.existingService() else { throw StorageError.topicNotFound(options.topic.value) }
     let config = try service.config(of: options.topic)
     let partitions = try selectedPartitions(options, config: config)
+    if session.arguments.has("table") {
+      try TableConsume.run(options: options, service: service, partitions: partitions, session: session)
+      return
+    }
     var cursors: [Consumer.Cursor] = []
     for partition in partitions {
       cursors.append(try cursor(for: partition, start: nil, options: options, service: service, session: session))

@@ -151,7 +151,8 @@ final class Consumer {
     // --until TIME, if given: any timestamp, Int64.max included, is a record's, never "none".
     var stopTime: Int64?
     if case .timestamp(let millis) = options.stop { stopTime = millis }
-    // The reader checked the batch (`BatchCheck`): lastOffsetDelta = recordCount − 1.
+    // The reader checked the batch (`BatchCheck`); a cleaned batch may hold fewer records than
+    // offsets, so what was delivered is counted from the values copied, the position from nextOffset.
     if ledger == nil, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt,
       stopTime.map({ batch.maxTimestamp < $0 }) ?? true, Int(batch.recordCount) <= limit
     {

@@ -58,9 +58,13 @@ enum DescribeCommand {
             ("lag", String(max(0, summary.endOffset - lag.committed))),
           ])
         }
+        // A compacted partition holds fewer records than its offsets span.
+        let kept: [(String, String)] =
+          config.cleanupPolicy.compacts ? [("records_kept", String(surveys[summary.partition].records))] : []
         return JSONText.object([
           ("partition", String(summary.partition)), ("log_start_offset", String(summary.logStartOffset)),
           ("end_offset", String(summary.endOffset)), ("records", String(summary.records)),
+        ] + kept + [
           ("bytes", String(summary.bytes)), ("segments", String(summary.segments)),
           ("first_timestamp", JSONText.number(summary.firstTimestamp)),
           ("last_timestamp", JSONText.number(summary.lastTimestamp)),
@@ -87,13 +91,14 @@ enum DescribeCommand {
       if ConfigSettings.sizeKeys.contains(key), let bytes = Int64(value), bytes >= 0 { shown += " (" + ByteSizeParsing.format(bytes) + ")" }
       text += "  \(key)=\(shown)\n"
     }
-    var table = Table([
-      "PARTITION", "LOG-START", "END", "RECORDS", "BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP", "CODECS",
-      "RATIO",
-    ])
+    let compacts = config.cleanupPolicy.compacts
+    var table = Table(
+      ["PARTITION", "LOG-START", "END", "RECORDS"] + (compacts ? ["KEPT"] : [])
+        + ["BYTES", "SEGMENTS", "FIRST-TIMESTAMP", "LAST-TIMESTAMP", "CODECS", "RATIO"])
     for s in summaries {
-      table.add([
-        String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records), String(s.bytes),
+      table.add(
+        [String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records)]
+          + (compacts ? [String(surveys[s.partition].records)] : []) + [String(s.bytes),
         String(s.segments), s.firstTimestamp.map(Timestamps.format) ?? "-", s.lastTimestamp.map(Timestamps.format) ?? "-",
         surveys[s.partition].mixText, surveys[s.partition].ratioText,
       ])

@@ -37,6 +37,8 @@ package enum ProduceInputError: Error, Equatable {
   case recordTooLarge(line: Int, size: Int, limit: Int64, stored: Int, topic: String, sizeIsLowerBound: Bool = false)
   case malformedJSON(line: Int, reason: String, stored: Int)
   case partitionOutOfRange(line: Int, partition: Int, partitions: Int, stored: Int, topic: String)
+  /// A record without a key for a compacted topic (`cleanup.policy=compact`), as Kafka refuses it.
+  case keyRequired(line: Int, stored: Int, topic: String)
 }
 
 /// A failure while storing, with how many records were stored before it.

@@ -41,6 +41,8 @@ final class Producer {
   let output = ByteBuffer(capacity: 1 << 16)
   /// `-K`'s delimiter when it is one byte (the usual case): found with one `memchr`.
   private let keyDelimiterByte: Int32?
+  /// A compacted topic refuses records without a key.
+  private let isCompacted: Bool
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
@@ -55,6 +57,7 @@ final class Producer {
     self.lastSyncMillis = context.clock.nowMillis()
     self.progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
     self.keyDelimiterByte = options.keyDelimiter.flatMap { $0.count == 1 ? Int32($0[0]) : nil }
+    self.isCompacted = config.cleanupPolicy.compacts
   }
 
   /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
@@ -289,6 +292,10 @@ final class Producer {
       partition = config.partitions == 1 ? 0 : Partitioner.partition(forKey: key, partitions: config.partitions)
     } else {
       partition = stickyPartition
+    }
+    if key == nil && isCompacted {
+      try flush()
+      throw ProduceInputError.keyRequired(line: recordsSeen, stored: recordsStored, topic: options.topic.value)
     }
     let headerBytes = headers ?? fixedHeaders.bytes
     let approximate = (key?.count ?? 0) + (value?.count ?? 0) + headerBytes.count + BatchLayout.headerSize + 32

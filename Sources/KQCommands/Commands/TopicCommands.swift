@@ -82,3 +82,41 @@ enum TopicAlterCommand {
     session.confirm(lines)
   }
 }
+
+enum TopicCompactCommand {
+  static func run(_ session: Session) throws {
+    let name = try session.topicName(session.arguments.positionals[0], argument: "NAME")
+    guard let opened = try session.existingService() else { throw StorageError.topicNotFound(name.value) }
+    guard let service = opened as? any LogCompacting else {
+      throw StorageError.unsupportedOperation("kq topic compact", location: opened.location)
+    }
+    let config = try service.config(of: name)
+    guard config.cleanupPolicy.compacts else {
+      throw CommandError.message(
+        "topic \(name) is not compacted (cleanup.policy=\(config.cleanupPolicy.rawValue))",
+        hint: "kq topic alter \(name) --config cleanup.policy=compact", status: .usage)
+    }
+    var reports: [CompactionReport] = []
+    for partition in 0..<config.partitions { reports.append(try service.compact(name, partition: partition)) }
+    if session.arguments.has("json") {
+      let items = reports.enumerated().map { partition, report in
+        JSONText.object([
+          ("partition", String(partition)), ("segments_before", String(report.segmentsBefore)),
+          ("bytes_before", String(report.bytesBefore)), ("segments_after", String(report.segmentsAfter)),
+          ("bytes_after", String(report.bytesAfter)), ("cleaned_end", String(report.cleanedEnd)),
+        ])
+      }
+      try session.write(
+        JSONText.object([("topic", JSONText.string(name.value)), ("partitions", JSONText.array(items))]) + "\n")
+      return
+    }
+    var text = ""
+    for (partition, report) in reports.enumerated() {
+      text += "\(name)-\(partition): \(segments(report.segmentsBefore)), \(report.bytesBefore) bytes"
+        + " -> \(segments(report.segmentsAfter)), \(report.bytesAfter) bytes\n"
+    }
+    try session.write(text)
+  }
+
+  private static func segments(_ n: Int) -> String { "\(n) segment\(n == 1 ? "" : "s")" }
+}

@@ -45,6 +45,10 @@ extension CommandTree {
         help: "With --group, when another consumer of the group holds every partition, wait for one "
           + "instead of exiting with status 75."),
       FlagSpec("idle", value: "DURATION", help: "With -f, exit 0 after DURATION without a new record, e.g. 1m."),
+      FlagSpec(
+        "table",
+        help: "Print the table a changelog describes: each key once with its last value, keys whose last "
+          + "record is a tombstone left out, active segment included (each partition in offset order)."),
     ],
     rules: [
       .atMostOne(["from", "since"]),
@@ -55,13 +59,19 @@ extension CommandTree {
       .requires("batch", "exec"),
       .requires("batch-bytes", "exec"),
       .requires("idle", "follow"),
+      .atMostOne(["table", "follow"]),
+      .atMostOne(["table", "group"]),
+      .atMostOne(["table", "from"]),
+      .atMostOne(["table", "since"]),
+      .atMostOne(["table", "until"]),
     ],
     discussion: """
       Writes each record's value on its own line, each partition's records in offset order, and \
       exits at the end of the topic unless -f is given. 'kq consume big | head -1' ends quietly. \
       Records that retention deletes before kq reads them are passed over, as Kafka's consumers \
       do, with a warning on stderr naming the offsets. A topic deleted while kq reads it ends \
-      kq with status 66.
+      kq with status 66. A compacted topic's offsets have gaps: --from, --until and a group's \
+      offsets count offsets, -n counts records; --table prints the current value of each key.
 
       With --group, a group's partitions are leased: each is read by at most one process of the \
       group at a time, and the operating system releases the lease when a process dies, even by \

@@ -5,8 +5,9 @@ extension CommandTree {
   static let configFlag = FlagSpec(
     "config", value: "KEY=VALUE", repeatable: true,
     help: "Set a configuration key by Kafka's name: retention.ms, retention.bytes, segment.bytes, "
-      + "segment.ms, max.message.bytes, message.timestamp.type, cleanup.policy or compression.type "
-      + "(producer, uncompressed, gzip, snappy, lz4, zstd). Times take units "
+      + "segment.ms, max.message.bytes, message.timestamp.type, compression.type "
+      + "(producer, uncompressed, gzip, snappy, lz4, zstd), cleanup.policy (delete, compact, compact,delete), "
+      + "min.cleanable.dirty.ratio, min.compaction.lag.ms, max.compaction.lag.ms or delete.retention.ms. Times take units "
       + "(500ms, 30s, 15m, 12h, 7d; -1 or forever for no limit), sizes too (512KiB, 10MB, 1GiB). Repeatable.")
 
   static let retentionFlag = FlagSpec(
@@ -94,6 +95,30 @@ extension CommandTree {
       examples: [
         Example("kq topic alter logs --retention 3d --config retention.bytes=1GiB", "Keep three days of 'logs', at most 1 GiB per partition."),
         Example("kq topic alter logs --partitions 6", "Grow 'logs' to six partitions."),
+        Example(
+          "kq topic alter users --config cleanup.policy=compact",
+          "Make 'users' a changelog: compaction keeps each key's last record."),
+      ]),
+    CommandSpec(
+      ["topic", "compact"], summary: "Compact a topic now: keep each key's last record",
+      arguments: [
+        ArgumentSpec("NAME", completion: .topic, help: "The topic to compact (cleanup.policy compact or compact,delete).")
+      ],
+      flags: [
+        FlagSpec("json", help: "Print one JSON object with each partition's segments and bytes before and after.")
+      ],
+      discussion: """
+        Compacts every partition of a compacted topic as Kafka's log cleaner does: in the sealed \
+        segments only the last record of each key is kept, at its offset (offsets then have \
+        gaps), and tombstones (a key with a null value) go once delete.retention.ms has passed \
+        since they were first compacted. The active segment is never touched; producers and \
+        consumers keep running. kq also compacts on its own when a segment rolls and the share \
+        of uncompacted bytes reaches min.cleanable.dirty.ratio (0.5). Prints each partition's \
+        segments and bytes before and after.
+        """,
+      examples: [
+        Example("kq topic compact users", "Compact 'users' now and show what it saved."),
+        Example("kq topic compact users --json", "The same as JSON, for scripts."),
       ]),
   ]
 }

@@ -3,7 +3,9 @@ import KQLog
 /// `--config KEY=VALUE` and `--retention DURATION`, turned into Kafka's keys and plain numbers:
 /// durations for the `.ms` keys, sizes for the `.bytes` keys.
 enum ConfigSettings {
-  static let durationKeys: Set<String> = ["retention.ms", "segment.ms"]
+  static let durationKeys: Set<String> = [
+    "retention.ms", "segment.ms", "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms",
+  ]
   static let sizeKeys: Set<String> = ["retention.bytes", "segment.bytes", "max.message.bytes"]
 
   static func parse(_ session: Session, allowPartitions: Bool = false) throws -> [(key: String, value: String)] {

@@ -21,7 +21,7 @@ package struct BatchHeader: Equatable, Sendable {
 
   /// The header at `p` (61 readable bytes), checked: length, magic, and offsets following
   /// `expected` when it is known.
-  package init(checking p: UnsafeRawPointer, expected: Int64? = nil) throws(BatchDecodeError) {
+  package init(checking p: UnsafeRawPointer, expected: Int64? = nil, gapsAllowed: Bool = false) throws(BatchDecodeError) {
     let length = p.bigEndian(Int32.self, at: BatchLayout.batchLength)
     guard length >= Int32(BatchLayout.headerSize - BatchLayout.logOverhead) else { throw .invalidLength(length) }
     let magic = p.load(fromByteOffset: BatchLayout.magic, as: UInt8.self)
@@ -30,7 +30,8 @@ package struct BatchHeader: Equatable, Sendable {
     let lastOffsetDelta = p.bigEndian(Int32.self, at: BatchLayout.lastOffsetDelta)
     recordCount = p.bigEndian(Int32.self, at: BatchLayout.recordCount)
     try BatchCheck.offsets(
-      baseOffset: baseOffset, lastOffsetDelta: lastOffsetDelta, recordCount: recordCount, expected: expected)
+      baseOffset: baseOffset, lastOffsetDelta: lastOffsetDelta, recordCount: recordCount, expected: expected,
+      gapsAllowed: gapsAllowed)
     size = Int(length) + BatchLayout.logOverhead
     lastOffset = baseOffset + Int64(lastOffsetDelta)
     baseTimestamp = p.bigEndian(Int64.self, at: BatchLayout.baseTimestamp)

@@ -23,4 +23,6 @@ package enum BatchLayout {
   package static let logAppendTimeFlag: Int16 = 0x08
   package static let transactionalFlag: Int16 = 0x10
   package static let controlFlag: Int16 = 0x20
+  /// Set by log compaction: baseTimestamp holds the batch's delete horizon (FORMAT.md, "Compaction").
+  package static let deleteHorizonFlag: Int16 = 0x40
 }

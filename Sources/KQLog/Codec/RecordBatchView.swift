@@ -72,7 +72,7 @@ package struct RecordBatchView {
   /// count (in a batch whose CRC was not checked) is malformed, not a reason to loop or
   /// allocate without end.
   @inline(__always)
-  func checkedRecordCount() throws(BatchDecodeError) -> Int {
+  package func checkedRecordCount() throws(BatchDecodeError) -> Int {
     let count = Int(recordCount)
     let room = (size - BatchLayout.headerSize) / Self.minimumRecordSize
     guard count >= 0 else { throw .malformedRecord(index: 0) }
@@ -90,10 +90,17 @@ package struct RecordBatchView {
     let appendTime: Int64? = isLogAppendTime ? maxTimestamp : nil
     var position = BatchLayout.headerSize
     let end = size
+    // A cleaned batch (FORMAT.md, "Compaction") keeps its lastOffsetDelta and loses records:
+    // deltas only grow and leave room for the records after. In any other batch the bounds
+    // meet at the record's index (BatchCheck made lastOffsetDelta = recordCount − 1).
+    let lastDelta = Int64(lastOffsetDelta)
+    var previousDelta: Int64 = -1
     for index in 0..<count {
       guard let record = RecordView(
-        in: base, at: &position, end: end, index: index, baseOffset: baseOffset, baseTimestamp: baseTimestamp)
+        in: base, at: &position, end: end, index: index, deltaAbove: previousDelta,
+        deltaAtMost: lastDelta &- Int64(count &- 1 &- index), baseOffset: baseOffset, baseTimestamp: baseTimestamp)
       else { throw BatchDecodeError.malformedRecord(index: index) }
+      previousDelta = record.offset &- baseOffset
       var view = record
       if let appendTime { view.timestamp = appendTime }
       if try !body(view) { return }
@@ -127,16 +134,21 @@ package struct RecordView {
   package var headerBytes: UnsafeRawBufferPointer
 
   /// Reads record `index` of a batch; nil when it is malformed: a varint or length running
-  /// past its end, or an offsetDelta other than `index` (records are dense in a batch).
+  /// past its end, or an offsetDelta not above `deltaAbove` (the previous record's) or above
+  /// `deltaAtMost` (in an uncleaned batch both leave only `index`: records are dense).
   @inline(__always)
-  init?(in base: UnsafeRawPointer, at position: inout Int, end: Int, index: Int, baseOffset: Int64, baseTimestamp: Int64) {
+  init?(
+    in base: UnsafeRawPointer, at position: inout Int, end: Int, index: Int, deltaAbove: Int64, deltaAtMost: Int64,
+    baseOffset: Int64, baseTimestamp: Int64
+  ) {
     guard let length = VarInt.read(base, at: &position, end: end, maxBytes: 5), length >= 0,
       position + Int(length) <= end
     else { return nil }
     let recordEnd = position + Int(length)
     position += 1  // attributes
     guard let timestampDelta = VarInt.read(base, at: &position, end: recordEnd),
-      let offsetDelta = VarInt.read(base, at: &position, end: recordEnd, maxBytes: 5), offsetDelta == Int64(index),
+      let offsetDelta = VarInt.read(base, at: &position, end: recordEnd, maxBytes: 5), offsetDelta > deltaAbove,
+      offsetDelta <= deltaAtMost,
       let keyLength = VarInt.read(base, at: &position, end: recordEnd, maxBytes: 5), keyLength >= -1,
       position + Int(max(keyLength, 0)) <= recordEnd
     else { return nil }

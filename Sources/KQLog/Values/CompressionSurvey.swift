@@ -11,6 +11,9 @@ package struct CompressionSurvey: Equatable, Sendable {
   /// Decoded bytes of the records sections over stored bytes of those sections, for the
   /// sampled compressed batches; nil when the partition holds none.
   package var compressionRatio: Double?
+  /// Records held (the batch headers' recordCount summed): fewer than the offsets between log
+  /// start and end once compaction removed some.
+  package var records: Int64 = 0
 
   /// Compressed bytes decoded at most to measure the ratio (16 MiB).
   package static let sampleBytes = 16 << 20

@@ -2,7 +2,14 @@
 /// in `topics/TOPIC/config` (FORMAT.md, "Topic configuration").
 package struct TopicConfig: Equatable, Sendable {
   package enum TimestampType: String, Sendable { case createTime = "CreateTime", logAppendTime = "LogAppendTime" }
-  package enum CleanupPolicy: String, Sendable { case delete, compact }
+  /// Kafka's `cleanup.policy`: `delete` (retention), `compact` (keep each key's last record),
+  /// or both (`compact,delete`, also read as `delete,compact`).
+  package enum CleanupPolicy: String, Sendable {
+    case delete, compact
+    case compactAndDelete = "compact,delete"
+    package var compacts: Bool { self != .delete }
+    package var deletes: Bool { self != .compact }
+  }
 
   package static let dayMillis: Int64 = 86_400_000
   package static let maxPartitions = 10_000
@@ -20,17 +27,29 @@ package struct TopicConfig: Equatable, Sendable {
   package var timestampType: TimestampType = .createTime
   package var cleanupPolicy: CleanupPolicy = .delete
   package var compressionType: CompressionType = .producer
+  /// Compaction (FORMAT.md, "Compaction"): runs when dirty bytes / cleanable bytes reach this.
+  package var minCleanableDirtyRatio = 0.5
+  /// A record this young (by its segment's largest timestamp) is not compacted yet.
+  package var minCompactionLagMillis: Int64 = 0
+  /// A dirty segment this old is compacted whatever the dirty ratio.
+  package var maxCompactionLagMillis: Int64 = Int64.max
+  /// How long a tombstone survives after its batch was first cleaned.
+  package var deleteRetentionMillis: Int64 = dayMillis
 
   package init() {}
 
   /// The keys `set(_:to:)` accepts, in display order.
   package static let keys = [
     "partitions", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "max.message.bytes",
-    "message.timestamp.type", "cleanup.policy", "compression.type",
+    "message.timestamp.type", "cleanup.policy", "compression.type", "min.cleanable.dirty.ratio",
+    "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms",
   ]
 
   /// Keys a config file written before they existed may lack: they read as their defaults.
-  static let keysAddedLater: Set<String> = ["compression.type"]
+  static let keysAddedLater: Set<String> = [
+    "compression.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "max.compaction.lag.ms",
+    "delete.retention.ms",
+  ]
 
   /// Keys a user may change with `alter` (the partition count only grows through its own path).
   package static let alterableKeys = Array(keys.dropFirst())
@@ -74,13 +93,19 @@ package struct TopicConfig: Equatable, Sendable {
       }
       timestampType = type
     case "cleanup.policy":
-      guard let policy = CleanupPolicy(rawValue: text) else {
-        throw .invalidConfig(key: key, value: text, reason: "use delete")
-      }
-      guard policy == .delete else {
-        throw .invalidConfig(key: key, value: text, reason: "kq does not compact yet; use delete")
+      let policy: CleanupPolicy? = text == "delete,compact" ? .compactAndDelete : CleanupPolicy(rawValue: text)
+      guard let policy else {
+        throw .invalidConfig(key: key, value: text, reason: "use delete, compact or compact,delete")
       }
       cleanupPolicy = policy
+    case "min.cleanable.dirty.ratio":
+      guard let ratio = Double(text), ratio >= 0, ratio <= 1 else {
+        throw .invalidConfig(key: key, value: text, reason: "use a number from 0 to 1")
+      }
+      minCleanableDirtyRatio = ratio
+    case "min.compaction.lag.ms": minCompactionLagMillis = try number(min: 0)
+    case "max.compaction.lag.ms": maxCompactionLagMillis = try number(min: 1)
+    case "delete.retention.ms": deleteRetentionMillis = try number(min: 0)
     case "compression.type":
       guard let type = CompressionType(rawValue: text) else {
         throw .invalidConfig(
@@ -103,6 +128,10 @@ package struct TopicConfig: Equatable, Sendable {
     case "message.timestamp.type": timestampType.rawValue
     case "cleanup.policy": cleanupPolicy.rawValue
     case "compression.type": compressionType.rawValue
+    case "min.cleanable.dirty.ratio": String(minCleanableDirtyRatio)
+    case "min.compaction.lag.ms": String(minCompactionLagMillis)
+    case "max.compaction.lag.ms": String(maxCompactionLagMillis)
+    case "delete.retention.ms": String(deleteRetentionMillis)
     default: nil
     }
   }
@@ -134,6 +163,15 @@ package struct TopicConfig: Equatable, Sendable {
     }
     if let missing = Self.keys.first(where: { !seen.contains($0) && !Self.keysAddedLater.contains($0) }) {
       throw .corruptFile(file: file, reason: text.isEmpty ? "the file is empty" : "it has no \(missing)= line")
+    }
+  }
+
+  /// Kafka's check across two keys: `min.compaction.lag.ms` may not exceed `max.compaction.lag.ms`.
+  package func checkCompactionLags() throws(StorageError) {
+    guard minCompactionLagMillis <= maxCompactionLagMillis else {
+      throw .invalidConfig(
+        key: "max.compaction.lag.ms", value: String(maxCompactionLagMillis),
+        reason: "it is below min.compaction.lag.ms (\(minCompactionLagMillis))")
     }
   }
 

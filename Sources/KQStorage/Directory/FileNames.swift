@@ -69,6 +69,49 @@ package struct FileNames: Sendable {
   }
   package static func lockFile(in folder: String) -> String { folder + "/kq.lock" }
 
+  /// The cleaner's checkpoint (Kafka's `cleaner-offset-checkpoint`, one per partition here):
+  /// every offset below it lies in segments the cleaner wrote (FORMAT.md, "Compaction").
+  package static func cleanerCheckpoint(in folder: String) -> String { folder + "/cleaner-offset-checkpoint" }
+  package static func cleanerCheckpointTemporary(in folder: String) -> String {
+    folder + "/cleaner-offset-checkpoint.tmp"
+  }
+  /// Held (`flock`) by the one process compacting the partition; never removed.
+  package static func cleanerLock(in folder: String) -> String { folder + "/kq.cleaner" }
+
+  /// The three files of a segment, by extension.
+  package static let segmentExtensions = [".log", ".index", ".timeindex"]
+
+  /// A segment file the cleaner is writing: `BASE.log.cleaned` (and `.index`, `.timeindex`).
+  package static func cleanedFile(in folder: String, base: Int64, extension ext: String) -> String {
+    folder + "/" + segmentBaseName(base) + ext + ".cleaned"
+  }
+  /// A cleaned segment committed to replace the segments from `base` up to `end` (exclusive):
+  /// `BASE.END.log.swap`. The end in the name tells recovery which segments it replaces.
+  package static func swapFile(in folder: String, base: Int64, end: Int64, extension ext: String) -> String {
+    folder + "/" + segmentBaseName(base) + "." + segmentBaseName(end) + ext + ".swap"
+  }
+  /// A file of the segment at `base` by extension (`.log`, `.index`, `.timeindex`).
+  package static func segmentFile(in folder: String, base: Int64, extension ext: String) -> String {
+    folder + "/" + segmentBaseName(base) + ext
+  }
+
+  /// The base, end and extension of a swap file name, or nil.
+  package static func swapRange(ofFileName name: String) -> (base: Int64, end: Int64, extension: String)? {
+    guard name.hasSuffix(".swap") else { return nil }
+    let stem = name.dropLast(5)
+    for ext in segmentExtensions where stem.hasSuffix(ext) {
+      let digits = stem.dropLast(ext.count).split(separator: ".", omittingEmptySubsequences: false)
+      guard digits.count == 2, digits.allSatisfy({ $0.utf8.count == 20 && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }),
+        let base = Int64(digits[0]), let end = Int64(digits[1]), base < end
+      else { return nil }
+      return (base, end, ext)
+    }
+    return nil
+  }
+
+  /// Whether `name` is a file the cleaner was writing (`….cleaned`).
+  package static func isCleaned(_ name: String) -> Bool { name.hasSuffix(".cleaned") }
+
   /// The base offset of a segment file name like `00000000000000000042.log`, or nil.
   package static func segmentBase(ofFileName name: String, suffix: String = ".log") -> Int64? {
     guard name.hasSuffix(suffix) else { return nil }

@@ -22,8 +22,10 @@ extension CompressionSurvey {
       do {
         let size = try fileSystem.size(of: fd, path: path)
         var position: Int64 = 0
-        while let header = try BatchHeader.read(from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path) {
+        while let header = try BatchHeader.read(
+          from: fd, at: position, fileSize: size, fileSystem: fileSystem, path: path, gapsAllowed: true) {
           let codec = CompressionCodec(rawValue: header.codecBits)
+          survey.records += Int64(header.recordCount)
           if let codec { survey.storedBytes[codec, default: 0] += Int64(header.size) }
           if codec != nil && codec != CompressionCodec.none { compressed.append((path, position, header.size)) }
           position += Int64(header.size)

@@ -38,7 +38,7 @@ package enum IndexLookup {
   ) throws(Errno) -> Start? {
     guard entry.position > 0, entry.position < logSize,
       let header = try BatchHeader.read(
-        from: logFD, at: entry.position, fileSize: logSize, fileSystem: fileSystem, path: logPath),
+        from: logFD, at: entry.position, fileSize: logSize, fileSystem: fileSystem, path: logPath, gapsAllowed: true),
       header.baseOffset > base, header.baseOffset <= entry.offset, entry.offset <= header.lastOffset
     else { return nil }
     return Start(position: entry.position, baseOffset: header.baseOffset)
@@ -57,7 +57,8 @@ package enum IndexLookup {
     var position = start.position
     var expected = start.baseOffset
     while let header = try BatchHeader.read(
-      from: logFD, at: position, expecting: expected, fileSize: logSize, fileSystem: fileSystem, path: logPath)
+      from: logFD, at: position, expecting: expected, fileSize: logSize, fileSystem: fileSystem, path: logPath,
+      gapsAllowed: true)
     {
       if header.lastOffset >= entry.offset {
         return header.lastOffset == entry.offset && header.maxTimestamp == entry.timestamp
@@ -112,6 +113,7 @@ package enum IndexLookup {
       let start = try searchStart(timestamp, folder: folder, base: base, logFD: fd, logPath: logPath, logSize: size, fileSystem: fileSystem)
       reader = SegmentBatchReader(
         fd: fd, path: logPath, fileSystem: fileSystem, from: start.position, expecting: start.baseOffset, fileSize: size)
+      reader.gapsAllowed = base < CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem)
     } catch { throw .io(error, operation: "read", path: logPath) }
     while true {
       let expected = reader.expectedOffset

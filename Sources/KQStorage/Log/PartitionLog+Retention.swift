@@ -12,7 +12,9 @@ extension PartitionLog {
   }
 
   func enforceRetentionLocked(now: Int64) throws(StorageError) -> [Int64] {
-    guard let active, config.retentionMillis >= 0 || config.retentionBytes >= 0 else { return [] }
+    guard let active, config.cleanupPolicy.deletes, config.retentionMillis >= 0 || config.retentionBytes >= 0 else {
+      return []
+    }
     let sealed = try SegmentFiles.bases(in: folder, fileSystem: fileSystem).filter { $0 < active.base }
     guard !sealed.isEmpty else { return [] }
     var sizes: [Int64] = []

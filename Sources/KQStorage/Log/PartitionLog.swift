@@ -19,6 +19,9 @@ package final class PartitionLog {
   var syncFailure: StorageError?
   private let offsetEntries = ByteBuffer(capacity: 1024)
   private let timeEntries = ByteBuffer(capacity: 1024)
+  /// Set when this writer rolled a segment of a compacted topic: after the append, with the
+  /// lock released, it checks whether compaction is due (`compactIfDue`).
+  var isCompactionDue = false
   /// What recovery repaired when this writer first opened the partition.
   package internal(set) var recoveryReports: [RecoveryReport] = []
 
@@ -48,6 +51,12 @@ package final class PartitionLog {
   /// many records they hold (`appendStoppedPartway`), so nobody counts them as lost.
   @discardableResult
   package func append(_ batches: UnsafeMutableRawBufferPointer) throws(StorageError) -> AppendedRecords {
+    defer {  // runs after the lock is released
+      if isCompactionDue {
+        isCompactionDue = false
+        compactIfDue()
+      }
+    }
     try lock.acquire()
     defer { lock.release() }
     let segment = try refresh()
@@ -200,6 +209,7 @@ package final class PartitionLog {
     active = next
     isDirectoryDirty = true
     _ = try? enforceRetentionLocked(now: clock.nowMillis())
+    if config.cleanupPolicy.compacts { isCompactionDue = true }
     return next
   }
 
@@ -227,6 +237,8 @@ package final class PartitionLog {
   }
 
   private func openActive() throws(StorageError) -> ActiveSegment {
+    // A cleaner that died mid-swap: finish or roll back its replacement first (`SegmentSwap`).
+    if try recoverSwaps() { isDirectoryDirty = true }
     var bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     let checkpoint = lock.readCheckpoint()
     let bootID = BootIdentity.current(fileSystem: fileSystem)

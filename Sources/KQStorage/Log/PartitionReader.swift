@@ -35,11 +35,17 @@ package final class PartitionReader {
     let reader: SegmentBatchReader
     /// The offset after the last batch read from this segment: where the next one starts.
     var end: Int64
-    init(base: Int64, fd: CInt, reader: SegmentBatchReader) {
+    /// The partition's cleaned end when this segment was opened (`CleanerCheckpoint`); the
+    /// segment is one the cleaner wrote when its base lies below it.
+    let cleanedEnd: Int64
+    var isCleaned: Bool { base < cleanedEnd }
+    init(base: Int64, fd: CInt, reader: SegmentBatchReader, cleanedEnd: Int64) {
       self.base = base
       self.fd = fd
       self.reader = reader
       self.end = base
+      self.cleanedEnd = cleanedEnd
+      reader.gapsAllowed = base < cleanedEnd
     }
   }
 
@@ -146,11 +152,15 @@ package final class PartitionReader {
       try? fileSystem.close(fd)
       throw .io(error, operation: "read", path: path)
     }
+    // Read after the segment was opened: the checkpoint covers a cleaned segment before it
+    // takes its name, so a cleaned segment open here is never judged by an older checkpoint.
+    let cleanedEnd = CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem)
     segment = OpenSegment(
       base: base, fd: fd,
       reader: SegmentBatchReader(
         fd: fd, path: path, fileSystem: fileSystem, from: start.position, expecting: start.baseOffset, fileSize: size,
-        buffer: buffer))
+        buffer: buffer),
+      cleanedEnd: cleanedEnd)
     return true
   }
 
@@ -316,6 +326,7 @@ package final class PartitionReader {
       throw .io(error, operation: "stat", path: current.reader.path)
     }
     if links > 0 {
+      if current.isCleaned { return try passCompactionGap(after: current, next: next) }
       // This segment is in place, so retention removed nothing after it: a later segment must
       // start at `next`. One created since the name was tried is read on the next call.
       let bases = try listBases()
@@ -337,12 +348,28 @@ package final class PartitionReader {
       }
       throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
     }
-    let bases = try listBases()
-    guard let start = bases.first(where: { $0 >= next }) else { return false }
-    let from = max(position, next)
-    if start > from { recordLoss(from..<start) }
-    position = max(from, start)
+    // This segment was removed: by retention (with everything before it), or replaced by the
+    // cleaner, whose segment holding `next` then has a lower base. The next call opens the
+    // segment holding `next` (skipping records below it), or counts what retention removed.
+    position = max(position, next)
     closeSegment()
-    return true  // the next call opens the segment holding `position`
+    return true
+  }
+
+  /// At the end of a segment the cleaner wrote, still in place: its last batches, or whole
+  /// segments after it, may have been compacted away. The next segment is the first whose
+  /// base is at or after `next` (a listing may still show segments a cleaner is replacing,
+  /// whose offsets lie below `next`); the offsets in between are legal gaps when they lie
+  /// below the cleaned end, and damage (`offsetGap`) otherwise.
+  private func passCompactionGap(after current: OpenSegment, next: Int64) throws(StorageError) -> Bool {
+    let bases = try listBases()
+    guard let later = bases.first(where: { $0 >= next }) else { return false }
+    if try hasGrown(current) { return true }
+    if later > current.cleanedEnd && later > CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem) {
+      throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
+    }
+    position = max(position, later)
+    closeSegment()
+    return true
   }
 }

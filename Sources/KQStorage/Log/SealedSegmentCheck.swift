@@ -19,6 +19,9 @@ enum SealedSegmentCheck {
     let size: Int64
     do { size = try fileSystem.size(of: fd, path: path) } catch { throw .io(error, operation: "stat", path: path) }
     let reader = SegmentBatchReader(fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: base, fileSize: size)
+    // A cleaned segment may end before the next begins (FORMAT.md, "Compaction").
+    let cleanedEnd = CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem)
+    reader.gapsAllowed = base < cleanedEnd
     while true {
       let expected = reader.expectedOffset ?? base
       let outcome: SegmentBatchReader.Outcome
@@ -27,7 +30,8 @@ enum SealedSegmentCheck {
       switch outcome {
       case .batch: continue
       case .end:
-        guard expected == nextBase || UnreadableOffsets.covers(expected..<nextBase, folder: folder, fileSystem: fileSystem)
+        guard expected == nextBase || (reader.gapsAllowed && expected < nextBase && nextBase <= cleanedEnd)
+          || UnreadableOffsets.covers(expected..<nextBase, folder: folder, fileSystem: fileSystem)
         else {
           throw .offsetGap(file: FileNames.logFile(in: folder, base: nextBase), expected: expected, found: nextBase)
         }

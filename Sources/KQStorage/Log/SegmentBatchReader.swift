@@ -34,6 +34,9 @@ package final class SegmentBatchReader {
   /// batch's next offset. nil when unknown (a read starting at an index entry's batch,
   /// which the index lookup checked): the next batch sets it.
   package private(set) var expectedOffset: Int64?
+  /// Whether this is a segment the cleaner wrote: batches may then have lost records and
+  /// start past the previous batch's end (`BatchCheck.offsets`).
+  package var gapsAllowed = false
   /// The file size as last seen; `refreshSize()` looks again.
   package private(set) var fileSize: Int64
   private let buffer: ByteBuffer
@@ -262,7 +265,7 @@ package final class SegmentBatchReader {
         touchPages(of: view)
         checkCRC = false
       }
-      try BatchCheck.batch(view, expected: expectedOffset, checkCRC: checkCRC)
+      try BatchCheck.batch(view, expected: expectedOffset, checkCRC: checkCRC, gapsAllowed: gapsAllowed)
     } catch {
       if case .truncated = error { return .incomplete(position: position) }
       return .corrupt(position: position, reason: error)

@@ -13,7 +13,10 @@ package enum SegmentFiles {
     do { names = try fileSystem.listDirectoryCompletely(folder) } catch {
       throw .io(error, operation: "list", path: folder)
     }
-    return names.compactMap { FileNames.segmentBase(ofFileName: $0) }.sorted()
+    let bases = names.compactMap { FileNames.segmentBase(ofFileName: $0) }.sorted()
+    // Old segments a cleaned one has replaced, not yet removed (`SegmentSwap`), are hidden.
+    let replaced = SegmentSwap.replacedBases(in: names)
+    return replaced.isEmpty ? bases : bases.filter { base in !replaced.contains { $0.contains(base) } }
   }
 
   /// Size of a segment's `.log`, or nil when it is gone (removed by retention).
@@ -67,7 +70,8 @@ package enum SegmentFiles {
     var expected = base
     var largest: Int64?
     while let header = try BatchHeader.read(
-      from: logFD, at: position, expecting: expected, fileSize: size, fileSystem: fileSystem, path: path)
+      from: logFD, at: position, expecting: expected, fileSize: size, fileSystem: fileSystem, path: path,
+      gapsAllowed: true)
     {
       largest = max(largest ?? header.maxTimestamp, header.maxTimestamp)
       position += Int64(header.size)

@@ -2,7 +2,7 @@ import Glibc
 import KQLog
 
 /// `LogService` over a local data directory.
-package final class LocalLogService: LogService, LogVerifying {
+package final class LocalLogService: LogService, LogVerifying, LogCompacting {
   package let directory: DataDirectory
 
   package init(directory: DataDirectory) { self.directory = directory }
@@ -47,6 +47,16 @@ package final class LocalLogService: LogService, LogVerifying {
     return try PartitionLog(
       folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
       clock: directory.clock)
+  }
+
+  package func compact(_ topic: TopicName, partition: Int) throws(StorageError) -> CompactionReport {
+    let config = try directory.config(of: topic)
+    try checkPartition(topic, partition, config: config)
+    let log = try PartitionLog(
+      folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
+      clock: directory.clock)
+    defer { log.close() }
+    return try log.compact()
   }
 
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)

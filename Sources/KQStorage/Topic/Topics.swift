@@ -32,6 +32,7 @@ extension DataDirectory {
   /// (FORMAT.md, "Files"). A folder already at a partition's name belongs to no live topic (an
   /// interrupted create or delete left it): it is retired, never written into.
   package func createTopic(_ topic: TopicName, config: TopicConfig) throws(StorageError) {
+    try config.checkCompactionLags()
     try makeFolder(names.topicsFolder)
     try withTopicsLock(exclusive: true) { () throws(StorageError) in
       if fileSystem.exists(names.topicConfig(topic)) { throw .topicAlreadyExists(topic.value) }
@@ -79,6 +80,7 @@ extension DataDirectory {
       let old = try config(of: topic)
       var new = old
       for (key, value) in settings { try new.set(key, to: value) }
+      try new.checkCompactionLags()
       if new.partitions < old.partitions {
         throw .invalidConfig(
           key: "partitions", value: String(new.partitions),

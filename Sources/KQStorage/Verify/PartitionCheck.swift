@@ -12,6 +12,8 @@ struct PartitionCheck {
   var findings: [VerifyFinding] = []
   /// Gaps between clean segments, and those listed in kq.unreadable (nil: it does not parse).
   var gaps: [Range<Int64>] = []
+  /// The cleaner's checkpoint: gaps below it are compaction's (`CleanerCheckpoint`).
+  var cleanedEnd: Int64 = 0
   var listed: [Range<Int64>]? = []
   var checkpointIsBad = false
   var bytes: Int64 = 0
@@ -39,6 +41,12 @@ struct PartitionCheck {
       }
     } catch { check.add(file: lockPath, position: nil, .unreadable(error)) }
     check.listed = UnreadableOffsets.read(folder: folder, fileSystem: fileSystem)
+    check.cleanedEnd = CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem)
+    if CleanerCheckpoint.isDamaged(folder: folder, fileSystem: fileSystem) {
+      check.add(
+        file: FileNames.cleanerCheckpoint(in: folder), position: nil,
+        .badFile("not a cleaner checkpoint (lines 0, 1, then TOPIC PARTITION OFFSET)"))
+    }
     let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
     for (index, base) in bases.enumerated() {
@@ -89,6 +97,8 @@ struct PartitionCheck {
       }
       if isSealed {
         let next = segments[index + 1].base
+        // Compaction's gaps: a cleaned segment may end before the next (FORMAT.md, "Compaction").
+        if segment.end < next && segment.base < cleanedEnd && next <= cleanedEnd { continue }
         if segment.end < next {
           gaps.append(segment.end..<next)
           if !(listed ?? []).contains(segment.end..<next) {

@@ -56,7 +56,7 @@ struct HostileInputTests {
     }
     for setting in [
       "segment.bytes=1", "segment.bytes=99999999999999999999", "segment.bytes=0x400", "segment.bytes=",
-      "max.message.bytes=-5", "retention.ms=-2", "partitions=0", "cleanup.policy=compact", "nonsense=1", "=", "segment.bytes",
+      "max.message.bytes=-5", "retention.ms=-2", "partitions=0", "cleanup.policy=wipe", "nonsense=1", "=", "segment.bytes",
     ] {
       rows.append(Row(arguments: ["topic", "create", "u", "--config", setting], status: 64))
       rows.append(Row(arguments: ["topic", "alter", "t", "--config", setting], status: 64))

@@ -22,7 +22,7 @@ struct UsageErrorTests {
       """)
     #expect(rendered(["topic", "crate", "t"]) == """
       kq: error: unknown command 'topic crate' (hint: did you mean 'topic create'?)
-      usage: kq topic (create | list | delete | alter) ...
+      usage: kq topic (create | list | delete | alter | compact) ...
 
       """)
     #expect(rendered(["frobnicate"]) == """
@@ -45,8 +45,8 @@ struct UsageErrorTests {
   @Test("a group without a command lists its commands")
   func missingSubcommand() {
     #expect(rendered(["topic"]) == """
-      kq: error: 'kq topic' needs a command: create, list, delete or alter (hint: see 'kq topic --help')
-      usage: kq topic (create | list | delete | alter) ...
+      kq: error: 'kq topic' needs a command: create, list, delete, alter or compact (hint: see 'kq topic --help')
+      usage: kq topic (create | list | delete | alter | compact) ...
 
       """)
   }
