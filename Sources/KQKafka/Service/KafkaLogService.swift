@@ -131,13 +131,35 @@ package final class KafkaLogService: LogService {
     return KafkaPartitionReader(service: self, topic: topic, partition: index, maxMessageBytes: Int(config.maxMessageBytes))
   }
 
+  /// The first offset whose record's timestamp is at or after `timestamp`: ListOffsets says
+  /// where to start, then the records from there are read until one is that late (a Kafka
+  /// broker's answer is that record; Tansu 0.6.0 looks at append times, which are later, so
+  /// its answer is at or before it).
   package func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64? {
-    guard let index = Int32(exactly: partition) else {
-      throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: 0)
+    let reader = try openReader(topic, partition: partition)
+    guard let kafkaReader = reader as? KafkaPartitionReader else { return nil }
+    let hint = try calling { () throws(KafkaError) in
+      try cluster.offset(of: topic.value, partition: kafkaReader.partition, at: .timestamp(max(0, timestamp)))
     }
-    return try calling { () throws(KafkaError) in
-      try cluster.offset(of: topic.value, partition: index, at: .timestamp(max(0, timestamp)))
-    }?.offset
+    guard let hint else { return nil }
+    try reader.seek(to: hint.offset)
+    while let batch = try reader.nextBatch() {
+      guard batch.maxTimestamp >= timestamp || batch.isLogAppendTime else { continue }
+      var found: Int64?
+      do {
+        try batch.forEachRecord { record in
+          guard record.offset >= hint.offset, record.timestamp >= timestamp else { return true }
+          found = record.offset
+          return false
+        }
+      } catch let error as BatchDecodeError {
+        throw reader.damage(error)
+      } catch {
+        throw reader.damage(.malformedRecord(index: 0))
+      }
+      if let found { return found }
+    }
+    return nil
   }
 
   package func waiter(for readers: [any PartitionReading]) throws(StorageError) -> any RecordWaiter {
