@@ -259,3 +259,22 @@ struct ClusterInteropTests {
       == Set((0..<12).map { "value\($0) \([["h", "v\($0)"]] as [[String?]]) \(1_700_000_000_000 + $0)" }))
   }
 }
+
+/// The README's "When one machine is not enough" block runs as written against a broker of the
+/// test's own (its address standing in for localhost:9092).
+@Suite("README cluster example", .enabled(if: TestPeer.tansu.shouldRun))
+struct ClusterReadmeTests {
+  @Test("the README's cluster example runs and prints the records it produced")
+  func readmeClusterExample() throws {
+    let cluster = try ClusterTests.Cluster()
+    let readme = try String(contentsOfFile: KQProcess.packageRoot + "/README.md", encoding: .utf8)
+    let section = readme.components(separatedBy: "## When one machine is not enough").dropFirst().first ?? ""
+    let block = section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```").first ?? ""
+    #expect(block.contains("kq produce events"))
+    let script = "set -e\n" + block.replacingOccurrences(of: "localhost:9092", with: cluster.broker.address)
+    let result = try cluster.kq.shell(script)
+    #expect(result.status == 0, "\(result)")
+    #expect(result.output.contains("alice logged in\nbob logged out\n"), "\(result)")
+    #expect(result.output.contains("LEADER  REPLICAS  ISR"), "\(result)")
+  }
+}
