@@ -131,6 +131,28 @@ struct ClusterTests {
     #expect(ended.status == 130 && ended.errors == "", "\(ended)")
   }
 
+  @Test("a broker killed under a running produce: one line, exit 69, and --print-offsets shows only what was acknowledged")
+  func brokerKilledUnderProduce() throws {
+    let cluster = try Cluster()
+    try cluster.ok("topic", "create", "t", "--partitions", "3")
+    let producer = try KQProcess.start(
+      ["--broker-timeout", "2s", "produce", "t", "-K", ":", "--print-offsets"], directory: cluster.kq.path,
+      environment: cluster.environment)
+    producer.write("a:1\nb:2\nc:3\n")
+    // murmur2 puts a and c in partition 1, b and d in partition 2 (as a data directory does).
+    let acknowledged = [producer.readLine(), producer.readLine(), producer.readLine()]
+    #expect(acknowledged == ["1 0", "2 0", "1 1"])
+    cluster.broker.stop()
+    producer.write("d:4\n")
+    producer.closeInput()
+    let ended = try producer.finish()
+    #expect(ended.status == 69, "\(ended)")
+    #expect(ended.output == "1 0\n2 0\n1 1\n", "nothing after the broker died was acknowledged: \(ended)")
+    #expect(ended.errors.split(separator: "\n").count == 1, "\(ended)")
+    #expect(ended.errors.contains("partition 2"), "\(ended)")
+    #expect(ended.errors.contains("3 records before it were stored"), "\(ended)")
+  }
+
   @Test("an unreachable broker is one line and exit 69 within --broker-timeout")
   func unreachable() throws {
     let kq = try KQSandbox()

@@ -123,6 +123,25 @@ package final class KafkaLogService: LogService {
     return KafkaPartitionWriter(service: self, topic: topic, partition: index)
   }
 
+  /// Every append sent before any answer is awaited (`KafkaCluster.produce(runs:)`).
+  package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {
+    var runs: [KafkaCluster.ProduceRun] = []
+    var counts: [Int] = []
+    for append in appends {
+      guard let writer = append.writer as? KafkaPartitionWriter else { return appendOneByOne(appends) }
+      let bytes = UnsafeRawBufferPointer(append.batches)
+      runs.append(KafkaCluster.ProduceRun(topic: writer.topic.value, partition: writer.partition, batches: bytes))
+      counts.append(KafkaPartitionWriter.recordCount(bytes))
+    }
+    return zip(cluster.produce(runs: runs), counts).map { result, count in
+      result.map { AppendedRecords(firstOffset: $0.baseOffset, recordCount: count) }.mapError(\.storageError)
+    }
+  }
+
+  private func appendOneByOne(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {
+    appends.map { append in Result { () throws(StorageError) in try append.writer.append(append.batches) } }
+  }
+
   package func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading {
     let config = try config(of: topic)
     guard let index = Int32(exactly: partition), partition >= 0, partition < config.partitions else {
