@@ -14,6 +14,9 @@ extension KafkaCluster {
     package var lastStableOffset: Int64
     /// The first offset still stored (-1 if the broker does not say).
     package var logStartOffset: Int64
+    /// When no batch came whole: the size the first one announced (a broker that cuts at
+    /// `maxBytes` even the first batch; ask again with at least this many bytes).
+    package var firstBatchSize: Int? = nil
   }
 
   /// Fetches from `offset` of a partition: up to `maxBytes` (at least one whole batch, however
@@ -47,10 +50,17 @@ extension KafkaCluster {
       }
       var records = data.records
       let whole = records.withUnsafeBytes { BatchLayout.wholeBatchesLength($0) }
+      var firstBatchSize: Int?
+      if whole == 0, records.count >= BatchLayout.logOverhead {
+        let length = records.withUnsafeBytes {
+          Int32(bigEndian: $0.loadUnaligned(fromByteOffset: BatchLayout.batchLength, as: Int32.self))
+        }
+        firstBatchSize = length > 0 ? BatchLayout.logOverhead + Int(length) : nil
+      }
       if whole < records.count { records.removeSubrange(whole...) }
       return FetchedRecords(
         records: records, highWatermark: data.highWatermark, lastStableOffset: data.lastStableOffset,
-        logStartOffset: data.logStartOffset)
+        logStartOffset: data.logStartOffset, firstBatchSize: firstBatchSize)
     }
   }
 }

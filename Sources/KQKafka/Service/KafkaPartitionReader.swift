@@ -23,10 +23,14 @@ final class KafkaPartitionReader: PartitionReading {
     self.topic = topic
     self.partition = partition
     self.maxMessageBytes = maxMessageBytes
+    self.fetchBytes = Int32(clamping: max(4 << 20, maxMessageBytes))
   }
 
-  /// Bytes asked of one fetch (at least one whole batch comes, however large).
-  var fetchBytes: Int32 { Int32(clamping: max(4 << 20, maxMessageBytes)) }
+  /// Bytes asked of one fetch (at least one whole batch comes, however large); raised when a
+  /// broker cut the first batch at the limit.
+  private var fetchBytes = Int32(4 << 20)
+  /// The high watermark the last fetch reported: below it, an empty answer is not the end.
+  private var highWatermark: Int64 = 0
 
   /// Whether batches fetched are waiting to be handed out.
   var hasFetchedBatches: Bool { cursor < fetched.count }
@@ -67,7 +71,26 @@ final class KafkaPartitionReader: PartitionReading {
           throw damage(error)
         }
       }
-      guard try fetch(maxWait: .zero) else { return nil }
+      guard try fetchBelowHighWatermark() else { return nil }
+    }
+  }
+
+  /// Fetches at once; false when `position` is at the high watermark (caught up). A broker
+  /// may answer no records below it (Tansu, when gathering them takes longer than the wait
+  /// asked; or a first batch cut at `maxBytes`): then it is asked again, waiting longer and
+  /// for more bytes, until records come or the operation's timeout passes.
+  private func fetchBelowHighWatermark() throws(StorageError) -> Bool {
+    let deadline = Deadline.after(service.cluster.options.timeout)
+    var wait = Duration.zero
+    while true {
+      if try fetch(maxWait: wait) { return true }
+      guard position < highWatermark else { return false }
+      guard !deadline.hasPassed else {
+        throw .cluster(
+          reason: "topic '\(topic)' partition \(partition): the broker answered no records at offset \(position), "
+            + "below its high watermark \(highWatermark)", failure: .unavailable)
+      }
+      wait = min(max(wait * 2, .milliseconds(10)), .milliseconds(500))
     }
   }
 
@@ -88,6 +111,10 @@ final class KafkaPartitionReader: PartitionReading {
       lost.append(position...(start - 1))
       position = start
       return true
+    }
+    highWatermark = answer.highWatermark
+    if let size = answer.firstBatchSize, size > Int(fetchBytes) {
+      fetchBytes = Int32(clamping: min(size, service.cluster.options.maxResponseBytes - (1 << 16)))
     }
     answer.records.withUnsafeBytes { fetched.append($0) }
     return !answer.records.isEmpty
