@@ -96,6 +96,17 @@ struct ClusterTests {
         == Set(localRecords.map { Self.fields($0, timestamp: withTimestamps) }))
   }
 
+  @Test("topic configs are set at creation and altered through IncrementalAlterConfigs; produce --create makes the topic")
+  func configsAndCreate() throws {
+    let cluster = try Cluster()
+    try cluster.ok("topic", "create", "t", "--config", "retention.ms=3600000")
+    #expect(try cluster.ok("topic", "alter", "t", "--config", "retention.ms=7200000").output == "t retention.ms=7200000\n")
+    let config = try JSON.object(try cluster.ok("describe", "t", "--json").output)["config"] as? [String: Any]
+    #expect(JSON.int(config?["retention.ms"]) == 7_200_000)
+    try cluster.ok("produce", "fresh", "--create", stdin: "x\n")
+    #expect(try cluster.ok("consume", "fresh").output == "x\n")
+  }
+
   @Test("consume's start and stop positions and formats read the cluster as they read a data directory")
   func consumePositions() throws {
     let cluster = try Cluster()
@@ -261,6 +272,32 @@ struct ClusterInteropTests {
     let expected = try JSON.lines(try cluster.ok("consume", "t", "--json").output).map(Self.line).sorted()
     let read = try Self.python(Self.dump, [cluster.broker.address, "12"]).split(separator: "\n").map(String.init)
     #expect(read == expected && expected.count == 12)
+  }
+
+  @Test("a group kafka-python committed is listed, described with its lag, shown by describe TOPIC, and deleted through the coordinator")
+  func groupOffsetsThroughTheCoordinator() throws {
+    let cluster = try ClusterTests.Cluster()
+    try cluster.ok("topic", "create", "t", "--partitions", "2")
+    try cluster.ok("produce", "t", "-p", "0", stdin: (1...10).map { "\($0)\n" }.joined())
+    try cluster.ok("produce", "t", "-p", "1", stdin: "a\nb\n")
+    _ = try Self.python(
+      """
+      import sys
+      from kafka import KafkaConsumer, TopicPartition
+      from kafka.structs import OffsetAndMetadata
+      c = KafkaConsumer(bootstrap_servers=sys.argv[1], group_id='g', enable_auto_commit=False)
+      c.commit({TopicPartition('t', 0): OffsetAndMetadata(7, None, -1)})
+      c.close()
+      """, [cluster.broker.address])
+    #expect(try cluster.ok("group", "list").output == "g\n")
+    let rows = (try JSON.object(try cluster.ok("group", "describe", "g", "--json").output)["partitions"] as? [[String: Any]]) ?? []
+    #expect(rows.map { JSON.int($0["committed_offset"]) } == [7, nil])
+    #expect(rows.map { JSON.int($0["lag"]) } == [3, nil])
+    #expect(rows.map { JSON.int($0["end_offset"]) } == [10, 2])
+    #expect(try cluster.ok("describe", "t").output.hasSuffix("GROUP  PARTITION  COMMITTED  END  LAG\ng      0          7          10   3\n"))
+    #expect(try cluster.ok("group", "delete", "g").output == "deleted group g\n")
+    let gone = try cluster.run("group", "describe", "g")
+    #expect(gone.status == 66 && gone.firstErrorLine == "kq: error: group 'g' does not exist (hint: 'kq group list' shows the groups)", "\(gone)")
   }
 
   @Test("kq reads what kafka-python produced to the cluster, in the partitions kq's own keys choose")

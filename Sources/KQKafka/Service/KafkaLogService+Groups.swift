@@ -9,8 +9,15 @@ extension KafkaLogService {
   }
 
   package func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName] {
+    try requireGroup(group)
     let offsets = try calling { () throws(KafkaError) in try cluster.committedOffsets(group: group.value) }
-    return offsets.keys.compactMap { try? TopicName($0) }.sorted { $0.value < $1.value }
+    if !offsets.isEmpty { return offsets.keys.compactMap { try? TopicName($0) }.sorted { $0.value < $1.value } }
+    // A broker that answers no list for "every topic" (Tansu 0.6.0) is asked topic by topic.
+    var topics: [TopicName] = []
+    for topic in try topicNames() where !(try committedOffsets(group: group, topic: topic)).isEmpty {
+      topics.append(topic)
+    }
+    return topics
   }
 
   package func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64] {
@@ -35,7 +42,14 @@ extension KafkaLogService {
 
   package func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder? { nil }
 
+  /// Throws `groupNotFound` unless the cluster lists the group (a broker deletes, and answers
+  /// offsets of, a group it does not have without complaint).
+  private func requireGroup(_ group: GroupName) throws(StorageError) {
+    guard try groupNames().contains(group) else { throw .groupNotFound(group.value) }
+  }
+
   package func deleteGroup(_ group: GroupName) throws(StorageError) {
+    try requireGroup(group)
     try calling { () throws(KafkaError) in try cluster.deleteGroup(group.value) }
   }
 }
