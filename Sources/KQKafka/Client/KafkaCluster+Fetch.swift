@@ -36,9 +36,20 @@ extension KafkaCluster {
     return try retrying("fetching from '\(topic)' partition \(partition)", until: .after(options.timeout + maxWait)) {
       (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)
-      let request = FetchRequest(
-        topic: topic, partition: partition, offset: offset, maxWaitMs: waitMillis, minBytes: minBytes, maxBytes: maxBytes)
-      let response = try leader.request(request, deadline: requestDeadline(deadline, extra: maxWait))
+      var wait = waitMillis
+      var response: FetchRequest.Response
+      while true {
+        let request = FetchRequest(
+          topic: topic, partition: partition, offset: offset, maxWaitMs: wait, minBytes: minBytes, maxBytes: maxBytes)
+        response = try leader.request(request, deadline: requestDeadline(deadline, extra: .milliseconds(Int64(wait))))
+        // Tansu 0.6.0 answers no records, below its high watermark, when gathering them takes
+        // longer than the wait: ask again, waiting longer (up to 500 ms), within the deadline.
+        guard wait < 500, !deadline.hasPassed,
+          let data = response.partitions.first(where: { $0.topic == topic && $0.partition == partition }),
+          data.errorCode.isNone, data.records.isEmpty, offset < data.highWatermark
+        else { break }
+        wait = min(500, max(10, wait * 2))
+      }
       guard response.errorCode.isNone else {
         throw .broker(response.errorCode, subject: .partition(topic: topic, partition: partition), message: nil)
       }
