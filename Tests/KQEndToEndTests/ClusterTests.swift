@@ -189,6 +189,19 @@ struct ClusterTests {
     #expect(result.errors.contains("kq does not support TLS/SASL yet"), "\(result)")
   }
 
+  @Test("consume --group joins through the coordinator, reads from the group's commits and commits what it wrote")
+  func groupConsume() throws {
+    let cluster = try Cluster()
+    try cluster.ok("topic", "create", "t", "--partitions", "2")
+    try cluster.ok("produce", "t", "-K", ":", stdin: "a:1\nb:2\nc:3\n")
+    #expect(Set(try cluster.ok("consume", "t", "--group", "g").lines) == ["1", "2", "3"])
+    let committed = (try JSON.object(try cluster.ok("group", "describe", "g", "--json").output)["partitions"] as? [[String: Any]]) ?? []
+    let written = committed.filter { (JSON.int($0["end_offset"]) ?? 0) > 0 }
+    #expect(!written.isEmpty && written.allSatisfy { JSON.int($0["lag"]) == 0 }, "\(committed)")
+    try cluster.ok("produce", "t", "-K", ":", stdin: "a:4\n")
+    #expect(try cluster.ok("consume", "t", "--group", "g").lines == ["4"])
+  }
+
   @Test("a missing topic, and what only a data directory does, are refused by name with kq's statuses")
   func refusals() throws {
     let cluster = try Cluster()
@@ -199,8 +212,8 @@ struct ClusterTests {
     let verify = try cluster.run("verify")
     #expect(verify.status == 64 && verify.errors.contains("kq verify works on a data directory only"), "\(verify)")
     try cluster.ok("topic", "create", "t")
-    let group = try cluster.run("consume", "t", "--group", "g")
-    #expect(group.status == 64 && group.errors.contains("not supported yet"), "\(group)")
+    let pipe = try cluster.run("pipe", "t", "t", "--group", "g", "--", "cat")
+    #expect(pipe.status == 64 && pipe.errors.contains("kq pipe"), "\(pipe)")
     // Tansu 0.6.0 has no CreatePartitions.
     let grow = try cluster.run("topic", "alter", "t", "--partitions", "2")
     #expect(grow.status == 69 && grow.errors.contains("does not support CreatePartitions"), "\(grow)")

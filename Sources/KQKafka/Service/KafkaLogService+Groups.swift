@@ -1,7 +1,7 @@
 import KQLog
 
-/// Consumer groups' offsets through the group coordinator. Membership (JoinGroup, SyncGroup,
-/// heartbeats) is the next part of cluster mode: `consume --group` is refused by name.
+/// Consumer groups through the group coordinator: membership (JoinGroup, SyncGroup,
+/// heartbeats) for `consume --group`, offsets committed in the member's generation.
 extension KafkaLogService {
   package func groupNames() throws(StorageError) -> [GroupName] {
     try calling { () throws(KafkaError) in try cluster.listGroups() }.compactMap { try? GroupName($0.name) }
@@ -33,11 +33,35 @@ extension KafkaLogService {
     guard let index = Int32(exactly: partition) else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: 0)
     }
+    // A member commits in its generation (a broker refuses other commits while the group
+    // has members); without one (`group reset`), outside any.
+    if let member = members[group.value]?.member {
+      try calling { () throws(KafkaError) in try member.commit(topic: topic.value, offsets: [index: offset]) }
+      return
+    }
     try calling { () throws(KafkaError) in try cluster.commitOffsets(group: group.value, topic: topic.value, offsets: [index: offset]) }
   }
 
+  /// Joins through the coordinator and owns what the group assigns among `partitions`: the
+  /// topics' other partitions may go to this member too (the group assigns whole topics),
+  /// and are left unread.
   package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
-    throw .cluster(reason: "consumer groups on a cluster (--group with --brokers) are not supported yet", failure: .notImplemented)
+    var topics: [String] = []
+    for input in partitions where !topics.contains(input.topic.value) { topics.append(input.topic.value) }
+    var options = GroupMember.Options()
+    options.sessionTimeout = Self.sessionTimeout
+    options.rebalanceTimeout = Self.sessionTimeout
+    options.heartbeatInterval = .seconds(1)
+    let member = try calling { () throws(KafkaError) in
+      try GroupMember(cluster: cluster, group: group.value, topics: topics, options: options)
+    }
+    let assignment = try calling { () throws(KafkaError) in try member.join() }
+    let owned = partitions.filter { input in
+      Int32(exactly: input.partition).map { assignment[input.topic.value]?.contains($0) == true } ?? false
+    }
+    let membership = KafkaGroupMembership(member: member, group: group, owned: owned)
+    members[group.value] = WeakMembership(membership)
+    return membership
   }
 
   package func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder? { nil }

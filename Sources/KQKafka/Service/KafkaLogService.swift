@@ -6,6 +6,11 @@ import KQLog
 package final class KafkaLogService: LogService {
   let cluster: KafkaCluster
   package let location: String
+  /// This process's live memberships, by group: commits go through them.
+  var members: [String: WeakMembership] = [:]
+  /// How long a member killed keeps its partitions (Kafka's minimum session is 6 s; Java's
+  /// default, 45 s, would keep a killed kq's partitions from the others that long).
+  static let sessionTimeout: Duration = .seconds(6)
 
   package init(brokers: String, timeoutMillis: Int64) throws(StorageError) {
     var options = KafkaClientOptions()
