@@ -36,7 +36,7 @@ _kq_flags() {
     "group reset") echo "--topic --to-earliest --to-latest --to-offset --to-datetime --shift-by -p --partition --execute --json" ;;
     "group delete") echo "" ;;
   esac
-  echo "--dir -h --help --version"
+  echo "--dir --brokers --broker-timeout -h --help --version"
 }
 
 # Succeeds when option $2 of the command $1 takes a value.
@@ -48,7 +48,7 @@ _kq_takes_value() {
     "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--idle") return 0 ;;
     "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval") return 0 ;;
     "group reset:--topic"|"group reset:--to-offset"|"group reset:--to-datetime"|"group reset:--shift-by"|"group reset:-p"|"group reset:--partition") return 0 ;;
-    *:--dir) return 0 ;;
+    *:--dir|*:--brokers|*:--broker-timeout) return 0 ;;
   esac
   return 1
 }
@@ -71,6 +71,8 @@ _kq_value() {
     "pipe:--partition-by") COMPREPLY=($(compgen -W "key" -- "$3")) ;;
     "group reset:--topic") _kq_names topic "$3" ;;
     *:--dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$3")) ;;
+    *:--brokers) COMPREPLY=() ;;
+    *:--broker-timeout) COMPREPLY=() ;;
     *) COMPREPLY=() ;;
   esac
 }

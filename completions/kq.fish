@@ -45,7 +45,7 @@ function __kq_value_flags
         case 'group reset'
             printf '%s\n' --topic --to-offset --to-datetime --shift-by -p --partition
     end
-    printf '%s\n' --dir
+    printf '%s\n' --dir --brokers --broker-timeout
 end
 
 # Prints the command words on the line so far, such as 'topic create'.
@@ -76,6 +76,8 @@ end
 
 complete -c kq -f
 complete -c kq -l dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Use the data directory PATH (default'
+complete -c kq -l brokers -x -d 'Work on the Kafka cluster these brokers lead to instead of a data directory (default'
+complete -c kq -l broker-timeout -x -d 'With --brokers'
 complete -c kq -s h -l help -d 'Show help for kq or for the command, and exit'
 complete -c kq -l version -d 'Print kq\'s version and exit'
 complete -c kq -n '__kq_at \'\'' -a topic -d 'Create, list, alter and delete topics'

@@ -1,3 +1,4 @@
+import KQKafka
 import KQLog
 import KQStorage
 
@@ -10,6 +11,7 @@ package struct BackendOpener: LogServiceOpener {
   package func open(_ location: LogLocation, create: Bool, clock: any WallClock) throws -> any LogService {
     switch location {
     case .directory: try local.open(location, create: create, clock: clock)
+    case .cluster(let brokers, let timeoutMillis): try KafkaLogService(brokers: brokers, timeoutMillis: timeoutMillis)
     }
   }
 }

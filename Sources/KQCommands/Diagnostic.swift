@@ -160,6 +160,25 @@ struct Diagnostic {
         message: "partition \(partition) of '\(topic)' is being read by another consumer of group '\(group)'"
           + (holder.map { " (\($0))" } ?? ""),
         hint: "let that consumer finish or stop it, then run this again", status: .temporaryFailure)
+    case .undecodableFetchedBatch(let topic, let partition, let offset, let reason):
+      self.init(
+        message: "the record batch at offset \(offset) of topic '\(topic)' partition \(partition), from the cluster, "
+          + "cannot be read: \(Self.describe(reason))",
+        hint: "the records before it were read; the producer that wrote it may use a format kq does not read",
+        status: .dataError)
+    case .cluster(let reason, let failure):
+      let (hint, status): (String?, ExitStatus) =
+        switch failure {
+        case .unavailable: ("check --brokers (or KQ_BROKERS) and that the brokers are up", .unavailable)
+        case .unsupported: ("this broker does not offer it", .unavailable)
+        case .refused: (nil, .usage)
+        case .recordTooLarge: ("the broker's max.message.bytes is lower", .dataError)
+        case .deliveryUnknown: ("check the topic before producing again, or records may repeat", .unavailable)
+        case .notAuthorized: ("kq does not support TLS or SASL yet", .unavailable)
+        case .notImplemented: ("run it on a data directory with --dir for now", .usage)
+        case .other: (nil, .unavailable)
+        }
+      self.init(message: reason, hint: hint, status: status)
     case .unsupportedOperation(let operation, let location):
       self.init(
         message: "\(operation) works on a data directory only, and \(location) is not one",

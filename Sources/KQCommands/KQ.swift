@@ -83,10 +83,30 @@ struct Session {
     return home + "/.local/share/kq"
   }
 
+  /// Where the log is: `--dir`, else `--brokers`, else `$KQ_BROKERS`, else the data directory
+  /// (`dataDirectoryPath`).
+  func location() throws -> LogLocation {
+    if arguments.globalDirectory != nil { return .directory(try dataDirectoryPath()) }
+    var brokers = arguments.globalBrokers
+    if brokers == nil, let listed = context.environment["KQ_BROKERS"], !listed.isEmpty { brokers = listed }
+    guard let brokers else { return .directory(try dataDirectoryPath()) }
+    guard !brokers.allSatisfy({ $0 == " " }) else {
+      throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
+    }
+    var timeoutMillis: Int64 = 30_000
+    if let text = arguments.value("broker-timeout") {
+      guard let millis = DurationParsing.milliseconds(text, unitRequired: true), millis > 0 else {
+        throw arguments.invalidValue("broker-timeout", hint: "give a duration such as 500ms, 10s or 2m")
+      }
+      timeoutMillis = millis
+    }
+    return .cluster(brokers: brokers, timeoutMillis: timeoutMillis)
+  }
+
   /// The log service at the location the command line names. With `create`, a missing data
   /// directory is made.
   func service(create: Bool) throws -> any LogService {
-    try context.services.open(.directory(try dataDirectoryPath()), create: create, clock: context.clock)
+    try context.services.open(try location(), create: create, clock: context.clock)
   }
 
   /// The service for reading, or nil when no data directory exists yet.

@@ -42,4 +42,30 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   case partitionLeased(group: String, topic: String, partition: Int, holder: String?)
   /// `operation` is one only a data directory can do, and the log at `location` is not one.
   case unsupportedOperation(String, location: String)
+  /// A Kafka cluster failed or refused an operation: `reason` is one line naming the broker,
+  /// topic or partition and Kafka's error name.
+  case cluster(reason: String, failure: ClusterFailure)
+  /// A batch a cluster returned that fails its checks or does not decode (a codec kq cannot
+  /// read): bad data from outside, not damage kq can repair.
+  case undecodableFetchedBatch(topic: String, partition: Int, offset: Int64, reason: BatchDecodeError)
+}
+
+/// What kind of failure a cluster's was, for the exit status and the hint.
+package enum ClusterFailure: Equatable, Sendable {
+  /// No broker could be reached or answered in time (also: one that wants TLS or SASL).
+  case unavailable
+  /// The broker lacks the API or the feature the operation needs.
+  case unsupported
+  /// The broker refused what it was asked (an invalid config, partition count, name).
+  case refused
+  /// A record or batch larger than the broker accepts.
+  case recordTooLarge
+  /// A produce whose answer was lost: the records may or may not be stored.
+  case deliveryUnknown
+  /// Not allowed: authorisation or authentication failed.
+  case notAuthorized
+  /// What kq does not do on a cluster yet.
+  case notImplemented
+  /// Anything else the broker answered.
+  case other
 }

@@ -85,6 +85,7 @@ package enum KQProcess {
       process.arguments = arguments
       var env = ProcessInfo.processInfo.environment
       env.removeValue(forKey: "KQ_DIR")
+      env.removeValue(forKey: "KQ_BROKERS")  // a cluster of the runner's must not stand in for KQ_DIR
       if let directory { env["KQ_DIR"] = directory }
       for (key, value) in environment { env[key] = value }
       process.environment = env

@@ -13,6 +13,10 @@ enum DescribeCommand {
   }
 
   private static func describeDirectory(session: Session, json: Bool) throws {
+    if case .cluster(let brokers, _) = try session.location() {
+      try describeCluster(brokers, service: try session.service(create: false), json: json, session: session)
+      return
+    }
     let path = try session.dataDirectoryPath()
     let service = try session.existingService()
     var rows: [TopicTotals] = []
@@ -34,8 +38,27 @@ enum DescribeCommand {
     } else {
       var table = Table(["TOPIC", "PARTITIONS", "RECORDS", "BYTES"])
       for row in rows {
-        table.add([row.name.value, String(row.partitions), String(row.records), ByteSizeParsing.format(row.bytes)])
+        table.add([row.name.value, String(row.partitions), String(row.records), row.bytesText])
       }
+      text += "\n" + table.rendered
+    }
+    try session.write(text)
+  }
+
+  private static func describeCluster(_ brokers: String, service: any LogService, json: Bool, session: Session) throws {
+    var rows: [TopicTotals] = []
+    for name in try service.topicNames() { rows.append(try TopicTotals(name, service: service)) }
+    if json {
+      try session.write(
+        JSONText.object([("cluster", JSONText.string(brokers)), ("topics", JSONText.array(rows.map(\.json)))]) + "\n")
+      return
+    }
+    var text = "cluster: \(brokers)\n"
+    if rows.isEmpty {
+      text += "no topics yet (create one with 'kq topic create NAME' or 'kq produce NAME --create')\n"
+    } else {
+      var table = Table(["TOPIC", "PARTITIONS", "RECORDS"])
+      for row in rows { table.add([row.name.value, String(row.partitions), String(row.records)]) }
       text += "\n" + table.rendered
     }
     try session.write(text)
@@ -58,13 +81,23 @@ enum DescribeCommand {
             ("lag", String(max(0, summary.endOffset - lag.committed))),
           ])
         }
-        // A compacted partition holds fewer records than its offsets span.
-        let kept: [(String, String)] =
-          config.cleanupPolicy.compacts ? [("records_kept", String(surveys[summary.partition].records))] : []
-        return JSONText.object([
+        var fields = [
           ("partition", String(summary.partition)), ("log_start_offset", String(summary.logStartOffset)),
           ("end_offset", String(summary.endOffset)), ("records", String(summary.records)),
-        ] + kept + [
+        ]
+        // A compacted partition holds fewer records than its offsets span.
+        if config.cleanupPolicy.compacts && summary.hasSizes {
+          fields.append(("records_kept", String(surveys[summary.partition].records)))
+        }
+        if let placement = summary.placement {
+          fields += [
+            ("leader", placement.leader.map { String($0) } ?? "null"),
+            ("replicas", JSONText.array(placement.replicas.map { String($0) })),
+            ("isr", JSONText.array(placement.inSyncReplicas.map { String($0) })),
+          ]
+        }
+        if !summary.hasSizes { return JSONText.object(fields + [("groups", JSONText.array(groups))]) }
+        return JSONText.object(fields + [
           ("bytes", String(summary.bytes)), ("segments", String(summary.segments)),
           ("first_timestamp", JSONText.number(summary.firstTimestamp)),
           ("last_timestamp", JSONText.number(summary.lastTimestamp)),
@@ -91,6 +124,11 @@ enum DescribeCommand {
       if ConfigSettings.sizeKeys.contains(key), let bytes = Int64(value), bytes >= 0 { shown += " (" + ByteSizeParsing.format(bytes) + ")" }
       text += "  \(key)=\(shown)\n"
     }
+    if summaries.contains(where: { $0.placement != nil }) {
+      text += "\n" + placementTable(summaries).rendered
+      try session.write(text + groupTable(lags, summaries: summaries))
+      return
+    }
     let compacts = config.cleanupPolicy.compacts
     var table = Table(
       ["PARTITION", "LOG-START", "END", "RECORDS"] + (compacts ? ["KEPT"] : [])
@@ -104,14 +142,31 @@ enum DescribeCommand {
       ])
     }
     text += "\n" + table.rendered
-    if !lags.isEmpty {
-      var groups = Table(["GROUP", "PARTITION", "COMMITTED", "END", "LAG"])
-      for lag in lags {
-        let end = summaries[lag.partition].endOffset
-        groups.add([lag.group, String(lag.partition), String(lag.committed), String(end), String(max(0, end - lag.committed))])
-      }
-      text += "\n" + groups.rendered
+    try session.write(text + groupTable(lags, summaries: summaries))
+  }
+
+  /// A cluster's partitions: offsets, leader, replicas and those in sync, by broker id.
+  private static func placementTable(_ summaries: [PartitionSummary]) -> Table {
+    var table = Table(["PARTITION", "LOG-START", "END", "RECORDS", "LEADER", "REPLICAS", "ISR"])
+    for s in summaries {
+      let ids = { (list: [Int32]) in list.isEmpty ? "-" : list.map { String($0) }.joined(separator: ",") }
+      table.add([
+        String(s.partition), String(s.logStartOffset), String(s.endOffset), String(s.records),
+        s.placement?.leader.map { String($0) } ?? "-", ids(s.placement?.replicas ?? []),
+        ids(s.placement?.inSyncReplicas ?? []),
+      ])
     }
-    try session.write(text)
+    return table
+  }
+
+  /// Each group's committed offset and lag per partition, after a blank line; "" without groups.
+  private static func groupTable(_ lags: [GroupLag.Entry], summaries: [PartitionSummary]) -> String {
+    guard !lags.isEmpty else { return "" }
+    var groups = Table(["GROUP", "PARTITION", "COMMITTED", "END", "LAG"])
+    for lag in lags {
+      let end = summaries[lag.partition].endOffset
+      groups.add([lag.group, String(lag.partition), String(lag.committed), String(end), String(max(0, end - lag.committed))])
+    }
+    return "\n" + groups.rendered
   }
 }

@@ -10,25 +10,36 @@ extension Producer {
     guard pendingBytes > 0 else { return }
     var stored: [Int: (first: Int64, count: Int)] = [:]
     var failure: StorageError?
+    // Every partition's batches go to the service in one call, so that a cluster sends them
+    // all before it awaits an answer.
+    var appends: [PartitionAppend] = []
+    var partitions: [Int] = []
+    var openFailure: StorageError?
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
       let bytes = encoder.finish()
       do throws(StorageError) {
-        let writer = try writer(for: partition)
-        let result = try writer.append(UnsafeMutableRawBufferPointer(mutating: bytes))
-        stored[partition] = (result.firstOffset, result.recordCount)
+        appends.append(PartitionAppend(writer: try writer(for: partition), batches: UnsafeMutableRawBufferPointer(mutating: bytes)))
+        partitions.append(partition)
       } catch {
-        if case .appendStoppedPartway(let first, let count, let cause) = error {
-          stored[partition] = (first, count)
-          failure = cause
-        } else {
-          failure = error
-        }
+        openFailure = error
+        break
+      }
+    }
+    for (partition, result) in zip(partitions, service.append(appends)) {
+      switch result {
+      case .success(let appended):
+        stored[partition] = (appended.firstOffset, appended.recordCount)
+        encoders[partition]?.reset()
+      case .failure(.appendStoppedPartway(let first, let count, let cause)):
+        stored[partition] = (first, count)
+        failure = failure ?? cause
+      case .failure(let error):
+        failure = failure ?? error
       }
       recordsStored += stored[partition]?.count ?? 0
-      if failure != nil { break }
-      encoder.reset()
     }
+    failure = failure ?? openFailure
     pendingBytes = 0
     unsynced = true
     if let failure {

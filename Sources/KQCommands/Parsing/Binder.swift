@@ -171,6 +171,7 @@ struct Binder {
     case "help": wantsHelp = true; return
     case "version": wantsVersion = true; return
     case "dir": arguments.globalDirectory = value
+    case "brokers": arguments.globalBrokers = value
     default: break
     }
     if !flag.isRepeatable && arguments.has(flag.long) { throw error(.repeatedFlag(spelled)) }

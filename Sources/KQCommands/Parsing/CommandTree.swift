@@ -6,6 +6,13 @@ package enum CommandTree {
     FlagSpec(
       "dir", value: "PATH", completion: .directory,
       help: "Use the data directory PATH (default: $KQ_DIR, else $XDG_DATA_HOME/kq, else ~/.local/share/kq)."),
+    FlagSpec(
+      "brokers", value: "HOST:PORT[,...]",
+      help: "Work on the Kafka cluster these brokers lead to instead of a data directory (default: $KQ_BROKERS; "
+        + "--dir wins over both)."),
+    FlagSpec(
+      "broker-timeout", value: "DURATION",
+      help: "With --brokers: fail an operation the cluster does not complete within DURATION, e.g. 10s (default 30s)."),
     FlagSpec("help", short: "h", help: "Show help for kq or for the command, and exit."),
     FlagSpec("version", help: "Print kq's version and exit."),
   ]

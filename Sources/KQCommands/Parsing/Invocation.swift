@@ -30,6 +30,8 @@ package struct ParsedArguments: Sendable, Equatable {
   package var positionalsBeforeTerminator: Int?
   /// `--dir PATH`, wherever it was given.
   package var globalDirectory: String?
+  /// `--brokers LIST`, wherever it was given.
+  package var globalBrokers: String?
   /// Every flag in command-line order.
   package var occurrences: [Occurrence] = []
   /// The command the arguments belong to, for errors a command raises (`invalidValue`).

@@ -58,6 +58,7 @@ package enum ManPage {
   static var environment: [String] {
     [".SH ENVIRONMENT"] + items([
       ("KQ_DIR", "The data directory, when --dir is not given."),
+      ("KQ_BROKERS", "HOST:PORT[,...] of a Kafka cluster to work on, when neither --dir nor --brokers is given; it wins over KQ_DIR."),
       ("XDG_DATA_HOME", "Without --dir and KQ_DIR, the data directory is $XDG_DATA_HOME/kq. A relative value is ignored."),
       ("HOME", "Without the above, the data directory is ~/.local/share/kq."),
       ("NO_COLOR", "When set to a non-empty value, kq writes no colour. kq never colours a pipe."),
@@ -88,7 +89,8 @@ package enum ManPage {
       ("64", "Usage error: an unknown command or option, a missing or malformed argument."),
       ("65", "Bad input data: a malformed --json line, a record over max.message.bytes (in kq pipe, written by its command)."),
       ("66", "A topic, group or data directory that does not exist."),
-      ("69", "The data directory was written by a newer format version of kq."),
+      ("69", "The data directory was written by a newer format version of kq; or, with --brokers, no broker could be "
+        + "reached in time, one wants TLS or SASL, it lacks what the command needs, or a produce's answer was lost."),
       ("73", "The directory is not a kq data directory (not empty, no kq-format file), so kq will not write there."),
       ("74", "An I/O error, or corruption found in the data directory."),
       ("75", "Every partition is leased by another consumer of the group; retry later, or use --wait. "

@@ -14,6 +14,9 @@ extension KafkaCluster {
     package var lastStableOffset: Int64
     /// The first offset still stored (-1 if the broker does not say).
     package var logStartOffset: Int64
+    /// When no batch came whole: the size the first one announced (a broker that cuts at
+    /// `maxBytes` even the first batch; ask again with at least this many bytes).
+    package var firstBatchSize: Int? = nil
   }
 
   /// Fetches from `offset` of a partition: up to `maxBytes` (at least one whole batch, however
@@ -33,9 +36,20 @@ extension KafkaCluster {
     return try retrying("fetching from '\(topic)' partition \(partition)", until: .after(options.timeout + maxWait)) {
       (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)
-      let request = FetchRequest(
-        topic: topic, partition: partition, offset: offset, maxWaitMs: waitMillis, minBytes: minBytes, maxBytes: maxBytes)
-      let response = try leader.request(request, deadline: requestDeadline(deadline, extra: maxWait))
+      var wait = waitMillis
+      var response: FetchRequest.Response
+      while true {
+        let request = FetchRequest(
+          topic: topic, partition: partition, offset: offset, maxWaitMs: wait, minBytes: minBytes, maxBytes: maxBytes)
+        response = try leader.request(request, deadline: requestDeadline(deadline, extra: .milliseconds(Int64(wait))))
+        // Tansu 0.6.0 answers no records, below its high watermark, when gathering them takes
+        // longer than the wait: ask again, waiting longer (up to 500 ms), within the deadline.
+        guard wait < 500, !deadline.hasPassed,
+          let data = response.partitions.first(where: { $0.topic == topic && $0.partition == partition }),
+          data.errorCode.isNone, data.records.isEmpty, offset < data.highWatermark
+        else { break }
+        wait = min(500, max(10, wait * 2))
+      }
       guard response.errorCode.isNone else {
         throw .broker(response.errorCode, subject: .partition(topic: topic, partition: partition), message: nil)
       }
@@ -47,10 +61,17 @@ extension KafkaCluster {
       }
       var records = data.records
       let whole = records.withUnsafeBytes { BatchLayout.wholeBatchesLength($0) }
+      var firstBatchSize: Int?
+      if whole == 0, records.count >= BatchLayout.logOverhead {
+        let length = records.withUnsafeBytes {
+          Int32(bigEndian: $0.loadUnaligned(fromByteOffset: BatchLayout.batchLength, as: Int32.self))
+        }
+        firstBatchSize = length > 0 ? BatchLayout.logOverhead + Int(length) : nil
+      }
       if whole < records.count { records.removeSubrange(whole...) }
       return FetchedRecords(
         records: records, highWatermark: data.highWatermark, lastStableOffset: data.lastStableOffset,
-        logStartOffset: data.logStartOffset)
+        logStartOffset: data.logStartOffset, firstBatchSize: firstBatchSize)
     }
   }
 }

@@ -16,6 +16,11 @@ package protocol LogService: AnyObject {
   /// bounded decode, so only `describe TOPIC` asks for it, not the summaries groups use.
   func compressionSurvey(of topic: TopicName, partition: Int) throws(StorageError) -> CompressionSurvey
   func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting
+  /// Appends to several partitions (writers this service opened): one result per append, in
+  /// order, up to the first failure at least. Locally one after another, stopping at the first
+  /// failure; on a cluster all are sent before any answer is awaited, and each says whether it
+  /// was acknowledged.
+  func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>]
   func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
   func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
   /// What lets a follower (`consume -f`) wait for records to arrive at any of `readers`, all
@@ -35,4 +40,20 @@ package protocol LogService: AnyObject {
   /// Output to `topic` that moves together with `group`'s input offsets (`kq pipe`).
   func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
+}
+
+extension LogService {
+  /// One append after another, stopping at the first failure.
+  package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {
+    var results: [Result<AppendedRecords, StorageError>] = []
+    for append in appends {
+      do throws(StorageError) {
+        results.append(.success(try append.writer.append(append.batches)))
+      } catch {
+        results.append(.failure(error))
+        break
+      }
+    }
+    return results
+  }
 }

@@ -2,6 +2,9 @@
 package enum LogLocation: Equatable, Sendable {
   /// A data directory at this path.
   case directory(String)
+  /// A Kafka cluster reached through `brokers` (`HOST:PORT[,HOST:PORT...]`, as the user gave
+  /// it); an operation it does not complete within `timeoutMillis` fails.
+  case cluster(brokers: String, timeoutMillis: Int64)
 }
 
 /// Opens the `LogService` at a location. The commands get one from the process (`kq` hands

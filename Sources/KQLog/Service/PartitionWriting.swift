@@ -22,3 +22,14 @@ package struct AppendedRecords: Equatable, Sendable {
     self.recordCount = recordCount
   }
 }
+
+/// One partition's share of a flush: its writer, and the batches for it laid back to back.
+package struct PartitionAppend {
+  package var writer: any PartitionWriting
+  package var batches: UnsafeMutableRawBufferPointer
+
+  package init(writer: any PartitionWriting, batches: UnsafeMutableRawBufferPointer) {
+    self.writer = writer
+    self.batches = batches
+  }
+}

@@ -7,6 +7,10 @@ package struct PartitionSummary: Equatable, Sendable {
   package var segments: Int
   package var firstTimestamp: Int64?
   package var lastTimestamp: Int64?
+  /// Whether `bytes` and `segments` are known (a cluster does not say them).
+  package var hasSizes = true
+  /// The partition's leader and replicas, on a cluster.
+  package var placement: PartitionPlacement?
   package var records: Int64 { endOffset - logStartOffset }
 
   package init(
@@ -20,5 +24,19 @@ package struct PartitionSummary: Equatable, Sendable {
     self.segments = segments
     self.firstTimestamp = firstTimestamp
     self.lastTimestamp = lastTimestamp
+  }
+}
+
+/// Where a partition lives on a cluster: its leader, its replicas and those in sync, by broker
+/// id (nil leader: none at the moment).
+package struct PartitionPlacement: Equatable, Sendable {
+  package var leader: Int32?
+  package var replicas: [Int32]
+  package var inSyncReplicas: [Int32]
+
+  package init(leader: Int32?, replicas: [Int32], inSyncReplicas: [Int32]) {
+    self.leader = leader
+    self.replicas = replicas
+    self.inSyncReplicas = inSyncReplicas
   }
 }

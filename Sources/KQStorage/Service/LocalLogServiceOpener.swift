@@ -10,6 +10,8 @@ package struct LocalLogServiceOpener: LogServiceOpener {
     switch location {
     case .directory(let path):
       LocalLogService(directory: try DataDirectory.open(at: path, create: create, fileSystem: fileSystem, clock: clock))
+    case .cluster(let brokers, _):
+      throw StorageError.unsupportedOperation("this build's local engine", location: brokers)
     }
   }
 }

@@ -1,0 +1,79 @@
+import KQLog
+
+/// Consumer groups through the group coordinator: membership (JoinGroup, SyncGroup,
+/// heartbeats) for `consume --group`, offsets committed in the member's generation.
+extension KafkaLogService {
+  package func groupNames() throws(StorageError) -> [GroupName] {
+    try calling { () throws(KafkaError) in try cluster.listGroups() }.compactMap { try? GroupName($0.name) }
+      .sorted { $0.value < $1.value }
+  }
+
+  package func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName] {
+    try requireGroup(group)
+    let offsets = try calling { () throws(KafkaError) in try cluster.committedOffsets(group: group.value) }
+    if !offsets.isEmpty { return offsets.keys.compactMap { try? TopicName($0) }.sorted { $0.value < $1.value } }
+    // A broker that answers no list for "every topic" (Tansu 0.6.0) is asked topic by topic.
+    var topics: [TopicName] = []
+    for topic in try topicNames() where !(try committedOffsets(group: group, topic: topic)).isEmpty {
+      topics.append(topic)
+    }
+    return topics
+  }
+
+  package func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64] {
+    let partitions = try config(of: topic).partitions
+    let indexes = (0..<partitions).compactMap { Int32(exactly: $0) }
+    let offsets = try calling { () throws(KafkaError) in
+      try cluster.committedOffsets(group: group.value, topic: topic.value, partitions: indexes)
+    }
+    return Dictionary(uniqueKeysWithValues: offsets.filter { $0.value >= 0 }.map { (Int($0.key), $0.value) })
+  }
+
+  package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
+    guard let index = Int32(exactly: partition) else {
+      throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: 0)
+    }
+    // A member commits in its generation (a broker refuses other commits while the group
+    // has members); without one (`group reset`), outside any.
+    if let member = members[group.value]?.member {
+      try calling { () throws(KafkaError) in try member.commit(topic: topic.value, offsets: [index: offset]) }
+      return
+    }
+    try calling { () throws(KafkaError) in try cluster.commitOffsets(group: group.value, topic: topic.value, offsets: [index: offset]) }
+  }
+
+  /// Joins through the coordinator and owns what the group assigns among `partitions`: the
+  /// topics' other partitions may go to this member too (the group assigns whole topics),
+  /// and are left unread.
+  package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
+    var topics: [String] = []
+    for input in partitions where !topics.contains(input.topic.value) { topics.append(input.topic.value) }
+    var options = GroupMember.Options()
+    options.sessionTimeout = Self.sessionTimeout
+    options.rebalanceTimeout = Self.sessionTimeout
+    options.heartbeatInterval = .seconds(1)
+    let member = try calling { () throws(KafkaError) in
+      try GroupMember(cluster: cluster, group: group.value, topics: topics, options: options)
+    }
+    let assignment = try calling { () throws(KafkaError) in try member.join() }
+    let owned = partitions.filter { input in
+      Int32(exactly: input.partition).map { assignment[input.topic.value]?.contains($0) == true } ?? false
+    }
+    let membership = KafkaGroupMembership(member: member, group: group, owned: owned)
+    members[group.value] = WeakMembership(membership)
+    return membership
+  }
+
+  package func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder? { nil }
+
+  /// Throws `groupNotFound` unless the cluster lists the group (a broker deletes, and answers
+  /// offsets of, a group it does not have without complaint).
+  private func requireGroup(_ group: GroupName) throws(StorageError) {
+    guard try groupNames().contains(group) else { throw .groupNotFound(group.value) }
+  }
+
+  package func deleteGroup(_ group: GroupName) throws(StorageError) {
+    try requireGroup(group)
+    try calling { () throws(KafkaError) in try cluster.deleteGroup(group.value) }
+  }
+}

@@ -1,0 +1,139 @@
+import KQLog
+
+/// Reads one partition from its leader, a fetch at a time (up to `fetchBytes`), handing out
+/// the batches in place: checked (length, magic, CRC, offsets), control batches passed over,
+/// compressed ones decoded. Offsets below the log start (retention got there first) are
+/// passed over and reported, as locally.
+final class KafkaPartitionReader: PartitionReading {
+  let service: KafkaLogService
+  let topic: TopicName
+  let partition: Int32
+  let maxMessageBytes: Int
+  private(set) var position: Int64 = 0
+  /// Whole batches of the last fetch; `cursor` is where the next one starts.
+  private let fetched = ByteBuffer(capacity: 1 << 16)
+  private var cursor = 0
+  private let decompressed = ByteBuffer(capacity: 1 << 16)
+  private var lost: [ClosedRange<Int64>] = []
+  /// The base offset of the batch returned last, for `damage`.
+  private var lastBaseOffset: Int64 = 0
+
+  init(service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int) {
+    self.service = service
+    self.topic = topic
+    self.partition = partition
+    self.maxMessageBytes = maxMessageBytes
+    self.fetchBytes = Int32(clamping: max(4 << 20, maxMessageBytes))
+  }
+
+  /// Bytes asked of one fetch (at least one whole batch comes, however large); raised when a
+  /// broker cut the first batch at the limit.
+  private var fetchBytes = Int32(4 << 20)
+  /// The high watermark the last fetch reported: below it, an empty answer is not the end.
+  private var highWatermark: Int64 = 0
+
+  /// Whether batches fetched are waiting to be handed out.
+  var hasFetchedBatches: Bool { cursor < fetched.count }
+
+  func bounds() throws(StorageError) -> (start: Int64, end: Int64) {
+    try service.bounds(topic.value, partition: partition)
+  }
+
+  func seek(to offset: Int64) throws(StorageError) {
+    position = offset
+    fetched.count = 0
+    cursor = 0
+  }
+
+  func nextBatch() throws(StorageError) -> RecordBatchView? {
+    while true {
+      if cursor < fetched.count {
+        let at = fetched.base + cursor
+        let batch: RecordBatchView
+        do {
+          batch = try RecordBatchView(at: at, available: fetched.count - cursor)
+          try batch.validateCRC()
+          try BatchCheck.offsets(
+            baseOffset: batch.baseOffset, lastOffsetDelta: batch.lastOffsetDelta, recordCount: batch.recordCount,
+            expected: nil)
+        } catch {
+          fetched.count = 0
+          cursor = 0
+          throw .undecodableFetchedBatch(topic: topic.value, partition: Int(partition), offset: position, reason: error)
+        }
+        cursor += batch.size
+        if batch.lastOffset < position { continue }
+        position = batch.nextOffset
+        if batch.isControl { continue }
+        lastBaseOffset = batch.baseOffset
+        if batch.compressionCodec == 0 { return batch }
+        do { return try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
+          throw damage(error)
+        }
+      }
+      guard try fetchBelowHighWatermark() else { return nil }
+    }
+  }
+
+  /// Fetches at once; false when `position` is at the high watermark (caught up). A broker
+  /// may answer no records below it (Tansu, when gathering them takes longer than the wait
+  /// asked; or a first batch cut at `maxBytes`): then it is asked again, waiting longer and
+  /// for more bytes, until records come or the operation's timeout passes.
+  private func fetchBelowHighWatermark() throws(StorageError) -> Bool {
+    let deadline = Deadline.after(service.cluster.options.timeout)
+    var wait = Duration.zero
+    while true {
+      if try fetch(maxWait: wait) { return true }
+      guard position < highWatermark else { return false }
+      guard !deadline.hasPassed else {
+        throw .cluster(
+          reason: "topic '\(topic)' partition \(partition): the broker answered no records at offset \(position), "
+            + "below its high watermark \(highWatermark)", failure: .unavailable)
+      }
+      wait = min(max(wait * 2, .milliseconds(10)), .milliseconds(500))
+    }
+  }
+
+  /// Fetches from `position`, waiting up to `maxWait` on the broker for records; true when
+  /// batches came (or offsets lost to retention were passed over: read again).
+  @discardableResult
+  func fetch(maxWait: Duration) throws(StorageError) -> Bool {
+    fetched.count = 0
+    cursor = 0
+    let answer: KafkaCluster.FetchedRecords
+    do {
+      answer = try service.cluster.fetch(
+        topic.value, partition: partition, from: position, maxBytes: fetchBytes, maxWait: maxWait)
+    } catch {
+      guard error.code == .offsetOutOfRange else { throw error.storageError }
+      let (start, _) = try bounds()
+      guard position < start else { return false }  // past the end: nothing yet
+      lost.append(position...(start - 1))
+      position = start
+      return true
+    }
+    highWatermark = answer.highWatermark
+    if let size = answer.firstBatchSize, size > Int(fetchBytes) {
+      fetchBytes = Int32(clamping: min(size, service.cluster.options.maxResponseBytes - (1 << 16)))
+    }
+    answer.records.withUnsafeBytes { fetched.append($0) }
+    return !answer.records.isEmpty
+  }
+
+  var hasLostOffsets: Bool { !lost.isEmpty }
+
+  func takeOffsetsLostToRetention() -> [ClosedRange<Int64>] {
+    defer { lost = [] }
+    return lost
+  }
+
+  /// Nothing on a cluster is moved aside by `kq verify --repair`.
+  func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { false }
+
+  /// A deleted topic fails the next fetch and commit by itself.
+  func confirmTopicExists() throws(StorageError) {}
+
+  func damage(_ reason: BatchDecodeError) -> StorageError {
+    .undecodableFetchedBatch(topic: topic.value, partition: Int(partition), offset: lastBaseOffset, reason: reason)
+  }
+}
