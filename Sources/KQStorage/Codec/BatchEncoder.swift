@@ -13,14 +13,10 @@ package final class BatchEncoder {
   package var maxBatchBytes: Int
   /// When set (LogAppendTime topics), each batch's maxTimestamp is this clock's time at seal.
   package var logAppendTime: (() -> Int64)?
-  /// The codec each batch's records section is compressed with: on a second thread from its
-  /// seal on, and stored by `finish()`. `maxBatchBytes` counts the uncompressed batch; a batch
-  /// that the codec would not shrink is stored uncompressed, so a stored batch never exceeds it.
+  /// The codec each batch's records section is compressed with when sealed. `maxBatchBytes`
+  /// counts the uncompressed batch; a batch that the codec would not shrink is stored
+  /// uncompressed, so a stored batch never exceeds it.
   package var codec: CompressionCodec = .none
-
-  /// Starts of the sealed batches whose records the compressor has (in the same order).
-  private var uncompressedBatches: [Int] = []
-  private var compressor: BatchCompressor?
 
   private var batchStart = -1
   private var batchRecords = 0
@@ -35,9 +31,6 @@ package final class BatchEncoder {
     self.maxBatchBytes = maxBatchBytes
     self.buffer = ByteBuffer(capacity: capacity, excludedFromForks: excludedFromForks)
   }
-
-  /// The compressor may still be reading batches in `buffer`, which goes first.
-  deinit { compressor?.settle() }
 
   package var isEmpty: Bool { recordCount == 0 }
 
@@ -95,7 +88,7 @@ package final class BatchEncoder {
       body = Self.bodySize(
         timestampDelta: 0, offsetDelta: 0, keyCount: keyCount, valueCount: valueCount, headersCount: headers.count)
     }
-    reserve(10 + body)
+    buffer.reserve(10 + body)
     var p = buffer.base + buffer.count
     p += VarInt.write(Int64(body), to: p)
     p.storeBytes(of: 0, as: UInt8.self)
@@ -139,30 +132,20 @@ package final class BatchEncoder {
     }
   }
 
-  /// Makes room for `additional` bytes; a buffer that must grow (and move) first waits for the
-  /// compressor to be done with the batches in it.
-  @inline(__always)
-  private func reserve(_ additional: Int) {
-    if buffer.count + additional > buffer.capacity {
-      compressor?.settle()
-      buffer.reserve(additional)
-    }
-  }
-
   private func openBatch(timestamp: Int64) {
     batchStart = buffer.count
-    reserve(BatchLayout.headerSize)
+    buffer.reserve(BatchLayout.headerSize)
     buffer.count += BatchLayout.headerSize
     batchRecords = 0
     baseTimestamp = timestamp
     maxTimestamp = timestamp
   }
 
-  /// Writes the open batch's header and CRC; with a codec, hands its records to the compressor
-  /// and leaves the CRC to `finish()`. Nothing happens when no batch is open.
+  /// Writes the open batch's header and CRC. Nothing happens when no batch is open.
   package func sealBatch() {
     guard batchStart >= 0 else { return }
     var attributes: Int16 = 0
+    if codec != .none && compressRecords() { attributes |= Int16(codec.rawValue) }
     let p = buffer.base + batchStart
     let size = buffer.count - batchStart
     var maxTime = maxTimestamp
@@ -182,72 +165,32 @@ package final class BatchEncoder {
     p.storeBigEndian(Int16(-1), at: BatchLayout.producerEpoch)
     p.storeBigEndian(Int32(-1), at: BatchLayout.baseSequence)
     p.storeBigEndian(Int32(batchRecords), at: BatchLayout.recordCount)
-    if codec == .none {
-      storeCRC(at: p, size: size)
-    } else {
-      if compressor?.codec != codec {
-        compressor?.settle()
-        compressor = BatchCompressor(codec: codec)  // only ever the first time: one codec per producer
-      }
-      uncompressedBatches.append(batchStart)
-      compressor?.submit(p + BatchLayout.headerSize, count: size - BatchLayout.headerSize)
-    }
+    let crc = CRC32C.checksum(
+      UnsafeRawBufferPointer(start: p + BatchLayout.attributes, count: size - BatchLayout.attributes))
+    p.storeBigEndian(crc, at: BatchLayout.crc)
     batchStart = -1
     batchCount += 1
   }
 
-  private func storeCRC(at batch: UnsafeMutableRawPointer, size: Int) {
-    let crc = CRC32C.checksum(
-      UnsafeRawBufferPointer(start: batch + BatchLayout.attributes, count: size - BatchLayout.attributes))
-    batch.storeBigEndian(crc, at: BatchLayout.crc)
+  /// Replaces the open batch's records section with its `codec` encoding; false (and the
+  /// records left as they are) when that would not be smaller, or zlib found no memory.
+  private func compressRecords() -> Bool {
+    let start = batchStart + BatchLayout.headerSize
+    let records = UnsafeRawBufferPointer(start: buffer.base + start, count: buffer.count - start)
+    guard let compressed = try? codec.compress(records), compressed.count < records.count else { return false }
+    buffer.count = start
+    compressed.withUnsafeBytes { buffer.append($0) }
+    return true
   }
 
   /// Seals the open batch and returns every batch in the buffer.
   package func finish() -> UnsafeRawBufferPointer {
     sealBatch()
-    if !uncompressedBatches.isEmpty { storeCompressedBatches() }
     return buffer.bytes
-  }
-
-  /// Once the compressor is done: replaces each sealed batch's records section with its
-  /// encoding where that is smaller (else, or when zlib found no memory, the records stay as
-  /// they are), moves the batches together (never forward: the encodings are arrays of their
-  /// own) and checksums them.
-  private func storeCompressedBatches() {
-    guard let compressor else { return }
-    compressor.settle()
-    let starts = uncompressedBatches
-    var cursor = starts[0]
-    for index in starts.indices {
-      let start = starts[index]
-      let size = (index + 1 < starts.count ? starts[index + 1] : buffer.count) - start
-      let batch = buffer.base + cursor
-      var stored = size
-      if let compressed = compressor.result(at: index), compressed.count < size - BatchLayout.headerSize {
-        if cursor != start { memmove(batch, buffer.base + start, BatchLayout.headerSize) }
-        compressed.withUnsafeBytes {
-          UnsafeMutableRawBufferPointer(start: batch + BatchLayout.headerSize, count: $0.count).copyMemory(from: $0)
-        }
-        stored = BatchLayout.headerSize + compressed.count
-        batch.storeBigEndian(Int32(stored - BatchLayout.logOverhead), at: BatchLayout.batchLength)
-        let attributes = UnsafeRawPointer(batch).bigEndian(Int16.self, at: BatchLayout.attributes) | Int16(codec.rawValue)
-        batch.storeBigEndian(attributes, at: BatchLayout.attributes)
-      } else if cursor != start {
-        memmove(batch, buffer.base + start, size)
-      }
-      storeCRC(at: batch, size: stored)
-      cursor += stored
-    }
-    buffer.count = cursor
-    compressor.clear()
-    uncompressedBatches.removeAll(keepingCapacity: true)
   }
 
   /// Empties the buffer for the next run of batches.
   package func reset() {
-    compressor?.settle()
-    compressor?.clear()
-    uncompressedBatches.removeAll(keepingCapacity: true)
     buffer.count = 0
     batchStart = -1
     batchRecords = 0
