@@ -1,5 +1,6 @@
 import Glibc
 import KQLog
+import Synchronization
 
 /// Everything a command may touch of its process, handed in so tests can run commands
 /// in-process: nothing in KQCommands reads the environment or the clock by itself.
@@ -77,14 +78,20 @@ package struct Context {
 
 /// The write end of the self-pipe that the signal handler reports to (see `SignalWatcher`).
 nonisolated(unsafe) private var signalPipeWriteEnd: CInt = -1
+/// Signals the handler has reported, each counted after its byte is on the pipe: while this
+/// has not moved, `pending()` knows there is nothing to read without a read(2) per call.
+private let signalsReported = Atomic<Int>(0)
 
 /// SIGINT and SIGTERM turned into bytes on a pipe (the self-pipe trick), so that loops
 /// waiting in `poll` notice Ctrl-C between records instead of dying mid-write.
 package final class SignalWatcher {
   /// The read end: readable when a signal arrived.
   package let fd: CInt
+  /// `signalsReported` as of the last byte `pending()` took.
+  private var signalsTaken: Int
 
   package init?() {
+    signalsTaken = signalsReported.load(ordering: .acquiring)  // also runs its lazy set-up before the handler can
     var ends: [CInt] = [0, 0]
     guard pipe(&ends) == 0 else { return nil }
     for end in ends {
@@ -96,7 +103,7 @@ package final class SignalWatcher {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { number in
       var byte = UInt8(truncatingIfNeeded: number)
-      _ = write(signalPipeWriteEnd, &byte, 1)
+      if write(signalPipeWriteEnd, &byte, 1) == 1 { signalsReported.add(1, ordering: .releasing) }
     }
     // No SA_RESTART: a write blocked on a full pipe returns (EINTR or short), so that kq stops
     // instead of waiting for a reader that may never read; every other call retries EINTR.
@@ -108,8 +115,10 @@ package final class SignalWatcher {
 
   /// The signal received, if one is pending (SIGINT or SIGTERM), without waiting.
   package func pending() -> Int32? {
+    guard signalsReported.load(ordering: .acquiring) != signalsTaken else { return nil }
     var byte: UInt8 = 0
     guard read(fd, &byte, 1) == 1 else { return nil }
+    signalsTaken &+= 1
     return Int32(byte)
   }
 

@@ -65,6 +65,21 @@ package enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConverti
     }
   }
 
+  /// Like `decompress(_:limit:)`, into memory that `allocate` hands out once, for at least the
+  /// bytes the stream decodes to (never more than `limit`); returns the bytes written there.
+  /// lz4 decodes straight into it; the other codecs decode into an array that is then copied.
+  package func decompress(
+    _ input: UnsafeRawBufferPointer, limit: Int, into allocate: (Int) -> UnsafeMutablePointer<UInt8>
+  ) throws(CompressionError) -> Int {
+    if self == .lz4 { return try LZ4Frame.decompress(input, limit: min(max(0, limit), Self.largestLimit), into: allocate) }
+    let bytes = try decompress(input, limit: limit)
+    let output = allocate(bytes.count)
+    bytes.withUnsafeBufferPointer { decoded in
+      if let source = decoded.baseAddress { output.update(from: source, count: decoded.count) }
+    }
+    return bytes.count
+  }
+
   package func decompress(_ input: [UInt8], limit: Int) throws(CompressionError) -> [UInt8] {
     try input.withBytes { (raw) throws(CompressionError) in try decompress(raw, limit: limit) }
   }

@@ -24,14 +24,22 @@ final class Producer {
   let context: Context
   let input = ByteBuffer(capacity: 1 << 20)
   /// One encoder per partition written to, indexed by partition.
-  var encoders: [BatchEncoder?]
+  var encoders: [BatchEncoder?] { didSet { unretainedEncoders = encoders.map { $0.map(Unmanaged.passUnretained) } } }
+  /// The same encoders, unretained (`encoders` holds them), so that a record's append costs
+  /// no retain and release (1M records: 2M atomic operations fewer).
+  private var unretainedEncoders: [Unmanaged<BatchEncoder>?] = []
   var writers: [Int: any PartitionWriting] = [:]
   var pendingBytes = 0
   /// Partitions of the records in the pending batches, in input order (for --print-offsets).
   var pendingPartitions: [Int32] = []
   var stickyPartition: Int
-  /// The `-H` headers, encoded once for every record.
+  /// The `-H` headers, encoded once for every record, and their bytes (the buffer never grows
+  /// after `init`, so they stay put).
   let fixedHeaders: ByteBuffer
+  private let fixedHeaderBytes: UnsafeRawBufferPointer
+  /// What a batch adds to a record, and a little more: records under the limit by more than
+  /// this need no exact size check.
+  private let batchOverhead = BatchLayout.headerSize + 32
   var timestamp: Int64 = 0
   var recordsSeen = 0
   var recordsStored = 0
@@ -52,7 +60,9 @@ final class Producer {
     self.context = context
     self.fixedHeaders = ByteBuffer(capacity: 64)
     self.encoders = Array(repeating: nil, count: config.partitions)
+    self.unretainedEncoders = Array(repeating: nil, count: config.partitions)
     fixedHeaders.append(EncodedHeaders(options.headers).bytes)
+    fixedHeaderBytes = fixedHeaders.bytes
     self.stickyPartition = Int(getpid()) % config.partitions
     self.lastSyncMillis = context.clock.nowMillis()
     self.progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
@@ -297,8 +307,8 @@ final class Producer {
       try flush()
       throw ProduceInputError.keyRequired(line: recordsSeen, stored: recordsStored, topic: options.topic.value)
     }
-    let headerBytes = headers ?? fixedHeaders.bytes
-    let approximate = (key?.count ?? 0) + (value?.count ?? 0) + headerBytes.count + BatchLayout.headerSize + 32
+    let headerBytes = headers ?? fixedHeaderBytes
+    let approximate = (key?.count ?? 0) + (value?.count ?? 0) + headerBytes.count + batchOverhead
     if approximate > Int(config.maxMessageBytes) {
       let size = BatchEncoder.batchSize(key: key, value: value, headerBytes: headerBytes.count)
       if size > Int(config.maxMessageBytes) {
@@ -307,10 +317,10 @@ final class Producer {
           line: recordsSeen, size: size, limit: config.maxMessageBytes, stored: recordsStored, topic: options.topic.value)
       }
     }
-    let encoder = encoders[partition] ?? makeEncoder(partition)
-    let before = encoder.buffer.count
-    encoder.append(key: key, value: value, headers: headerBytes, timestamp: recordTimestamp ?? timestamp)
-    pendingBytes += encoder.buffer.count - before
+    let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(makeEncoder(partition))
+    pendingBytes += encoder._withUnsafeGuaranteedRef {
+      $0.append(key: key, value: value, headers: headerBytes, timestamp: recordTimestamp ?? timestamp)
+    }
     if options.printOffsets { pendingPartitions.append(Int32(partition)) }
   }
 

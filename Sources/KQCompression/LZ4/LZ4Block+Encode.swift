@@ -10,6 +10,12 @@ extension LZ4Block {
   /// A table `encode` can use, of `hashTableCount` entries.
   static var hashTableCount: Int { 1 << hashLog }
 
+  /// LZ4's acceleration: after the first miss the search steps this many bytes, and every 64
+  /// misses more make the step a byte longer. 2 rather than LZ4's default 1: on the harness's
+  /// log lines 1.35× as fast for 1.9% less compression (ratio 2.65 → 2.60; issue 12 allows
+  /// 10% from the reference library's).
+  static let acceleration = 2
+
   @inline(__always) static func hash(_ sequence: UInt32) -> Int {
     Int((sequence &* 2_654_435_761) >> UInt32(32 - hashLog))
   }
@@ -17,10 +23,10 @@ extension LZ4Block {
   /// Compresses `count` (at most 64 KiB) bytes at `source` into `destination`, which has
   /// room for `compressedBound(count) + encoderSlack` bytes; returns the bytes written.
   ///
-  /// LZ4's fast algorithm (acceleration 1): hash each 4-byte sequence, take the last position
-  /// with the same hash as a candidate, and skip ahead faster the longer nothing matches. The
-  /// last match starts at least 12 bytes before the end and the last 5 bytes are literals,
-  /// as the block format requires of encoders.
+  /// LZ4's fast algorithm (at `acceleration`): hash each 4-byte sequence, take the last
+  /// position with the same hash as a candidate, and skip ahead faster the longer nothing
+  /// matches. The last match starts at least 12 bytes before the end and the last 5 bytes are
+  /// literals, as the block format requires of encoders.
   static func encode(
     _ source: UnsafePointer<UInt8>, count: Int, into destination: UnsafeMutablePointer<UInt8>,
     table: UnsafeMutablePointer<UInt16>
@@ -39,13 +45,13 @@ extension LZ4Block {
         var match: UnsafePointer<UInt8>
         var forwardIp = ip
         var step = 1
-        var attempts = 1 << 6
+        var attempts = acceleration << 6
         repeat {
           let slot = forwardHash
           ip = forwardIp
           forwardIp += step
           step = attempts >> 6
-          attempts += 1
+          attempts &+= 1
           if forwardIp > matchStartLimit { break search }
           match = source + Int(table[slot])
           forwardHash = hash(forwardIp.loadLE32())
@@ -131,15 +137,16 @@ extension LZ4Block {
 }
 
 extension UnsafeMutablePointer<UInt8> {
-  /// Copies `count` bytes from `source` in 8-byte steps, writing up to 7 bytes past the end.
+  /// Copies `count` bytes from `source` in 8-byte steps, reading and writing up to 7 bytes
+  /// past the end (8 when `count` is 0): literals end at least 12 bytes before the block's.
   @inline(__always) func copyWild(from source: UnsafePointer<UInt8>, count: Int) {
     var target = self
     var from = source
     let end = self + count
-    while target < end {
+    repeat {
       target.copy8(from: from)
       target += 8
       from += 8
-    }
+    } while target < end
   }
 }

@@ -9,6 +9,18 @@ extension LZ4Frame {
     }
   }
 
+  /// Like `decompress(_:limit:)`, into memory that `allocate` hands out once, for at least the
+  /// bytes the stream may decode to (at most `limit`); returns the bytes written there.
+  static func decompress(
+    _ input: UnsafeRawBufferPointer, limit: Int, into allocate: (Int) -> UnsafeMutablePointer<UInt8>
+  ) throws(CompressionError) -> Int {
+    let base = input.bytePointer
+    let bound = try outputBound(base, count: input.count, limit: limit)
+    let capacity = min(bound, limit)
+    let output = allocate(capacity)
+    return try decode(base, count: input.count, into: output, capacity: capacity, isCappedByLimit: bound > limit, limit: limit)
+  }
+
   /// The most bytes `input` can decode to, from its block sizes: a stored block is its size,
   /// a compressed one at most the frame's block maximum (and 255 times its size). Checks every
   /// frame and block header fits in the input, so decoding allocates only for a whole stream.

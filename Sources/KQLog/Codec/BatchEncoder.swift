@@ -65,11 +65,13 @@ package final class BatchEncoder {
     return BatchLayout.headerSize + VarInt.size(Int64(body)) + body
   }
 
-  /// Appends a record; `headers` is the encoded header section (count and headers).
-  @inline(__always)
+  /// Appends a record; `headers` is the encoded header section (count and headers). Returns
+  /// the bytes the buffer grew by (a batch header included when the record opened a batch).
+  @inline(__always) @discardableResult
   package func append(
     key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer, timestamp: Int64
-  ) {
+  ) -> Int {
+    let before = buffer.count
     let keyCount = key.map { $0.count } ?? -1
     let valueCount = value.map { $0.count } ?? -1
     if batchStart < 0 { openBatch(timestamp: timestamp) }
@@ -94,29 +96,34 @@ package final class BatchEncoder {
     p += VarInt.write(delta, to: p)
     p += VarInt.write(Int64(batchRecords), to: p)
     p += VarInt.write(Int64(keyCount), to: p)
-    if let key, keyCount > 0 {
-      memcpy(p, key.baseAddress!, keyCount)
+    if keyCount > 0, let key = key?.baseAddress {
+      copySmall(to: p, from: key, count: keyCount)
       p += keyCount
     }
     p += VarInt.write(Int64(valueCount), to: p)
-    if let value, valueCount > 0 {
-      memcpy(p, value.baseAddress!, valueCount)
+    if valueCount > 0, let value = value?.baseAddress {
+      copySmall(to: p, from: value, count: valueCount)
       p += valueCount
     }
-    if headers.count > 0 {
-      memcpy(p, headers.baseAddress!, headers.count)
+    // Most records' headers are the one byte of a zero count: stored, not a call to memcpy.
+    if headers.count == 1, let header = headers.baseAddress {
+      p.storeBytes(of: header.load(as: UInt8.self), as: UInt8.self)
+      p += 1
+    } else if headers.count > 1, let header = headers.baseAddress {
+      memcpy(p, header, headers.count)
       p += headers.count
     }
     buffer.count = p - buffer.base
     if timestamp > maxTimestamp { maxTimestamp = timestamp }
     batchRecords += 1
     recordCount += 1
+    return buffer.count - before
   }
 
   /// Appends an owned record (tests, JSON input).
   package func append(_ record: Record) {
     let headers = EncodedHeaders(record.headers)
-    headers.bytes.withUnsafeBytes { headerBytes in
+    _ = headers.bytes.withUnsafeBytes { headerBytes in
       withOptionalBytes(record.key) { key in
         withOptionalBytes(record.value) { value in
           append(key: key, value: value, headers: headerBytes, timestamp: record.timestamp)

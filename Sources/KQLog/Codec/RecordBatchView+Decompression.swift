@@ -34,14 +34,20 @@ extension RecordBatchView {
     let codec = try codec()
     guard codec != .none else { return self }
     let compressed = UnsafeRawBufferPointer(start: base + BatchLayout.headerSize, count: size - BatchLayout.headerSize)
-    let records: [UInt8]
-    do { records = try codec.decompress(compressed, limit: decompressionLimit(maxMessageBytes: maxMessageBytes)) } catch {
+    // The records decode straight behind the header's place in the buffer (lz4: no copy).
+    let recordCount: Int
+    do {
+      recordCount = try codec.decompress(compressed, limit: decompressionLimit(maxMessageBytes: maxMessageBytes)) { capacity in
+        buffer.count = 0
+        buffer.reserve(BatchLayout.headerSize + max(capacity, 1))
+        return (buffer.base + BatchLayout.headerSize).assumingMemoryBound(to: UInt8.self)
+      }
+    } catch {
       throw .undecodableRecords(baseOffset: baseOffset, error)
     }
     buffer.count = 0
-    buffer.reserve(BatchLayout.headerSize + records.count)
     buffer.append(base, count: BatchLayout.headerSize)
-    records.withUnsafeBytes { buffer.append($0) }
+    buffer.count += recordCount
     let header = buffer.base
     header.storeBigEndian(Int32(buffer.count - BatchLayout.logOverhead), at: BatchLayout.batchLength)
     header.storeBigEndian(attributes & ~BatchLayout.compressionMask, at: BatchLayout.attributes)

@@ -29,7 +29,7 @@ struct ControlBatchTests {
     let encoder = BatchEncoder(maxBatchBytes: 1 << 20)
     let key: [UInt8] = [0, 0, 0, 0]
     let value: [UInt8] = [0, 0, 0, 0, 0, 0]
-    key.withUnsafeBytes { k in
+    _ = key.withUnsafeBytes { k in
       value.withUnsafeBytes { v in [UInt8(0)].withUnsafeBytes { encoder.append(key: k, value: v, headers: $0, timestamp: 1_700_000_000_000) } }
     }
     var bytes = Array(encoder.finish())
