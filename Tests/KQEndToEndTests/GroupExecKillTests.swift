@@ -35,7 +35,15 @@ struct GroupExecKillTests {
       attempts += 1
       let before = Self.size(of: out)
       let run = try KQProcess.start(load, directory: kq.path)
-      usleep(UInt32.random(in: 0...20_000, using: &random))
+      // Half the runs are killed at a random moment from their start; the other half at a
+      // random moment after their first batch reached OUT, so that on a slow machine too
+      // hundreds of kills land between a delivery and its commit.
+      if Bool.random(using: &random) {
+        for _ in 0..<2000 where Self.size(of: out) == before { usleep(1000) }
+        usleep(UInt32.random(in: 0...5_000, using: &random))
+      } else {
+        usleep(UInt32.random(in: 0...20_000, using: &random))
+      }
       run.signal(SIGKILL)
       let result = try run.finish(timeout: 30)
       if result.status == 128 + SIGKILL {
