@@ -35,9 +35,14 @@ let package = Package(
     .target(name: "KQTestSupport", dependencies: ["KQCommands", "KQBackends", "KQStorage", "KQLog", "KQCompression"]),
     .testTarget(name: "KQStorageTests", dependencies: ["KQStorage", "KQLog", "KQCompression", "KQTestSupport"]),
     .testTarget(name: "KQCommandsTests", dependencies: ["KQCommands", "KQLog", "KQTestSupport"]),
-    .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq"]),
+    .testTarget(name: "KQEndToEndTests", dependencies: ["KQTestSupport", "kq", "kq-fuzz"]),
     .testTarget(name: "KQKafkaTests", dependencies: ["KQKafka", "KQLog", "KQTestSupport", "CKQCRC32C"]),
     .testTarget(name: "KQCompressionTests", dependencies: ["KQCompression", "KQTestSupport"]),
+    // libFuzzer targets (Tests/Fuzz/README.md): run.sh builds them with -sanitize=fuzzer; an
+    // ordinary build is the replayer `swift test` runs the committed corpus through.
+    .executableTarget(
+      name: "kq-fuzz", dependencies: ["KQStorage", "KQLog", "KQCommands", "KQCompression"], path: "Tests/Fuzz/Targets",
+      swiftSettings: releaseSpeed),
     // Release-build codec throughput (Tests/Benchmarks/codecs.sh); not a test, not in kq.
     .executableTarget(
       name: "kq-codec-bench", dependencies: ["KQCompression"], path: "Tests/Benchmarks/CodecBench",

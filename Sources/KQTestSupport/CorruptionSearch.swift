@@ -38,6 +38,9 @@ package final class CorruptionSearch {
   /// Relative path → bytes, for every file a case may damage.
   package private(set) var files: [(path: String, bytes: [UInt8])] = []
   package private(set) var reference = Observation()
+  /// Each partition's reference records as a set, for the check that a reader returned only
+  /// records that were written.
+  package private(set) var referenceRecords: [Set<String>] = []
   let clock = ManualClock(1_700_000_000_000)
 
   /// `records` lines spread over 2 partitions, segments of 1 KiB, a group commit.
@@ -64,6 +67,7 @@ package final class CorruptionSearch {
       files.append((path, try Self.read(root + "/" + path)))
     }
     reference = try observe()
+    referenceRecords = reference.partitions.map { Set($0) }
   }
 
   /// Segments, indexes, config, kq.lock, offsets; not the format marker, lease or lock files.

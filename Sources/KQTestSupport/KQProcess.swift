@@ -53,6 +53,16 @@ package enum KQProcess {
     try run(arguments, directory: directory, stdin: Array(stdin.utf8), environment: environment)
   }
 
+  /// Runs `name`, a program the package builds beside kq (`kq-fuzz`), to completion.
+  package static func runBuilt(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws
+    -> Result
+  {
+    let path = URL(fileURLWithPath: binaryPath).deletingLastPathComponent().appendingPathComponent(name).path
+    let running = try Running(arguments: arguments, directory: nil, environment: environment, executable: path)
+    running.closeInput()
+    return try running.finish(timeout: 300)
+  }
+
   package static func start(_ arguments: [String], directory: String?, environment: [String: String] = [:]) throws
     -> Running
   {

@@ -7,8 +7,10 @@ package final class KQSandbox: @unchecked Sendable {
   /// The data directory (`KQ_DIR` of every process started here).
   package var path: String { directory.path + "/data" }
 
-  package init() throws {
-    directory = try TemporaryDirectory("kq-e2e")
+  /// `inMemory`: in /dev/shm, where fsync costs nothing (for searches that run kq thousands
+  /// of times and need no disk: a kill keeps what reached the page cache).
+  package init(inMemory: Bool = false) throws {
+    directory = try TemporaryDirectory("kq-e2e", inMemory: inMemory)
   }
 
   /// A path beside the data directory, for files the test's shells write.

@@ -69,6 +69,39 @@ package enum IndexLookup {
     return false
   }
 
+  /// A sealed segment's largest timestamp from its last `.timeindex` entry, when that entry
+  /// holds (as in `holds`): the headers from the entry's batch to the end of the segment are
+  /// read too, so that an index cut short at an entry boundary (whose last entry holds, but is
+  /// not the last one written) cannot understate it and make retention delete, or a time lookup
+  /// pass over, younger records. Usually the entry's batch is the segment's last one. nil when
+  /// the entry does not hold or the headers do not follow one another to the end of the file.
+  static func largestTimestamp(
+    from entry: TimeIndex.Entry, folder: String, base: Int64, logFD: CInt, logPath: String, logSize: Int64,
+    fileSystem: FileSystem
+  ) throws(Errno) -> Int64? {
+    guard entry.offset >= base else { return nil }
+    let start = try start(
+      of: entry.offset, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize,
+      fileSystem: fileSystem)
+    var position = start.position
+    var expected = start.baseOffset
+    var held = false
+    var largest = entry.timestamp
+    while let header = try BatchHeader.read(
+      from: logFD, at: position, expecting: expected, fileSize: logSize, fileSystem: fileSystem, path: logPath)
+    {
+      if held {
+        largest = max(largest, header.maxTimestamp)
+      } else if header.lastOffset >= entry.offset {
+        guard header.lastOffset == entry.offset && header.maxTimestamp == entry.timestamp else { return nil }
+        held = true
+      }
+      position += Int64(header.size)
+      expected = header.nextOffset
+    }
+    return held && position == logSize ? largest : nil
+  }
+
   /// The first offset whose record timestamp is at or after `timestamp`, or nil when every
   /// record is older. `maxMessageBytes` bounds what a compressed batch may decode to.
   package static func offset(

@@ -217,11 +217,13 @@ package final class PartitionLog {
   /// another writer's appends or roll since this one last looked.
   func refresh() throws(StorageError) -> ActiveSegment {
     if let active {
-      let size: Int64
-      do { size = try fileSystem.size(of: active.logFD, path: active.logPath) } catch {
+      let info: stat
+      do { info = try fileSystem.status(of: active.logFD, path: active.logPath) } catch {
         throw .io(error, operation: "stat", path: active.logPath)
       }
-      if size == active.state.size
+      // Another writer may have rolled past this segment and retention deleted it and those
+      // after it: then its size is unchanged and the next name free, but it has no name left.
+      if Int64(info.st_size) == active.state.size && info.st_nlink > 0
         && !fileSystem.exists(FileNames.logFile(in: folder, base: active.state.nextOffset))
       {
         return active

@@ -45,11 +45,10 @@ package enum SegmentFiles {
         defer { try? fileSystem.close(logFD) }
         guard let logSize = try? fileSystem.size(of: logFD, path: logPath) else { return nil }
         let stored: Int64?
-        if (try? IndexLookup.holds(
-          entry, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize, fileSystem: fileSystem))
-          == true
+        if let largest = try? IndexLookup.largestTimestamp(
+          from: entry, folder: folder, base: base, logFD: logFD, logPath: logPath, logSize: logSize, fileSystem: fileSystem)
         {
-          stored = entry.timestamp
+          stored = largest
         } else {
           stored = try? largestHeaderTimestamp(logFD: logFD, path: logPath, base: base, size: logSize, fileSystem: fileSystem)
         }
