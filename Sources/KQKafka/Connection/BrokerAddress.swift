@@ -14,6 +14,10 @@ package struct BrokerAddress: Hashable, Sendable {
   /// Parses one address; throws `KafkaError.invalidAddress` naming what is wrong.
   package init(parsing text: String) throws(KafkaError) {
     var rest = Substring(text)
+    if let scheme = rest.firstRange(of: "://") {
+      throw .invalidAddress(
+        text, reason: "a broker is HOST:PORT, without '\(rest[..<scheme.upperBound])' (kq talks Kafka's protocol in plain TCP)")
+    }
     let host: Substring
     if rest.hasPrefix("[") {
       guard let close = rest.firstIndex(of: "]") else { throw .invalidAddress(text, reason: "an unclosed '['") }

@@ -43,5 +43,9 @@ struct ClusterFailureTests {
     for bad in ["", "a:", "a:0", "a:70000", "::1:9092", "[::1", "a,,b", "a:b", "[::1]x"] {
       #expect(throws: KafkaError.self, "\(bad)") { try BrokerAddress.list(parsing: bad) }
     }
+    // A URL is named as one, not as an IPv6 address without brackets.
+    #expect(throws: KafkaError.invalidAddress("kafka://b:9092", reason: "a broker is HOST:PORT, without 'kafka://' (kq talks Kafka's protocol in plain TCP)")) {
+      try BrokerAddress.list(parsing: "kafka://b:9092")
+    }
   }
 }
