@@ -9,7 +9,8 @@ enum MirrorCommand {
     let source = try endpoint(arguments.positionals[0], argument: "SRC", session: session)
     let destination = try endpoint(arguments.positionals[1], argument: "DST", session: session)
     guard source != destination else {
-      throw arguments.invalidArgument("DST", value: arguments.positionals[1], hint: "give a topic other than SRC")
+      throw CommandError.message(
+        "SRC and DST are the same topic '\(source.description)'", hint: "give a DST other than SRC", status: .usage)
     }
     let group = try GroupConsume.groupName(
       arguments.value("group") ?? destination.defaultGroupText, session: session, argument: "'--group'")
