@@ -31,9 +31,11 @@ extension CommandTree {
       partition's offset is committed only after DST acknowledged the records before it \
       (fsynced locally, acks=all on a cluster). A run killed at any moment (kill -9 included), \
       then run again, copies every record at least once. Duplicates can occur only for the \
-      records of the last batch moved before the stop: appended to DST (perhaps acknowledged) but \
-      not yet committed on SRC's side, at most about 1 MiB of records per partition; they are \
-      copied again, after their first copy. Several runs with one group share SRC's partitions, \
+      records of the last flush before the stop: appended to DST (perhaps acknowledged) but not \
+      yet committed on SRC's side, at most about 1 MiB of records over all partitions (plus the \
+      one source batch that passed it); the next run copies them again, right after their first \
+      copy, in the same order. A DST that refused an append (a record too large for it, a broker \
+      lost mid-produce) is the same case. Several runs with one group share SRC's partitions, \
       as 'kq consume --group' does.
 
       Progress is shown on stderr when it is a terminal. Status 64 for a bad URL or a DST with \
