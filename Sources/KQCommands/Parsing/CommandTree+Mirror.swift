@@ -35,8 +35,8 @@ extension CommandTree {
       yet committed on SRC's side, at most about 1 MiB of records over all partitions (plus the \
       one source batch that passed it); the next run copies them again, right after their first \
       copy, in the same order. A DST that refused an append (a record too large for it, a broker \
-      lost mid-produce) is the same case. Several runs with one group share SRC's partitions, \
-      as 'kq consume --group' does.
+      lost mid-produce) is the same case. Run one mirror per group at a time: locally a second \
+      run copies only the partitions the first does not hold (status 75 when it holds all).
 
       Progress is shown on stderr when it is a terminal. Status 64 for a bad URL or a DST with \
       too few partitions, 66 for a missing SRC, 69 for a cluster that cannot be reached.
