@@ -9,6 +9,10 @@ import KQLog
 final class Mirror {
   /// Appends happen once this many bytes are pending over all partitions, or when caught up.
   static let flushBytes = 1 << 20
+  /// DST is made durable and the group's offsets committed at most this often while records
+  /// flow (and always when caught up, before waiting, and at the end): an fsync per 1 MiB flush
+  /// made a local copy of 100 MB take 3.2-3.9 s instead of 0.3 s.
+  static let commitIntervalMillis: Int64 = 1000
 
   struct Lane {
     var cursor: Consumer.Cursor
@@ -39,6 +43,9 @@ final class Mirror {
   private let context: Context
   private let progress: ProgressLine?
   private var pendingBytes = 0
+  private var lastCommitMillis: Int64
+  /// Partitions appended to since DST was last made durable.
+  private var unsynced: Set<Int> = []
   private var copied = 0
   /// A header section rebuilt when the source's count varint is not in its shortest form.
   private let headerScratch = ByteBuffer(capacity: 256)
@@ -55,6 +62,7 @@ final class Mirror {
     self.watcher = watcher
     self.context = context
     progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
+    lastCommitMillis = context.clock.nowMillis()
     let config = destination.config
     for lane in lanes {
       lane.encoder.maxBatchBytes = min(config.maxBatchBytes, Producer.batchBytes)
@@ -72,15 +80,15 @@ final class Mirror {
       var progressed = false
       for index in lanes.indices where !lanes[index].cursor.isDone {
         if try copyBatch(index) { progressed = true }
-        if pendingBytes >= Self.flushBytes { try flush() }
+        if pendingBytes >= Self.flushBytes { try flush(commit: isCommitDue) }
       }
       progress?.update(records: copied, bytes: 0)
       if let number = context.signals?.pending() {
-        try flush()
+        try flush(commit: true)
         return .interrupted(number)
       }
       if progressed { continue }
-      try flush()
+      try flush(commit: true)
       guard let watcher, !lanes.allSatisfy({ $0.cursor.isDone }) else { return .finished }
       switch watcher.wait(signals: context.signals, stdout: nil, timeoutMillis: nil) {
       case .changed, .timeout, .readerGone: break
@@ -156,9 +164,16 @@ final class Mirror {
     return scratch.bytes
   }
 
-  /// Appends what every partition has pending, waits until DST acknowledged it (durable), then
-  /// commits each partition's position on SRC's side: never a commit ahead of DST.
-  private func flush() throws {
+  /// A second since the last commit, or a wall clock that stepped back past it.
+  private var isCommitDue: Bool {
+    let (elapsed, overflow) = context.clock.nowMillis().subtractingReportingOverflow(lastCommitMillis)
+    return overflow || elapsed < 0 || elapsed >= Self.commitIntervalMillis
+  }
+
+  /// Appends what every partition has pending; with `commit`, then makes every partition
+  /// appended to durable on DST (fsynced, or acknowledged by every in-sync replica) and only
+  /// then commits each partition's position on SRC's side: never a commit ahead of DST.
+  private func flush(commit: Bool) throws {
     var appends: [PartitionAppend] = []
     var appended: [Int] = []
     for index in lanes.indices where !lanes[index].encoder.isEmpty {
@@ -176,9 +191,13 @@ final class Mirror {
         case .failure(let error): throw error
         }
       }
-      for index in appended { try lanes[index].writer.makeDurable() }
+      unsynced.formUnion(appended)
     }
     pendingBytes = 0
+    guard commit else { return }
+    for index in unsynced.sorted() { try lanes[index].writer.makeDurable() }
+    unsynced.removeAll(keepingCapacity: true)
+    lastCommitMillis = context.clock.nowMillis()
     for index in lanes.indices where lanes[index].committed != lanes[index].cursor.next {
       let cursor = lanes[index].cursor
       try cursor.reader.confirmTopicExists()

@@ -29,13 +29,12 @@ extension CommandTree {
 
       Resumable: the copy's progress is a consumer group's offsets, kept where SRC is, and a \
       partition's offset is committed only after DST acknowledged the records before it \
-      (fsynced locally, acks=all on a cluster). A run killed at any moment (kill -9 included), \
-      then run again, copies every record at least once. Duplicates can occur only for the \
-      records of the last flush before the stop: appended to DST (perhaps acknowledged) but not \
-      yet committed on SRC's side, at most about 1 MiB of records over all partitions (plus the \
-      one source batch that passed it); the next run copies them again, right after their first \
-      copy, in the same order. A DST that refused an append (a record too large for it, a broker \
-      lost mid-produce) is the same case. Run one mirror per group at a time: locally a second \
+      (fsynced locally, acks=all on a cluster), once a second while records flow and whenever \
+      kq catches up with SRC. A run killed at any moment (kill -9 included), then run again, \
+      copies every record at least once. Duplicates can occur only for the records appended to \
+      DST since the group's last commit (at most about a second of copying): the next run copies \
+      them again, right after their first copy, in the same order. A run that stops on an error \
+      of DST (a record too large for it, a broker lost mid-produce) is the same case. Run one mirror per group at a time: locally a second \
       run copies only the partitions the first does not hold (status 75 when it holds all).
 
       Progress is shown on stderr when it is a terminal. Status 64 for a bad URL or a DST with \
