@@ -28,7 +28,8 @@ final class Mirror {
       self.cursor = cursor
       self.writer = writer
       self.committed = committed
-      self.encoder = BatchEncoder(maxBatchBytes: Producer.batchBytes, capacity: 1 << 16)
+      // Small at first: a topic of thousands of partitions must not cost 64 KiB each up front.
+      self.encoder = BatchEncoder(maxBatchBytes: Producer.batchBytes, capacity: 1 << 12)
     }
   }
 
