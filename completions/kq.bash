@@ -4,7 +4,7 @@
 # Succeeds when the words in $1 name a command or a group of commands.
 _kq_node() {
   case "$1" in
-    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"topic compact"|"produce"|"consume"|"pipe"|"describe"|"verify"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
+    "topic"|"topic create"|"topic list"|"topic delete"|"topic alter"|"topic compact"|"produce"|"consume"|"pipe"|"mirror"|"describe"|"verify"|"group"|"group list"|"group describe"|"group reset"|"group delete") return 0 ;;
   esac
   return 1
 }
@@ -12,7 +12,7 @@ _kq_node() {
 # Prints the command words that may follow the path $1.
 _kq_subcommands() {
   case "$1" in
-    "") echo "topic produce consume pipe describe verify group" ;;
+    "") echo "topic produce consume pipe mirror describe verify group" ;;
     topic) echo "create list delete alter compact" ;;
     group) echo "list describe reset delete" ;;
   esac
@@ -29,6 +29,7 @@ _kq_flags() {
     produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --compression --timestamp" ;;
     consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle --table" ;;
     pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait" ;;
+    mirror) echo "--group -f --follow --json" ;;
     describe) echo "--json" ;;
     verify) echo "--repair --json" ;;
     "group list") echo "--json" ;;
@@ -47,6 +48,7 @@ _kq_takes_value() {
     "produce:-K"|"produce:--key-delimiter"|"produce:--key"|"produce:-H"|"produce:--header"|"produce:-p"|"produce:--partition"|"produce:--sync"|"produce:--compression"|"produce:--timestamp") return 0 ;;
     "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--idle") return 0 ;;
     "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval") return 0 ;;
+    "mirror:--group") return 0 ;;
     "group reset:--topic"|"group reset:--to-offset"|"group reset:--to-datetime"|"group reset:--shift-by"|"group reset:-p"|"group reset:--partition") return 0 ;;
     *:--dir|*:--brokers|*:--broker-timeout) return 0 ;;
   esac
@@ -69,6 +71,7 @@ _kq_value() {
     "pipe:--group") _kq_names group "$3" ;;
     "pipe:--from-topics") _kq_names topic "$3" ;;
     "pipe:--partition-by") COMPREPLY=($(compgen -W "key" -- "$3")) ;;
+    "mirror:--group") _kq_names group "$3" ;;
     "group reset:--topic") _kq_names topic "$3" ;;
     *:--dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$3")) ;;
     *:--brokers) COMPREPLY=() ;;
@@ -86,6 +89,7 @@ _kq_argument() {
     produce) (( $2 == 0 )) && _kq_names topic "$3" ;;
     consume) (( $2 == 0 )) && _kq_names topic "$3" ;;
     pipe) (( $2 == 0 )) && _kq_names topic "$3"; (( $2 == 1 )) && _kq_names topic "$3" ;;
+    mirror) (( $2 == 0 )) && _kq_names topic "$3"; (( $2 == 1 )) && _kq_names topic "$3" ;;
     describe) (( $2 == 0 )) && _kq_names topic "$3" ;;
     verify) (( $2 >= 0 )) && _kq_names topic "$3" ;;
     "group describe") (( $2 == 0 )) && _kq_names group "$3" ;;

@@ -23,7 +23,7 @@ end
 # Succeeds when the words in $argv[1] name a command or a group of commands.
 function __kq_node
     switch $argv[1]
-        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'topic compact' 'produce' 'consume' 'pipe' 'describe' 'verify' 'group' 'group list' 'group describe' 'group reset' 'group delete'
+        case 'topic' 'topic create' 'topic list' 'topic delete' 'topic alter' 'topic compact' 'produce' 'consume' 'pipe' 'mirror' 'describe' 'verify' 'group' 'group list' 'group describe' 'group reset' 'group delete'
             return 0
     end
     return 1
@@ -42,6 +42,8 @@ function __kq_value_flags
             printf '%s\n' --from --since --until -p --partition -n --max --format --group --exec --batch --batch-bytes --idle
         case 'pipe'
             printf '%s\n' --group --exec --from-topics -K --key-delimiter --partition-by --timeout --batch --batch-bytes --commit-interval
+        case 'mirror'
+            printf '%s\n' --group
         case 'group reset'
             printf '%s\n' --topic --to-offset --to-datetime --shift-by -p --partition
     end
@@ -84,6 +86,7 @@ complete -c kq -n '__kq_at \'\'' -a topic -d 'Create, list, alter and delete top
 complete -c kq -n '__kq_at \'\'' -a produce -d 'Append records read from stdin to a topic'
 complete -c kq -n '__kq_at \'\'' -a consume -d 'Write a topic\'s records to stdout'
 complete -c kq -n '__kq_at \'\'' -a pipe -d 'Turn a topic into another through a command, exactly once'
+complete -c kq -n '__kq_at \'\'' -a mirror -d 'Copy a topic between the data directory and a Kafka cluster, resumably'
 complete -c kq -n '__kq_at \'\'' -a describe -d 'Show the data directory, or one topic in detail'
 complete -c kq -n '__kq_at \'\'' -a verify -d 'Check topics and group offsets for damage, and repair what is safe'
 complete -c kq -n '__kq_at \'\'' -a group -d 'List, inspect, reset and delete consumer groups'
@@ -157,6 +160,11 @@ complete -c kq -n '__kq_at \'pipe\'' -l batch -x -d 'At most N records per batch
 complete -c kq -n '__kq_at \'pipe\'' -l batch-bytes -x -d 'At most SIZE bytes of input per batch, e.g'
 complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets after a batch once DURATION has passed since the last commit (default 1s'
 complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'
+complete -c kq -n '__kq_at \'mirror\'' -a '(__kq_names topic)' -d 'SRC'
+complete -c kq -n '__kq_at \'mirror\'' -a '(__kq_names topic)' -d 'DST'
+complete -c kq -n '__kq_at \'mirror\'' -l group -x -a '(__kq_names group)' -d 'Keep the copy\'s progress as the offsets of consumer group GROUP on SRC\'s side (default'
+complete -c kq -n '__kq_at \'mirror\'' -s f -l follow -d 'At the end of SRC, wait for new records and copy them too (the default is to stop at the end SRC had when kq started)'
+complete -c kq -n '__kq_at \'mirror\'' -l json -d 'At the end, print a JSON summary'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp, codecs'
 complete -c kq -n '__kq_at \'verify\'' -a '(__kq_names topic)' -d 'TOPIC'

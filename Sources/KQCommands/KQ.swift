@@ -50,6 +50,7 @@ package enum KQ {
     case ["produce"]: try ProduceCommand.run(session)
     case ["consume"]: try ConsumeCommand.run(session)
     case ["pipe"]: try PipeCommand.run(session)
+    case ["mirror"]: try MirrorCommand.run(session)
     case ["describe"]: try DescribeCommand.run(session)
     case ["verify"]: return try VerifyCommand.run(session)
     case ["group", "list"]: try GroupListCommand.run(session)
@@ -93,14 +94,16 @@ struct Session {
     guard !brokers.allSatisfy({ $0 == " " }) else {
       throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
     }
-    var timeoutMillis: Int64 = 30_000
-    if let text = arguments.value("broker-timeout") {
-      guard let millis = DurationParsing.milliseconds(text, unitRequired: true), millis > 0 else {
-        throw arguments.invalidValue("broker-timeout", hint: "give a duration such as 500ms, 10s or 2m")
-      }
-      timeoutMillis = millis
+    return .cluster(brokers: brokers, timeoutMillis: try brokerTimeoutMillis())
+  }
+
+  /// `--broker-timeout`, 30 s when not given.
+  func brokerTimeoutMillis() throws -> Int64 {
+    guard let text = arguments.value("broker-timeout") else { return 30_000 }
+    guard let millis = DurationParsing.milliseconds(text, unitRequired: true), millis > 0 else {
+      throw arguments.invalidValue("broker-timeout", hint: "give a duration such as 500ms, 10s or 2m")
     }
-    return .cluster(brokers: brokers, timeoutMillis: timeoutMillis)
+    return millis
   }
 
   /// The log service at the location the command line names. With `create`, a missing data

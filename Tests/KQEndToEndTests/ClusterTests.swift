@@ -355,6 +355,21 @@ struct ClusterReadmeTests {
     #expect(result.output.contains("alice logged in\nbob logged out\n"), "\(result)")
     #expect(result.output.contains("LEADER  REPLICAS  ISR"), "\(result)")
   }
+
+  @Test("the README's mirror example copies a local topic to the cluster and back")
+  func readmeMirrorExample() throws {
+    let cluster = try ClusterTests.Cluster()
+    let readme = try String(contentsOfFile: KQProcess.packageRoot + "/README.md", encoding: .utf8)
+    let section = readme.components(separatedBy: "## When one machine is not enough").dropFirst().first ?? ""
+    let block = section.components(separatedBy: "```sh\n").dropFirst(2).first?.components(separatedBy: "```").first ?? ""
+    #expect(block.contains("kq mirror events kafka://"))
+    try cluster.kq.ok("produce", "events", "--create", "-K", ":", stdin: "alice:logged in\nbob:logged out\n")
+    let script = "set -e\n" + block.replacingOccurrences(of: "localhost:9092", with: cluster.broker.address)
+    let result = try cluster.kq.shell(script)
+    #expect(result.status == 0 && result.output.contains(#""records":2"#), "\(result)")
+    let restored = try cluster.kq.records("events-restored").map(MirrorTests.fields)
+    #expect(restored == (try cluster.kq.records("events").map(MirrorTests.fields)) && restored.count == 2)
+  }
 }
 
 /// Which log a command works on, and the flags that name a cluster, checked before any

@@ -19,7 +19,7 @@ package enum CommandTree {
 
   /// In the order help, the man page and completions list them.
   package static let commands: [CommandSpec] =
-    topicCommands + [produce, consume, pipe, describe, verify] + groupCommands
+    topicCommands + [produce, consume, pipe, mirror, describe, verify] + groupCommands
 
   /// Words that only group subcommands (`kq topic create`), with their summaries.
   package static let groups: [(word: String, summary: String)] = [

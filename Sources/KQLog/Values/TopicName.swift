@@ -23,7 +23,7 @@ package struct TopicName: Hashable, Comparable, Sendable, CustomStringConvertibl
   }
 
   @inline(__always)
-  static func isLegal(_ byte: UInt8) -> Bool {
+  package static func isLegal(_ byte: UInt8) -> Bool {
     (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57)
       || byte == 46 || byte == 95 || byte == 45
   }
