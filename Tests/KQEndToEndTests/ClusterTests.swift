@@ -256,24 +256,7 @@ struct ClusterInteropTests {
     p.flush()
     """
 
-  static func python(_ script: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    let output = Pipe()
-    let errors = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let text = output.fileHandleForReading.readDataToEndOfFile()
-    let problems = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw KQFailure("python failed: \(String(decoding: problems, as: UTF8.self).suffix(1500))")
-    }
-    return String(decoding: text, as: UTF8.self)
-  }
+  static func python(_ script: String, _ arguments: [String]) throws -> String { try PythonScript.run(script, arguments) }
 
   static func line(_ record: [String: Any]) -> String {
     let headers = JSON.headers(record["headers"]).map { "\($0[0] ?? "")=\($0[1] ?? "null")" }.joined(separator: ";")

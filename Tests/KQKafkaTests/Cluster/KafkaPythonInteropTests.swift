@@ -9,24 +9,7 @@ import Testing
 @Suite(
   "kafka-python interop through Tansu", .enabled(if: TestPeer.tansu.shouldRun && TestPeer.kafkaPython.shouldRun))
 struct KafkaPythonInteropTests {
-  private func python(_ script: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    let output = Pipe()
-    let errors = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let text = output.fileHandleForReading.readDataToEndOfFile()
-    let problems = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw FakeBroker.Failure(description: "python failed: \(String(decoding: problems, as: UTF8.self).suffix(1500))")
-    }
-    return String(decoding: text, as: UTF8.self)
-  }
+  private func python(_ script: String, _ arguments: [String]) throws -> String { try PythonScript.run(script, arguments) }
 
   private let records = [
     TestRecord(key: "k1", value: "first", timestamp: 1_700_000_000_000, headers: [("h", Array("x".utf8))]),
