@@ -169,7 +169,7 @@ struct Diagnostic {
     case .cluster(let reason, let failure):
       let (hint, status): (String?, ExitStatus) =
         switch failure {
-        case .unavailable: ("check --brokers (or KQ_BROKERS) and that the brokers are up", .unavailable)
+        case .unavailable: ("check the broker addresses (--brokers, KQ_BROKERS or kafka://...) and that the brokers are up", .unavailable)
         case .unsupported: ("this broker does not offer it", .unavailable)
         case .refused: (nil, .usage)
         case .recordTooLarge: ("the broker's max.message.bytes is lower", .dataError)
