@@ -76,4 +76,17 @@ struct CompactedTopicTests {
     let report = kq(["topic", "compact", "t", "--json"])
     #expect(report.out == "{\"topic\":\"t\",\"partitions\":[{\"partition\":0,\"segments_before\":1,\"bytes_before\":0,\"segments_after\":1,\"bytes_after\":0,\"cleaned_end\":0}]}\n", "\(report)")
   }
+
+  @Test("describe shows the first record's timestamp, not the delete horizon its compacted batch carries")
+  func firstTimestampIsNotTheHorizon() throws {
+    #expect(kq(["topic", "create", "t", "--config", "cleanup.policy=compact", "--config", "segment.bytes=1KiB",
+      "--config", "min.cleanable.dirty.ratio=1"]).status == .success)
+    let pad = String(repeating: "x", count: 300)
+    #expect(kq(["produce", "t", "--json"], stdin: "{\"key\":\"z\",\"value\":null}\n").status == .success)
+    #expect(kq(["produce", "t", "-K", ":"], stdin: "a:1\(pad)\nb:1\(pad)\nc:2\(pad)\na:2\(pad)\nb:2\(pad)\n").status == .success)
+    #expect(kq(["topic", "compact", "t"]).status == .success)
+    #expect(kq(["consume", "t", "--format", "%o %k\\n", "-n", "1"]).out == "0 z\n")  // the tombstone's batch kept, with a horizon
+    let json = kq(["describe", "t", "--json"]).out
+    #expect(json.contains("\"first_timestamp\":\(clock.nowMillis())"), "\(json)")
+  }
 }
