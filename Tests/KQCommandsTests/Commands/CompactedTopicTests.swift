@@ -89,4 +89,15 @@ struct CompactedTopicTests {
     let json = kq(["describe", "t", "--json"]).out
     #expect(json.contains("\"first_timestamp\":\(clock.nowMillis())"), "\(json)")
   }
+
+  @Test("kq pipe refuses a compacted OUT by name before it reads or commits anything")
+  func pipeRefusesCompactedOutput() throws {
+    #expect(kq(["produce", "in", "--create"], stdin: "a\nb\n").status == .success)
+    #expect(kq(["topic", "create", "out", "--config", "cleanup.policy=compact"]).status == .success)
+    let refused = kq(["pipe", "in", "out", "--group", "p", "--", "cat"])
+    #expect(refused.status == .usage)
+    #expect(refused.err == "kq: error: kq pipe cannot write to compacted topic out (cleanup.policy=compact): compaction removes the records its crash recovery counts (hint: pipe into a topic with cleanup.policy=delete; 'kq topic alter out --config cleanup.policy=delete' makes this one so)\n", "\(refused.err)")
+    #expect(kq(["consume", "out"]).out == "")
+    #expect(kq(["group", "list"]).out == "")
+  }
 }
