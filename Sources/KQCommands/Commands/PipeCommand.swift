@@ -9,6 +9,15 @@ enum PipeCommand {
     var partitionsOf: [TopicName: Int] = [:]
     for topic in options.inputs { partitionsOf[topic] = try service.config(of: topic).partitions }
     let outputConfig = try service.config(of: options.output)
+    // Recovery counts the records of OUT's marked batches (FORMAT.md, "Pipes"); compaction
+    // drops records from batches, marks included, so a rerun would write some output twice.
+    guard !outputConfig.cleanupPolicy.compacts else {
+      throw CommandError.message(
+        "kq pipe cannot write to compacted topic \(options.output) (cleanup.policy=\(outputConfig.cleanupPolicy.rawValue)): "
+          + "compaction removes the records its crash recovery counts",
+        hint: "pipe into a topic with cleanup.policy=delete; 'kq topic alter \(options.output) --config cleanup.policy=delete' makes this one so",
+        status: .usage)
+    }
     let membership = try join(options, partitionsOf: partitionsOf, service: service, session: session)
     let held = membership.owned
     if options.placement == .inputPartition, let beyond = held.first(where: { $0.partition >= outputConfig.partitions }) {

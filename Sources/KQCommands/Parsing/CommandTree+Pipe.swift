@@ -75,7 +75,8 @@ extension CommandTree {
       of each batch kq writes carries a kq.pipe header naming the input range it came from, and \
       a run starts by reading OUT's tail since the group's last commit to finish what was cut \
       short. Several 'kq pipe' processes of one group share IN's partitions through leases, as \
-      'kq consume --group' does, each with the same guarantee.
+      'kq consume --group' does, each with the same guarantee. OUT cannot be a compacted topic \
+      (cleanup.policy=compact): compaction removes the records that finishing relies on.
 
       When CMD fails, nothing of its batch reaches OUT, the batch's offsets are not committed, \
       and kq exits with CMD's status (128 + N when killed by signal N), naming the partition \

@@ -13,10 +13,13 @@ package struct BatchHeader: Equatable, Sendable {
   /// Whether the writer stamped the batch (LogAppendTime): then every record's timestamp is
   /// `maxTimestamp`, whatever `baseTimestamp` and the deltas say.
   package var isLogAppendTime: Bool
+  /// Attributes bit 6: baseTimestamp is the cleaner's delete horizon, not the first record's
+  /// timestamp (FORMAT.md, "Compaction").
+  package var hasDeleteHorizon: Bool
   /// Attributes bits 0–2: the codec of the records section (0 none; `CompressionCodec`).
   package var codecBits: Int
   package var nextOffset: Int64 { lastOffset + 1 }
-  /// The first record's timestamp as readers see it.
+  /// The first record's timestamp as readers see it, unless the batch has a delete horizon.
   package var firstTimestamp: Int64 { isLogAppendTime ? maxTimestamp : baseTimestamp }
 
   /// The header at `p` (61 readable bytes), checked: length, magic, and offsets following
@@ -38,6 +41,7 @@ package struct BatchHeader: Equatable, Sendable {
     maxTimestamp = p.bigEndian(Int64.self, at: BatchLayout.maxTimestamp)
     let attributes = p.bigEndian(Int16.self, at: BatchLayout.attributes)
     isLogAppendTime = attributes & BatchLayout.logAppendTimeFlag != 0
+    hasDeleteHorizon = attributes & BatchLayout.deleteHorizonFlag != 0
     codecBits = Int(attributes & BatchLayout.compressionMask)
   }
 

@@ -10,21 +10,27 @@ import KQLog
 /// a tombstone and has no delete horizon gets one (attributes bit 6, baseTimestamp = now +
 /// `delete.retention.ms`), its records' timestamp deltas rewritten against it.
 final class BatchFilter {
-  let map: KeyMap
   let nowMillis: Int64
   let deleteRetentionMillis: Int64
+  /// The offsets kept, walked in step with the batches handed in (offset order).
+  private var keptOffsets: KeptOffsets
   private let records = ByteBuffer(capacity: 1 << 16)
   /// The kept records of the batch in hand: start and end in its bytes, timestamp.
   private var kept: [(start: Int, end: Int, timestamp: Int64)] = []
-  /// The keyed records of the batch in hand, before their lookups.
-  private var parsed: [(hash: KeyHash, start: Int, end: Int, offset: Int64, timestamp: Int64, isTombstone: Bool)] = []
 
-  init(map: KeyMap, nowMillis: Int64, deleteRetentionMillis: Int64) {
-    self.map = map
+  init(keeping keptOffsets: KeptOffsets, nowMillis: Int64, deleteRetentionMillis: Int64) {
+    self.keptOffsets = keptOffsets
     self.nowMillis = nowMillis
     self.deleteRetentionMillis = deleteRetentionMillis
     kept.reserveCapacity(1024)
-    parsed.reserveCapacity(4096)
+  }
+
+  /// Whether the batch whose header is `stored` keeps no record, told by its offsets alone:
+  /// then it need not be decompressed nor read. Batches come in offset order.
+  @inline(__always)
+  func keepsNothing(_ stored: RecordBatchView) -> Bool {
+    let first = stored.baseOffset
+    return !keptOffsets.anyKept(from: first, through: first &+ Int64(stored.lastOffsetDelta))
   }
 
   /// Appends the cleaned form of `stored` to `output` (nothing when it keeps no record);
@@ -41,29 +47,16 @@ final class BatchFilter {
     let baseOffset = decoded.baseOffset
     let baseTimestamp = decoded.baseTimestamp
     var count = 0
-    // First every record's place and key hash, then the lookups, their slots prefetched a
-    // fixed distance ahead (`KeyMap.prefetch`).
-    parsed.removeAll(keepingCapacity: true)
-    let map = self.map
+    // A record is kept when its offset is its key's last (`KeptOffsets`); a record without a
+    // key has no offset there, so it is dropped.
     try decoded.forEachCleanerRecord { record in
       count += 1
-      guard record.keyLength >= 0 else { return }  // no key: dropped
-      let hash = KeyHash(UnsafeRawBufferPointer(start: decoded.base + record.keyStart, count: record.keyLength))
-      parsed.append(
-        (hash, record.start, record.end, baseOffset &+ record.offsetDelta, baseTimestamp &+ record.timestampDelta,
-         record.isTombstone))
-    }
-    let parsedCount = parsed.count
-    for index in 0..<min(KeyMap.prefetchDistance, parsedCount) { map.prefetch(parsed[index].hash) }
-    for index in 0..<parsedCount {
-      if index + KeyMap.prefetchDistance < parsedCount { map.prefetch(parsed[index + KeyMap.prefetchDistance].hash) }
-      let record = parsed[index]
-      if let last = map.offset(of: record.hash), last != record.offset { continue }
+      guard keptOffsets.isKept(baseOffset &+ record.offsetDelta) else { return }
       if record.isTombstone {
-        if horizonPassed { continue }
+        if horizonPassed { return }
         keepsTombstone = true
       }
-      kept.append((record.start, record.end, record.timestamp))
+      kept.append((record.start, record.end, baseTimestamp &+ record.timestampDelta))
     }
     guard !kept.isEmpty else { return 0 }
     let newHorizon = keepsTombstone && !hasHorizon

@@ -75,6 +75,14 @@ final class KeyMap {
     kq_prefetch(slots + (Int(truncatingIfNeeded: hash.low) & mask))
   }
 
+  /// The offsets of all keys, in slot order.
+  func offsets() -> [Int64] {
+    var offsets: [Int64] = []
+    offsets.reserveCapacity(count)
+    for index in 0..<capacity where slots[index].offset >= 0 { offsets.append(slots[index].offset) }
+    return offsets
+  }
+
   private func grow() {
     let old = slots
     let oldCapacity = capacity

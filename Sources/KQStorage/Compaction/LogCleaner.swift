@@ -3,9 +3,10 @@ import KQLog
 
 /// Compacts the sealed segments of one partition (FORMAT.md, "Compaction"): a first pass over
 /// the cleanable segments maps each key to the offset of its last record (`KeyMap`); a second
-/// writes, group by group, the batches `BatchFilter` keeps into cleaned segments; then, under
-/// the append lock, `SegmentSwap` puts them in place of the old ones. Writers keep appending
-/// to the active segment meanwhile; readers keep reading.
+/// writes, group by group, the batches `BatchFilter` keeps (walking the map's offsets, sorted:
+/// `KeptOffsets`) into cleaned segments; then, under the append lock, `SegmentSwap` puts them
+/// in place of the old ones. Writers keep appending to the active segment meanwhile; readers
+/// keep reading.
 struct LogCleaner {
   let folder: String
   let config: TopicConfig
@@ -103,7 +104,8 @@ struct LogCleaner {
   /// joins the next, or the one before when it is the last). Returns what was written, or
   /// nothing when no record at all would be kept (the sealed segments are then left as they are).
   func writeCleaned(_ inputs: [Input], map: KeyMap, cleanedEnd: Int64, nowMillis: Int64) throws(StorageError) -> [Output] {
-    let filter = BatchFilter(map: map, nowMillis: nowMillis, deleteRetentionMillis: config.deleteRetentionMillis)
+    let filter = BatchFilter(
+      keeping: KeptOffsets(map), nowMillis: nowMillis, deleteRetentionMillis: config.deleteRetentionMillis)
     var outputs: [Output] = []
     var writer: CleanedSegmentWriter?
     var groupBytes: Int64 = 0
@@ -126,7 +128,8 @@ struct LogCleaner {
         }
         guard let current = writer else { break }
         groupBytes += input.size
-        try forEachBatch(of: input, cleanedEnd: cleanedEnd, checkCRC: false) { (stored, decoded) throws(StorageError) in
+        try forEachBatch(of: input, cleanedEnd: cleanedEnd, checkCRC: false, skipping: filter.keepsNothing) {
+          (stored, decoded) throws(StorageError) in
           let start = current.buffer.count
           let kept: Int
           do throws(BatchDecodeError) { kept = try filter.filter(stored, decoded: decoded, into: current.buffer) } catch {
@@ -161,9 +164,10 @@ struct LogCleaner {
     }
   }
 
-  /// Calls `body` with every batch of a sealed segment: as stored, and readable (decompressed).
+  /// Calls `body` with every batch of a sealed segment: as stored, and readable (decompressed),
+  /// except those `skipping` tells by their header alone to pass over.
   private func forEachBatch(
-    of input: Input, cleanedEnd: Int64, checkCRC: Bool,
+    of input: Input, cleanedEnd: Int64, checkCRC: Bool, skipping: (RecordBatchView) -> Bool = { _ in false },
     _ body: (RecordBatchView, RecordBatchView) throws(StorageError) -> Void
   ) throws(StorageError) {
     let path = FileNames.logFile(in: folder, base: input.base)
@@ -174,13 +178,14 @@ struct LogCleaner {
     do { size = try fileSystem.size(of: fd, path: path) } catch { throw .io(error, operation: "stat", path: path) }
     let reader = SegmentBatchReader(fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: input.base, fileSize: size)
     reader.gapsAllowed = input.base < cleanedEnd
+    reader.readsAhead = checkCRC
     let decompressed = ByteBuffer(capacity: 0)
     while true {
       let outcome: SegmentBatchReader.Outcome
       do { outcome = try reader.next(validateCRC: checkCRC) } catch { throw .io(error, operation: "read", path: path) }
       switch outcome {
       case .batch(let batch, let at):
-        if batch.isControl { continue }
+        if batch.isControl || skipping(batch) { continue }
         let decoded: RecordBatchView
         do { decoded = try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
           throw .corruptBatch(file: path, position: at, reason: error)

@@ -368,6 +368,14 @@ package final class PartitionReader {
     if later > current.cleanedEnd && later > CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem) {
       throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
     }
+    // Offsets `kq verify --repair` moved aside within the gap: reported, as anywhere else.
+    if let moved = UnreadableOffsets.movedPart(of: next..<later, folder: folder, fileSystem: fileSystem) {
+      let from = max(position, moved.lowerBound)
+      if later > from {
+        recordLoss(from..<later)
+        movedAside.append(from...(later - 1))
+      }
+    }
     position = max(position, later)
     closeSegment()
     return true

@@ -37,6 +37,9 @@ package final class SegmentBatchReader {
   /// Whether this is a segment the cleaner wrote: batches may then have lost records and
   /// start past the previous batch's end (`BatchCheck.offsets`).
   package var gapsAllowed = false
+  /// Whether a bulk read starts a read-ahead thread, which maps the next window and checks its
+  /// CRCs: not worth it to a reader that skips most batches by their header and checks no CRC.
+  package var readsAhead = true
   /// The file size as last seen; `refreshSize()` looks again.
   package private(set) var fileSize: Int64
   private let buffer: ByteBuffer
@@ -120,7 +123,7 @@ package final class SegmentBatchReader {
     window = region
     windowLimit = region.end
     windowsMapped += 1
-    if windowsMapped >= 2 && fileSystem.isPlain {
+    if windowsMapped >= 2 && readsAhead && fileSystem.isPlain {
       let thread = readAhead ?? ReadAhead(fd: fd, path: path, fileSystem: fileSystem)
       readAhead = thread.begin(after: position, fileSize: fileSize) ? thread : nil
     }

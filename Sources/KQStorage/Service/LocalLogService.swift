@@ -130,15 +130,9 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
     if summary.lastTimestamp == nil, bases.count > 1 {
       summary.lastTimestamp = SegmentFiles.maxTimestamp(folder: folder, base: bases[bases.count - 2], fileSystem: fileSystem)
     }
-    let path = FileNames.logFile(in: folder, base: first)
-    if let fd = try? fileSystem.open(path, O_RDONLY) {
-      defer { try? fileSystem.close(fd) }
-      if let size = try? fileSystem.size(of: fd, path: path),
-        let header = try? BatchHeader.read(from: fd, at: 0, fileSize: size, fileSystem: fileSystem, path: path)
-      {
-        summary.firstTimestamp = header.firstTimestamp >= 0 ? header.firstTimestamp : nil
-      }
-    }
+    let maxBatchBytes = (try? directory.config(of: topic))?.maxBatchBytes ?? TopicConfig().maxBatchBytes
+    summary.firstTimestamp = SegmentFiles.firstTimestamp(
+      folder: folder, base: first, maxMessageBytes: maxBatchBytes, fileSystem: fileSystem)
     return summary
   }
 }

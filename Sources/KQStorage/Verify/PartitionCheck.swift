@@ -98,7 +98,11 @@ struct PartitionCheck {
       if isSealed {
         let next = segments[index + 1].base
         // Compaction's gaps: a cleaned segment may end before the next (FORMAT.md, "Compaction").
-        if segment.end < next && segment.base < cleanedEnd && next <= cleanedEnd { continue }
+        // Part of one may have been moved aside by a repair: listed, it is a gap like any other.
+        if segment.end < next && segment.base < cleanedEnd && next <= cleanedEnd {
+          if let moved = UnreadableOffsets.movedPart(of: segment.end..<next, in: listed ?? []) { gaps.append(moved) }
+          continue
+        }
         if segment.end < next {
           gaps.append(segment.end..<next)
           if !(listed ?? []).contains(segment.end..<next) {

@@ -13,6 +13,10 @@ struct PartitionRepair {
   let partition: Int
   let fileSystem: FileSystem
   var actions: [RepairAction] = []
+  /// The offsets of cleaned segments moved aside, after an older segment: the gap they leave
+  /// is partly compaction's, so the check does not list it; they are listed all the same, so
+  /// that readers report them rather than pass over them as compaction's.
+  var movedBelowCleanedEnd: [Range<Int64>] = []
 
   var damagedFolder: String { folder + "/damaged" }
 
@@ -27,8 +31,9 @@ struct PartitionRepair {
     let before = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
     try repair.mendSegments(before)
     let after = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
-    if after.listed != after.gaps {
-      try UnreadableOffsets.write(after.gaps, folder: folder, fileSystem: fileSystem)
+    let unreadable = UnreadableOffsets.joined(after.gaps + repair.movedBelowCleanedEnd)
+    if after.listed != unreadable {
+      try UnreadableOffsets.write(unreadable, folder: folder, fileSystem: fileSystem)
       repair.record(UnreadableOffsets.path(in: folder), .rewroteUnreadableList)
     }
     if before.checkpointIsBad || !repair.actions.isEmpty {
@@ -49,6 +54,7 @@ struct PartitionRepair {
       if check.mustMoveAside(index) {
         let next = check.segments[index + 1].base
         try moveSegmentAside(segment.base, unreadable: segment.base..<next)
+        if index > 0 && segment.base < check.cleanedEnd { movedBelowCleanedEnd.append(segment.base..<next) }
         continue
       }
       if !isSealed, let failure = segment.failure {

@@ -4,8 +4,10 @@ import KQLog
 /// `TOPIC-N/kq.unreadable`: the offset ranges `kq verify --repair` moved aside, one
 /// `FIRST END\n` line each (END exclusive), ascending. Exactly the gaps between segments:
 /// readers pass over them as over a retention gap, reporting them, and recovery and verify
-/// accept a gap between segments only when it is listed. Written atomically under the
-/// partition's append lock.
+/// accept a gap between segments only when it is listed. Below the cleaner checkpoint a gap
+/// between segments may be partly compaction's: there a listed range is the moved part, from
+/// a moved segment's base up to the next segment's (`movedPart(of:in:)`). Written atomically
+/// under the partition's append lock.
 package enum UnreadableOffsets {
   static func path(in folder: String) -> String { folder + "/kq.unreadable" }
 
@@ -34,6 +36,30 @@ package enum UnreadableOffsets {
   static func covers(_ gap: Range<Int64>, folder: String, fileSystem: FileSystem) -> Bool {
     guard !gap.isEmpty, let ranges = read(folder: folder, fileSystem: fileSystem) else { return false }
     return ranges.contains(gap)
+  }
+
+  /// In a gap compaction may have made (below the cleaner checkpoint), the listed range that
+  /// was moved aside: the one inside `gap` that ends where it does; nil when none.
+  static func movedPart(of gap: Range<Int64>, in ranges: [Range<Int64>]) -> Range<Int64>? {
+    ranges.first { $0.upperBound == gap.upperBound && $0.lowerBound >= gap.lowerBound }
+  }
+
+  static func movedPart(of gap: Range<Int64>, folder: String, fileSystem: FileSystem) -> Range<Int64>? {
+    guard !gap.isEmpty, let ranges = read(folder: folder, fileSystem: fileSystem) else { return nil }
+    return movedPart(of: gap, in: ranges)
+  }
+
+  /// `ranges` sorted, those that touch joined: what `write` takes.
+  static func joined(_ ranges: [Range<Int64>]) -> [Range<Int64>] {
+    var result: [Range<Int64>] = []
+    for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+      if let last = result.last, last.upperBound >= range.lowerBound {
+        result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+      } else {
+        result.append(range)
+      }
+    }
+    return result
   }
 
   static func write(_ ranges: [Range<Int64>], folder: String, fileSystem: FileSystem) throws(StorageError) {

@@ -76,4 +76,28 @@ struct CompactedTopicTests {
     let report = kq(["topic", "compact", "t", "--json"])
     #expect(report.out == "{\"topic\":\"t\",\"partitions\":[{\"partition\":0,\"segments_before\":1,\"bytes_before\":0,\"segments_after\":1,\"bytes_after\":0,\"cleaned_end\":0}]}\n", "\(report)")
   }
+
+  @Test("describe shows the first record's timestamp, not the delete horizon its compacted batch carries")
+  func firstTimestampIsNotTheHorizon() throws {
+    #expect(kq(["topic", "create", "t", "--config", "cleanup.policy=compact", "--config", "segment.bytes=1KiB",
+      "--config", "min.cleanable.dirty.ratio=1"]).status == .success)
+    let pad = String(repeating: "x", count: 300)
+    #expect(kq(["produce", "t", "--json"], stdin: "{\"key\":\"z\",\"value\":null}\n").status == .success)
+    #expect(kq(["produce", "t", "-K", ":"], stdin: "a:1\(pad)\nb:1\(pad)\nc:2\(pad)\na:2\(pad)\nb:2\(pad)\n").status == .success)
+    #expect(kq(["topic", "compact", "t"]).status == .success)
+    #expect(kq(["consume", "t", "--format", "%o %k\\n", "-n", "1"]).out == "0 z\n")  // the tombstone's batch kept, with a horizon
+    let json = kq(["describe", "t", "--json"]).out
+    #expect(json.contains("\"first_timestamp\":\(clock.nowMillis())"), "\(json)")
+  }
+
+  @Test("kq pipe refuses a compacted OUT by name before it reads or commits anything")
+  func pipeRefusesCompactedOutput() throws {
+    #expect(kq(["produce", "in", "--create"], stdin: "a\nb\n").status == .success)
+    #expect(kq(["topic", "create", "out", "--config", "cleanup.policy=compact"]).status == .success)
+    let refused = kq(["pipe", "in", "out", "--group", "p", "--", "cat"])
+    #expect(refused.status == .usage)
+    #expect(refused.err == "kq: error: kq pipe cannot write to compacted topic out (cleanup.policy=compact): compaction removes the records its crash recovery counts (hint: pipe into a topic with cleanup.policy=delete; 'kq topic alter out --config cleanup.policy=delete' makes this one so)\n", "\(refused.err)")
+    #expect(kq(["consume", "out"]).out == "")
+    #expect(kq(["group", "list"]).out == "")
+  }
 }

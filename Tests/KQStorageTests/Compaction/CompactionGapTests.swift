@@ -77,4 +77,44 @@ struct CompactionGapTests {
     ) { try Batches.append([[Record(value: Array("c".utf8), timestamp: 3)]], to: fixture.writer()) }
     #expect(throws: StorageError.self) { try fixture.readAll() }
   }
+
+  @Test("a cleaned segment that verify --repair moved aside is listed in kq.unreadable and reported by readers, not passed over as compaction's gap")
+  func repairedCleanedSegmentIsReported() throws {
+    var config = TopicConfig()
+    config.cleanupPolicy = .compact
+    config.segmentBytes = 1024
+    let fixture = try PartitionFixture(topic: "users", config: config)
+    var plain = config
+    plain.cleanupPolicy = .delete
+    let log = try fixture.writer(config: plain)
+    for index in 0..<40 {  // keys k0…k19 twice: compaction keeps offsets 20…39, minus the active segment's
+      try Batches.append([[Record(
+        key: Array("k\(index % 20)".utf8), value: [UInt8](repeating: 7, count: 200),
+        timestamp: 1_700_000_000_000 + Int64(index))]], to: log)
+    }
+    #expect(try fixture.writer().compact().didClean)
+    let folder = fixture.folder()
+    let cleanedEnd = CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: FileSystem())
+    let bases = try fixture.segmentBases()
+    let cleaned = bases.filter { $0 < cleanedEnd }
+    try #require(cleaned.count >= 3, "\(bases), cleaned end \(cleanedEnd)")
+    let damaged = cleaned[1]
+    let after = cleaned[2]
+    try ByteSurgery.flipByte(fixture.logPath(base: damaged), at: BatchLayout.headerSize + 10)
+
+    _ = try fixture.data.verify(topics: nil, repair: true) { _ in }
+    #expect(UnreadableOffsets.read(folder: folder, fileSystem: FileSystem()) == [damaged..<after])
+    #expect(try fixture.data.verify(topics: nil, repair: false) { _ in }.problems.isEmpty)
+    let reader = PartitionReader(folder: folder, fileSystem: FileSystem())
+    try reader.seek(to: 0)
+    var offsets: [Int64] = []
+    while let batch = try reader.nextBatch() { offsets += try batch.records().map(\.offset) }
+    #expect(!offsets.contains { (damaged..<after).contains($0) } && offsets.contains { $0 >= after })
+    let lost = reader.takeOffsetsLostToRetention()
+    #expect(lost == [damaged...(after - 1)])
+    #expect(reader.wasMovedAside(damaged...(after - 1)))
+    // A second repair keeps the listing: the check counts it as a gap.
+    _ = try fixture.data.verify(topics: nil, repair: true) { _ in }
+    #expect(UnreadableOffsets.read(folder: folder, fileSystem: FileSystem()) == [damaged..<after])
+  }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KQTestSupport
+import Synchronization
 import Testing
 
 @testable import KQStorage
@@ -104,11 +105,63 @@ struct CompactionPowerLossTests {
     "every crash state of a compaction recovers the old or the new segments, never a mix or a loss",
     arguments: [[Action.compact], [.compact, .produceRolling, .compact], [.produceRolling, .compact, .produce]])
   func powerLoss(actions: [Action]) throws {
+    try Self.search { dataPath, fileSystem, _, mark in try Self.perform(actions, dataPath: dataPath, fileSystem: fileSystem, mark: mark) }
+  }
+
+  /// A compaction on one thread while another produces and rolls segments, both through the
+  /// one journal: the producer starts once the cleaner has created its first `.log.cleaned`
+  /// (pass two, without the append lock), so its appends, rolls and syncs interleave with the
+  /// rest of the cleaning and the swap in whatever order the threads then run (every order
+  /// must recover).
+  @Test("every crash state of a compaction run while a producer appends and rolls recovers with every acknowledged record")
+  func powerLossWithProducerAlongside() throws {
+    try Self.search { dataPath, fileSystem, journal, mark in
+      let clock = ManualClock()
+      let data = try DataDirectory.open(at: dataPath, create: false, fileSystem: fileSystem, clock: clock)
+      let folder = data.partitionFolder(Self.topic, 0)
+      final class Outcome: @unchecked Sendable {  // written by the cleaner before `done` signals
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        let hasEnded = Atomic<Bool>(false)
+      }
+      let outcome = Outcome()
+      let cleanerConfig = Self.config
+      let cleaner = Thread {
+        do {
+          let log = try PartitionLog(folder: folder, config: cleanerConfig, fileSystem: fileSystem, clock: ManualClock())
+          defer { log.close() }
+          _ = try log.compact()
+        } catch { outcome.error = error }
+        outcome.hasEnded.store(true, ordering: .releasing)
+        outcome.done.signal()
+      }
+      cleaner.start()
+      func cleanerIsWriting() -> Bool {
+        journal.entries.contains { if case .open(let path, _, _) = $0 { path.hasSuffix(".log.cleaned") } else { false } }
+      }
+      while !cleanerIsWriting() && !outcome.hasEnded.load(ordering: .acquiring) { sched_yield() }
+      #expect(cleanerIsWriting(), "the cleaner ended before writing a cleaned segment: \(String(describing: outcome.error))")
+      var produced = Self.preloaded
+      for _ in 0..<3 {
+        let log = try PartitionLog(folder: folder, config: Self.config, fileSystem: fileSystem, clock: clock)
+        defer { log.close() }
+        try Batches.append((produced..<produced + 4).map { [Self.record($0)] }, to: log)
+        try log.sync()
+        produced += 4
+        mark("produced \(produced)")
+      }
+      outcome.done.wait()
+      if let error = outcome.error { throw error }
+    }
+  }
+
+  /// Runs `work` through a journalling file system, then checks every crash state it leaves.
+  static func search(_ work: (String, FileSystem, FileJournal, (String) -> Void) throws -> Void) throws {
     let workDirectory = try TemporaryDirectory("kq-work")
     let dataPath = try Self.prepare(in: workDirectory.path)
     let journal = FileJournal()
     let states = try CrashStates(root: workDirectory.path)
-    try Self.perform(actions, dataPath: dataPath, fileSystem: FileSystem(journal: journal)) { journal.append(.returned($0)) }
+    try work(dataPath, FileSystem(journal: journal), journal) { journal.append(.returned($0)) }
     let recorded = states.completed(with: journal)
     let shm = FileManager.default.fileExists(atPath: "/dev/shm") ? try TemporaryDirectory.inSharedMemory() : nil
     let scratch = try TemporaryDirectory("kq-crash")
