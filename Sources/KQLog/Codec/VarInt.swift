@@ -64,7 +64,9 @@ package enum VarInt {
   }
 
   /// Reads a zig-zag varint of at most `maxBytes` bytes from `bytes[position..<end]`.
-  /// Returns nil when it runs past `end` or is longer than `maxBytes`.
+  /// Returns nil when it runs past `end` or is longer than `maxBytes`. The one- and two-byte
+  /// cases (nearly every field of a record) are small enough to inline into every decode loop,
+  /// in other modules too; longer varints take the outlined `readLonger`.
   @inline(__always)
   package static func read(_ bytes: UnsafeRawPointer, at position: inout Int, end: Int, maxBytes: Int = 10) -> Int64? {
     if position < end {
@@ -81,6 +83,11 @@ package enum VarInt {
         }
       }
     }
+    return readLonger(bytes, at: &position, end: end, maxBytes: maxBytes)
+  }
+
+  @inline(never)
+  private static func readLonger(_ bytes: UnsafeRawPointer, at position: inout Int, end: Int, maxBytes: Int) -> Int64? {
     var result: UInt64 = 0
     var shift: UInt64 = 0
     var i = position
