@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// Writes a buffer into a command's stdin on a thread of its own, then closes it, so that kq's
 /// main thread reads and parses the command's output meanwhile (`kq pipe`: on two cores,

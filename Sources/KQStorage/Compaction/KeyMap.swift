@@ -75,6 +75,15 @@ final class KeyMap {
     kq_prefetch(slots + (Int(truncatingIfNeeded: hash.low) & mask))
   }
 
+  /// This map with every key of `other` put in (the larger offset of a key wins); returns self.
+  func merging(_ other: KeyMap) -> KeyMap {
+    for index in 0..<other.capacity where other.slots[index].offset >= 0 {
+      let slot = other.slots[index]
+      put(KeyHash(low: slot.low, high: slot.high), offset: slot.offset)
+    }
+    return self
+  }
+
   /// The offsets of all keys, in slot order.
   func offsets() -> [Int64] {
     var offsets: [Int64] = []

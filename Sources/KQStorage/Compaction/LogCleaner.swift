@@ -68,8 +68,41 @@ struct LogCleaner {
     return false
   }
 
-  /// Pass one: the last offset of every key in `inputs`.
+  /// Pass one: the last offset of every key in `inputs`. With two or more inputs on a plain
+  /// file system the later half (by bytes) is mapped on a second thread into a map of its own,
+  /// and the smaller map is then merged into the larger (the larger offset wins, so the order
+  /// does not matter): both cores hash keys, and each reader's read-ahead checks CRCs beside
+  /// them. Memory during pass one: up to two maps.
   func buildKeyMap(_ inputs: [Input], cleanedEnd: Int64) throws(StorageError) -> KeyMap {
+    let split = Self.halfway(inputs)
+    guard fileSystem.isPlain, split > 0, split < inputs.count else {
+      return try mapKeys(inputs[...], cleanedEnd: cleanedEnd)
+    }
+    var later: Result<KeyMap, StorageError>?
+    guard
+      let work = BackgroundWork.start({ [self] in
+        later = Result { () throws(StorageError) in try mapKeys(inputs[split...], cleanedEnd: cleanedEnd) }
+      })
+    else { return try mapKeys(inputs[...], cleanedEnd: cleanedEnd) }
+    let earlier = Result { () throws(StorageError) in try mapKeys(inputs[..<split], cleanedEnd: cleanedEnd) }
+    work.wait()
+    let first = try earlier.get()
+    guard let second = try later?.get() else { return try mapKeys(inputs[split...], cleanedEnd: cleanedEnd) }
+    return first.count > second.count ? first.merging(second) : second.merging(first)
+  }
+
+  /// The index that splits `inputs` into two runs of about equal bytes.
+  private static func halfway(_ inputs: [Input]) -> Int {
+    let total = inputs.reduce(Int64(0)) { $0 + $1.size }
+    var bytes: Int64 = 0
+    for (index, input) in inputs.enumerated() {
+      if bytes + input.size / 2 >= total / 2 { return index }
+      bytes += input.size
+    }
+    return inputs.count
+  }
+
+  private func mapKeys(_ inputs: ArraySlice<Input>, cleanedEnd: Int64) throws(StorageError) -> KeyMap {
     let map = KeyMap()
     // A batch's keys are hashed first, then put, their slots prefetched ahead: see `KeyMap.prefetch`.
     var pending: [(hash: KeyHash, offset: Int64)] = []

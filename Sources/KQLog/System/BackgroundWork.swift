@@ -3,7 +3,7 @@ import Glibc
 /// One piece of work run on a thread of its own while the caller goes on; `wait()` returns
 /// once it is done. The caller must not touch what the work uses until then: that is the
 /// whole synchronization (pthread_join orders the work's writes before the caller's reads).
-final class BackgroundWork {
+package final class BackgroundWork {
   /// Dropped once run, so that what it holds (perhaps the owner of this) is released.
   private var work: (() -> Void)?
   private var thread: pthread_t?
@@ -11,7 +11,7 @@ final class BackgroundWork {
   private init(_ work: @escaping () -> Void) { self.work = work }
 
   /// Starts `work` on a new thread; nil when no thread can be made (the caller runs it itself).
-  static func start(_ work: @escaping () -> Void) -> BackgroundWork? {
+  package static func start(_ work: @escaping () -> Void) -> BackgroundWork? {
     let background = BackgroundWork(work)
     // SIGINT and SIGTERM stay with the main thread.
     var blocked = sigset_t()
@@ -38,7 +38,7 @@ final class BackgroundWork {
     return background
   }
 
-  func wait() {
+  package func wait() {
     if let thread {
       pthread_join(thread, nil)
       self.thread = nil
