@@ -18,6 +18,9 @@ package final class MarkedOutput: ExactlyOnceOutput {
   private let batchLimit: Int
   private var writers: [Int: PartitionLog] = [:]
   private var encoders: [BatchEncoder?]
+  /// The same encoders, unretained (`encoders` holds them), so that a record's add costs no
+  /// retain and release, as in `kq produce`.
+  private var unretainedEncoders: [Unmanaged<BatchEncoder>?]
   /// The header section of a batch's first record: its own headers and the mark.
   private let firstHeaders = ByteBuffer(capacity: 1024)
 
@@ -53,6 +56,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
     self.config = config
     self.batchLimit = min(config.maxBatchBytes, 1 << 17)
     self.encoders = Array(repeating: nil, count: config.partitions)
+    self.unretainedEncoders = Array(repeating: nil, count: config.partitions)
     self.shareCounts = Array(repeating: 0, count: config.partitions)
     self.presentCounts = Array(repeating: 0, count: config.partitions)
   }
@@ -90,20 +94,22 @@ package final class MarkedOutput: ExactlyOnceOutput {
     let index = shareCounts[partition]
     shareCounts[partition] = index + 1
     if index < presentCounts[partition] { return }  // stored before the crash
-    let encoder = encoders[partition] ?? makeEncoder(partition)
-    let open = encoder.openBatchBytes
-    if open > 0
-      && open + BatchEncoder.recordBytesBound(
-        keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) <= batchLimit
-    {
-      encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
-      return
+    let unretained = unretainedEncoders[partition] ?? Unmanaged.passUnretained(makeEncoder(partition))
+    unretained._withUnsafeGuaranteedRef { encoder in
+      let open = encoder.openBatchBytes
+      if open > 0
+        && open + BatchEncoder.recordBytesBound(
+          keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) <= batchLimit
+      {
+        encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
+        return
+      }
+      // This record opens a batch (the bound above keeps the encoder from opening one by
+      // itself): it carries the mark after its own headers.
+      encoder.sealBatch()
+      writeFirstHeaders(headers, index: index)
+      encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
     }
-    // This record opens a batch (the bound above keeps the encoder from opening one by
-    // itself): it carries the mark after its own headers.
-    encoder.sealBatch()
-    writeFirstHeaders(headers, index: index)
-    encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
   }
 
   /// `headers` with one more header, the mark of the range's `index`-th record.
@@ -138,6 +144,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
       encoder.logAppendTime = { clock.nowMillis() }
     }
     encoders[partition] = encoder
+    unretainedEncoders[partition] = Unmanaged.passUnretained(encoder)
     return encoder
   }
 
