@@ -12,8 +12,8 @@ final class PipeRunner {
   let parser: PipeOutputParser
   /// Written while the command's supervisor, a fork of kq, lives: kept out of it. `batch`
   /// holds the batch the command gets; `spare` the next one, read meanwhile.
-  private var batch = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
-  private var spare = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private var batch: ByteBuffer
+  private var spare: ByteBuffer
   private let collected = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
   private var lastCommitMillis: Int64
   /// The input whose turn it is next (partitions take turns, a batch each).
@@ -43,6 +43,11 @@ final class PipeRunner {
     self.inputs = inputs
     self.output = output
     self.parser = PipeOutputParser(options: options, output: output)
+    // Sized for a whole batch from the start (up to 16 MiB; pages are only resident once
+    // touched): grown by doubling, a buffer would copy itself and be mapped twice meanwhile.
+    let capacity = min(options.batchBytes, 16 << 20) + (64 << 10)
+    self.batch = ByteBuffer(capacity: capacity, excludedFromForks: true)
+    self.spare = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.lastCommitMillis = context.clock.nowMillis()
   }
 
