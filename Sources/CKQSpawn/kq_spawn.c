@@ -63,7 +63,11 @@ static void supervise(
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (getppid() != parent) _exit(0);  // kq died before the death signal was armed
-  pid_t command = fork();
+  // vfork: the command borrows this copy of kq until it execs, instead of a second copy of its
+  // page tables being made and torn down per command. run_command makes only system calls
+  // (descriptors and signal dispositions are the child's own: no CLONE_FILES or CLONE_SIGHAND)
+  // and never returns; this supervisor waits meanwhile, its signals blocked.
+  pid_t command = vfork();
   if (command == 0) run_command(path, argv, envp, stdin_read, stdout_write);
   int fork_error = errno;
   close(stdin_read);

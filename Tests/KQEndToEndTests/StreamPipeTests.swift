@@ -26,6 +26,19 @@ struct StreamPipeTests {
     #expect(try kq.ok("consume", "out").lines.count == 20)
   }
 
+  @Test("one CMD runs at a time, each with its own batch's offsets: the next one starts once the last has ended")
+  func oneCommandAtATime() throws {
+    let kq = try Self.sandbox()
+    let logging = #"echo "start $KQ_FIRST_OFFSET $KQ_LAST_OFFSET" >> "$LOG"; sed s/^/x/; echo "end $KQ_FIRST_OFFSET" >> "$LOG""#
+    let run = try kq.run(
+      "pipe", "in", "out", "--group", "g", "--batch", "6", "--exec", logging, environment: ["LOG": kq.file("log")])
+    #expect(run.status == 0, "\(run)")
+    #expect(
+      kq.read("log").split(separator: "\n").map(String.init)
+        == ["start 0 5", "end 0", "start 6 11", "end 6", "start 12 17", "end 12", "start 18 19", "end 18"])
+    #expect(try kq.ok("consume", "out").lines == Self.values(0..<20))
+  }
+
   @Test("a CMD failing on a batch writes nothing of it and commits the batches before; kq exits with its status naming the offsets")
   func failingBatch() throws {
     let kq = try Self.sandbox()
@@ -127,12 +140,15 @@ struct StreamPipeTests {
   @Test("killed between OUT's append and the commit, the next run writes no output twice: not at-least-once in disguise")
   func killAfterAppendBeforeCommit() throws {
     let kq = try Self.sandbox()
-    // The third batch stops and tells the test: the first two are in OUT, not committed (1h).
+    // The third batch stops and tells the test; the first two are then appended to OUT, not
+    // committed (1h). (kq starts a batch's command before appending the batch before it, so
+    // the test waits for both.)
     let blocking = #"if [ "$KQ_FIRST_OFFSET" = 10 ]; then touch "$REACHED"; sleep 30; fi; sed s/^/x/"#
     let first = try kq.start(
       "pipe", "in", "out", "--group", "g", "--batch", "5", "--commit-interval", "1h", "--exec", blocking,
       environment: ["REACHED": kq.file("reached")])
     #expect(eventually { FileManager.default.fileExists(atPath: kq.file("reached")) || !first.process.isRunning })
+    #expect(eventually { (try? kq.ok("consume", "out").lines.count) == 10 || !first.process.isRunning })
     first.signal(SIGKILL)
     #expect(try first.finish().status == 137)
     #expect(try kq.ok("consume", "out").lines == Self.values(0..<10), "the precondition: output written")

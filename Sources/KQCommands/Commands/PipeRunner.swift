@@ -12,15 +12,26 @@ final class PipeRunner {
   let parser: PipeOutputParser
   /// Written while the command's supervisor, a fork of kq, lives: kept out of it. `batch`
   /// holds the batch the command gets; `spare` the next one, read meanwhile.
-  private var batch = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
-  private var spare = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
+  private var batch: ByteBuffer
+  private var spare: ByteBuffer
   private let collected = ByteBuffer(capacity: 1 << 20, excludedFromForks: true)
   private var lastCommitMillis: Int64
   /// The input whose turn it is next (partitions take turns, a batch each).
   private var turn = 0
   /// The next batch, being read into `spare` by a thread while the command runs.
   private var prefetch: BackgroundWork?
-  private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error> = .success(nil)
+  /// What that thread read, once it is done; nil when nothing was read ahead.
+  private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error>?
+  /// The command of the batch read ahead, started (and fed) while the output of the batch
+  /// before it is appended, so that it works meanwhile: one command runs at a time still.
+  private var nextCommand: StartedCommand?
+
+  private struct StartedCommand {
+    var child: ChildProcess
+    var input: InputPartition
+    var range: Range<Int64>
+    var deadline: Int64?
+  }
 
   /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
   private let watcher: FollowWatcher?
@@ -32,6 +43,11 @@ final class PipeRunner {
     self.inputs = inputs
     self.output = output
     self.parser = PipeOutputParser(options: options, output: output)
+    // Sized for a whole batch from the start (up to 16 MiB; pages are only resident once
+    // touched): grown by doubling, a buffer would copy itself and be mapped twice meanwhile.
+    let capacity = min(options.batchBytes, 16 << 20) + (64 << 10)
+    self.batch = ByteBuffer(capacity: capacity, excludedFromForks: true)
+    self.spare = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.lastCommitMillis = context.clock.nowMillis()
   }
 
@@ -40,8 +56,8 @@ final class PipeRunner {
   func run() throws -> Ending {
     // However the run ends, a batch being read is finished first: it uses the inputs.
     defer {
-      prefetch?.wait()
-      prefetch = nil
+      finishPrefetch()
+      discardNextCommand()
     }
     // First what a crash left, then a commit at once, so that another crash does not make
     // the next run process it all again.
@@ -58,11 +74,8 @@ final class PipeRunner {
     if replayed { try commit() }
     while true {
       let next: (PipeInput, PipeInput.Batch)?
-      if let prefetch {
-        prefetch.wait()
-        self.prefetch = nil
-        swap(&batch, &spare)
-        next = try prefetched.get()
+      if let readAhead = takePrefetched() {
+        next = try readAhead.get()
       } else {
         next = try nextBatch(into: batch)
       }
@@ -111,10 +124,44 @@ final class PipeRunner {
     }
   }
 
-  /// Ends the run on a signal, committing the ranges ended before it.
-  private func stop(_ signal: Int32) throws -> Ending {
+  private func finishPrefetch() {
     prefetch?.wait()
     prefetch = nil
+  }
+
+  /// The batch read ahead, now in `batch`; nil when none was.
+  private func takePrefetched() -> Result<(PipeInput, PipeInput.Batch)?, any Error>? {
+    finishPrefetch()
+    guard let result = prefetched else { return nil }
+    prefetched = nil
+    swap(&batch, &spare)
+    return result
+  }
+
+  /// Starts the command of the batch read ahead, feeding it from `spare`, before the output of
+  /// the batch whose command has just ended is appended: that append, the fork and exec, and
+  /// the command's first megabytes then overlap (with 4 MiB batches they were a pause of a few
+  /// milliseconds per batch). Nothing of the new range is begun: killed unused (an error, a
+  /// signal), it leaves nothing behind.
+  private func startNextCommand() {
+    guard !options.each, nextCommand == nil, prefetch != nil else { return }
+    finishPrefetch()
+    guard case .success(let (input, read)?) = prefetched, !read.isReplay, read.count > 0 else { return }
+    // Should it fail to start, it is started again in its turn, which reports the failure.
+    guard let child = try? spawnCommand(for: input, first: read.first, last: read.last) else { return }
+    child.startFeeding(spare.bytes)
+    nextCommand = StartedCommand(child: child, input: input.input, range: read.range, deadline: deadline())
+  }
+
+  private func discardNextCommand() {
+    nextCommand?.child.abandon()
+    nextCommand = nil
+  }
+
+  /// Ends the run on a signal, committing the ranges ended before it.
+  private func stop(_ signal: Int32) throws -> Ending {
+    finishPrefetch()
+    discardNextCommand()
     try commit()
     return .interrupted(signal)
   }
@@ -142,10 +189,13 @@ final class PipeRunner {
           return signal
         }
       }
-    } else if let signal = try runCommand(
-      on: batch.bytes, input: input, first: read.first, last: read.last, read: read, timestamp: timestamp)
-    {
-      return signal
+    } else {
+      if let signal = try runCommand(
+        on: batch.bytes, input: input, first: read.first, last: read.last, read: read, timestamp: timestamp)
+      {
+        return signal
+      }
+      startNextCommand()
     }
     try output.end()
     return nil
@@ -157,25 +207,16 @@ final class PipeRunner {
   private func runCommand(
     on bytes: UnsafeRawBufferPointer, input: PipeInput, first: Int64, last: Int64, read: PipeInput.Batch, timestamp: Int64
   ) throws -> Int32? {
-    var environment = context.environment
-    environment["KQ_TOPIC"] = input.input.topic.value
-    environment["KQ_PARTITION"] = String(input.input.partition)
-    environment["KQ_FIRST_OFFSET"] = String(first)
-    environment["KQ_LAST_OFFSET"] = String(last)
-    environment["KQ_GROUP"] = options.group.value
     let child: ChildProcess
-    switch options.command {
-    case .shell(let command):
-      child = try ChildProcess.spawn(
-        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, naming: command)
-    case .program(let path, let arguments):
-      child = try ChildProcess.spawn(
-        executable: path, arguments: arguments, environment: environment, capturingOutput: true,
-        naming: arguments.first ?? path)
-    }
-    let deadline = options.timeoutMillis.map { limit -> Int64 in
-      let (sum, overflow) = context.clock.nowMillis().addingReportingOverflow(limit)
-      return overflow ? Int64.max : sum
+    let deadline: Int64?
+    if let started = nextCommand, started.input == input.input, started.range == read.range {
+      nextCommand = nil
+      child = started.child
+      deadline = started.deadline
+    } else {
+      discardNextCommand()
+      child = try spawnCommand(for: input, first: first, last: last)
+      deadline = self.deadline()
     }
     // What the command writes is parsed and encoded as it comes, while the command works on.
     collected.count = 0
@@ -216,6 +257,33 @@ final class PipeRunner {
         "'\(options.command.text)' was killed by signal \(signal) \(what); \(nothing)", hint: again, status: ExitStatus(128 + signal))
     case .notStarted(let error):
       throw CommandError.execFailed(command: options.command.text, reason: error.description)
+    }
+  }
+
+  /// Starts the command, its output captured, for records `first` to `last` of `input`.
+  private func spawnCommand(for input: PipeInput, first: Int64, last: Int64) throws -> ChildProcess {
+    var environment = context.environment
+    environment["KQ_TOPIC"] = input.input.topic.value
+    environment["KQ_PARTITION"] = String(input.input.partition)
+    environment["KQ_FIRST_OFFSET"] = String(first)
+    environment["KQ_LAST_OFFSET"] = String(last)
+    environment["KQ_GROUP"] = options.group.value
+    switch options.command {
+    case .shell(let command):
+      return try ChildProcess.spawn(
+        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, naming: command)
+    case .program(let path, let arguments):
+      return try ChildProcess.spawn(
+        executable: path, arguments: arguments, environment: environment, capturingOutput: true,
+        naming: arguments.first ?? path)
+    }
+  }
+
+  /// When a command started now must have ended (--timeout), or nil.
+  private func deadline() -> Int64? {
+    options.timeoutMillis.map { limit -> Int64 in
+      let (sum, overflow) = context.clock.nowMillis().addingReportingOverflow(limit)
+      return overflow ? Int64.max : sum
     }
   }
 

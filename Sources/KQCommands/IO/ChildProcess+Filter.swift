@@ -27,8 +27,11 @@ extension ChildProcess {
     var offset = 0
     var isFeeding = true
     var hasEnded = false  // the supervisor reported, or died
-    var feeder: InputFeeder?
-    if bytes.count == 0 {
+    var feeder = self.feeder  // fed since `startFeeding`
+    self.feeder = nil
+    if feeder != nil {
+      isFeeding = false
+    } else if bytes.count == 0 {
       close(input)
       input = -1
       isFeeding = false
@@ -88,7 +91,8 @@ extension ChildProcess {
       }
       if entries[0].revents != 0 {
         collected.reserve(1 << 16)
-        let n = read(output, collected.base + collected.count, collected.capacity - collected.count)
+        let room = min(collected.capacity - collected.count, Self.outputReadBytes)
+        let n = read(output, collected.base + collected.count, room)
         if n > 0 {
           collected.count += n
           onOutput(collected)  // its work overlaps the command's on the next bytes
@@ -114,6 +118,40 @@ extension ChildProcess {
     }
     return FilterOutcome(ending: ending, tookEverything: offset == bytes.count, signal: signal, timedOut: timedOut)
   }
+
+  /// Starts writing `bytes` to the command's stdin on a thread before `filter` is called with
+  /// the same bytes, which must stay valid until it returns (`kq pipe` starts the next batch's
+  /// command while it appends the output of the last one). Does nothing when no thread can be
+  /// made: `filter` feeds them itself.
+  func startFeeding(_ bytes: UnsafeRawBufferPointer) {
+    guard feeder == nil, input >= 0, bytes.count > 0, let started = InputFeeder.start(writing: bytes, to: input) else { return }
+    feeder = started  // it owns the command's stdin now
+    input = -1
+  }
+
+  /// Kills a command started but not used (`filter` never called), and waits for it to end.
+  func abandon() {
+    pass(SIGKILL)
+    if let feeder {
+      feeder.stop()
+      _ = feeder.join()
+      self.feeder = nil
+    }
+    if input >= 0 {
+      close(input)
+      input = -1
+    }
+    if output >= 0 {
+      close(output)
+      output = -1
+    }
+    var unused: Int32?
+    _ = waitForEnding(signals: nil, signal: &unused)
+  }
+
+  /// The most one read of the command's output takes: its records are parsed and encoded
+  /// while they are still in the CPU's cache (a 1 MiB pipe read at once is not).
+  static let outputReadBytes = 1 << 17
 
   /// Inputs up to this size are written by the poll loop itself: the pipe (1 MiB) takes them
   /// at once, and a thread would cost more than it saves.

@@ -30,6 +30,8 @@ final class ChildProcess {
   let report: CInt
   /// The read end of the command's stdout when it is captured (`spawn(capturingOutput:)`), else -1.
   var output: CInt
+  /// The thread writing the command's stdin since `startFeeding`, until `filter` takes it.
+  var feeder: InputFeeder?
 
   private init(group: pid_t, input: CInt, report: CInt, output: CInt) {
     self.group = group

@@ -45,7 +45,7 @@ extension CommandTree {
         help: "Kill CMD (its whole process group) when a batch takes longer than DURATION, e.g. 30s, and exit "
           + "with status 75, committing nothing of that batch."),
       FlagSpec("batch", value: "N", help: "At most N records per batch (default 100000)."),
-      FlagSpec("batch-bytes", value: "SIZE", help: "At most SIZE bytes of input per batch, e.g. 1MiB (default 4MiB)."),
+      FlagSpec("batch-bytes", value: "SIZE", help: "At most SIZE bytes of input per batch, e.g. 1MiB (default 12MiB)."),
       FlagSpec(
         "commit-interval", value: "DURATION",
         help: "Commit the output and the group's offsets after a batch once DURATION has passed since the last "

@@ -25,11 +25,18 @@ package final class MarkedOutput: ExactlyOnceOutput {
   private var input: InputPartition?
   private var range: Range<Int64> = 0..<0
   private var markPrefix: [UInt8] = []
-  /// Per output partition, the range's output records added so far.
-  private var shareCounts: [Int]
-  /// Per output partition, how many of the range's output records the log holds already (a
-  /// range `resume` returned); those are not written again.
-  private var presentCounts: [Int]
+  /// Per output partition, the range's share so far; one allocation, so that a record's `add`
+  /// costs no array uniqueness check, retain or release.
+  private let shares: UnsafeMutableBufferPointer<Share>
+
+  private struct Share {
+    /// The range's output records added so far.
+    var added = 0
+    /// How many of them the log holds already (a range `resume` returned): not written again.
+    var present = 0
+    /// The partition's encoder, unretained (`encoders` holds it).
+    var encoder: Unmanaged<BatchEncoder>?
+  }
 
   /// What `resume` found of uncommitted ranges: per input partition and range start, the
   /// range's end and, per output partition, how many of its records are stored.
@@ -53,11 +60,14 @@ package final class MarkedOutput: ExactlyOnceOutput {
     self.config = config
     self.batchLimit = min(config.maxBatchBytes, 1 << 17)
     self.encoders = Array(repeating: nil, count: config.partitions)
-    self.shareCounts = Array(repeating: 0, count: config.partitions)
-    self.presentCounts = Array(repeating: 0, count: config.partitions)
+    self.shares = .allocate(capacity: config.partitions)
+    _ = shares.initialize(from: repeatElement(Share(), count: config.partitions))
   }
 
-  deinit { close() }
+  deinit {
+    close()
+    shares.deallocate()
+  }
 
   package func close() {
     for writer in writers.values { writer.close() }
@@ -75,9 +85,9 @@ package final class MarkedOutput: ExactlyOnceOutput {
     self.input = input
     self.range = range
     markPrefix = PipeMark.prefix(group: group, input: input, range: range)
-    for partition in presentCounts.indices { presentCounts[partition] = 0 }
+    for partition in shares.indices { shares[partition].present = 0 }
     if let stored = found[input]?[range.lowerBound], stored.end == range.upperBound {
-      for (partition, count) in stored.present where partition < presentCounts.count { presentCounts[partition] = count }
+      for (partition, count) in stored.present where partition >= 0 && partition < shares.count { shares[partition].present = count }
       found[input]?[range.lowerBound] = nil
     }
   }
@@ -87,23 +97,27 @@ package final class MarkedOutput: ExactlyOnceOutput {
     key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer, timestamp: Int64,
     partition: Int
   ) {
-    let index = shareCounts[partition]
-    shareCounts[partition] = index + 1
-    if index < presentCounts[partition] { return }  // stored before the crash
-    let encoder = encoders[partition] ?? makeEncoder(partition)
-    let open = encoder.openBatchBytes
-    if open > 0
-      && open + BatchEncoder.recordBytesBound(
-        keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) <= batchLimit
-    {
-      encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
-      return
+    precondition(partition >= 0 && partition < shares.count)  // PipeOutputParser checks it
+    let share = shares.baseAddress.unsafelyUnwrapped + partition
+    let index = share.pointee.added
+    share.pointee.added = index + 1
+    if index < share.pointee.present { return }  // stored before the crash
+    let unretained = share.pointee.encoder ?? Unmanaged.passUnretained(makeEncoder(partition))
+    unretained._withUnsafeGuaranteedRef { encoder in
+      let open = encoder.openBatchBytes
+      if open > 0
+        && open + BatchEncoder.recordBytesBound(
+          keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) <= batchLimit
+      {
+        encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
+        return
+      }
+      // This record opens a batch (the bound above keeps the encoder from opening one by
+      // itself): it carries the mark after its own headers.
+      encoder.sealBatch()
+      writeFirstHeaders(headers, index: index)
+      encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
     }
-    // This record opens a batch (the bound above keeps the encoder from opening one by
-    // itself): it carries the mark after its own headers.
-    encoder.sealBatch()
-    writeFirstHeaders(headers, index: index)
-    encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
   }
 
   /// `headers` with one more header, the mark of the range's `index`-th record.
@@ -138,18 +152,19 @@ package final class MarkedOutput: ExactlyOnceOutput {
       encoder.logAppendTime = { clock.nowMillis() }
     }
     encoders[partition] = encoder
+    shares[partition].encoder = Unmanaged.passUnretained(encoder)
     return encoder
   }
 
   package func abort() {
     for encoder in encoders { encoder?.reset() }
-    for partition in shareCounts.indices { shareCounts[partition] = 0 }
+    for partition in shares.indices { shares[partition].added = 0 }
     input = nil
   }
 
   package func end() throws(StorageError) {
     guard let input else { return }
-    let hasOutput = shareCounts.contains { $0 > 0 }
+    let hasOutput = shares.contains { $0.added > 0 }
     if hasOutput && emptySinceCommit.contains(input) { try commit() }
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
@@ -175,7 +190,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
     }
     ended[input] = range.upperBound
     if !hasOutput { emptySinceCommit.insert(input) }
-    for partition in shareCounts.indices { shareCounts[partition] = 0 }
+    for partition in shares.indices { shares[partition].added = 0 }
     self.input = nil
   }
 
