@@ -105,15 +105,18 @@ package final class KafkaLogService: LogService {
     return summary
   }
 
-  /// The log start and end (high watermark) of a partition.
-  func bounds(_ topic: String, partition: Int32) throws(StorageError) -> (start: Int64, end: Int64) {
+  /// The log start and end of a partition: the high watermark, or reading committed records
+  /// the last stable offset (where a reader stops while a transaction is open).
+  func bounds(_ topic: String, partition: Int32, isolation: FetchIsolation = .readUncommitted) throws(StorageError)
+    -> (start: Int64, end: Int64)
+  {
     let start = try calling { () throws(KafkaError) in try cluster.offset(of: topic, partition: partition, at: .earliest) }
     let from = start?.offset ?? 0
     let fetched = try calling { () throws(KafkaError) in
-      try cluster.fetch(topic, partition: partition, from: from, maxBytes: 1)
+      try cluster.fetch(topic, partition: partition, from: from, maxBytes: 1, isolation: isolation)
     }
     let logStart = fetched.logStartOffset >= 0 ? fetched.logStartOffset : from
-    return (logStart, max(fetched.highWatermark, logStart))
+    return (logStart, max(fetched.readableEnd(isolation), logStart))
   }
 
   /// Not measured on a cluster: describe shows no codec mix.
