@@ -17,17 +17,18 @@ extension KafkaCluster {
   /// metadata, a refused connection) are retried. An answer lost after sending is retried only
   /// when the batches carry an idempotent producer id (the broker drops the duplicate);
   /// otherwise it is `deliveryUnknown`, since a retry could store the records twice.
-  package func produce(_ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32) throws(KafkaError)
-    -> ProduceResult
-  {
+  package func produce(
+    _ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32, transactionalId: String? = nil
+  ) throws(KafkaError) -> ProduceResult {
     guard BatchLayout.wholeBatchesLength(batches) == batches.count, !batches.isEmpty else {
       throw .invalidArgument("the bytes to produce are not whole RecordBatch v2 batches")
     }
     let isIdempotent = Int64(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.producerId, as: Int64.self)) >= 0
     return try retrying("producing to '\(topic)' partition \(partition)") { (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)
-      let request = ProduceRequest(
+      var request = ProduceRequest(
         topic: topic, partition: partition, records: batches, timeoutMs: timeoutMillis(requestDeadline(deadline)))
+      request.transactionalId = transactionalId
       let ticket = try leader.send(request, deadline: requestDeadline(deadline))
       let results: [ProduceRequest.PartitionResult]
       do throws(KafkaError) {
