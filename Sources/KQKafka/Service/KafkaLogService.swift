@@ -196,6 +196,6 @@ package final class KafkaLogService: LogService {
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
   {
-    KafkaExactlyOnceOutput(service: self, group: group, topic: topic, config: config)
+    try KafkaExactlyOnceOutput(service: self, group: group, topic: topic, config: config)
   }
 }

@@ -10,8 +10,12 @@ import KQLog
 /// partition's open transaction; `commit` adds the group's offsets past it (TxnOffsetCommit)
 /// and commits. Nothing is ever replayed: a transaction either committed, offsets included,
 /// or was aborted, output included.
+///
+/// Its client has connections of its own: `kq pipe` reads the next batch on another thread
+/// while a batch's output is produced and committed, and a `KafkaCluster` serves one thread.
 package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
   let service: KafkaLogService
+  let cluster: KafkaCluster
   let group: GroupName
   let topic: TopicName
   package let config: TopicConfig
@@ -25,8 +29,11 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
   private var ended: [InputPartition: Int64] = [:]
   package var confirmsInput: ((InputPartition) throws(StorageError) -> Void)?
 
-  init(service: KafkaLogService, group: GroupName, topic: TopicName, config: TopicConfig) {
+  init(service: KafkaLogService, group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError) {
     self.service = service
+    do {
+      cluster = try KafkaCluster(bootstrap: service.cluster.bootstrap, options: service.cluster.options)
+    } catch { throw error.storageError }
     self.group = group
     self.topic = topic
     self.config = config
@@ -45,6 +52,7 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
   package func close() {
     for producer in producers.values where producer.isOpen { try? producer.abort() }
     producers = [:]
+    cluster.close()
   }
 
   package var hasUncommittedRanges: Bool { !ended.isEmpty }
@@ -58,7 +66,7 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
     for input in inputs {
       let id = Self.transactionalId(group: group, input: input)
       producers[input] = try calling { () throws(KafkaError) in
-        try TransactionalProducer(cluster: service.cluster, transactionalId: id)
+        try TransactionalProducer(cluster: cluster, transactionalId: id)
       }
     }
     var resumes: [InputPartition: InputResume] = [:]
