@@ -8,6 +8,8 @@ package final class KafkaLogService: LogService {
   package let location: String
   /// This process's live memberships, by group: commits go through them.
   var members: [String: WeakMembership] = [:]
+  /// The producer id appends are stamped with (`stampIdempotent`).
+  var idempotence = Idempotence.unknown
   /// How long a member killed keeps its partitions (Kafka's minimum session is 6 s; Java's
   /// default, 45 s, would keep a killed kq's partitions from the others that long).
   static let sessionTimeout: Duration = .seconds(6)
@@ -137,6 +139,7 @@ package final class KafkaLogService: LogService {
     var counts: [Int] = []
     for append in appends {
       guard let writer = append.writer as? KafkaPartitionWriter else { return appendOneByOne(appends) }
+      try? stampIdempotent(append.batches, topic: writer.topic.value, partition: writer.partition)
       let bytes = UnsafeRawBufferPointer(append.batches)
       runs.append(KafkaCluster.ProduceRun(topic: writer.topic.value, partition: writer.partition, batches: bytes))
       counts.append(KafkaPartitionWriter.recordCount(bytes))
