@@ -164,4 +164,18 @@ struct ClusterTransactionTests {
     #expect(read.count == 20_000 && wrongKeys.isEmpty, "\(read.count) records; keys out of order, missing or repeated: \(wrongKeys.prefix(5))")
     #expect(kills == 6)
   }
+
+  @Test("a transaction larger than a fetch is read whole: its marker is looked for ahead, fetch after fetch")
+  func transactionLargerThanAFetch() throws {
+    let cluster = try ClusterTests.Cluster()
+    try cluster.ok("topic", "create", "in")
+    try cluster.ok("topic", "create", "out")
+    let padding = String(repeating: "p", count: 2000)
+    let values = (0..<4000).map { "\($0) \(padding)" }
+    try cluster.ok("produce", "in", stdin: values.joined(separator: "\n") + "\n")
+    // One transaction of about 8 MB (a fetch asks for 4 MiB): committed at the end only.
+    try cluster.ok("pipe", "in", "out", "--group", "g", "--commit-interval", "1h", "--", "cat")
+    let read = try cluster.ok("consume", "out").lines
+    #expect(read.count == 4000 && read == values)
+  }
 }

@@ -7,7 +7,8 @@ import KQLog
 /// an abort marker. The second rule is for brokers that leave the list empty (Tansu 0.6.0
 /// writes the markers but lists no aborted transaction): below the last stable offset every
 /// transaction has its marker, so looking ahead for it decides each batch. Control batches
-/// carry no records for the reader. Batches are asked about in offset order.
+/// carry no records for the reader. Batches are asked about in offset order; markers found
+/// ahead (`learn`) are kept across fetches until passed.
 package struct TransactionFilter {
   /// Listed transactions not reached yet, by first offset, descending (the next at the end).
   private var pending: [AbortedTransaction]
@@ -20,6 +21,18 @@ package struct TransactionFilter {
 
   package init(_ listed: [AbortedTransaction]) {
     pending = listed.sorted { $0.firstOffset > $1.firstOffset }
+  }
+
+  /// A new fetch's answer: its list of aborted transactions replaces the last one's (which
+  /// covered the offsets fetched then); markers found ahead are kept.
+  package mutating func startFetch(listed: [AbortedTransaction]) {
+    pending = listed.sorted { $0.firstOffset > $1.firstOffset }
+    aborting = []
+  }
+
+  /// Records `producerId`'s next marker, found ahead of the batches fetched.
+  package mutating func learn(producerId: Int64, markerOffset: Int64, aborts: Bool) {
+    markers[producerId] = (markerOffset, aborts)
   }
 
   /// The verdict on `batch`, `ahead` being the whole batches fetched after it: `undecided`
@@ -45,7 +58,7 @@ package struct TransactionFilter {
   }
 
   /// The first control batch of `producerId` among whole batches `bytes`.
-  static func nextMarker(of producerId: Int64, in bytes: UnsafeRawBufferPointer) -> (offset: Int64, aborts: Bool)? {
+  package static func nextMarker(of producerId: Int64, in bytes: UnsafeRawBufferPointer) -> (offset: Int64, aborts: Bool)? {
     guard let base = bytes.baseAddress else { return nil }
     var position = 0
     while position < bytes.count {

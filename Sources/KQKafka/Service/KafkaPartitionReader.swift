@@ -52,6 +52,7 @@ final class KafkaPartitionReader: PartitionReading {
     position = offset
     fetched.count = 0
     cursor = 0
+    transactions = TransactionFilter([])  // markers learned ahead say nothing of earlier batches
   }
 
   func nextBatch() throws(StorageError) -> RecordBatchView? {
@@ -83,7 +84,13 @@ final class KafkaPartitionReader: PartitionReading {
               cursor += batch.size
               continue
             }
-            guard try fetchUntilMarker() else { return nil }
+            guard try findMarker(of: batch.producerId, after: batch.baseOffset) else {
+              // The broker has not settled the transaction: nothing to read past it yet.
+              highWatermark = position
+              fetched.count = 0
+              cursor = 0
+              return nil
+            }
             continue
           }
         } else if batch.isControl {
@@ -104,25 +111,38 @@ final class KafkaPartitionReader: PartitionReading {
     }
   }
 
-  /// A transactional batch at `position` whose marker the fetch did not bring: fetches again
-  /// from there with twice the bytes, so that it comes. False when the fetch reached the last
-  /// stable offset without it (the broker has not settled the transaction: nothing to read yet).
-  private func fetchUntilMarker() throws(StorageError) -> Bool {
-    let limit = service.cluster.options.maxResponseBytes - (1 << 16)
-    guard fetchedEnd < highWatermark else {
-      highWatermark = position
-      fetched.count = 0
-      cursor = 0
-      return false
+  /// A transactional batch whose producer's marker the fetch did not bring: reads on from the
+  /// end of the batches fetched, fetch after fetch (kept apart from them), until a control
+  /// batch of that producer says whether its transaction committed, and teaches the filter.
+  /// False when the last stable offset came first (the broker has not settled it yet). Costs a
+  /// second read of a transaction longer than a fetch, on a broker that lists no aborted
+  /// transactions or when it committed.
+  private func findMarker(of producerId: Int64, after offset: Int64) throws(StorageError) -> Bool {
+    var from = max(fetchedEnd, offset + 1)
+    while from < highWatermark {
+      let answer = try service.calling { () throws(KafkaError) in
+        try service.cluster.fetch(topic.value, partition: partition, from: from, maxBytes: fetchBytes, isolation: isolation)
+      }
+      let found = answer.records.withUnsafeBytes { bytes -> (marker: (offset: Int64, aborts: Bool)?, end: Int64) in
+        let marker = TransactionFilter.nextMarker(of: producerId, in: bytes)
+        var end = from
+        var at = 0
+        while at < bytes.count, let base = bytes.baseAddress,
+          let batch = try? RecordBatchView(at: base + at, available: bytes.count - at)
+        {
+          end = max(end, batch.nextOffset)
+          at += batch.size
+        }
+        return (marker, end)
+      }
+      if let marker = found.marker, marker.offset > offset {
+        transactions.learn(producerId: producerId, markerOffset: marker.offset, aborts: marker.aborts)
+        return true
+      }
+      guard found.end > from else { return false }
+      from = found.end
     }
-    guard Int(fetchBytes) < limit else {
-      throw .cluster(
-        reason: "topic '\(topic)' partition \(partition): the transaction at offset \(position) does not end within "
-          + "\(limit) bytes, the most one fetch may bring", failure: .unavailable)
-    }
-    fetchBytes = Int32(clamping: min(Int(fetchBytes) * 2, limit))
-    try fetch(maxWait: .zero)
-    return true
+    return false
   }
 
   /// The offset after the last whole batch of the last fetch.
@@ -161,7 +181,7 @@ final class KafkaPartitionReader: PartitionReading {
   func fetch(maxWait: Duration) throws(StorageError) -> Bool {
     fetched.count = 0
     cursor = 0
-    transactions = TransactionFilter([])
+    transactions.startFetch(listed: [])
     let answer: KafkaCluster.FetchedRecords
     do {
       answer = try service.cluster.fetch(
@@ -175,7 +195,7 @@ final class KafkaPartitionReader: PartitionReading {
       return true
     }
     highWatermark = answer.readableEnd(isolation)
-    transactions = TransactionFilter(answer.abortedTransactions)
+    transactions.startFetch(listed: answer.abortedTransactions)
     if let size = answer.firstBatchSize, size > Int(fetchBytes) {
       fetchBytes = Int32(clamping: min(size, service.cluster.options.maxResponseBytes - (1 << 16)))
     }
