@@ -27,6 +27,10 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
   private var range: Range<Int64> = 0..<0
   /// Per input partition, the end of the last range ended since the last commit.
   private var ended: [InputPartition: Int64] = [:]
+  /// Per input partition with a transaction open, when `end` commits it without waiting for
+  /// `commit`: half the transaction timeout after it opened, so that the coordinator never
+  /// aborts it for its age (a long --commit-interval, a slow command).
+  private var commitBy: [InputPartition: Deadline] = [:]
   package var confirmsInput: ((InputPartition) throws(StorageError) -> Void)?
 
   init(service: KafkaLogService, group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError) {
@@ -65,7 +69,7 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
   {
     for input in inputs {
       let id = Self.transactionalId(group: group, input: input)
-      producers[input] = try calling { () throws(KafkaError) in
+      producers[input] = try calling(input) { () throws(KafkaError) in
         try TransactionalProducer(cluster: cluster, transactionalId: id)
       }
     }
@@ -113,41 +117,49 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
     guard let producer = producers[input] else {
       throw .cluster(reason: "kq pipe: no transactional producer for input \(input)", failure: .other)
     }
+    if commitBy[input] == nil { commitBy[input] = .after(TransactionalProducer.transactionTimeout / 2) }
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty, let index = Int32(exactly: partition) else { continue }
       let bytes = UnsafeMutableRawBufferPointer(mutating: encoder.finish())
-      try calling { () throws(KafkaError) in _ = try producer.produce(bytes, topic: topic.value, partition: index) }
+      try calling(input) { () throws(KafkaError) in _ = try producer.produce(bytes, topic: topic.value, partition: index) }
       encoder.reset()
     }
     ended[input] = range.upperBound
     self.input = nil
+    if commitBy[input]?.hasPassed == true { try commit(input) }
   }
 
   /// For each input partition with ranges ended: its offset past them in its transaction, and
   /// the transaction committed.
   package func commit() throws(StorageError) {
-    let member = service.members[group.value]?.member
-    for (input, offset) in ended.sorted(by: { $0.key < $1.key }) {
-      guard let producer = producers[input], let partition = Int32(exactly: input.partition) else { continue }
-      try confirmsInput?(input)
-      try calling { () throws(KafkaError) in
-        try producer.commitOffsets(
-          group: group.value, generationId: member?.generationId ?? -1, memberId: member?.memberId ?? "",
-          topic: input.topic.value, offsets: [partition: offset])
-        try producer.commit()
-      }
-      ended[input] = nil
-    }
+    for input in ended.keys.sorted() { try commit(input) }
   }
 
-  /// A client call, its failure the `StorageError` the commands know; a fenced producer is
-  /// named as what it means here: another process of the group took the input partition.
-  private func calling<T>(_ body: () throws(KafkaError) -> T) throws(StorageError) -> T {
+  private func commit(_ input: InputPartition) throws(StorageError) {
+    guard let offset = ended[input], let producer = producers[input], let partition = Int32(exactly: input.partition)
+    else { return }
+    let member = service.members[group.value]?.member
+    try confirmsInput?(input)
+    try calling(input) { () throws(KafkaError) in
+      try producer.commitOffsets(
+        group: group.value, generationId: member?.generationId ?? -1, memberId: member?.memberId ?? "",
+        topic: input.topic.value, offsets: [partition: offset])
+      try producer.commit()
+    }
+    ended[input] = nil
+    commitBy[input] = nil
+  }
+
+  /// A client call for `input`, its failure the `StorageError` the commands know; a fenced
+  /// producer is named as what it means here: another process of the group took the input
+  /// partition (or the coordinator aborted the transaction for its age).
+  private func calling<T>(_ input: InputPartition, _ body: () throws(KafkaError) -> T) throws(StorageError) -> T {
     do { return try body() } catch {
       guard let code = error.code, code.isFencing else { throw error.storageError }
       throw .cluster(
-        reason: "another kq pipe of group '\(group)' took over \(input.map { "input partition \($0)" } ?? "an input partition") "
-          + "(\(error)); this process's open transaction does not count", failure: .fenced)
+        reason: "another kq pipe of group '\(group)' took over input partition \(input) (\(error)); "
+          + "this process's open transaction does not count", failure: .fenced)
     }
   }
+
 }
