@@ -176,6 +176,7 @@ struct Diagnostic {
         case .deliveryUnknown: ("check the topic before producing again, or records may repeat", .unavailable)
         case .notAuthorized: ("kq does not support TLS or SASL yet", .unavailable)
         case .notImplemented: ("run it on a data directory with --dir for now", .usage)
+        case .fenced: ("the process that took over goes on from the group's committed offsets; nothing is lost or written twice", .unavailable)
         case .other: (nil, .unavailable)
         }
       self.init(message: reason, hint: hint, status: status)

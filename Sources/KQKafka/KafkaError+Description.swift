@@ -49,6 +49,7 @@ extension KafkaSubject {
     case .partition(let topic, let partition): "topic '\(topic)' partition \(partition): "
     case .group(let name): "group '\(name)': "
     case .producer: "producer: "
+    case .transaction(let id): "transactional id '\(id)': "
     }
   }
 }

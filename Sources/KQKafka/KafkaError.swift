@@ -92,4 +92,6 @@ package enum KafkaSubject: Equatable, Sendable {
   case partition(topic: String, partition: Int32)
   case group(String)
   case producer
+  /// A transactional producer, by its transactional id.
+  case transaction(String)
 }

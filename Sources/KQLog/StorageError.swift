@@ -64,6 +64,9 @@ package enum ClusterFailure: Equatable, Sendable {
   case deliveryUnknown
   /// Not allowed: authorisation or authentication failed.
   case notAuthorized
+  /// A producer of the same transactional id took over (another `kq pipe` of the group holds
+  /// the input partition now): this one's open transaction does not count.
+  case fenced
   /// What kq does not do on a cluster yet.
   case notImplemented
   /// Anything else the broker answered.

@@ -21,7 +21,9 @@ package final class TansuBroker: @unchecked Sendable {
   }
 
   /// Starts a broker; `authentication` makes it require SASL, as `--authentication` does.
-  package init(authentication: Bool = false) throws {
+  /// `advertisedPort` is the port it tells clients to use (a proxy's in front of it); its own
+  /// by default.
+  package init(authentication: Bool = false, advertisedPort: UInt16? = nil) throws {
     let binary = try TestPeer.tansu.require()
     var lastOutput = ""
     for _ in 0..<5 {  // a port found free may be taken before tansu binds it: try another
@@ -33,7 +35,7 @@ package final class TansuBroker: @unchecked Sendable {
       process.arguments =
         [
           "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
-          "tcp://127.0.0.1:\(port)", "--storage-engine", "memory://tansu/",
+          "tcp://127.0.0.1:\(advertisedPort ?? port)", "--storage-engine", "memory://tansu/",
         ] + (authentication ? ["--authentication"] : [])
       var environment = ProcessInfo.processInfo.environment
       for key in ["LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE", "CLUSTER_ID"] {

@@ -71,7 +71,10 @@ extension CommandTree {
       Records that retention deletes before kq reads them are passed over, as Kafka's consumers \
       do, with a warning on stderr naming the offsets. A topic deleted while kq reads it ends \
       kq with status 66. A compacted topic's offsets have gaps: --from, --until and a group's \
-      offsets count offsets, -n counts records; --table prints the current value of each key.
+      offsets count offsets, -n counts records; --table prints the current value of each key. \
+      On a cluster (--brokers), kq reads committed records only, as Java's \
+      isolation.level=read_committed: records of aborted transactions and transaction markers \
+      are passed over, and reading stops before a transaction still open.
 
       With --group, a group's partitions are leased: each is read by at most one process of the \
       group at a time, and the operating system releases the lease when a process dies, even by \

@@ -76,7 +76,12 @@ extension CommandTree {
       a run starts by reading OUT's tail since the group's last commit to finish what was cut \
       short. Several 'kq pipe' processes of one group share IN's partitions through leases, as \
       'kq consume --group' does, each with the same guarantee. OUT cannot be a compacted topic \
-      (cleanup.policy=compact): compaction removes the records that finishing relies on.
+      (cleanup.policy=compact): compaction removes the records that finishing relies on. On a \
+      cluster (--brokers), OUT's records and the offsets are committed in Kafka transactions, \
+      one transactional id per input partition (kq-pipe.GROUP.TOPIC-PARTITION), so a new run \
+      fences a killed one and aborts what it left open; processes of the group share IN's \
+      partitions through the group coordinator, and readers of committed records (kq's default, \
+      Java's isolation.level=read_committed) see each output record once.
 
       When CMD fails, nothing of its batch reaches OUT, the batch's offsets are not committed, \
       and kq exits with CMD's status (128 + N when killed by signal N), naming the partition \

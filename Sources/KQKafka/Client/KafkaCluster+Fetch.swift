@@ -9,6 +9,8 @@ extension KafkaCluster {
     /// transactions are included; their attributes say so. A batch the broker cut short at
     /// the size limit is left out.
     package var records: [UInt8]
+    /// Read committed: the transactions aborted among `records` (see `AbortedTransactions`).
+    package var abortedTransactions: [AbortedTransaction] = []
     /// The offset after the last one consumers may read (the log end offset on one replica).
     package var highWatermark: Int64
     package var lastStableOffset: Int64
@@ -17,6 +19,12 @@ extension KafkaCluster {
     /// When no batch came whole: the size the first one announced (a broker that cuts at
     /// `maxBytes` even the first batch; ask again with at least this many bytes).
     package var firstBatchSize: Int? = nil
+
+    /// Where reading stops for now: the last stable offset when reading committed records
+    /// (records of open transactions are not handed out), else the high watermark.
+    package func readableEnd(_ isolation: FetchIsolation) -> Int64 {
+      isolation == .readCommitted && lastStableOffset >= 0 ? min(lastStableOffset, highWatermark) : highWatermark
+    }
   }
 
   /// Fetches from `offset` of a partition: up to `maxBytes` (at least one whole batch, however
@@ -25,7 +33,7 @@ extension KafkaCluster {
   /// decides where to go (see `offset(of:partition:at:)`).
   package func fetch(
     _ topic: String, partition: Int32, from offset: Int64, maxBytes: Int32 = 1 << 20, maxWait: Duration = .zero,
-    minBytes: Int32 = 1
+    minBytes: Int32 = 1, isolation: FetchIsolation = .readCommitted
   ) throws(KafkaError) -> FetchedRecords {
     guard offset >= 0, maxBytes > 0, minBytes >= 0, maxWait >= .zero else {
       throw .invalidArgument("fetch needs offset >= 0, maxBytes > 0, minBytes >= 0 and a wait >= 0")
@@ -40,13 +48,15 @@ extension KafkaCluster {
       var response: FetchRequest.Response
       while true {
         let request = FetchRequest(
-          topic: topic, partition: partition, offset: offset, maxWaitMs: wait, minBytes: minBytes, maxBytes: maxBytes)
+          topic: topic, partition: partition, offset: offset, maxWaitMs: wait, minBytes: minBytes, maxBytes: maxBytes,
+          isolation: isolation)
         response = try leader.request(request, deadline: requestDeadline(deadline, extra: .milliseconds(Int64(wait))))
         // Tansu 0.6.0 answers no records, below its high watermark, when gathering them takes
         // longer than the wait: ask again, waiting longer (up to 500 ms), within the deadline.
         guard wait < 500, !deadline.hasPassed,
           let data = response.partitions.first(where: { $0.topic == topic && $0.partition == partition }),
-          data.errorCode.isNone, data.records.isEmpty, offset < data.highWatermark
+          data.errorCode.isNone, data.records.isEmpty,
+          offset < (isolation == .readCommitted && data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark)
         else { break }
         wait = min(500, max(10, wait * 2))
       }
@@ -70,7 +80,8 @@ extension KafkaCluster {
       }
       if whole < records.count { records.removeSubrange(whole...) }
       return FetchedRecords(
-        records: records, highWatermark: data.highWatermark, lastStableOffset: data.lastStableOffset,
+        records: records, abortedTransactions: data.abortedTransactions, highWatermark: data.highWatermark,
+        lastStableOffset: data.lastStableOffset,
         logStartOffset: data.logStartOffset, firstBatchSize: firstBatchSize)
     }
   }

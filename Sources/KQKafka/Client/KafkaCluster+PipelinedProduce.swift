@@ -19,7 +19,8 @@ extension KafkaCluster {
   /// `produce(_:to:partition:)` for each run, pipelined: one result per run, in order. A run
   /// whose request could not be sent, or that the leader refused with a retriable error (so
   /// stored nothing), goes again through `produce`, with its retries. A run sent whose answer
-  /// was lost fails with `deliveryUnknown` (unless idempotent), as `produce` says.
+  /// was lost goes again too when its batches carry an idempotent producer id (the broker
+  /// stores them once), else fails with `deliveryUnknown`, as `produce` says.
   package func produce(runs: [ProduceRun]) -> [Result<ProduceResult, KafkaError>] {
     let deadline = Deadline.after(options.timeout)
     var sent: [(connection: BrokerConnection, ticket: BrokerConnection.Ticket<ProduceRequest>)?] = []
@@ -49,8 +50,10 @@ extension KafkaCluster {
       do {
         answer = try request.connection.receive(request.ticket, deadline: requestDeadline(deadline))
       } catch {
-        if isIdempotent || !error.isRetriable {
+        if !error.isRetriable {
           results.append(.failure(error))
+        } else if isIdempotent {  // sent again as stamped: the broker stores it once
+          results.append(Result { () throws(KafkaError) in try produce(run.batches, to: run.topic, partition: run.partition) })
         } else {
           results.append(.failure(.deliveryUnknown(topic: run.topic, partition: run.partition, cause: error)))
         }

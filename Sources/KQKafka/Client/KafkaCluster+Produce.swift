@@ -15,19 +15,21 @@ extension KafkaCluster {
   /// Appends `batches` (RecordBatch v2, back to back) to a partition and waits until every
   /// in-sync replica has them. Failures that prove nothing was stored (no leader, stale
   /// metadata, a refused connection) are retried. An answer lost after sending is retried only
-  /// when the batches carry an idempotent producer id (the broker drops the duplicate);
-  /// otherwise it is `deliveryUnknown`, since a retry could store the records twice.
-  package func produce(_ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32) throws(KafkaError)
-    -> ProduceResult
-  {
+  /// when the batches carry an idempotent producer id (the broker drops the duplicate: a
+  /// DUPLICATE_SEQUENCE_NUMBER answer means the first send was stored, and where is looked
+  /// up); otherwise it is `deliveryUnknown`, since a retry could store the records twice.
+  package func produce(
+    _ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32, transactionalId: String? = nil
+  ) throws(KafkaError) -> ProduceResult {
     guard BatchLayout.wholeBatchesLength(batches) == batches.count, !batches.isEmpty else {
       throw .invalidArgument("the bytes to produce are not whole RecordBatch v2 batches")
     }
     let isIdempotent = Int64(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.producerId, as: Int64.self)) >= 0
     return try retrying("producing to '\(topic)' partition \(partition)") { (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)
-      let request = ProduceRequest(
+      var request = ProduceRequest(
         topic: topic, partition: partition, records: batches, timeoutMs: timeoutMillis(requestDeadline(deadline)))
+      request.transactionalId = transactionalId
       let ticket = try leader.send(request, deadline: requestDeadline(deadline))
       let results: [ProduceRequest.PartitionResult]
       do throws(KafkaError) {
@@ -39,6 +41,13 @@ extension KafkaCluster {
       }
       guard let result = results.first(where: { $0.topic == topic && $0.partition == partition }) else {
         throw leader.fail(.malformedResponse(leader.address, api: .produce, .unexpectedNull(position: 0)))
+      }
+      if isIdempotent && result.errorCode == .duplicateSequenceNumber,
+        let base = try storedBatchOffset(
+          topic, partition: partition, producer: Self.producer(of: batches), baseSequence: Self.baseSequence(of: batches),
+          recordCount: Self.recordCount(of: batches), deadline: deadline)
+      {
+        return ProduceResult(baseOffset: base, logAppendTimeMs: nil, logStartOffset: -1)
       }
       guard result.errorCode.isNone else {
         let error = KafkaError.broker(
@@ -53,6 +62,21 @@ extension KafkaCluster {
         baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTimeMs >= 0 ? result.logAppendTimeMs : nil,
         logStartOffset: result.logStartOffset)
     }
+  }
+
+  /// The producer id and epoch of the first batch of `batches`.
+  static func producer(of batches: UnsafeRawBufferPointer) -> ProducerIdentity {
+    ProducerIdentity(
+      id: Int64(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.producerId, as: Int64.self)),
+      epoch: Int16(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.producerEpoch, as: Int16.self)))
+  }
+
+  static func baseSequence(of batches: UnsafeRawBufferPointer) -> Int32 {
+    Int32(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.baseSequence, as: Int32.self))
+  }
+
+  static func recordCount(of batches: UnsafeRawBufferPointer) -> Int {
+    Int(Int32(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.recordCount, as: Int32.self)))
   }
 
   /// A new idempotent producer id and epoch (InitProducerId, from any broker).

@@ -1,7 +1,8 @@
-/// Fetch (key 1) of one partition from an offset, as a consumer (replica id -1), reading
-/// uncommitted records (Java's default isolation): control batches of transactions come
-/// through in the bytes, flagged in their attributes. Without a fetch session (id 0, epoch
-/// -1): each request names its partition in full.
+/// Fetch (key 1) of one partition from an offset, as a consumer (replica id -1). Read committed
+/// (isolation level 1, kq's default): the broker answers up to the last stable offset and lists
+/// the aborted transactions among the records, which the reader skips (`AbortedTransactions`);
+/// control batches come through in the bytes either way, flagged in their attributes. Without
+/// a fetch session (id 0, epoch -1): each request names its partition in full.
 package struct FetchRequest: KafkaRequest {
   package static let apiKey = ApiKey.fetch
   package var topic: String
@@ -10,8 +11,13 @@ package struct FetchRequest: KafkaRequest {
   package var maxWaitMs: Int32
   package var minBytes: Int32
   package var maxBytes: Int32
+  package var isolation: FetchIsolation
 
-  package init(topic: String, partition: Int32, offset: Int64, maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32) {
+  package init(
+    topic: String, partition: Int32, offset: Int64, maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32,
+    isolation: FetchIsolation = .readCommitted
+  ) {
+    self.isolation = isolation
     self.topic = topic
     self.partition = partition
     self.offset = offset
@@ -25,7 +31,7 @@ package struct FetchRequest: KafkaRequest {
     writer.int32(maxWaitMs)
     writer.int32(minBytes)
     writer.int32(maxBytes)
-    writer.int8(0)  // isolation level: read uncommitted
+    writer.int8(isolation.rawValue)
     if version >= 7 {
       writer.int32(0)  // session id
       writer.int32(-1)  // session epoch: no session
@@ -53,6 +59,8 @@ package struct FetchRequest: KafkaRequest {
     package var highWatermark: Int64
     package var lastStableOffset: Int64
     package var logStartOffset: Int64
+    /// Read committed: the transactions aborted among the records, by producer id and first offset.
+    package var abortedTransactions: [AbortedTransaction]
     package var records: [UInt8]
   }
 
@@ -79,22 +87,42 @@ package struct FetchRequest: KafkaRequest {
         let highWatermark = try reader.int64()
         let lastStable = try reader.int64()  // version 4 and later
         let logStart = version >= 5 ? try reader.int64() : -1
-        _ = try reader.nullableArray(minimumElementSize: 16) { (r: inout WireReader) throws(WireError) in
-          _ = try r.int64()
-          _ = try r.int64()
-          try r.skipTaggedFields()
-        }
+        let aborted: [AbortedTransaction] =
+          try reader.nullableArray(minimumElementSize: 16) { (r: inout WireReader) throws(WireError) -> AbortedTransaction in
+            let transaction = AbortedTransaction(producerId: try r.int64(), firstOffset: try r.int64())
+            try r.skipTaggedFields()
+            return transaction
+          } ?? []
         if version >= 11 { _ = try reader.int32() }  // preferred read replica
         let records = try reader.nullableBytes() ?? []
         try reader.skipTaggedFields()
         partitions.append(
           PartitionData(
             topic: topic, partition: index, errorCode: code, highWatermark: highWatermark, lastStableOffset: lastStable,
-            logStartOffset: logStart, records: records))
+            logStartOffset: logStart, abortedTransactions: aborted, records: records))
       }
       try reader.skipTaggedFields()
     }
     try reader.skipTaggedFields()
     return Response(errorCode: errorCode, partitions: partitions)
+  }
+}
+
+/// What a fetch may return of transactions: Kafka's isolation levels.
+package enum FetchIsolation: Int8, Sendable {
+  /// Every record, those of open and aborted transactions too (Java's consumer default).
+  case readUncommitted = 0
+  /// Records up to the last stable offset, aborted transactions listed (kq's default).
+  case readCommitted = 1
+}
+
+/// A transaction a fetch lists as aborted: its producer and first offset.
+package struct AbortedTransaction: Equatable, Sendable {
+  package var producerId: Int64
+  package var firstOffset: Int64
+
+  package init(producerId: Int64, firstOffset: Int64) {
+    self.producerId = producerId
+    self.firstOffset = firstOffset
   }
 }

@@ -1,14 +1,26 @@
-/// FindCoordinator (key 10) of a consumer group: the broker that runs its membership and
-/// stores its offsets. Version 4 and later ask for a list of keys; kq asks for one.
+/// FindCoordinator (key 10) of a consumer group (the broker that runs its membership and
+/// stores its offsets) or of a transactional id (the broker that runs its transactions).
+/// Version 4 and later ask for a list of keys; kq asks for one.
 package struct FindCoordinatorRequest: KafkaRequest {
   package static let apiKey = ApiKey.findCoordinator
+  /// The group, or the transactional id.
   package var group: String
+  /// 0: a group; 1: a transactional id.
+  package var keyType: Int8
 
-  package init(group: String) { self.group = group }
+  package init(group: String) {
+    self.group = group
+    self.keyType = 0
+  }
+
+  package init(transactionalId: String) {
+    self.group = transactionalId
+    self.keyType = 1
+  }
 
   package func encode(into writer: inout WireWriter, version: Int16) {
     if version <= 3 { writer.string(group) }
-    writer.int8(0)  // key type: group
+    writer.int8(keyType)
     if version >= 4 { writer.stringArray([group]) }
     writer.taggedFields()
   }

@@ -1,13 +1,25 @@
-/// InitProducerId (key 22) without a transactional id: a producer id and epoch for an
-/// idempotent producer, whose batches the broker then deduplicates by sequence number.
+/// InitProducerId (key 22): a producer id and epoch for an idempotent producer, whose batches
+/// the broker then deduplicates by sequence number. With a transactional id (sent to its
+/// transaction coordinator), the id's producer with its epoch bumped: the coordinator aborts
+/// the transaction an earlier producer of that id left open, and fences that producer.
 package struct InitProducerIdRequest: KafkaRequest {
   package static let apiKey = ApiKey.initProducerId
+  package var transactionalId: String?
+  package var transactionTimeoutMs: Int32
 
-  package init() {}
+  package init() {
+    transactionalId = nil
+    transactionTimeoutMs = -1
+  }
+
+  package init(transactionalId: String, transactionTimeoutMs: Int32) {
+    self.transactionalId = transactionalId
+    self.transactionTimeoutMs = transactionTimeoutMs
+  }
 
   package func encode(into writer: inout WireWriter, version: Int16) {
-    writer.nullableString(nil)  // transactional id
-    writer.int32(-1)  // transaction timeout
+    writer.nullableString(transactionalId, field: "transactional id")
+    writer.int32(transactionTimeoutMs)
     if version >= 3 {
       writer.int64(-1)  // producer id: a new one
       writer.int16(-1)  // producer epoch

@@ -3,7 +3,7 @@
 ///
 /// The ranges stop below versions that change shape in ways kq does not need: Produce 13,
 /// Fetch 13 and OffsetCommit 10 name topics by id only; OffsetFetch 8 batches groups; Metadata
-/// 13 adds nothing kq reads.
+/// 13 adds nothing kq reads; AddPartitionsToTxn 4 is the brokers' batched form.
 package enum ApiKey: Int16, CaseIterable, Sendable {
   case produce = 0
   case fetch = 1
@@ -22,6 +22,10 @@ package enum ApiKey: Int16, CaseIterable, Sendable {
   case createTopics = 19
   case deleteTopics = 20
   case initProducerId = 22
+  case addPartitionsToTxn = 24
+  case addOffsetsToTxn = 25
+  case endTxn = 26
+  case txnOffsetCommit = 28
   case describeConfigs = 32
   case createPartitions = 37
   case deleteGroups = 42
@@ -47,6 +51,10 @@ package enum ApiKey: Int16, CaseIterable, Sendable {
     case .createTopics: "CreateTopics"
     case .deleteTopics: "DeleteTopics"
     case .initProducerId: "InitProducerId"
+    case .addPartitionsToTxn: "AddPartitionsToTxn"
+    case .addOffsetsToTxn: "AddOffsetsToTxn"
+    case .endTxn: "EndTxn"
+    case .txnOffsetCommit: "TxnOffsetCommit"
     case .describeConfigs: "DescribeConfigs"
     case .createPartitions: "CreatePartitions"
     case .deleteGroups: "DeleteGroups"
@@ -74,6 +82,10 @@ package enum ApiKey: Int16, CaseIterable, Sendable {
     case .createTopics: 2...7
     case .deleteTopics: 1...6
     case .initProducerId: 0...5
+    case .addPartitionsToTxn: 0...3  // 4 and later batch transactions, for brokers only
+    case .addOffsetsToTxn: 0...4
+    case .endTxn: 0...4
+    case .txnOffsetCommit: 0...3
     case .describeConfigs: 1...4
     case .createPartitions: 0...3
     case .deleteGroups: 0...2
@@ -101,6 +113,10 @@ package enum ApiKey: Int16, CaseIterable, Sendable {
     case .createTopics: 5
     case .deleteTopics: 4
     case .initProducerId: 2
+    case .addPartitionsToTxn: 3
+    case .addOffsetsToTxn: 3
+    case .endTxn: 3
+    case .txnOffsetCommit: 3
     case .describeConfigs: 4
     case .createPartitions: 2
     case .deleteGroups: 2

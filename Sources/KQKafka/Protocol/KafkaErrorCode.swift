@@ -13,6 +13,10 @@ package struct KafkaErrorCode: RawRepresentable, Hashable, Sendable {
   package var isCoordinatorError: Bool {
     self == .notCoordinator || self == .coordinatorNotAvailable || self == .coordinatorLoadInProgress
   }
+  /// A producer of the same transactional id with a newer epoch took over: this one is a zombie.
+  package var isFencing: Bool {
+    self == .producerFenced || self == .invalidProducerEpoch || self == .transactionCoordinatorFenced
+  }
   /// The member's generation is over: it must join again.
   package var needsRejoin: Bool {
     self == .rebalanceInProgress || self == .illegalGeneration || self == .unknownMemberId || self == .fencedInstanceId
@@ -44,6 +48,10 @@ package struct KafkaErrorCode: RawRepresentable, Hashable, Sendable {
   package static let notController = KafkaErrorCode(41)
   package static let outOfOrderSequenceNumber = KafkaErrorCode(45)
   package static let duplicateSequenceNumber = KafkaErrorCode(46)
+  package static let invalidProducerEpoch = KafkaErrorCode(47)
+  package static let concurrentTransactions = KafkaErrorCode(51)
+  package static let transactionCoordinatorFenced = KafkaErrorCode(52)
+  package static let producerFenced = KafkaErrorCode(90)
   package static let saslAuthenticationFailed = KafkaErrorCode(58)
   package static let nonEmptyGroup = KafkaErrorCode(68)
   package static let groupIdNotFound = KafkaErrorCode(69)

@@ -8,6 +8,8 @@ import KQLog
 /// or the broker sees a gap (OUT_OF_ORDER_SEQUENCE_NUMBER).
 package struct IdempotentProducer: Sendable {
   package let identity: ProducerIdentity
+  /// Whether batches are stamped as part of a transaction (attributes bit 4).
+  package var isTransactional = false
   /// The next sequence number of each partition; a partition not yet written starts at 0.
   private var nextSequence: [PartitionKey: Int32] = [:]
 
@@ -49,6 +51,11 @@ package struct IdempotentProducer: Sendable {
       batch.storeBytes(of: identity.id.bigEndian, toByteOffset: BatchLayout.producerId, as: Int64.self)
       batch.storeBytes(of: identity.epoch.bigEndian, toByteOffset: BatchLayout.producerEpoch, as: Int16.self)
       batch.storeBytes(of: sequence.bigEndian, toByteOffset: BatchLayout.baseSequence, as: Int32.self)
+      if isTransactional {
+        let attributes = Int16(bigEndian: raw.loadUnaligned(fromByteOffset: position + BatchLayout.attributes, as: Int16.self))
+        batch.storeBytes(
+          of: (attributes | BatchLayout.transactionalFlag).bigEndian, toByteOffset: BatchLayout.attributes, as: Int16.self)
+      }
       let crc = CRC32C.checksum(
         UnsafeRawBufferPointer(start: batch + BatchLayout.attributes, count: length - BatchLayout.attributes))
       batch.storeBytes(of: crc.bigEndian, toByteOffset: BatchLayout.crc, as: UInt32.self)

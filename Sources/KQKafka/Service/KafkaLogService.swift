@@ -8,6 +8,8 @@ package final class KafkaLogService: LogService {
   package let location: String
   /// This process's live memberships, by group: commits go through them.
   var members: [String: WeakMembership] = [:]
+  /// The producer id appends are stamped with (`stampIdempotent`).
+  var idempotence = Idempotence.unknown
   /// How long a member killed keeps its partitions (Kafka's minimum session is 6 s; Java's
   /// default, 45 s, would keep a killed kq's partitions from the others that long).
   static let sessionTimeout: Duration = .seconds(6)
@@ -105,15 +107,18 @@ package final class KafkaLogService: LogService {
     return summary
   }
 
-  /// The log start and end (high watermark) of a partition.
-  func bounds(_ topic: String, partition: Int32) throws(StorageError) -> (start: Int64, end: Int64) {
+  /// The log start and end of a partition: the high watermark, or reading committed records
+  /// the last stable offset (where a reader stops while a transaction is open).
+  func bounds(_ topic: String, partition: Int32, isolation: FetchIsolation = .readUncommitted) throws(StorageError)
+    -> (start: Int64, end: Int64)
+  {
     let start = try calling { () throws(KafkaError) in try cluster.offset(of: topic, partition: partition, at: .earliest) }
     let from = start?.offset ?? 0
     let fetched = try calling { () throws(KafkaError) in
-      try cluster.fetch(topic, partition: partition, from: from, maxBytes: 1)
+      try cluster.fetch(topic, partition: partition, from: from, maxBytes: 1, isolation: isolation)
     }
     let logStart = fetched.logStartOffset >= 0 ? fetched.logStartOffset : from
-    return (logStart, max(fetched.highWatermark, logStart))
+    return (logStart, max(fetched.readableEnd(isolation), logStart))
   }
 
   /// Not measured on a cluster: describe shows no codec mix.
@@ -134,6 +139,7 @@ package final class KafkaLogService: LogService {
     var counts: [Int] = []
     for append in appends {
       guard let writer = append.writer as? KafkaPartitionWriter else { return appendOneByOne(appends) }
+      try? stampIdempotent(append.batches, topic: writer.topic.value, partition: writer.partition)
       let bytes = UnsafeRawBufferPointer(append.batches)
       runs.append(KafkaCluster.ProduceRun(topic: writer.topic.value, partition: writer.partition, batches: bytes))
       counts.append(KafkaPartitionWriter.recordCount(bytes))
@@ -193,6 +199,6 @@ package final class KafkaLogService: LogService {
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
   {
-    throw .unsupportedOperation("kq pipe", location: location)
+    try KafkaExactlyOnceOutput(service: self, group: group, topic: topic, config: config)
   }
 }

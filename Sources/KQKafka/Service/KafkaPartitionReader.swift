@@ -2,7 +2,8 @@ import KQLog
 
 /// Reads one partition from its leader, a fetch at a time (up to `fetchBytes`), handing out
 /// the batches in place: checked (length, magic, CRC, offsets), control batches passed over,
-/// compressed ones decoded. Offsets below the log start (retention got there first) are
+/// compressed ones decoded. Reading committed records (the default), it stops at the last
+/// stable offset and passes over the batches of aborted transactions (`TransactionFilter`). Offsets below the log start (retention got there first) are
 /// passed over and reported, as locally.
 final class KafkaPartitionReader: PartitionReading {
   let service: KafkaLogService
@@ -17,9 +18,16 @@ final class KafkaPartitionReader: PartitionReading {
   private var lost: [ClosedRange<Int64>] = []
   /// The base offset of the batch returned last, for `damage`.
   private var lastBaseOffset: Int64 = 0
+  let isolation: FetchIsolation
+  /// Decides the transactional batches of the last fetch, as they are handed out.
+  private var transactions = TransactionFilter([])
 
-  init(service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int) {
+  init(
+    service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int,
+    isolation: FetchIsolation = .readCommitted
+  ) {
     self.service = service
+    self.isolation = isolation
     self.topic = topic
     self.partition = partition
     self.maxMessageBytes = maxMessageBytes
@@ -29,20 +37,22 @@ final class KafkaPartitionReader: PartitionReading {
   /// Bytes asked of one fetch (at least one whole batch comes, however large); raised when a
   /// broker cut the first batch at the limit.
   private var fetchBytes = Int32(4 << 20)
-  /// The high watermark the last fetch reported: below it, an empty answer is not the end.
+  /// Where the last fetch said reading stops for now (the last stable offset reading committed
+  /// records, else the high watermark): below it, an empty answer is not the end.
   private var highWatermark: Int64 = 0
 
   /// Whether batches fetched are waiting to be handed out.
   var hasFetchedBatches: Bool { cursor < fetched.count }
 
   func bounds() throws(StorageError) -> (start: Int64, end: Int64) {
-    try service.bounds(topic.value, partition: partition)
+    try service.bounds(topic.value, partition: partition, isolation: isolation)
   }
 
   func seek(to offset: Int64) throws(StorageError) {
     position = offset
     fetched.count = 0
     cursor = 0
+    transactions = TransactionFilter([])  // markers learned ahead say nothing of earlier batches
   }
 
   func nextBatch() throws(StorageError) -> RecordBatchView? {
@@ -61,10 +71,36 @@ final class KafkaPartitionReader: PartitionReading {
           cursor = 0
           throw .undecodableFetchedBatch(topic: topic.value, partition: Int(partition), offset: position, reason: error)
         }
+        if isolation == .readCommitted {
+          let ahead = UnsafeRawBufferPointer(start: at + batch.size, count: fetched.count - cursor - batch.size)
+          switch transactions.verdict(on: batch, ahead: ahead) {
+          case .keep: break
+          case .skip:
+            cursor += batch.size
+            position = max(position, batch.nextOffset)
+            continue
+          case .undecided:
+            if batch.lastOffset < position {
+              cursor += batch.size
+              continue
+            }
+            guard try findMarker(of: batch.producerId, after: batch.baseOffset) else {
+              // The broker has not settled the transaction: nothing to read past it yet.
+              highWatermark = position
+              fetched.count = 0
+              cursor = 0
+              return nil
+            }
+            continue
+          }
+        } else if batch.isControl {
+          cursor += batch.size
+          position = max(position, batch.nextOffset)
+          continue
+        }
         cursor += batch.size
         if batch.lastOffset < position { continue }
         position = batch.nextOffset
-        if batch.isControl { continue }
         lastBaseOffset = batch.baseOffset
         if batch.compressionCodec == 0 { return batch }
         do { return try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
@@ -73,6 +109,51 @@ final class KafkaPartitionReader: PartitionReading {
       }
       guard try fetchBelowHighWatermark() else { return nil }
     }
+  }
+
+  /// A transactional batch whose producer's marker the fetch did not bring: reads on from the
+  /// end of the batches fetched, fetch after fetch (kept apart from them), until a control
+  /// batch of that producer says whether its transaction committed, and teaches the filter.
+  /// False when the last stable offset came first (the broker has not settled it yet). Costs a
+  /// second read of a transaction longer than a fetch, on a broker that lists no aborted
+  /// transactions or when it committed.
+  private func findMarker(of producerId: Int64, after offset: Int64) throws(StorageError) -> Bool {
+    var from = max(fetchedEnd, offset + 1)
+    while from < highWatermark {
+      let answer = try service.calling { () throws(KafkaError) in
+        try service.cluster.fetch(topic.value, partition: partition, from: from, maxBytes: fetchBytes, isolation: isolation)
+      }
+      let found = answer.records.withUnsafeBytes { bytes -> (marker: (offset: Int64, aborts: Bool)?, end: Int64) in
+        let marker = TransactionFilter.nextMarker(of: producerId, in: bytes)
+        var end = from
+        var at = 0
+        while at < bytes.count, let base = bytes.baseAddress,
+          let batch = try? RecordBatchView(at: base + at, available: bytes.count - at)
+        {
+          end = max(end, batch.nextOffset)
+          at += batch.size
+        }
+        return (marker, end)
+      }
+      if let marker = found.marker, marker.offset > offset {
+        transactions.learn(producerId: producerId, markerOffset: marker.offset, aborts: marker.aborts)
+        return true
+      }
+      guard found.end > from else { return false }
+      from = found.end
+    }
+    return false
+  }
+
+  /// The offset after the last whole batch of the last fetch.
+  private var fetchedEnd: Int64 {
+    var end = position
+    var at = 0
+    while at < fetched.count, let batch = try? RecordBatchView(at: fetched.base + at, available: fetched.count - at) {
+      end = max(end, batch.nextOffset)
+      at += batch.size
+    }
+    return end
   }
 
   /// Fetches at once; false when `position` is at the high watermark (caught up). A broker
@@ -100,10 +181,11 @@ final class KafkaPartitionReader: PartitionReading {
   func fetch(maxWait: Duration) throws(StorageError) -> Bool {
     fetched.count = 0
     cursor = 0
+    transactions.startFetch(listed: [])
     let answer: KafkaCluster.FetchedRecords
     do {
       answer = try service.cluster.fetch(
-        topic.value, partition: partition, from: position, maxBytes: fetchBytes, maxWait: maxWait)
+        topic.value, partition: partition, from: position, maxBytes: fetchBytes, maxWait: maxWait, isolation: isolation)
     } catch {
       guard error.code == .offsetOutOfRange else { throw error.storageError }
       let (start, _) = try bounds()
@@ -112,7 +194,8 @@ final class KafkaPartitionReader: PartitionReading {
       position = start
       return true
     }
-    highWatermark = answer.highWatermark
+    highWatermark = answer.readableEnd(isolation)
+    transactions.startFetch(listed: answer.abortedTransactions)
     if let size = answer.firstBatchSize, size > Int(fetchBytes) {
       fetchBytes = Int32(clamping: min(size, service.cluster.options.maxResponseBytes - (1 << 16)))
     }

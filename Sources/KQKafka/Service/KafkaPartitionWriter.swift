@@ -18,6 +18,7 @@ final class KafkaPartitionWriter: PartitionWriting {
     let bytes = UnsafeRawBufferPointer(batches)
     let records = Self.recordCount(bytes)
     guard records > 0 else { return AppendedRecords(firstOffset: 0, recordCount: 0) }
+    try service.stampIdempotent(batches, topic: topic.value, partition: partition)
     let result = try service.calling { () throws(KafkaError) in
       try service.cluster.produce(bytes, to: topic.value, partition: partition)
     }

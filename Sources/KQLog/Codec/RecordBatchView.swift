@@ -51,6 +51,9 @@ package struct RecordBatchView {
   package var storedCRC: UInt32 { base.bigEndian(UInt32.self, at: BatchLayout.crc) }
   package var isLogAppendTime: Bool { attributes & BatchLayout.logAppendTimeFlag != 0 }
   package var isControl: Bool { attributes & BatchLayout.controlFlag != 0 }
+  package var isTransactional: Bool { attributes & BatchLayout.transactionalFlag != 0 }
+  /// The producer that wrote the batch, -1 for none (neither idempotent nor transactional).
+  package var producerId: Int64 { base.bigEndian(Int64.self, at: BatchLayout.producerId) }
   package var compressionCodec: Int { Int(attributes & BatchLayout.compressionMask) }
 
   package var computedCRC: UInt32 {

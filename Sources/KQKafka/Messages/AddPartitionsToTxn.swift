@@ -1,0 +1,51 @@
+/// AddPartitionsToTxn (key 24), as a producer sends it (versions 0-3): the partitions its open
+/// transaction writes to, before it produces there, so that the coordinator writes their
+/// commit or abort markers.
+package struct AddPartitionsToTxnRequest: KafkaRequest {
+  package static let apiKey = ApiKey.addPartitionsToTxn
+  package var transactionalId: String
+  package var producer: ProducerIdentity
+  package var topic: String
+  package var partitions: [Int32]
+
+  package init(transactionalId: String, producer: ProducerIdentity, topic: String, partitions: [Int32]) {
+    self.transactionalId = transactionalId
+    self.producer = producer
+    self.topic = topic
+    self.partitions = partitions
+  }
+
+  package func encode(into writer: inout WireWriter, version: Int16) {
+    writer.string(transactionalId, field: "transactional id")
+    writer.int64(producer.id)
+    writer.int16(producer.epoch)
+    writer.arrayCount(1)
+    writer.string(topic)
+    writer.int32Array(partitions)
+    writer.taggedFields()
+    writer.taggedFields()
+  }
+
+  package struct PartitionResult: Equatable, Sendable {
+    package var topic: String
+    package var partition: Int32
+    package var errorCode: KafkaErrorCode
+  }
+
+  package static func decodeResponse(_ reader: inout WireReader, version: Int16) throws(WireError) -> [PartitionResult] {
+    _ = try reader.int32()  // throttle time
+    var results: [PartitionResult] = []
+    let topics = try reader.arrayCount(minimumElementSize: 3)
+    for _ in 0..<topics {
+      let topic = try reader.string()
+      let count = try reader.arrayCount(minimumElementSize: 6)
+      for _ in 0..<count {
+        results.append(PartitionResult(topic: topic, partition: try reader.int32(), errorCode: KafkaErrorCode(try reader.int16())))
+        try reader.skipTaggedFields()
+      }
+      try reader.skipTaggedFields()
+    }
+    try reader.skipTaggedFields()
+    return results
+  }
+}

@@ -1,0 +1,29 @@
+/// EndTxn (key 26): commits or aborts the producer's open transaction; the coordinator writes
+/// the markers to every partition added and makes the offsets committed in it count (or not).
+package struct EndTxnRequest: KafkaRequest {
+  package static let apiKey = ApiKey.endTxn
+  package var transactionalId: String
+  package var producer: ProducerIdentity
+  package var commits: Bool
+
+  package init(transactionalId: String, producer: ProducerIdentity, commits: Bool) {
+    self.transactionalId = transactionalId
+    self.producer = producer
+    self.commits = commits
+  }
+
+  package func encode(into writer: inout WireWriter, version: Int16) {
+    writer.string(transactionalId, field: "transactional id")
+    writer.int64(producer.id)
+    writer.int16(producer.epoch)
+    writer.bool(commits)
+    writer.taggedFields()
+  }
+
+  package static func decodeResponse(_ reader: inout WireReader, version: Int16) throws(WireError) -> KafkaErrorCode {
+    _ = try reader.int32()  // throttle time
+    let code = KafkaErrorCode(try reader.int16())
+    try reader.skipTaggedFields()
+    return code
+  }
+}
