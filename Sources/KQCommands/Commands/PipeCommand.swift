@@ -9,9 +9,10 @@ enum PipeCommand {
     var partitionsOf: [TopicName: Int] = [:]
     for topic in options.inputs { partitionsOf[topic] = try service.config(of: topic).partitions }
     let outputConfig = try service.config(of: options.output)
-    // Recovery counts the records of OUT's marked batches (FORMAT.md, "Pipes"); compaction
-    // drops records from batches, marks included, so a rerun would write some output twice.
-    guard !outputConfig.cleanupPolicy.compacts else {
+    // Locally, recovery counts the records of OUT's marked batches (FORMAT.md, "Pipes");
+    // compaction drops records from batches, marks included, so a rerun would write some output
+    // twice. A cluster's transactions count nothing in OUT.
+    if case .directory = try session.location(), outputConfig.cleanupPolicy.compacts {
       throw CommandError.message(
         "kq pipe cannot write to compacted topic \(options.output) (cleanup.policy=\(outputConfig.cleanupPolicy.rawValue)): "
           + "compaction removes the records its crash recovery counts",

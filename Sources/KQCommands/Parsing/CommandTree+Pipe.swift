@@ -75,8 +75,9 @@ extension CommandTree {
       of each batch kq writes carries a kq.pipe header naming the input range it came from, and \
       a run starts by reading OUT's tail since the group's last commit to finish what was cut \
       short. Several 'kq pipe' processes of one group share IN's partitions through leases, as \
-      'kq consume --group' does, each with the same guarantee. OUT cannot be a compacted topic \
-      (cleanup.policy=compact): compaction removes the records that finishing relies on. On a \
+      'kq consume --group' does, each with the same guarantee. Locally, OUT cannot be a \
+      compacted topic (cleanup.policy=compact): compaction removes the records that finishing \
+      relies on. On a \
       cluster (--brokers), OUT's records and the offsets are committed in Kafka transactions, \
       one transactional id per input partition (kq-pipe.GROUP.TOPIC-PARTITION), so a new run \
       fences a killed one and aborts what it left open; processes of the group share IN's \
