@@ -42,4 +42,12 @@ struct BulkProduceTests {
     #expect(byPartition == expected)
     #expect(byPartition.count > 1)
   }
+
+  @Test("plain lines with -H headers keep them, and each partition's batches hold the lines in order")
+  func headersOnPlainLines() throws {
+    let kq = try KQSandbox()
+    try kq.ok("produce", "h", "--create", "-H", "src=x", "-H", "flag", stdin: "a\n\nb")
+    let stored = try kq.shell("kq consume h --format '%h|%v\n'").checked()
+    #expect(stored.lines == ["src=x,flag=|a", "src=x,flag=|", "src=x,flag=|b"])
+  }
 }
