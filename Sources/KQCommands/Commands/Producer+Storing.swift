@@ -7,7 +7,6 @@ extension Producer {
   /// append fails, the records stored before it (in other partitions, or in segments the
   /// failing append filled first) are counted and their offsets printed, exactly those.
   func flush() throws {
-    try collectStore()
     guard pendingBytes > 0 else { return }
     var stored: [Int: (first: Int64, count: Int)] = [:]
     var failure: StorageError?
@@ -94,7 +93,6 @@ extension Producer {
   /// Without syncing: fails when a partition written was deleted since (its records with it),
   /// so that kq never exits 0 with records gone.
   func confirmAll() throws {
-    try collectStore()
     for partition in writers.keys.sorted() {
       do { try writers[partition]?.confirmAppended() } catch {
         throw ProduceStorageFailure(underlying: error, stored: recordsStored)
@@ -109,7 +107,6 @@ extension Producer {
   }
 
   func syncAll() throws {
-    try collectStore()
     for partition in writers.keys.sorted() {
       do { try writers[partition]?.makeDurable() } catch {
         throw ProduceStorageFailure(underlying: error, stored: recordsStored)

@@ -5,8 +5,7 @@ import KQLog
 /// reused buffer per partition, and appended with one write per batch run. A flush happens
 /// when 1 MiB is pending or when stdin has nothing more to give right now, so a slow pipe
 /// (`tail -f | kq produce`) makes each line visible at once while bulk input goes out in
-/// large appends, stored on a second thread while the next MiB is read and encoded
-/// (`Producer+StoringAhead`).
+/// large appends.
 final class Producer {
   static let flushBytes = 1 << 20
   /// Batches close at 128 KiB (or the topic's max.message.bytes when smaller): a reader checks
@@ -14,11 +13,6 @@ final class Producer {
   /// 1 MiB batch is not (consume to /dev/null: 24 → 21 ms for 100 MB, produce unchanged).
   static let batchBytes = 1 << 17
   static let syncIntervalMillis: Int64 = 1000
-  /// Pending bytes that go to the store thread when the input pauses; fewer are stored at once.
-  static let storeAheadBytes = 1 << 16
-  /// How long the loop waits for input with a flush on the store thread before it collects
-  /// that flush (reporting its failure, if any) and waits on.
-  static let storeGraceMillis: Int32 = 10
 
   let options: ProduceOptions
   var config: TopicConfig
@@ -35,14 +29,6 @@ final class Producer {
   /// no retain and release (1M records: 2M atomic operations fewer).
   private var unretainedEncoders: [Unmanaged<BatchEncoder>?] = []
   var writers: [Int: any PartitionWriting] = [:]
-  /// Stores a bulk flush's batches while the loop encodes the next ones (`flushAhead`); made
-  /// at the first bulk flush, nil before and when no thread could be made.
-  var storeThread: WorkerThread?
-  var storeThreadRefused = false
-  /// The flush the store thread is appending, until `collectStore` takes its results.
-  var storing: StoreInFlight?
-  /// Emptied encoders back from the store thread, swapped in for the next ones handed to it.
-  var spareEncoders: [Int: BatchEncoder] = [:]
   var pendingBytes = 0
   /// Partitions of the records in the pending batches, in input order (for --print-offsets).
   var pendingPartitions: [Int32] = []
@@ -65,9 +51,6 @@ final class Producer {
   private let keyDelimiterByte: Int32?
   /// A compacted topic refuses records without a key.
   private let isCompacted: Bool
-  /// Lines without keys, -Z, -p's offsets or JSON, into a topic that takes keyless records:
-  /// `plainRecords` encodes them.
-  private let isPlainInput: Bool
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
@@ -85,9 +68,6 @@ final class Producer {
     self.progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
     self.keyDelimiterByte = options.keyDelimiter.flatMap { $0.count == 1 ? Int32($0[0]) : nil }
     self.isCompacted = config.cleanupPolicy.compacts
-    self.isPlainInput =
-      options.framing != .json && options.keyDelimiter == nil && options.fixedKey == nil && !options.emptyAsNull
-      && !options.printOffsets && !config.cleanupPolicy.compacts
   }
 
   /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
@@ -101,9 +81,7 @@ final class Producer {
     defer { progress?.finish() }
     while !atEnd {
       if mustWait {
-        // A pipe emptied by a fast reader mid-stream: what was read goes to the store thread,
-        // so that the next input is read while it is stored. A trickle is stored right here.
-        if pendingBytes >= Self.storeAheadBytes { try flushAhead() } else { try flush() }
+        try flush()
         switch try waitForInput() {
         case .ready, .waiting: break
         case .signal(let number):
@@ -115,13 +93,12 @@ final class Producer {
       if input.count == input.capacity { input.grow(to: input.capacity * 2) }
       let n: Int
       do { n = try context.stdin.read(into: input.base + input.count, count: input.capacity - input.count) } catch {
-        try collectStore()  // counted in `stored` below
         throw ProduceStorageFailure(underlying: .io(error, operation: "read", path: "standard input"), stored: recordsStored)
       }
       if n == 0 { atEnd = true } else { input.count += n }
       timestamp = options.timestamp ?? context.clock.nowMillis()
       try consumeRecords(atEnd: atEnd)
-      if pendingBytes >= Self.flushBytes { try flushAhead() }
+      if pendingBytes >= Self.flushBytes { try flush() }
       if !atEnd {
         switch inputReadiness() {
         case .ready: mustWait = false
@@ -151,15 +128,9 @@ final class Producer {
     return poll(fd, timeout: 0)
   }
 
-  /// Blocks until input is readable or a signal arrives, syncing once a second meanwhile; a
-  /// flush on the store thread is collected once the input has paused for a moment.
+  /// Blocks until input is readable or a signal arrives, syncing once a second meanwhile.
   private func waitForInput() throws -> Readiness {
     guard let fd = context.stdin.descriptor else { return .ready }
-    if storing != nil {
-      let readiness = poll(fd, timeout: Self.storeGraceMillis)
-      guard case .waiting = readiness else { return readiness }
-      try collectStore()
-    }
     while true {
       var timeout: Int32 = -1
       if unsynced && options.sync == .exit {
@@ -202,7 +173,6 @@ final class Producer {
     var start = 0
     let base = input.base
     let count = input.count
-    if isPlainInput { start = plainRecords(base, count: count, delimiter: delimiter) }
     while start < count {
       guard let found = memchr(base + start, delimiter, count - start) else { break }
       let end = UnsafeMutableRawPointer(found) - base
@@ -224,33 +194,6 @@ final class Producer {
   }
 
   // MARK: Records
-
-  /// The common input, keyless lines into one partition, encoded by a loop of its own: no
-  /// per-record look at flags, partition or encoder. Stops before the first line that may be
-  /// too large (`record` then decides) and returns where it stopped.
-  private func plainRecords(_ base: UnsafeMutableRawPointer, count: Int, delimiter: Int32) -> Int {
-    let partition = options.partition ?? stickyPartition
-    let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(addEncoder(partition))
-    let headers = fixedHeaderBytes
-    let largestValue = Int(config.maxMessageBytes) - headers.count - batchOverhead
-    let time = timestamp
-    var start = 0
-    var seen = 0
-    var added = 0
-    encoder._withUnsafeGuaranteedRef { encoder in
-      while start < count, let found = memchr(base + start, delimiter, count - start) {
-        let end = UnsafeMutableRawPointer(found) - base
-        guard end - start <= largestValue else { break }
-        added += encoder.append(
-          key: nil, value: UnsafeRawBufferPointer(start: base + start, count: end - start), headers: headers, timestamp: time)
-        seen += 1
-        start = end + 1
-      }
-    }
-    recordsSeen += seen
-    pendingBytes += added
-    return start
-  }
 
   @inline(__always)
   private func record(_ bytes: UnsafeRawBufferPointer) throws {
@@ -374,20 +317,14 @@ final class Producer {
           line: recordsSeen, size: size, limit: config.maxMessageBytes, stored: recordsStored, topic: options.topic.value)
       }
     }
-    let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(addEncoder(partition))
+    let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(makeEncoder(partition))
     pendingBytes += encoder._withUnsafeGuaranteedRef {
       $0.append(key: key, value: value, headers: headerBytes, timestamp: recordTimestamp ?? timestamp)
     }
     if options.printOffsets { pendingPartitions.append(Int32(partition)) }
   }
 
-  private func addEncoder(_ partition: Int) -> BatchEncoder {
-    let encoder = makeEncoder()
-    encoders[partition] = encoder
-    return encoder
-  }
-
-  func makeEncoder() -> BatchEncoder {
+  private func makeEncoder(_ partition: Int) -> BatchEncoder {
     let limit = min(config.maxBatchBytes, Self.batchBytes)
     let encoder = BatchEncoder(maxBatchBytes: limit, capacity: 1 << 16)
     encoder.codec = config.compressionType.storedCodec(requested: options.compression)
@@ -395,11 +332,11 @@ final class Producer {
       let clock = context.clock
       encoder.logAppendTime = { clock.nowMillis() }
     }
+    encoders[partition] = encoder
     return encoder
   }
 
   deinit {
-    storeThread?.stop()  // its appends use the writers
     for writer in writers.values { writer.close() }
   }
 }
