@@ -2,8 +2,8 @@ import Foundation
 import KQTestSupport
 import Testing
 
-/// Produce of bulk input through a real pipe: each MiB is stored on a second thread while the
-/// next one is read and encoded. What comes back is the input, in order per partition.
+/// Produce of bulk input through a real pipe, many 1 MiB flushes long: what comes back is the
+/// input, in order per partition.
 @Suite("bulk produce")
 struct BulkProduceTests {
   /// 40,000 lines of 100 bytes (4 MB): four bulk flushes and a last one.

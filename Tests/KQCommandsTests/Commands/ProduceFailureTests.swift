@@ -52,10 +52,10 @@ struct ProduceFailureTests {
     #expect(stored == ["0 0", "0 1", "0 2", "0 3", "0 4", "1 0", "1 1"])
   }
 
-  @Test("a full disk while a bulk flush is stored on the second thread: the count is exactly the records stored")
+  @Test("a full disk in the second MiB of bulk input: the count is exactly the records stored")
   func diskFullInBackgroundStore() throws {
     // 3 MiB of 100-byte lines in 256 KiB segments: the sixth segment starts past the first
-    // MiB, in a flush that the second thread stores while the next MiB is encoded.
+    // MiB, in the second 1 MiB flush.
     let input = (0..<30_000).map { String(format: "%09d", $0) + String(repeating: "v", count: 90) + "\n" }.joined()
     let create = ["topic", "create", "t", "--config", "segment.bytes=256KiB"]
     #expect(kq(create + ["--dir", directory.at("probe")]).status == .success)
