@@ -51,6 +51,9 @@ final class Producer {
   private let keyDelimiterByte: Int32?
   /// A compacted topic refuses records without a key.
   private let isCompacted: Bool
+  /// Lines without keys, -Z, -p's offsets or JSON, into a topic that takes keyless records:
+  /// `plainRecords` encodes them.
+  private let isPlainInput: Bool
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
@@ -68,6 +71,9 @@ final class Producer {
     self.progress = context.stderrIsInteractive ? ProgressLine(context: context) : nil
     self.keyDelimiterByte = options.keyDelimiter.flatMap { $0.count == 1 ? Int32($0[0]) : nil }
     self.isCompacted = config.cleanupPolicy.compacts
+    self.isPlainInput =
+      options.framing != .json && options.keyDelimiter == nil && options.fixedKey == nil && !options.emptyAsNull
+      && !options.printOffsets && !config.cleanupPolicy.compacts
   }
 
   /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
@@ -173,6 +179,7 @@ final class Producer {
     var start = 0
     let base = input.base
     let count = input.count
+    if isPlainInput { start = plainRecords(base, count: count, delimiter: delimiter) }
     while start < count {
       guard let found = memchr(base + start, delimiter, count - start) else { break }
       let end = UnsafeMutableRawPointer(found) - base
@@ -194,6 +201,33 @@ final class Producer {
   }
 
   // MARK: Records
+
+  /// The common input, keyless lines into one partition, encoded by a loop of its own: no
+  /// per-record look at flags, partition or encoder. Stops before the first line that may be
+  /// too large (`record` then decides) and returns where it stopped.
+  private func plainRecords(_ base: UnsafeMutableRawPointer, count: Int, delimiter: Int32) -> Int {
+    let partition = options.partition ?? stickyPartition
+    let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(makeEncoder(partition))
+    let headers = fixedHeaderBytes
+    let largestValue = Int(config.maxMessageBytes) - headers.count - batchOverhead
+    let time = timestamp
+    var start = 0
+    var seen = 0
+    var added = 0
+    encoder._withUnsafeGuaranteedRef { encoder in
+      while start < count, let found = memchr(base + start, delimiter, count - start) {
+        let end = UnsafeMutableRawPointer(found) - base
+        guard end - start <= largestValue else { break }
+        added += encoder.append(
+          key: nil, value: UnsafeRawBufferPointer(start: base + start, count: end - start), headers: headers, timestamp: time)
+        seen += 1
+        start = end + 1
+      }
+    }
+    recordsSeen += seen
+    pendingBytes += added
+    return start
+  }
 
   @inline(__always)
   private func record(_ bytes: UnsafeRawBufferPointer) throws {

@@ -74,6 +74,11 @@ package final class BatchEncoder {
     let before = buffer.count
     let keyCount = key.map { $0.count } ?? -1
     let valueCount = value.map { $0.count } ?? -1
+    if batchStart >= 0,
+      let added = appendShort(key: key, keyCount: keyCount, value: value, valueCount: valueCount, headers: headers, timestamp: timestamp)
+    {
+      return added
+    }
     if batchStart < 0 { openBatch(timestamp: timestamp) }
     var delta = timestamp &- baseTimestamp
     var body = Self.bodySize(
@@ -118,6 +123,70 @@ package final class BatchEncoder {
     batchRecords += 1
     recordCount += 1
     return buffer.count - before
+  }
+
+  /// `append` for the usual record: a batch is open and has room for it, and its timestamp
+  /// delta, offset delta, key length and value length each take at most 2 varint bytes. Each
+  /// is then sized by one comparison and written with one 2-byte store (its second byte, when
+  /// not used, is overwritten by the next field). nil, and nothing written, for any other
+  /// record: the general path takes it.
+  @inline(__always)
+  private func appendShort(
+    key: UnsafeRawBufferPointer?, keyCount: Int, value: UnsafeRawBufferPointer?, valueCount: Int,
+    headers: UnsafeRawBufferPointer, timestamp: Int64
+  ) -> Int? {
+    let delta = VarInt.zigZag(timestamp &- baseTimestamp)
+    let offset = UInt64(truncatingIfNeeded: batchRecords) &<< 1
+    let keyLength = VarInt.zigZag(Int64(keyCount))
+    let valueLength = VarInt.zigZag(Int64(valueCount))
+    guard (delta | offset | keyLength | valueLength) < 0x4000 else { return nil }
+    let body =
+      1 &+ Self.shortSize(delta) &+ Self.shortSize(offset) &+ Self.shortSize(keyLength) &+ Self.shortSize(valueLength)
+      &+ max(keyCount, 0) &+ max(valueCount, 0) &+ headers.count
+    let size = VarInt.size(Int64(body)) &+ body
+    guard buffer.count &- batchStart &+ size <= maxBatchBytes else { return nil }
+    buffer.reserve(size &+ 1)
+    var p = buffer.base + buffer.count
+    p += VarInt.write(Int64(body), to: p)
+    p.storeBytes(of: 0, as: UInt8.self)
+    p += 1
+    p += Self.writeShort(delta, to: p)
+    p += Self.writeShort(offset, to: p)
+    p += Self.writeShort(keyLength, to: p)
+    if keyCount > 0, let key = key?.baseAddress {
+      copySmall(to: p, from: key, count: keyCount)
+      p += keyCount
+    }
+    p += Self.writeShort(valueLength, to: p)
+    if valueCount > 0, let value = value?.baseAddress {
+      copySmall(to: p, from: value, count: valueCount)
+      p += valueCount
+    }
+    if headers.count == 1, let header = headers.baseAddress {
+      p.storeBytes(of: header.load(as: UInt8.self), as: UInt8.self)
+      p += 1
+    } else if headers.count > 1, let header = headers.baseAddress {
+      memcpy(p, header, headers.count)
+      p += headers.count
+    }
+    buffer.count = p - buffer.base
+    if timestamp > maxTimestamp { maxTimestamp = timestamp }
+    batchRecords &+= 1
+    recordCount &+= 1
+    return size
+  }
+
+  /// Bytes of a zig-zagged varint below 0x4000.
+  @inline(__always)
+  private static func shortSize(_ zigZagged: UInt64) -> Int { zigZagged < 0x80 ? 1 : 2 }
+
+  /// Writes a zig-zagged varint below 0x4000 with one 2-byte store; returns its size.
+  @inline(__always)
+  private static func writeShort(_ zigZagged: UInt64, to p: UnsafeMutableRawPointer) -> Int {
+    let isLong = zigZagged >= 0x80
+    let low = UInt16(truncatingIfNeeded: zigZagged & 0x7f) | (isLong ? 0x80 : 0)
+    p.storeBytes(of: (low | UInt16(truncatingIfNeeded: zigZagged >> 7) &<< 8).littleEndian, as: UInt16.self)
+    return isLong ? 2 : 1
   }
 
   /// Appends an owned record (tests, JSON input).

@@ -1,3 +1,4 @@
+import Foundation
 import KQStorage
 import KQTestSupport
 import Testing
@@ -49,5 +50,31 @@ struct ProduceFailureTests {
     #expect(run.output == "0 0\n1 0\n0 1\n1 1\n0 2\n0 3\n0 4\n")
     let stored = kq(["consume", "t", "--format", "%p %o\\n"]).output.split(separator: "\n").sorted()
     #expect(stored == ["0 0", "0 1", "0 2", "0 3", "0 4", "1 0", "1 1"])
+  }
+
+  @Test("a full disk in the second MiB of bulk input: the count is exactly the records stored")
+  func diskFullInBackgroundStore() throws {
+    // 3 MiB of 100-byte lines in 256 KiB segments: the sixth segment starts past the first
+    // MiB, in the second 1 MiB flush.
+    let input = (0..<30_000).map { String(format: "%09d", $0) + String(repeating: "v", count: 90) + "\n" }.joined()
+    let create = ["topic", "create", "t", "--config", "segment.bytes=256KiB"]
+    #expect(kq(create + ["--dir", directory.at("probe")]).status == .success)
+    #expect(kq(["produce", "t", "--dir", directory.at("probe")], stdin: input).status == .success)
+    let bases = try FileManager.default.contentsOfDirectory(atPath: directory.at("probe/t-0"))
+      .filter { $0.hasSuffix(".log") }.sorted()
+    try #require(bases.count > 8, "\(bases)")
+    let failing = bases[5]
+    let stored = try #require(Int(failing.dropLast(4)))
+    #expect(kq(create).status == .success)
+    let faults = FaultPlan()
+    faults.arm(.write, pathSuffix: "t-0/" + failing, .fail(.noSpace))
+    let run = kq(["produce", "t"], stdin: input, fileSystem: faults.fileSystem)
+    #expect(run.status == .ioError)
+    let path = directory.at("data/t-0/" + failing)
+    #expect(
+      run.errors
+        == "kq: error: cannot write \(path): No space left on device; \(stored) records before it were stored (hint: free some disk space; records stored before this are kept)\n"
+    )
+    #expect(kq(["consume", "t"]).output == input.split(separator: "\n").prefix(stored).map { $0 + "\n" }.joined())
   }
 }

@@ -81,4 +81,24 @@ struct BatchRoundTripTests {
     let decoded = try Self.decodeAll(BatchEncoder.encode(records))
     #expect(decoded.first?.records.map(\.record) == records)
   }
+
+  @Test("lengths and deltas at the 1- and 2-byte varint boundaries, and past 8,192 records in a batch, decode as written")
+  func varintBoundaries() throws {
+    let lengths = [0, 1, 63, 64, 65, 8191, 8192, 8193]
+    let deltas: [Int64] = [0, 63, 64, -64, -65, 8191, 8192, -8192, -8193, 1 << 40]
+    var records: [Record] = []
+    for (index, length) in lengths.enumerated() {
+      for delta in deltas {
+        let value = [UInt8](repeating: UInt8(index), count: length)
+        records.append(Record(key: nil, value: value, headers: [], timestamp: 1_000_000 + delta))
+        records.append(Record(key: value, value: [7], headers: [], timestamp: 1_000_000 - delta))
+        records.append(Record(key: [1, 2], value: nil, headers: [Header(key: [9], value: value)], timestamp: 1_000_000))
+      }
+    }
+    // Offset deltas past 8,191: the first 8,192 records of a batch take at most 2 varint bytes.
+    records += (0..<9000).map { Record(key: nil, value: Array(String($0).utf8), headers: [], timestamp: 5) }
+    let batches = try Self.decodeAll(BatchEncoder.encode(records))
+    #expect(batches.count == 1)
+    #expect(batches.first?.records == records.enumerated().map { StoredRecord(offset: Int64($0), record: $1) })
+  }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import KQTestSupport
+import Testing
+
+/// Produce of bulk input through a real pipe, many 1 MiB flushes long: what comes back is the
+/// input, in order per partition.
+@Suite("bulk produce")
+struct BulkProduceTests {
+  /// 40,000 lines of 100 bytes (4 MB): four bulk flushes and a last one.
+  static let makeLines = "awk 'BEGIN { for (i = 0; i < 40000; i++) printf \"%09d%090d\\n\", i, i % 977 }' > lines"
+
+  @Test("piped lines come back byte for byte, plain and lz4, and verify finds nothing wrong")
+  func plainAndCompressed() throws {
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines + " && cat lines | kq produce plain --create && kq consume plain > out && cmp lines out").checked()
+    try kq.shell("cat lines | kq produce packed --create --compression lz4 --sync none && kq consume packed > out && cmp lines out")
+      .checked()
+    try kq.shell("cat lines | kq produce plain --sync batch && kq consume plain --from 40000 > out && cmp lines out").checked()
+    let verified = try kq.ok("verify")
+    #expect(verified.output.contains("no problems"), "\(verified)")
+  }
+
+  @Test("keyed lines into 4 partitions: every record once, each partition in input order")
+  func keyed() throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "k", "--partitions", "4")
+    try kq.shell(Self.makeLines + " && awk '{ print \"user\" (NR % 97) \":\" $0 }' lines > keyed && cat keyed | kq produce k -K :")
+      .checked()
+    let stored = try kq.shell("kq consume k --format '%p %k:%v\\n'").checked().output.split(separator: "\n")
+    #expect(stored.count == 40_000)
+    var byPartition: [Substring: [Substring]] = [:]
+    for line in stored {
+      let space = try #require(line.firstIndex(of: " "))
+      byPartition[line[..<space], default: []].append(line[line.index(after: space)...])
+    }
+    let input = kq.read("keyed").split(separator: "\n")
+    var expected: [Substring: [Substring]] = [:]
+    for (partition, records) in byPartition {
+      let keys = Set(records.map { $0.prefix { $0 != ":" } })
+      expected[partition] = input.filter { keys.contains($0.prefix { $0 != ":" }) }
+    }
+    #expect(byPartition == expected)
+    #expect(byPartition.count > 1)
+  }
+
+  @Test("plain lines with -H headers keep them, and each partition's batches hold the lines in order")
+  func headersOnPlainLines() throws {
+    let kq = try KQSandbox()
+    try kq.ok("produce", "h", "--create", "-H", "src=x", "-H", "flag", stdin: "a\n\nb")
+    let stored = try kq.shell("kq consume h --format '%h|%v\n'").checked()
+    #expect(stored.lines == ["src=x,flag=|a", "src=x,flag=|", "src=x,flag=|b"])
+  }
+}
