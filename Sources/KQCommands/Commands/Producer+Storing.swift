@@ -41,6 +41,7 @@ extension Producer {
     }
     failure = failure ?? openFailure
     pendingBytes = 0
+    flushLimit = Self.flushBytes * min(max(appends.count, 1), 8)
     unsynced = true
     if let failure {
       if options.printOffsets { try printOffsets(stored) }
