@@ -56,10 +56,7 @@ extension KafkaLogService {
       try GroupMember(cluster: cluster, group: group.value, topics: topics, options: options)
     }
     let assignment = try calling { () throws(KafkaError) in try member.join() }
-    let owned = partitions.filter { input in
-      Int32(exactly: input.partition).map { assignment[input.topic.value]?.contains($0) == true } ?? false
-    }
-    let membership = KafkaGroupMembership(member: member, group: group, owned: owned)
+    let membership = KafkaGroupMembership(member: member, group: group, asked: partitions, assignment: assignment)
     members[group.value] = WeakMembership(membership)
     return membership
   }
