@@ -138,4 +138,51 @@ struct ClusterRebalanceTests {
     survivor.signal(SIGINT)
     _ = try survivor.finish()
   }
+
+  @Test("consume --group --exec follows a rebalance: batches of the partitions it owns in each generation, nothing lost")
+  func execFollowsRebalance() throws {
+    let cluster = try ClusterTests.Cluster()
+    try cluster.ok("topic", "create", "t", "--partitions", "4")
+    let directory = try TemporaryDirectory("kq-exec-rebalance")
+    let output = directory.at("loaded")
+    let loader = try cluster.start("consume", "t", "--group", "g", "-f", "--format", "%p %v\\n", "--exec", "cat >> '\(output)'")
+    func loaded() -> [String] {
+      ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+    func waitForLoaded(_ expected: Set<String>) -> Bool {
+      let deadline = Date().addingTimeInterval(90)
+      while Date() < deadline {
+        if expected.isSubset(of: Set(loaded().map(Self.value))) { return true }
+        usleep(50_000)
+      }
+      return false
+    }
+    let first = try Self.produce(cluster, phase: "one")
+    #expect(waitForLoaded(first))
+
+    // A second member takes part of the partitions, reads, and leaves with Ctrl-C.
+    let reader = try cluster.start("consume", "t", "--group", "g", "-f", "--format", "%p %v\\n")
+    var seen: [[String]] = [[]]
+    var probes: Set<String> = []
+    for round in 0..<60 where seen[0].isEmpty {
+      for partition in 0..<4 {
+        try cluster.ok("produce", "t", "-p", String(partition), stdin: "probe\(round)-\(partition)\n")
+        probes.insert("probe\(round)-\(partition)")
+      }
+      let deadline = Date().addingTimeInterval(3)
+      while Date() < deadline && !probes.isSubset(of: Set(loaded().map(Self.value) + seen[0].map(Self.value))) {
+        if let line = reader.readLine(timeout: 0.05) { seen[0].append(line) }
+      }
+    }
+    #expect(!seen[0].isEmpty, "the second member never owned a partition")
+    reader.signal(SIGINT)
+    seen[0] += try reader.finish().output.split(separator: "\n").map(String.init)
+
+    let after = try Self.produce(cluster, phase: "after")
+    #expect(waitForLoaded(after), "loaded: \(loaded().count) lines")
+    #expect(first.union(probes).isSubset(of: Set(loaded().map(Self.value) + seen[0].map(Self.value))))
+    loader.signal(SIGINT)
+    let ended = try loader.finish()
+    #expect(ended.status == 130 || ended.status == 0, "\(ended)")
+  }
 }
