@@ -68,24 +68,9 @@ extension KafkaLogService {
     return PartitionHolder(description: "\(owner.memberId) (\(owner.clientId)@\(owner.host))")
   }
 
-  /// DescribeGroups: the group's state and members, each member's assignment decoded with the
-  /// consumer protocol (nil when the group is not a consumer group or the coordinator sent
-  /// no assignment).
+  /// DescribeGroups: the group's state and members.
   package func members(of group: GroupName) throws(StorageError) -> GroupMembers? {
-    let description = try calling { () throws(KafkaError) in try cluster.describeGroup(group.value) }
-    let isConsumerGroup = description.protocolType == ConsumerProtocol.protocolType
-    return GroupMembers(
-      state: description.state,
-      members: description.members.map { member in
-        var partitions: [InputPartition]?
-        if isConsumerGroup && !member.assignment.isEmpty, let assigned = member.assignedPartitions {
-          partitions = assigned.sorted { $0.key < $1.key }.flatMap { topic, indexes in
-            (try? TopicName(topic)).map { name in indexes.sorted().map { InputPartition(topic: name, partition: Int($0)) } } ?? []
-          }
-        }
-        return GroupMembers.Member(
-          memberId: member.memberId, clientId: member.clientId, host: member.clientHost, partitions: partitions)
-      })
+    try calling { () throws(KafkaError) in try cluster.describeGroup(group.value) }.liveMembers
   }
 
   /// Throws `groupNotFound` unless the cluster lists the group or it has members (a broker
@@ -99,5 +84,26 @@ extension KafkaLogService {
   package func deleteGroup(_ group: GroupName) throws(StorageError) {
     try requireGroup(group)
     try calling { () throws(KafkaError) in try cluster.deleteGroup(group.value) }
+  }
+}
+
+extension GroupDescription {
+  /// The members as the commands show them, each member's assignment decoded with the
+  /// consumer protocol: nil when the group is not a consumer group or the coordinator sent no
+  /// assignment (Tansu 0.6.0), or one that does not decode.
+  package var liveMembers: GroupMembers {
+    let isConsumerGroup = protocolType == ConsumerProtocol.protocolType
+    return GroupMembers(
+      state: state,
+      members: members.map { member in
+        var partitions: [InputPartition]?
+        if isConsumerGroup && !member.assignment.isEmpty, let assigned = member.assignedPartitions {
+          partitions = assigned.sorted { $0.key < $1.key }.flatMap { topic, indexes in
+            (try? TopicName(topic)).map { name in indexes.sorted().map { InputPartition(topic: name, partition: Int($0)) } } ?? []
+          }
+        }
+        return GroupMembers.Member(
+          memberId: member.memberId, clientId: member.clientId, host: member.clientHost, partitions: partitions)
+      })
   }
 }
