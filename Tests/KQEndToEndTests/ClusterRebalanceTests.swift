@@ -185,4 +185,30 @@ struct ClusterRebalanceTests {
     let ended = try loader.finish()
     #expect(ended.status == 130 || ended.status == 0, "\(ended)")
   }
+
+  @Test("consume --group --wait on a cluster stays in the group while others own every partition, and reads once one is given to it")
+  func waitForAPartition() throws {
+    let cluster = try ClusterTests.Cluster()
+    try cluster.ok("topic", "create", "t")
+    try cluster.ok("produce", "t", stdin: "first\n")
+    let owner = try cluster.start("consume", "t", "--group", "g", "-f")
+    #expect(owner.readLine() == "first")
+    let waiting = try cluster.start("consume", "t", "--group", "g", "-f", "--wait")
+    // It has joined when the group is stable with two members (Tansu 0.6.0 never answers a
+    // SyncGroup whose leader left during the rebalance, so the owner stops only after it).
+    var settled = false
+    for _ in 0..<200 where !settled {
+      let described = try JSON.object(try cluster.ok("group", "describe", "g", "--json").output)
+      settled = described["state"] as? String == "Stable" && (described["members"] as? [Any])?.count == 2
+      if !settled { usleep(100_000) }
+    }
+    #expect(settled)
+    owner.signal(SIGINT)
+    _ = try owner.finish()
+    try cluster.ok("produce", "t", stdin: "second\n")
+    #expect(waiting.readLine(timeout: 60) == "second")
+    waiting.signal(SIGINT)
+    let waited = try waiting.finish()
+    #expect(waited.status == 130, "\(waited)")
+  }
 }

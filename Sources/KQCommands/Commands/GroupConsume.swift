@@ -78,6 +78,15 @@ enum GroupConsume {
     while true {
       let membership = try service.join(group: group, partitions: inputs)
       if !membership.owned.isEmpty { return membership }
+      if session.arguments.has("wait"), let descriptor = membership.rebalanceDescriptor {
+        // A cluster: stay in the group (joining again and again would rebalance it each
+        // time) and take a partition at a rebalance that gives this member one.
+        while membership.owned.isEmpty {
+          try waitForRebalance(descriptor, session: session)
+          if membership.needsRejoin { try membership.rejoin() }
+        }
+        return membership
+      }
       guard session.arguments.has("wait") else {
         let holder = inputs.first.flatMap { service.holder(of: $0, group: group) }
         throw CommandError.message(
@@ -85,15 +94,23 @@ enum GroupConsume {
             + holderSuffix(holder),
           hint: "try again later, or add --wait to wait for a partition", status: .temporaryFailure)
       }
-      if let signal = session.context.signals, signal.fd >= 0 {
-        var entry = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
-        if poll(&entry, 1, 100) > 0, let number = signal.pending() {
-          throw number == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
-        }
-      } else {
-        usleep(100_000)
-      }
+      try waitForRebalance(nil, session: session)
     }
+  }
+
+  /// Waits up to 100 ms for `descriptor` (a group's rebalance) to become readable, or
+  /// throws the status of a signal that arrives meanwhile.
+  private static func waitForRebalance(_ descriptor: Int32?, session: Session) throws {
+    var entries: [pollfd] = []
+    if let descriptor { entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)) }
+    let signals = session.context.signals.flatMap { $0.fd >= 0 ? $0 : nil }
+    if let signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
+    guard !entries.isEmpty else {
+      usleep(100_000)
+      return
+    }
+    _ = poll(&entries, nfds_t(entries.count), 100)
+    if let number = signals?.pending() { throw number == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
   }
 }
 
