@@ -96,7 +96,7 @@ complete -c kq -n '__kq_at \'topic\'' -a delete -d 'Delete topics and all their 
 complete -c kq -n '__kq_at \'topic\'' -a alter -d 'Change a topic\'s configuration or add partitions'
 complete -c kq -n '__kq_at \'topic\'' -a compact -d 'Compact a topic now: keep each key\'s last record'
 complete -c kq -n '__kq_at \'group\'' -a list -d 'List consumer groups'
-complete -c kq -n '__kq_at \'group\'' -a describe -d 'Show a group\'s offsets, lag and leases'
+complete -c kq -n '__kq_at \'group\'' -a describe -d 'Show a group\'s offsets, lag and leases (members on a cluster)'
 complete -c kq -n '__kq_at \'group\'' -a reset -d 'Plan or move a group\'s committed offsets'
 complete -c kq -n '__kq_at \'group\'' -a delete -d 'Delete a consumer group and its committed offsets'
 complete -c kq -n '__kq_at \'topic create\'' -l partitions -x -d 'Number of partitions, 1 to 10000 (default 1)'

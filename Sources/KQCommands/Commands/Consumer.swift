@@ -45,7 +45,9 @@ final class Consumer {
   static let commitIntervalMillis: Int64 = 1000
 
   /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
-  private let watcher: FollowWatcher?
+  private var watcher: FollowWatcher?
+  /// A group on a cluster, whose partitions may move to or from this member mid-run.
+  var rebalance: GroupRebalance?
 
   init(options: ConsumeOptions, context: Context, cursors: [Cursor], watcher: FollowWatcher?, tracksRecordEnds: Bool = false) {
     self.options = options
@@ -71,6 +73,7 @@ final class Consumer {
 
   private func consume() throws -> Ending {
     while true {
+      if let rebalance, rebalance.isDue { guard try follow(rebalance) else { return stopped() } }
       var progressed = false
       for index in cursors.indices where !cursors[index].isDone {
         if try readBatch(index) { progressed = true }
@@ -79,7 +82,9 @@ final class Consumer {
       }
       if let signals = context.signals, let number = signals.pending() { return try finish(.interrupted(number)) }
       if progressed { continue }
-      if !options.follow || cursors.allSatisfy({ $0.isDone }) { return try finish(.finished) }
+      // A follower the group gave no partition waits for the next rebalance.
+      let isWaitingForPartitions = cursors.isEmpty && rebalance != nil
+      if !options.follow || (cursors.allSatisfy({ $0.isDone }) && !isWaitingForPartitions) { return try finish(.finished) }
       guard try flush() else { return stopped() }
       guard let watcher else { return .finished }
       // --idle may be any positive duration: a deadline past Int64.max is no deadline.
@@ -93,7 +98,9 @@ final class Consumer {
         if isCommitPending || ledger?.hasPending == true {
           timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis)
         }
-        switch watcher.wait(signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout) {
+        switch watcher.wait(
+          signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout, rebalance: rebalance?.descriptor)
+        {
         case .changed: break waiting
         case .signal(let number): return try finish(.interrupted(number))
         case .readerGone: return readerGone()
@@ -104,6 +111,20 @@ final class Consumer {
         }
       }
     }
+  }
+
+  /// Commits what the reader took (dropped when the generation has already ended), joins
+  /// again and goes on with the new assignment. False when stdout's reader has gone or a
+  /// signal cut the flush short.
+  private func follow(_ rebalance: GroupRebalance) throws -> Bool {
+    guard try flush() else { return false }
+    if let onFlush { _ = try onFlush(deliveredPositions, true) }
+    isCommitPending = false
+    let outcome = try rebalance.rejoin(keeping: cursors)
+    ledger?.forget(outcome.restarted)
+    cursors = outcome.cursors
+    watcher = outcome.watcher
+    return true
   }
 
   /// Ends the run with the reader still there: what stdout took is the reader's to read.

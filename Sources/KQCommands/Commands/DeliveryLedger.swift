@@ -41,4 +41,13 @@ final class DeliveryLedger {
     marks.removeAll(keepingCapacity: true)
     firstPending = 0
   }
+
+  /// Forgets `partitions` (a rebalance took them, or restarts them from the group's commit):
+  /// their position, and their records not delivered yet, which another reader gets again.
+  func forget(_ partitions: Set<Int>) {
+    guard !partitions.isEmpty else { return }
+    for partition in partitions { positions[partition] = nil }
+    marks = marks[firstPending...].filter { !partitions.contains($0.partition) }
+    firstPending = 0
+  }
 }

@@ -20,7 +20,11 @@ final class ExecBatches {
   /// committed first, then it is reported.
   private var pendingError: (any Error)?
   /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
-  private let watcher: FollowWatcher?
+  private var watcher: FollowWatcher?
+  /// A group on a cluster, whose partitions may move to or from this member mid-run. A batch
+  /// whose command was running when the rebalance began is committed only if the generation
+  /// still allows it; otherwise its records go to the partition's next owner again.
+  var rebalance: GroupRebalance?
 
   init(
     command: String, group: GroupName, options: ConsumeOptions, context: Context, cursors: [Consumer.Cursor],
@@ -40,8 +44,15 @@ final class ExecBatches {
 
   func run() throws -> Consumer.Ending {
     while true {
+      if let rebalance, rebalance.isDue {
+        let outcome = try rebalance.rejoin(keeping: cursors)
+        cursors = outcome.cursors
+        watcher = outcome.watcher
+      }
       var progressed = false
       for index in cursors.indices where !cursors[index].isDone {
+        // Every batch before was committed: a rebalance is followed before the next one.
+        if rebalance?.isDue == true { break }
         let (count, first, last) = try fillBatch(index)
         if count == 0 { continue }
         progressed = true
@@ -74,10 +85,14 @@ final class ExecBatches {
         }
         if let max = options.maxRecords, delivered >= max { return .finished }
       }
-      if progressed { continue }
-      if !options.follow || cursors.allSatisfy({ $0.isDone }) { return .finished }
+      if progressed || rebalance?.isDue == true { continue }
+      // A follower the group gave no partition waits for the next rebalance.
+      let isWaitingForPartitions = cursors.isEmpty && rebalance != nil
+      if !options.follow || (cursors.allSatisfy({ $0.isDone }) && !isWaitingForPartitions) { return .finished }
       guard let watcher else { return .finished }
-      switch watcher.wait(signals: context.signals, stdout: nil, timeoutMillis: options.idleMillis) {
+      switch watcher.wait(
+        signals: context.signals, stdout: nil, timeoutMillis: options.idleMillis, rebalance: rebalance?.descriptor)
+      {
       case .changed: continue
       case .signal(let number): return .interrupted(number)
       case .readerGone, .timeout: return .finished

@@ -23,15 +23,26 @@ enum GroupConsume {
       enabled: !arguments.has("no-commit"), committed: committed,
       readers: Dictionary(uniqueKeysWithValues: cursors.map { ($0.partition, $0.reader) }))
     let watcher = try FollowWatcher.following(options.follow, readers: cursors.map(\.reader), service: service)
+    let rebalance = membership.rebalanceDescriptor == nil ? nil : GroupRebalance(
+      membership: membership, service: service, group: group, topic: options.topic, follow: options.follow, commits: commits,
+      openCursor: { partition, committed in
+        try ConsumeCommand.cursor(for: partition, start: committed, options: options, service: service, session: session)
+      })
+    if rebalance != nil {
+      commits.membership = membership
+      commits.warnings = session.context.stderr
+    }
     let ending: Consumer.Ending
     if let exec = options.exec {
       let runner = ExecBatches(
         command: exec.command, group: group, options: options, context: session.context, cursors: cursors,
         batchRecords: exec.batchRecords, batchBytes: exec.batchBytes, commits: commits, watcher: watcher)
+      runner.rebalance = rebalance
       ending = try runner.run()
     } else {
       let consumer = Consumer(
         options: options, context: session.context, cursors: cursors, watcher: watcher, tracksRecordEnds: commits.enabled)
+      consumer.rebalance = rebalance
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       do { ending = try consumer.run() } catch {
         // What was written out before the error is the group's, even when a commit was due later.
@@ -67,6 +78,15 @@ enum GroupConsume {
     while true {
       let membership = try service.join(group: group, partitions: inputs)
       if !membership.owned.isEmpty { return membership }
+      if session.arguments.has("wait"), let descriptor = membership.rebalanceDescriptor {
+        // A cluster: stay in the group (joining again and again would rebalance it each
+        // time) and take a partition at a rebalance that gives this member one.
+        while membership.owned.isEmpty {
+          try waitForRebalance(descriptor, session: session)
+          if membership.needsRejoin { try membership.rejoin() }
+        }
+        return membership
+      }
       guard session.arguments.has("wait") else {
         let holder = inputs.first.flatMap { service.holder(of: $0, group: group) }
         throw CommandError.message(
@@ -74,15 +94,23 @@ enum GroupConsume {
             + holderSuffix(holder),
           hint: "try again later, or add --wait to wait for a partition", status: .temporaryFailure)
       }
-      if let signal = session.context.signals, signal.fd >= 0 {
-        var entry = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
-        if poll(&entry, 1, 100) > 0, let number = signal.pending() {
-          throw number == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
-        }
-      } else {
-        usleep(100_000)
-      }
+      try waitForRebalance(nil, session: session)
     }
+  }
+
+  /// Waits up to 100 ms for `descriptor` (a group's rebalance) to become readable, or
+  /// throws the status of a signal that arrives meanwhile.
+  private static func waitForRebalance(_ descriptor: Int32?, session: Session) throws {
+    var entries: [pollfd] = []
+    if let descriptor { entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)) }
+    let signals = session.context.signals.flatMap { $0.fd >= 0 ? $0 : nil }
+    if let signals { entries.append(pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)) }
+    guard !entries.isEmpty else {
+      usleep(100_000)
+      return
+    }
+    _ = poll(&entries, nfds_t(entries.count), 100)
+    if let number = signals?.pending() { throw number == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
   }
 }
 
@@ -93,11 +121,16 @@ final class CommitTracker {
   let service: any LogService
   let clock: any WallClock
   let enabled: Bool
-  private var committed: [Int: Int64]
+  /// The group's offsets as this member last committed or found them.
+  private(set) var committedOffsets: [Int: Int64]
   private var lastCommitMillis: Int64 = 0
   /// The readers whose positions are committed: a position is committed only while the topic
   /// they read still exists (not deleted, nor deleted and created again).
-  private let readers: [Int: any PartitionReading]
+  private var readers: [Int: any PartitionReading]
+  /// The membership whose generation a commit belongs to, when it can end mid-run (a
+  /// cluster's rebalance): a commit it refuses then is dropped with a warning, not an error.
+  var membership: (any GroupMembership)?
+  var warnings: (any ByteSink)?
 
   init(
     group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64],
@@ -108,7 +141,7 @@ final class CommitTracker {
     self.service = service
     self.clock = clock
     self.enabled = enabled
-    self.committed = committed
+    self.committedOffsets = committed
     self.readers = readers
   }
 
@@ -119,14 +152,31 @@ final class CommitTracker {
     guard enabled else { return true }
     let now = clock.nowMillis()
     guard force || now - lastCommitMillis >= 1000 else {
-      return !positions.contains { committed[$0.key] != $0.value }
+      return !positions.contains { committedOffsets[$0.key] != $0.value }
     }
-    for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committed[partition] != offset {
-      try readers[partition]?.confirmTopicExists()
-      try service.commit(group: group, topic: topic, partition: partition, offset: offset)
-      committed[partition] = offset
+    for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committedOffsets[partition] != offset {
+      guard let reader = readers[partition] else { continue }  // a rebalance took it
+      try reader.confirmTopicExists()
+      do {
+        try service.commit(group: group, topic: topic, partition: partition, offset: offset)
+      } catch {
+        guard membership?.needsRejoin == true else { throw error }
+        // The generation ended before this commit: the group's next owner of each partition
+        // reads from the last commit that was accepted (at least once).
+        warnings?.write(
+          "kq: warning: group '\(group)' is rebalancing; the records read since its last commit may be read again by the partitions' next owners\n")
+        break
+      }
+      committedOffsets[partition] = offset
     }
     lastCommitMillis = now
     return true
+  }
+
+  /// After a rebalance: the group's offsets as committed now, and the readers of the
+  /// partitions this member owns in the new generation.
+  func restart(committed: [Int: Int64], readers: [(Int, any PartitionReading)]) {
+    committedOffsets = committed
+    self.readers = Dictionary(readers, uniquingKeysWith: { first, _ in first })
   }
 }

@@ -1,7 +1,8 @@
 import KQLog
 
 /// `kq group reset`: computes the new offsets, prints the plan, and commits it only with
-/// --execute (Kafka's habit), holding every partition's lease while it does.
+/// --execute (Kafka's habit), holding every partition's lease while it does (locally), or
+/// once the group has no members (a cluster).
 enum GroupResetCommand {
   struct Step {
     var partition: Int
@@ -57,15 +58,23 @@ enum GroupResetCommand {
     // With --execute the plan confirms a change made; without, the plan is the work.
     func show(_ text: String) throws { if execute { session.confirm(text) } else { try session.write(text) } }
     if execute {
-      let inputs = steps.map { InputPartition(topic: topic, partition: $0.partition) }
-      let membership = try service.join(group: group, partitions: inputs)
-      defer { membership.leave() }
-      if let taken = inputs.first(where: { !membership.owned.contains($0) }) {
-        throw StorageError.partitionLeased(
-          group: group.value, topic: topic.value, partition: taken.partition,
-          holder: service.holder(of: taken, group: group)?.description)
+      if let live = try service.members(of: group) {
+        // A cluster: as Kafka's kafka-consumer-groups, only a group without members is reset,
+        // its offsets committed outside any generation (Kafka's coordinator refuses such a
+        // commit once a member has joined meanwhile).
+        guard live.members.isEmpty else { throw StorageError.groupHasMembers(group: group.value, members: live.members.count) }
+        for step in steps { try service.commit(group: group, topic: topic, partition: step.partition, offset: step.new) }
+      } else {
+        let inputs = steps.map { InputPartition(topic: topic, partition: $0.partition) }
+        let membership = try service.join(group: group, partitions: inputs)
+        defer { membership.leave() }
+        if let taken = inputs.first(where: { !membership.owned.contains($0) }) {
+          throw StorageError.partitionLeased(
+            group: group.value, topic: topic.value, partition: taken.partition,
+            holder: service.holder(of: taken, group: group)?.description)
+        }
+        for step in steps { try service.commit(group: group, topic: topic, partition: step.partition, offset: step.new) }
       }
-      for step in steps { try service.commit(group: group, topic: topic, partition: step.partition, offset: step.new) }
     }
     if arguments.has("json") {
       let items = steps.map { step in

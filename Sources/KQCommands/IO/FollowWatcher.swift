@@ -15,13 +15,16 @@ final class FollowWatcher {
     follow ? FollowWatcher(waiter: try service.waiter(for: readers)) : nil
   }
 
-  func wait(signals: SignalWatcher?, stdout: CInt?, timeoutMillis: Int64?) -> Wake {
+  /// `rebalance`: a group membership's descriptor, readable when the group's assignment is
+  /// about to change; it wakes the wait as `.changed`.
+  func wait(signals: SignalWatcher?, stdout: CInt?, timeoutMillis: Int64?, rebalance: CInt? = nil) -> Wake {
     var sources: [WakeSource] = []
     let signalIndex = signals.map { _ in sources.count }
     if let signals { sources.append(WakeSource(descriptor: signals.fd, events: Int16(POLLIN))) }
     let stdoutIndex = stdout.map { _ in sources.count }
     // A pipe's write end reports POLLERR once its reader has gone.
     if let stdout { sources.append(WakeSource(descriptor: stdout, events: 0)) }
+    if let rebalance { sources.append(WakeSource(descriptor: rebalance, events: Int16(POLLIN))) }
     switch waiter.wait(wakingFor: sources, timeoutMillis: timeoutMillis) {
     case .timedOut: return .timeout
     case .recordsMayHaveArrived: return .changed

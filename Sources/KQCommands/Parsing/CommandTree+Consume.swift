@@ -31,7 +31,8 @@ extension CommandTree {
       FlagSpec(
         "group", value: "GROUP", completion: .group,
         help: "Read as consumer group GROUP: start at its committed offsets, take a lease on each "
-          + "partition read, and commit what was written (at exit, and every second with -f)."),
+          + "partition read (on a cluster: the partitions the group assigns, followed across rebalances), "
+          + "and commit what was written (at exit, and every second with -f)."),
       FlagSpec("no-commit", help: "With --group, read from the group's position without moving it."),
       FlagSpec(
         "exec", value: "CMD",

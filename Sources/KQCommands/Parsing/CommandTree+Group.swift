@@ -16,7 +16,7 @@ extension CommandTree {
         Example("kq group list --json", "The same as JSON."),
       ]),
     CommandSpec(
-      ["group", "describe"], summary: "Show a group's offsets, lag and leases",
+      ["group", "describe"], summary: "Show a group's offsets, lag and leases (members on a cluster)",
       arguments: [groupName],
       flags: [
         FlagSpec("json", help: "Print JSON with snake_case keys instead of a table.")
@@ -45,7 +45,10 @@ extension CommandTree {
         FlagSpec(
           "partition", short: "p", value: "N[,N...]", repeatable: true,
           help: "Only these partitions (default: every partition of the topic). Repeatable."),
-        FlagSpec("execute", help: "Apply the plan. Without it kq prints the plan and changes nothing."),
+        FlagSpec(
+          "execute",
+          help: "Apply the plan. Without it kq prints the plan and changes nothing. On a cluster the group must have "
+            + "no members (exit 75), as with kafka-consumer-groups."),
         FlagSpec("json", help: "Print the plan as JSON instead of a table."),
       ],
       rules: [

@@ -69,20 +69,27 @@ extension KafkaCluster {
       guard data.errorCode.isNone else {
         throw .broker(data.errorCode, subject: .partition(topic: topic, partition: partition), message: nil)
       }
-      var records = data.records
-      let whole = records.withUnsafeBytes { BatchLayout.wholeBatchesLength($0) }
-      var firstBatchSize: Int?
-      if whole == 0, records.count >= BatchLayout.logOverhead {
-        let length = records.withUnsafeBytes {
-          Int32(bigEndian: $0.loadUnaligned(fromByteOffset: BatchLayout.batchLength, as: Int32.self))
-        }
-        firstBatchSize = length > 0 ? BatchLayout.logOverhead + Int(length) : nil
-      }
-      if whole < records.count { records.removeSubrange(whole...) }
-      return FetchedRecords(
-        records: records, abortedTransactions: data.abortedTransactions, highWatermark: data.highWatermark,
-        lastStableOffset: data.lastStableOffset,
-        logStartOffset: data.logStartOffset, firstBatchSize: firstBatchSize)
+      return FetchedRecords(wholeBatchesOf: data)
     }
+  }
+}
+
+extension KafkaCluster.FetchedRecords {
+  /// A partition's answer with a batch the broker cut short at the size limit left out.
+  init(wholeBatchesOf data: FetchRequest.PartitionData) {
+    var records = data.records
+    let whole = records.withUnsafeBytes { BatchLayout.wholeBatchesLength($0) }
+    if whole == 0, records.count >= BatchLayout.logOverhead {
+      let length = records.withUnsafeBytes {
+        Int32(bigEndian: $0.loadUnaligned(fromByteOffset: BatchLayout.batchLength, as: Int32.self))
+      }
+      firstBatchSize = length > 0 ? BatchLayout.logOverhead + Int(length) : nil
+    }
+    if whole < records.count { records.removeSubrange(whole...) }
+    self.records = records
+    abortedTransactions = data.abortedTransactions
+    highWatermark = data.highWatermark
+    lastStableOffset = data.lastStableOffset
+    logStartOffset = data.logStartOffset
   }
 }

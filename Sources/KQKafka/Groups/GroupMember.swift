@@ -60,6 +60,10 @@ package final class GroupMember {
     return !state.isMember || state.needsRejoin
   }
 
+  /// Readable once the generation ends, until the next join begins one: a follower polls it
+  /// beside its other descriptors.
+  package var rebalanceDescriptor: Int32 { session.rebalance.descriptor }
+
   /// What ended the generation, when one ended.
   package var rejoinReason: KafkaError? { session.snapshot.rejoinReason }
 

@@ -33,6 +33,9 @@ package final class Wakeup: @unchecked Sendable {
     while buffer.withUnsafeMutableBytes({ Glibc.recv(readEnd, $0.baseAddress, $0.count, 0) }) > 0 {}
   }
 
+  /// The end that is readable while the flag is raised, for a `poll` of the caller's own.
+  package var descriptor: CInt { readEnd }
+
   package var isRaised: Bool { wait(until: .now()) }
 
   /// Waits until the flag is raised (true) or the deadline passes (false).

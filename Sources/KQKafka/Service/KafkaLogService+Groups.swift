@@ -56,24 +56,54 @@ extension KafkaLogService {
       try GroupMember(cluster: cluster, group: group.value, topics: topics, options: options)
     }
     let assignment = try calling { () throws(KafkaError) in try member.join() }
-    let owned = partitions.filter { input in
-      Int32(exactly: input.partition).map { assignment[input.topic.value]?.contains($0) == true } ?? false
-    }
-    let membership = KafkaGroupMembership(member: member, group: group, owned: owned)
+    let membership = KafkaGroupMembership(member: member, group: group, asked: partitions, assignment: assignment)
     members[group.value] = WeakMembership(membership)
     return membership
   }
 
-  package func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder? { nil }
+  /// The member the coordinator says owns `partition` ("MEMBER-ID (CLIENT-ID@HOST)"); nil
+  /// when none does or the coordinator leaves assignments out (Tansu 0.6.0).
+  package func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder? {
+    guard let owner = (try? members(of: group))??.owner(of: partition) else { return nil }
+    return PartitionHolder(description: "\(owner.memberId) (\(owner.clientId)@\(owner.host))")
+  }
 
-  /// Throws `groupNotFound` unless the cluster lists the group (a broker deletes, and answers
-  /// offsets of, a group it does not have without complaint).
+  /// DescribeGroups: the group's state and members.
+  package func members(of group: GroupName) throws(StorageError) -> GroupMembers? {
+    try calling { () throws(KafkaError) in try cluster.describeGroup(group.value) }.liveMembers
+  }
+
+  /// Throws `groupNotFound` unless the cluster lists the group or it has members (a broker
+  /// deletes, and answers offsets of, a group it does not have without complaint).
   private func requireGroup(_ group: GroupName) throws(StorageError) {
-    guard try groupNames().contains(group) else { throw .groupNotFound(group.value) }
+    guard try !groupNames().contains(group) else { return }
+    // Tansu 0.6.0 lists a group only once it has offsets: one with members is there too.
+    guard try members(of: group)?.members.isEmpty == false else { throw .groupNotFound(group.value) }
   }
 
   package func deleteGroup(_ group: GroupName) throws(StorageError) {
     try requireGroup(group)
     try calling { () throws(KafkaError) in try cluster.deleteGroup(group.value) }
+  }
+}
+
+extension GroupDescription {
+  /// The members as the commands show them, each member's assignment decoded with the
+  /// consumer protocol: nil when the group is not a consumer group or the coordinator sent no
+  /// assignment (Tansu 0.6.0), or one that does not decode.
+  package var liveMembers: GroupMembers {
+    let isConsumerGroup = protocolType == ConsumerProtocol.protocolType
+    return GroupMembers(
+      state: state,
+      members: members.map { member in
+        var partitions: [InputPartition]?
+        if isConsumerGroup && !member.assignment.isEmpty, let assigned = member.assignedPartitions {
+          partitions = assigned.sorted { $0.key < $1.key }.flatMap { topic, indexes in
+            (try? TopicName(topic)).map { name in indexes.sorted().map { InputPartition(topic: name, partition: Int($0)) } } ?? []
+          }
+        }
+        return GroupMembers.Member(
+          memberId: member.memberId, clientId: member.clientId, host: member.clientHost, partitions: partitions)
+      })
   }
 }

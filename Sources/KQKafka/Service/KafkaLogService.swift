@@ -193,7 +193,7 @@ package final class KafkaLogService: LogService {
   }
 
   package func waiter(for readers: [any PartitionReading]) throws(StorageError) -> any RecordWaiter {
-    KafkaRecordWaiter(readers: readers.compactMap { $0 as? KafkaPartitionReader })
+    KafkaRecordWaiter(cluster: cluster, readers: readers.compactMap { $0 as? KafkaPartitionReader })
   }
 
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)

@@ -36,10 +36,15 @@ final class KafkaPartitionReader: PartitionReading {
 
   /// Bytes asked of one fetch (at least one whole batch comes, however large); raised when a
   /// broker cut the first batch at the limit.
-  private var fetchBytes = Int32(4 << 20)
+  private(set) var fetchBytes = Int32(4 << 20)
   /// Where the last fetch said reading stops for now (the last stable offset reading committed
   /// records, else the high watermark): below it, an empty answer is not the end.
   private var highWatermark: Int64 = 0
+  /// Set when a `KafkaRecordWaiter` follows this reader: caught up with the high watermark
+  /// the last fetch reported, `nextBatch` answers nothing without asking the leader again,
+  /// and the waiter's long poll (every followed partition in one request) looks for more.
+  var isFollowed = false
+  private var hasFetched = false
 
   /// Whether batches fetched are waiting to be handed out.
   var hasFetchedBatches: Bool { cursor < fetched.count }
@@ -107,6 +112,7 @@ final class KafkaPartitionReader: PartitionReading {
           throw damage(error)
         }
       }
+      if isFollowed && hasFetched && position >= highWatermark { return nil }
       guard try fetchBelowHighWatermark() else { return nil }
     }
   }
@@ -156,6 +162,11 @@ final class KafkaPartitionReader: PartitionReading {
     return end
   }
 
+  /// Where this reader's next fetch starts, for a fetch of many partitions at once.
+  var fetchTarget: FetchPartitionsRequest.Target {
+    FetchPartitionsRequest.Target(topic: topic.value, partition: partition, offset: position)
+  }
+
   /// Fetches at once; false when `position` is at the high watermark (caught up). A broker
   /// may answer no records below it (Tansu, when gathering them takes longer than the wait
   /// asked; or a first batch cut at `maxBytes`): then it is asked again, waiting longer and
@@ -179,14 +190,24 @@ final class KafkaPartitionReader: PartitionReading {
   /// batches came (or offsets lost to retention were passed over: read again).
   @discardableResult
   func fetch(maxWait: Duration) throws(StorageError) -> Bool {
+    try accept(
+      Result { () throws(KafkaError) in
+        try service.cluster.fetch(
+          topic.value, partition: partition, from: position, maxBytes: fetchBytes, maxWait: maxWait, isolation: isolation)
+      })
+  }
+
+  /// Takes a fetch's answer for `position` (its own, or its share of a fetch of many
+  /// partitions): true when batches came (or offsets lost to retention were passed over).
+  func accept(_ result: Result<KafkaCluster.FetchedRecords, KafkaError>) throws(StorageError) -> Bool {
     fetched.count = 0
     cursor = 0
     transactions.startFetch(listed: [])
+    hasFetched = false  // until an answer came: `nextBatch` asks the leader itself
     let answer: KafkaCluster.FetchedRecords
-    do {
-      answer = try service.cluster.fetch(
-        topic.value, partition: partition, from: position, maxBytes: fetchBytes, maxWait: maxWait, isolation: isolation)
-    } catch {
+    switch result {
+    case .success(let records): answer = records
+    case .failure(let error):
       guard error.code == .offsetOutOfRange else { throw error.storageError }
       let (start, _) = try bounds()
       guard position < start else { return false }  // past the end: nothing yet
@@ -194,6 +215,7 @@ final class KafkaPartitionReader: PartitionReading {
       position = start
       return true
     }
+    hasFetched = true
     highWatermark = answer.readableEnd(isolation)
     transactions.startFetch(listed: answer.abortedTransactions)
     if let size = answer.firstBatchSize, size > Int(fetchBytes) {

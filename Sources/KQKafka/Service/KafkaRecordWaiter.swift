@@ -1,25 +1,29 @@
 import Glibc
 import KQLog
 
-/// Follows partitions on a cluster by long-poll fetches, one reader at a time for a short
-/// slice each, so that no partition waits behind another for long; what a fetch brings is kept
-/// by its reader for the next `nextBatch`. Between slices it looks at the caller's descriptors
-/// (Ctrl-C, a reader gone), so those wake it within a slice.
+/// Follows partitions on a cluster by long polls: one Fetch per leader naming every followed
+/// partition it leads (`KafkaCluster.fetch(_:maxWait:partitionMaxBytes:)`), so a record on any
+/// of them ends the wait at once; what a fetch brings is kept by its reader for the next
+/// `nextBatch`. Between polls of at most `pollMillis` it looks at the caller's descriptors
+/// (Ctrl-C, a reader gone, a rebalance), so those wake it within a poll.
 final class KafkaRecordWaiter: RecordWaiter {
+  let cluster: KafkaCluster
   let readers: [KafkaPartitionReader]
-  private var turn = 0
-  /// The longest one long poll waits (split among the readers).
-  static let sliceMillis: Int64 = 400
+  /// The longest one long poll waits.
+  static let pollMillis: Int64 = 400
 
-  init(readers: [KafkaPartitionReader]) { self.readers = readers }
+  init(cluster: KafkaCluster, readers: [KafkaPartitionReader]) {
+    self.cluster = cluster
+    self.readers = readers
+    for reader in readers { reader.isFollowed = true }
+  }
 
   func wait(wakingFor sources: [WakeSource], timeoutMillis: Int64?) -> WaitOutcome {
     let deadline = timeoutMillis.map { Deadline.after(.milliseconds(max(0, $0))) }
-    let slice = max(10, Self.sliceMillis / Int64(max(1, readers.count)))
     while true {
       if let ready = Self.readySource(sources) { return ready }
       if readers.contains(where: \.hasFetchedBatches) { return .recordsMayHaveArrived }
-      var wait = slice
+      var wait = Self.pollMillis
       if let deadline {
         if deadline.hasPassed { return .timedOut }
         wait = min(wait, Int64(deadline.pollTimeoutMillis))
@@ -28,12 +32,14 @@ final class KafkaRecordWaiter: RecordWaiter {
         if let ready = Self.readySource(sources, waitingMillis: wait) { return ready }
         continue
       }
-      let reader = readers[turn % readers.count]
-      turn &+= 1
-      // A failure is the reader's to report: its next `nextBatch` meets it again.
-      do { if try reader.fetch(maxWait: .milliseconds(wait)) { return .recordsMayHaveArrived } } catch {
-        return .recordsMayHaveArrived
+      let results = cluster.fetch(
+        readers.map(\.fetchTarget), maxWait: .milliseconds(wait), partitionMaxBytes: readers.map(\.fetchBytes))
+      var arrived = false
+      for (reader, result) in zip(readers, results) {
+        // A failure is the reader's to report: its next `nextBatch` meets it again, retrying.
+        do { if try reader.accept(result) { arrived = true } } catch { arrived = true }
       }
+      if arrived { return .recordsMayHaveArrived }
     }
   }
 

@@ -8,6 +8,21 @@ package protocol GroupMembership: AnyObject {
   var owned: [InputPartition] { get }
   /// Gives every partition up (also done when the membership is released).
   func leave()
+  /// Whether the group is moving partitions between its members (a rebalance on a
+  /// cluster): commit what was processed, then `rejoin()`. Never true locally, where a lease
+  /// is held for the whole run.
+  var needsRejoin: Bool { get }
+  /// A descriptor that becomes readable when `needsRejoin` turns true, so a waiting follower
+  /// wakes for it; nil where the assignment never changes during a run.
+  var rebalanceDescriptor: Int32? { get }
+  /// Joins the group again after a rebalance began; `owned` is then the new assignment.
+  func rejoin() throws(StorageError)
+}
+
+extension GroupMembership {
+  package var needsRejoin: Bool { false }
+  package var rebalanceDescriptor: Int32? { nil }
+  package func rejoin() throws(StorageError) {}
 }
 
 /// Who owns a partition of a group, for people: "pid 4242" locally, a member and its host on

@@ -36,6 +36,9 @@ package protocol LogService: AnyObject {
   func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership
   /// The live member of `group` that owns `partition`, when there is one.
   func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder?
+  /// The group's live members as its coordinator describes them (a cluster); nil where
+  /// membership is a lease per partition (locally: `holder(of:group:)` says who).
+  func members(of group: GroupName) throws(StorageError) -> GroupMembers?
   func deleteGroup(_ group: GroupName) throws(StorageError)
   /// Output to `topic` that moves together with `group`'s input offsets (`kq pipe`).
   func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
@@ -43,6 +46,8 @@ package protocol LogService: AnyObject {
 }
 
 extension LogService {
+  package func members(of group: GroupName) throws(StorageError) -> GroupMembers? { nil }
+
   /// One append after another, stopping at the first failure.
   package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {
     var results: [Result<AppendedRecords, StorageError>] = []
