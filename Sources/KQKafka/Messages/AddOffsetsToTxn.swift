@@ -13,17 +13,12 @@ package struct AddOffsetsToTxnRequest: KafkaRequest {
   }
 
   package func encode(into writer: inout WireWriter, version: Int16) {
-    writer.string(transactionalId, field: "transactional id")
-    writer.int64(producer.id)
-    writer.int16(producer.epoch)
+    writer.transactionalProducer(transactionalId, producer)
     writer.string(group, field: "group id")
     writer.taggedFields()
   }
 
   package static func decodeResponse(_ reader: inout WireReader, version: Int16) throws(WireError) -> KafkaErrorCode {
-    _ = try reader.int32()  // throttle time
-    let code = KafkaErrorCode(try reader.int16())
-    try reader.skipTaggedFields()
-    return code
+    try reader.throttledErrorCode()
   }
 }

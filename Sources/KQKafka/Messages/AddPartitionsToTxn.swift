@@ -16,9 +16,7 @@ package struct AddPartitionsToTxnRequest: KafkaRequest {
   }
 
   package func encode(into writer: inout WireWriter, version: Int16) {
-    writer.string(transactionalId, field: "transactional id")
-    writer.int64(producer.id)
-    writer.int16(producer.epoch)
+    writer.transactionalProducer(transactionalId, producer)
     writer.arrayCount(1)
     writer.string(topic)
     writer.int32Array(partitions)

@@ -21,9 +21,6 @@ package struct HeartbeatRequest: KafkaRequest {
   }
 
   package static func decodeResponse(_ reader: inout WireReader, version: Int16) throws(WireError) -> KafkaErrorCode {
-    _ = try reader.int32()  // throttle time (version 1 and later)
-    let errorCode = KafkaErrorCode(try reader.int16())
-    try reader.skipTaggedFields()
-    return errorCode
+    try reader.throttledErrorCode()
   }
 }

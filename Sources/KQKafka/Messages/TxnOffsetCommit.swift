@@ -28,8 +28,7 @@ package struct TxnOffsetCommitRequest: KafkaRequest {
   package func encode(into writer: inout WireWriter, version: Int16) {
     writer.string(transactionalId, field: "transactional id")
     writer.string(group, field: "group id")
-    writer.int64(producer.id)
-    writer.int16(producer.epoch)
+    writer.producerIdentity(producer)
     if version >= 3 {
       writer.int32(generationId)
       writer.string(memberId, field: "member id")

@@ -106,6 +106,18 @@ package final class BatchEncoder {
       p += keyCount
     }
     p += VarInt.write(Int64(valueCount), to: p)
+    endRecord(at: p, value: value, valueCount: valueCount, headers: headers, timestamp: timestamp)
+    return buffer.count - before
+  }
+
+  /// The end of every record: its value (after the length the caller wrote), its headers,
+  /// then the buffer's and the batch's counts.
+  @inline(__always)
+  private func endRecord(
+    at start: UnsafeMutableRawPointer, value: UnsafeRawBufferPointer?, valueCount: Int, headers: UnsafeRawBufferPointer,
+    timestamp: Int64
+  ) {
+    var p = start
     if valueCount > 0, let value = value?.baseAddress {
       copySmall(to: p, from: value, count: valueCount)
       p += valueCount
@@ -120,9 +132,8 @@ package final class BatchEncoder {
     }
     buffer.count = p - buffer.base
     if timestamp > maxTimestamp { maxTimestamp = timestamp }
-    batchRecords += 1
-    recordCount += 1
-    return buffer.count - before
+    batchRecords &+= 1  // below Int32.max: a full batch is sealed first
+    recordCount &+= 1
   }
 
   /// `append` for the usual record: a batch is open and has room for it, and its timestamp
@@ -158,21 +169,7 @@ package final class BatchEncoder {
       p += keyCount
     }
     p += Self.writeShort(valueLength, to: p)
-    if valueCount > 0, let value = value?.baseAddress {
-      copySmall(to: p, from: value, count: valueCount)
-      p += valueCount
-    }
-    if headers.count == 1, let header = headers.baseAddress {
-      p.storeBytes(of: header.load(as: UInt8.self), as: UInt8.self)
-      p += 1
-    } else if headers.count > 1, let header = headers.baseAddress {
-      memcpy(p, header, headers.count)
-      p += headers.count
-    }
-    buffer.count = p - buffer.base
-    if timestamp > maxTimestamp { maxTimestamp = timestamp }
-    batchRecords &+= 1
-    recordCount &+= 1
+    endRecord(at: p, value: value, valueCount: valueCount, headers: headers, timestamp: timestamp)
     return size
   }
 
