@@ -326,7 +326,12 @@ package final class PartitionReader {
       throw .io(error, operation: "stat", path: current.reader.path)
     }
     if links > 0 {
-      if current.isCleaned { return try passCompactionGap(after: current, next: next) }
+      // A segment a swap is replacing (SegmentSwap, step 4) is as good as removed: its
+      // successors may be gone before it, and the cleaned segment holds what they kept.
+      if current.isCleaned {
+        if try isBeingReplaced(current) { return continueAfterRemoved(next) }
+        return try passCompactionGap(after: current, next: next)
+      }
       // This segment is in place, so retention removed nothing after it: a later segment must
       // start at `next`. One created since the name was tried is read on the next call.
       let bases = try listBases()
@@ -346,14 +351,28 @@ package final class PartitionReader {
         closeSegment()
         return true
       }
+      if try isBeingReplaced(current) { return continueAfterRemoved(next) }
       throw .offsetGap(file: FileNames.logFile(in: folder, base: later), expected: next, found: later)
     }
-    // This segment was removed: by retention (with everything before it), or replaced by the
-    // cleaner, whose segment holding `next` then has a lower base. The next call opens the
-    // segment holding `next` (skipping records below it), or counts what retention removed.
+    return continueAfterRemoved(next)
+  }
+
+  /// The current segment was removed: by retention (with everything before it), or replaced
+  /// by the cleaner, whose segment holding `next` then has a lower base. The next call opens
+  /// the segment holding `next` (skipping records below it), or counts what retention removed.
+  private func continueAfterRemoved(_ next: Int64) -> Bool {
     position = max(position, next)
     closeSegment()
     return true
+  }
+
+  /// Whether `segment` is one of the old segments a cleaned segment replaces and a swap is
+  /// removing (listed between steps 3 and 5 of `SegmentSwap`). Asked only where a segment
+  /// whose successor is missing is still linked, a rare case: it costs a listing. A segment
+  /// the cleaner never touched (below the cleaned end only if cleaned or being replaced) is not.
+  private func isBeingReplaced(_ segment: OpenSegment) throws(StorageError) -> Bool {
+    guard segment.base < CleanerCheckpoint.cleanedEnd(folder: folder, fileSystem: fileSystem) else { return false }
+    return try SegmentFiles.isBeingReplaced(segment.base, folder: folder, fileSystem: fileSystem)
   }
 
   /// At the end of a segment the cleaner wrote, still in place: its last batches, or whole

@@ -19,6 +19,16 @@ package enum SegmentFiles {
     return replaced.isEmpty ? bases : bases.filter { base in !replaced.contains { $0.contains(base) } }
   }
 
+  /// Whether the segment at `base` is an old one a cleaned segment has replaced, not yet
+  /// removed (`SegmentSwap`, between steps 3 and 5): the listing hides it.
+  package static func isBeingReplaced(_ base: Int64, folder: String, fileSystem: FileSystem) throws(StorageError) -> Bool {
+    let names: [String]
+    do { names = try fileSystem.listDirectoryCompletely(folder) } catch {
+      throw .io(error, operation: "list", path: folder)
+    }
+    return SegmentSwap.replacedBases(in: names).contains { $0.contains(base) }
+  }
+
   /// Size of a segment's `.log`, or nil when it is gone (removed by retention).
   package static func logSize(folder: String, base: Int64, fileSystem: FileSystem) throws(StorageError) -> Int64? {
     let path = FileNames.logFile(in: folder, base: base)
