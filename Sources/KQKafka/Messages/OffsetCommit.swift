@@ -37,26 +37,10 @@ package struct OffsetCommitRequest: KafkaRequest {
     writer.taggedFields()
   }
 
-  package struct PartitionResult: Equatable, Sendable {
-    package var topic: String
-    package var partition: Int32
-    package var errorCode: KafkaErrorCode
-  }
+  package typealias PartitionResult = PartitionErrorCode
 
   package static func decodeResponse(_ reader: inout WireReader, version: Int16) throws(WireError) -> [PartitionResult] {
     if version >= 3 { _ = try reader.int32() }  // throttle time
-    var results: [PartitionResult] = []
-    let topics = try reader.arrayCount(minimumElementSize: 3)
-    for _ in 0..<topics {
-      let topic = try reader.string()
-      let count = try reader.arrayCount(minimumElementSize: 6)
-      for _ in 0..<count {
-        results.append(PartitionResult(topic: topic, partition: try reader.int32(), errorCode: KafkaErrorCode(try reader.int16())))
-        try reader.skipTaggedFields()
-      }
-      try reader.skipTaggedFields()
-    }
-    try reader.skipTaggedFields()
-    return results
+    return try reader.partitionErrorCodes()
   }
 }

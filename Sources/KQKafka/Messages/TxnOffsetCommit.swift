@@ -48,21 +48,9 @@ package struct TxnOffsetCommitRequest: KafkaRequest {
   }
 
   package static func decodeResponse(_ reader: inout WireReader, version: Int16) throws(WireError)
-    -> [AddPartitionsToTxnRequest.PartitionResult]
+    -> [PartitionErrorCode]
   {
     _ = try reader.int32()  // throttle time
-    var results: [AddPartitionsToTxnRequest.PartitionResult] = []
-    let topics = try reader.arrayCount(minimumElementSize: 3)
-    for _ in 0..<topics {
-      let topic = try reader.string()
-      let count = try reader.arrayCount(minimumElementSize: 6)
-      for _ in 0..<count {
-        results.append(.init(topic: topic, partition: try reader.int32(), errorCode: KafkaErrorCode(try reader.int16())))
-        try reader.skipTaggedFields()
-      }
-      try reader.skipTaggedFields()
-    }
-    try reader.skipTaggedFields()
-    return results
+    return try reader.partitionErrorCodes()
   }
 }
