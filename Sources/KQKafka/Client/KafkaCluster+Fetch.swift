@@ -20,10 +20,8 @@ extension KafkaCluster {
     /// `maxBytes` even the first batch; ask again with at least this many bytes).
     package var firstBatchSize: Int? = nil
 
-    /// Where reading stops for now: the last stable offset when reading committed records
-    /// (records of open transactions are not handed out), else the high watermark.
     package func readableEnd(_ isolation: FetchIsolation) -> Int64 {
-      isolation == .readCommitted && lastStableOffset >= 0 ? min(lastStableOffset, highWatermark) : highWatermark
+      isolation.readableEnd(lastStableOffset: lastStableOffset, highWatermark: highWatermark)
     }
   }
 
@@ -56,7 +54,7 @@ extension KafkaCluster {
         guard wait < 500, !deadline.hasPassed,
           let data = response.partitions.first(where: { $0.topic == topic && $0.partition == partition }),
           data.errorCode.isNone, data.records.isEmpty,
-          offset < (isolation == .readCommitted && data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark)
+          offset < data.readableEnd(isolation)
         else { break }
         wait = min(500, max(10, wait * 2))
       }

@@ -26,30 +26,12 @@ package struct FetchRequest: KafkaRequest {
     self.maxBytes = maxBytes
   }
 
+  /// The same request as a fetch of many partitions with one target (`FetchPartitionsRequest`).
   package func encode(into writer: inout WireWriter, version: Int16) {
-    writer.int32(-1)  // replica id: a consumer
-    writer.int32(maxWaitMs)
-    writer.int32(minBytes)
-    writer.int32(maxBytes)
-    writer.int8(isolation.rawValue)
-    if version >= 7 {
-      writer.int32(0)  // session id
-      writer.int32(-1)  // session epoch: no session
-    }
-    writer.arrayCount(1)
-    writer.string(topic)
-    writer.arrayCount(1)
-    writer.int32(partition)
-    if version >= 9 { writer.int32(-1) }  // current leader epoch: unknown
-    writer.int64(offset)
-    if version >= 12 { writer.int32(-1) }  // last fetched epoch
-    if version >= 5 { writer.int64(-1) }  // log start offset: a consumer's is -1
-    writer.int32(maxBytes)
-    writer.taggedFields()
-    writer.taggedFields()
-    if version >= 7 { writer.arrayCount(0) }  // forgotten topics
-    if version >= 11 { writer.string("") }  // rack id
-    writer.taggedFields()
+    FetchPartitionsRequest(
+      targets: [FetchPartitionsRequest.Target(topic: topic, partition: partition, offset: offset)], maxWaitMs: maxWaitMs,
+      minBytes: minBytes, maxBytes: maxBytes, partitionMaxBytes: maxBytes, isolation: isolation
+    ).encode(into: &writer, version: version)
   }
 
   package struct PartitionData: Equatable, Sendable {
@@ -62,6 +44,10 @@ package struct FetchRequest: KafkaRequest {
     /// Read committed: the transactions aborted among the records, by producer id and first offset.
     package var abortedTransactions: [AbortedTransaction]
     package var records: [UInt8]
+
+    package func readableEnd(_ isolation: FetchIsolation) -> Int64 {
+      isolation.readableEnd(lastStableOffset: lastStableOffset, highWatermark: highWatermark)
+    }
   }
 
   package struct Response: Equatable, Sendable {
@@ -114,6 +100,13 @@ package enum FetchIsolation: Int8, Sendable {
   case readUncommitted = 0
   /// Records up to the last stable offset, aborted transactions listed (kq's default).
   case readCommitted = 1
+
+  /// Where reading stops for now: the last stable offset when reading committed records
+  /// (records of open transactions are not handed out; -1 when the broker does not say), else
+  /// the high watermark.
+  package func readableEnd(lastStableOffset: Int64, highWatermark: Int64) -> Int64 {
+    self == .readCommitted && lastStableOffset >= 0 ? min(lastStableOffset, highWatermark) : highWatermark
+  }
 }
 
 /// A transaction a fetch lists as aborted: its producer and first offset.
