@@ -11,8 +11,8 @@ enum PipeCommand {
     let outputConfig = try service.config(of: options.output)
     // Locally, recovery counts the records of OUT's marked batches (FORMAT.md, "Pipes");
     // compaction drops records from batches, marks included, so a rerun would write some output
-    // twice. A cluster's transactions count nothing in OUT.
-    if case .directory = try session.location(), outputConfig.cleanupPolicy.compacts {
+    // twice.
+    if !service.exactlyOnceOutputMayBeCompacted, outputConfig.cleanupPolicy.compacts {
       throw CommandError.message(
         "kq pipe cannot write to compacted topic \(options.output) (cleanup.policy=\(outputConfig.cleanupPolicy.rawValue)): "
           + "compaction removes the records its crash recovery counts",

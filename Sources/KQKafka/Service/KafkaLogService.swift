@@ -196,6 +196,9 @@ package final class KafkaLogService: LogService {
     KafkaRecordWaiter(cluster: cluster, readers: readers.compactMap { $0 as? KafkaPartitionReader })
   }
 
+  /// Transactions count nothing in OUT.
+  package var exactlyOnceOutputMayBeCompacted: Bool { true }
+
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
   {

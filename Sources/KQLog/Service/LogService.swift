@@ -40,6 +40,9 @@ package protocol LogService: AnyObject {
   /// membership is a lease per partition (locally: `holder(of:group:)` says who).
   func members(of group: GroupName) throws(StorageError) -> GroupMembers?
   func deleteGroup(_ group: GroupName) throws(StorageError)
+  /// Whether `openExactlyOnceOutput` may write a compacted topic: false where its crash
+  /// recovery counts the records of the output's batches, which compaction removes (locally).
+  var exactlyOnceOutputMayBeCompacted: Bool { get }
   /// Output to `topic` that moves together with `group`'s input offsets (`kq pipe`).
   func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput

@@ -59,6 +59,9 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
     return try log.compact()
   }
 
+  /// `MarkedOutput` counts the records of OUT's marked batches (FORMAT.md, "Pipes").
+  package var exactlyOnceOutputMayBeCompacted: Bool { false }
+
   package func openExactlyOnceOutput(group: GroupName, topic: TopicName, config: TopicConfig) throws(StorageError)
     -> any ExactlyOnceOutput
   {
