@@ -22,11 +22,6 @@ final class Consumer {
   private(set) var cursors: [Cursor]
   private let printer: RecordPrinter
   private let output = ByteBuffer(capacity: outputFlushBytes + (1 << 16))
-  /// Values a reader rendered ahead (`RenderedValues`), consecutive batches of one window,
-  /// written where they lie by the next flush; copied into `output` before anything else goes
-  /// there. Only one of the two holds bytes at a time.
-  private var direct: (bytes: UnsafeRawBufferPointer, owner: AnyObject)?
-  private var pendingBytes: Int { output.count + (direct?.bytes.count ?? 0) }
   /// Bytes written to stdout so far, before those in `output`.
   private var bytesWritten = 0
   private(set) var delivered = 0
@@ -61,9 +56,6 @@ final class Consumer {
     self.cursors = cursors
     self.ledger = tracksRecordEnds ? DeliveryLedger() : nil
     self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
-    if !tracksRecordEnds, let terminator = plainTerminator {
-      for cursor in cursors { cursor.reader.renderValues(terminatedBy: terminator) }
-    }
   }
 
   enum Ending { case finished, readerGone, interrupted(Int32), idle }
@@ -86,7 +78,7 @@ final class Consumer {
       for index in cursors.indices where !cursors[index].isDone {
         if try readBatch(index) { progressed = true }
         if let max = options.maxRecords, delivered >= max { return try finish(.finished) }
-        if pendingBytes >= Self.outputFlushBytes { guard try flush() else { return stopped() } }
+        if output.count >= Self.outputFlushBytes { guard try flush() else { return stopped() } }
       }
       if let signals = context.signals, let number = signals.pending() { return try finish(.interrupted(number)) }
       if progressed { continue }
@@ -186,10 +178,8 @@ final class Consumer {
       stopTime.map({ batch.maxTimestamp < $0 }) ?? true, Int(batch.recordCount) <= limit
     {
       // The whole batch is wanted: copy its values without decoding the rest.
-      let rendered = cursor.reader.renderedValues
-      if rendered == nil { absorbDirect() }
       let mark = output.count
-      if let count = appendValues(of: batch, rendered: rendered, terminator: terminator) {
+      if let count = try? batch.appendValues(into: output, terminator: terminator) {
         cursor.next = batch.nextOffset
         delivered += count
         if count >= limit || cursor.next >= stopAt { cursor.isDone = true }
@@ -198,7 +188,6 @@ final class Consumer {
       // Damaged: record by record below, the records before the damage are written out first.
       output.count = mark
     }
-    absorbDirect()
     var reachedStopTime = false
     var count = 0
     do {
@@ -231,35 +220,6 @@ final class Consumer {
     return true
   }
 
-  /// Outputs the values of a whole batch, each followed by `terminator`: those the reader
-  /// rendered ahead if it did (left where they lie, for the next flush), else copied from the
-  /// batch. The number of records; nil when the batch does not decode.
-  @inline(__always)
-  private func appendValues(of batch: RecordBatchView, rendered: RenderedValues?, terminator: UInt8) -> Int? {
-    guard let rendered, let start = rendered.bytes.baseAddress else {
-      return try? batch.appendValues(into: output, terminator: terminator)
-    }
-    if let run = direct, run.owner === rendered.owner, let runStart = run.bytes.baseAddress,
-      runStart + run.bytes.count == start
-    {
-      direct = (UnsafeRawBufferPointer(start: runStart, count: run.bytes.count + rendered.bytes.count), run.owner)
-    } else {
-      absorbDirect()
-      // A run starts only after a flush, so that a flush makes one large write (with several
-      // partitions, whose runs alternate, their values are copied).
-      if output.count == 0 { direct = (rendered.bytes, rendered.owner) } else { output.append(rendered.bytes) }
-    }
-    return rendered.records
-  }
-
-  /// Copies the rendered values waiting to be written into `output`, before more output follows
-  /// them there; the reader's thread may write over them after the reader's next call.
-  private func absorbDirect() {
-    guard let run = direct else { return }
-    output.append(run.bytes)
-    direct = nil
-  }
-
   /// Says on stderr which offsets retention removed before the reader got to them (Kafka's
   /// consumers move to the log start too, with auto.offset.reset). Only offsets this cursor
   /// still wanted are named: from its next offset, and before its stop.
@@ -280,13 +240,15 @@ final class Consumer {
   /// Writes the buffered output. False when stdout's reader has gone (EPIPE) or a signal
   /// cut the write short; then `stopped()` tells which.
   func flush() throws -> Bool {
-    let direct = self.direct
-    self.direct = nil
     if output.count > 0 {
-      defer { output.count = 0 }
-      guard try write(output.bytes) else { return false }
+      let (written, failure) = context.stdout.writeReportingProgress(output.bytes)
+      output.count = 0
+      bytesWritten += written
+      if let failure {
+        if failure == .brokenPipe || failure == .interrupted { return false }
+        throw StorageError.io(failure, operation: "write", path: "standard output")
+      }
     }
-    if let direct { guard try write(direct.bytes) else { return false } }
     guard let ledger else { return true }
     // Bytes still in a pipe are not read yet: their records are delivered at a later flush.
     let before = ledger.positions
@@ -295,15 +257,5 @@ final class Consumer {
       isCommitPending = !(try onFlush(ledger.positions, false))
     }
     return true
-  }
-
-  /// Writes `bytes` to stdout. False when stdout's reader has gone (EPIPE) or a signal cut
-  /// the write short.
-  private func write(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
-    let (written, failure) = context.stdout.writeReportingProgress(bytes)
-    bytesWritten += written
-    guard let failure else { return true }
-    if failure == .brokenPipe || failure == .interrupted { return false }
-    throw StorageError.io(failure, operation: "write", path: "standard output")
   }
 }

@@ -13,20 +13,9 @@ extension RecordBatchView {
           .appendValues(into: buffer, terminator: terminator)
       }
     }
-    buffer.reserve(size + (try checkedRecordCount()))
-    let (count, end) = try writeValues(to: buffer.base + buffer.count, terminator: terminator)
-    buffer.count = end - buffer.base
-    return count
-  }
-
-  /// Writes every record's value, each followed by `terminator`, from `start`, which must have
-  /// room for `size + recordCount` bytes, in an uncompressed batch. Returns the number of
-  /// records and where the bytes written end.
-  package func writeValues(to start: UnsafeMutableRawPointer, terminator: UInt8) throws(BatchDecodeError)
-    -> (records: Int, end: UnsafeMutableRawPointer)
-  {
     let count = try checkedRecordCount()
-    var out = start
+    buffer.reserve(size + count)
+    var out = buffer.base + buffer.count
     var position = BatchLayout.headerSize
     for index in 0..<count {
       // Positions pass by value, not inout: the loop's position then stays in a register.
@@ -42,7 +31,8 @@ extension RecordBatchView {
       out += 1
     }
     guard position == size else { throw .malformedRecord(index: count) }
-    return (count, out)
+    buffer.count = out - buffer.base
+    return count
   }
 
   /// The value of the record at `position` (empty when null), for the common shape: a length

@@ -21,15 +21,4 @@ package protocol PartitionReading: AnyObject {
   /// The error for `reason`, found decoding the records of the batch `nextBatch` returned
   /// last, with the place of that batch (file and byte).
   func damage(_ reason: BatchDecodeError) -> StorageError
-  /// Asks the reader to render the values of the batches it reads ahead, each followed by
-  /// `terminator` (`renderedValues`). A reader without a second thread ignores it.
-  func renderValues(terminatedBy terminator: UInt8)
-  /// The values of the batch `nextBatch` returned last, each followed by the terminator given
-  /// to `renderValues`, when they were rendered ahead; nil otherwise. Valid until the next call.
-  var renderedValues: RenderedValues? { get }
-}
-
-extension PartitionReading {
-  package func renderValues(terminatedBy terminator: UInt8) {}
-  package var renderedValues: RenderedValues? { nil }
 }

@@ -26,10 +26,6 @@ package final class PartitionReader {
   /// gives `folderIdentity` still names this folder, not one of a topic created again.
   private let folderFD: CInt?
   private let folderIdentity: FileIdentity?
-  /// The byte after each value the read-ahead thread renders (`renderValues`); nil: none.
-  private var valuesTerminator: UInt8?
-  /// The values of the batch `nextBatch` returned last, when rendered ahead.
-  package private(set) var renderedValues: RenderedValues?
   /// Attempts to open a segment that a listing showed and retention removed meanwhile.
   private static let reopenAttempts = 1000
 
@@ -165,15 +161,7 @@ package final class PartitionReader {
         fd: fd, path: path, fileSystem: fileSystem, from: start.position, expecting: start.baseOffset, fileSize: size,
         buffer: buffer),
       cleanedEnd: cleanedEnd)
-    segment?.reader.valuesTerminator = valuesTerminator
     return true
-  }
-
-  /// Has the read-ahead threads render each value followed by `terminator` (`renderedValues`),
-  /// from the next thread started on.
-  package func renderValues(terminatedBy terminator: UInt8) {
-    valuesTerminator = terminator
-    segment?.reader.valuesTerminator = terminator
   }
 
   private func recordLoss(_ offsets: Range<Int64>) {
@@ -207,7 +195,6 @@ package final class PartitionReader {
   /// Every batch returned passed `BatchCheck` and follows the one before it; anything else
   /// that is not a torn tail of the newest segment throws (`corruptBatch`, `offsetGap`).
   package func nextBatch() throws(StorageError) -> RecordBatchView? {
-    renderedValues = nil
     var hasLookedAgain = false
     while true {
       if segment == nil {
@@ -230,10 +217,7 @@ package final class PartitionReader {
         position = batch.nextOffset
         if batch.isControl { continue }
         lastBatch = (current.reader.path, at)
-        if batch.compressionCodec == 0 {
-          renderedValues = current.reader.renderedValues
-          return batch
-        }
+        if batch.compressionCodec == 0 { return batch }
         do { return try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
           throw .corruptBatch(file: current.reader.path, position: at, reason: error)
         }

@@ -12,11 +12,6 @@ import KQLog
 /// The reader trusts a check only for a batch whose position, size and stored CRC are the ones
 /// this thread saw (a writer that cut those bytes and wrote new ones since changed them), and
 /// touches its pages before handing it out (a page cut off since faults: `MappingFaults`).
-///
-/// Given a values terminator (plain consumption), the thread also renders each batch it
-/// checked, values and terminators as `RecordBatchView.appendValues` writes them, while the
-/// batch is still in its core's cache: the reader then copies those out instead of decoding
-/// the records itself, so both cores share the record work too.
 final class ReadAhead: @unchecked Sendable {
   /// A window made by the thread, from the batch at `start`, and the checks published so far.
   final class Window: @unchecked Sendable {
@@ -27,24 +22,10 @@ final class ReadAhead: @unchecked Sendable {
     private let published = Atomic<Int>(0)
     /// Set by the reader once it checks batches of this window itself.
     private let abandoned = Atomic<Bool>(false)
-    /// Where the thread renders the values of the batches it checks (a slot of the thread's
-    /// render buffer, which `owner` keeps allocated), and the terminator; nil when not asked
-    /// to. A batch whose values might not fit in what is left is the reader's to decode.
-    private let rendering: Rendering?
-    /// Bytes of the slot rendered so far (the thread's).
-    private var renderedBytes = 0
 
-    struct Rendering {
-      let slot: UnsafeMutableRawPointer
-      let capacity: Int
-      let owner: ByteBuffer
-      let terminator: UInt8
-    }
-
-    init(region: MappedRegion, start: Int64, rendering: Rendering?) {
+    init(region: MappedRegion, start: Int64) {
       self.region = region
       self.start = start
-      self.rendering = rendering
       checks = .allocate(capacity: ReadAhead.maxChecksPerWindow)
     }
 
@@ -63,31 +44,6 @@ final class ReadAhead: @unchecked Sendable {
       }
       let check = checks[index]
       return check.position == position && check.size == size && check.crc == crc
-    }
-
-    /// For the reader: the values the thread rendered for the check at `index`, which
-    /// `wasChecked` just matched; nil when it rendered none for that batch.
-    @inline(__always)
-    func renderedValues(at index: Int) -> RenderedValues? {
-      guard let rendering else { return nil }
-      let check = checks[index]
-      guard check.records >= 0 else { return nil }
-      return RenderedValues(
-        bytes: UnsafeRawBufferPointer(start: rendering.slot + check.valuesStart, count: check.valuesCount),
-        records: check.records, owner: rendering.owner)
-    }
-
-    /// Renders the values of a checked batch after those rendered before; (0, 0, -1) when the
-    /// batch is compressed or a control batch, might not fit, or does not decode (the reader
-    /// then decodes it, and reports the damage).
-    private func render(_ view: RecordBatchView) -> (start: Int, count: Int, records: Int) {
-      guard let rendering, view.compressionCodec == 0, !view.isControl,
-        let records = try? view.checkedRecordCount(), renderedBytes + view.size + records <= rendering.capacity,
-        let written = try? view.writeValues(to: rendering.slot + renderedBytes, terminator: rendering.terminator)
-      else { return (0, 0, -1) }
-      let start = renderedBytes
-      renderedBytes = written.end - rendering.slot
-      return (start, renderedBytes - start, written.records)
     }
 
     /// For the thread: steps over the batches from `start` while they lie whole in the region,
@@ -113,10 +69,7 @@ final class ReadAhead: @unchecked Sendable {
           guard let view = try? RecordBatchView(at: at, available: size), (try? view.validateCRC()) != nil else {
             return (position, true)
           }
-          let values = render(view)
-          checks[count] = CheckedBatch(
-            position: position, size: size, crc: view.storedCRC, valuesStart: values.start, valuesCount: values.count,
-            records: values.records)
+          checks[count] = CheckedBatch(position: position, size: size, crc: view.storedCRC)
           count += 1
           published.store(count, ordering: .releasing)
         }
@@ -130,10 +83,6 @@ final class ReadAhead: @unchecked Sendable {
     let position: Int64
     let size: Int
     let crc: UInt32
-    /// The batch's rendered values in the window's buffer; `records` is -1 when there are none.
-    let valuesStart: Int
-    let valuesCount: Int
-    let records: Int
   }
 
   /// How long the reader waits for a window before mapping it itself.
@@ -144,18 +93,6 @@ final class ReadAhead: @unchecked Sendable {
   private let fd: CInt
   private let path: String
   private let fileSystem: FileSystem
-  /// The byte after each rendered value; nil when the thread renders none.
-  private let valuesTerminator: UInt8?
-  /// Where the thread renders values: one huge page, three slots used in turn. While the
-  /// thread renders into one, the reader holds at most the window made before it, and its
-  /// caller may still be writing out values of the window before that (`RenderedValues`): the
-  /// thread makes at most two windows between the reader leaving a window and its next call,
-  /// after which the caller let go of it. A slot holds the values of about a third of a window:
-  /// the thread renders the start of each window, the reader the rest, and the kernel zeroes one
-  /// huge page per thread rather than a window's worth per slot.
-  private var renderBuffer: ByteBuffer?
-  private var slotsUsed = 0
-  static let renderSlots = 3
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var thread: pthread_t?
@@ -166,20 +103,14 @@ final class ReadAhead: @unchecked Sendable {
   private var walkFrom: Int64?
   private var fileSize: Int64 = 0
   private var ready: Window?
-  /// A window the reader is done with, unmapped by this thread: an unmap of a window, whose
-  /// pages were mapped from both cores, costs a few hundred microseconds of the reader's time.
-  private var retired: MappedRegion?
   private var isWorking = false
   private var isDone = true
 
-  static let renderBufferBytes = 2 << 20
-
   /// `fd` must stay open until `stop()` returns.
-  init(fd: CInt, path: String, fileSystem: FileSystem, valuesTerminator: UInt8? = nil) {
+  init(fd: CInt, path: String, fileSystem: FileSystem) {
     self.fd = fd
     self.path = path
     self.fileSystem = fileSystem
-    self.valuesTerminator = valuesTerminator
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(condition, nil)
   }
@@ -236,16 +167,6 @@ final class ReadAhead: @unchecked Sendable {
     return window
   }
 
-  /// Hands over a window the reader is done with, for this thread to unmap after it made the
-  /// next one. A window handed over before the last was unmapped is unmapped here.
-  func retire(_ region: MappedRegion) {
-    pthread_mutex_lock(mutex)
-    let earlier = retired
-    retired = region
-    pthread_mutex_unlock(mutex)
-    withExtendedLifetime(earlier) {}  // unmapped after the unlock
-  }
-
   /// Ends the thread; returns once it has.
   func stop() {
     guard let thread else { return }
@@ -297,15 +218,12 @@ final class ReadAhead: @unchecked Sendable {
       let walking = walkFrom == start
       isWorking = true
       pthread_mutex_unlock(mutex)
-      let window = make(at: start, fileSize: size, rendering: !walking)
+      let window = make(at: start, fileSize: size)
       if let window, !walking {
         pthread_mutex_lock(mutex)
         if cursor == start { ready = window }  // the reader may take it while it is checked
         pthread_cond_broadcast(condition)
-        let finished = retired
-        retired = nil
         pthread_mutex_unlock(mutex)
-        withExtendedLifetime(finished) {}  // unmapped here, after the next window is out
       }
       let (end, stopped) = window?.walk(fileSize: size, verifying: !walking, stop: stopping) ?? (start, true)
       pthread_mutex_lock(mutex)
@@ -319,23 +237,12 @@ final class ReadAhead: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
-  /// A window from the batch at `start`; with `rendering` (a window the reader will take, not
-  /// its own one the thread only walks), in the next render buffer.
-  private func make(at start: Int64, fileSize: Int64, rendering: Bool) -> Window? {
+  private func make(at start: Int64, fileSize: Int64) -> Window? {
     guard fileSize - start >= SegmentBatchReader.mapThreshold,
       let region = SegmentBatchReader.mapWindow(
         fileSystem, fd, path, at: start, needed: BatchLayout.logOverhead, fileSize: fileSize)
     else { return nil }
-    guard rendering, let valuesTerminator else { return Window(region: region, start: start, rendering: nil) }
-    // Made here, by the thread: a reader that starts none makes none.
-    let buffer = renderBuffer ?? ByteBuffer(capacity: Self.renderBufferBytes, excludedFromForks: true)
-    renderBuffer = buffer
-    slotsUsed = (slotsUsed + 1) % Self.renderSlots
-    let slotBytes = buffer.capacity / Self.renderSlots
-    return Window(
-      region: region, start: start,
-      rendering: Window.Rendering(
-        slot: buffer.base + slotsUsed * slotBytes, capacity: slotBytes, owner: buffer, terminator: valuesTerminator))
+    return Window(region: region, start: start)
   }
 
 }

@@ -40,11 +40,6 @@ package final class SegmentBatchReader {
   /// Whether a bulk read starts a read-ahead thread, which maps the next window and checks its
   /// CRCs: not worth it to a reader that skips most batches by their header and checks no CRC.
   package var readsAhead = true
-  /// With a terminator, the read-ahead thread also renders the values of the batches it
-  /// checks (`ReadAhead`), handed out as `renderedValues`. Set before the first read.
-  package var valuesTerminator: UInt8?
-  /// The values of the batch `next` returned last, when the read-ahead thread rendered them.
-  package private(set) var renderedValues: RenderedValues?
   /// The file size as last seen; `refreshSize()` looks again.
   package private(set) var fileSize: Int64
   private let buffer: ByteBuffer
@@ -129,7 +124,7 @@ package final class SegmentBatchReader {
     windowLimit = region.end
     windowsMapped += 1
     if windowsMapped >= 2 && readsAhead && fileSystem.isPlain {
-      let thread = readAhead ?? ReadAhead(fd: fd, path: path, fileSystem: fileSystem, valuesTerminator: valuesTerminator)
+      let thread = readAhead ?? ReadAhead(fd: fd, path: path, fileSystem: fileSystem)
       readAhead = thread.begin(after: position, fileSize: fileSize) ? thread : nil
     }
     return region
@@ -154,7 +149,6 @@ package final class SegmentBatchReader {
 
 
   private func dropWindow() {
-    if let window, let readAhead { readAhead.retire(window) }
     window = nil
     windowLimit = 0
     madeWindow = nil
@@ -252,7 +246,6 @@ package final class SegmentBatchReader {
   }
 
   private func read(validateCRC: Bool) throws(Errno) -> Outcome {
-    renderedValues = nil
     let remaining = fileSize - position
     if remaining <= 0 { return .end }
     if remaining < Int64(BatchLayout.logOverhead) { return .incomplete(position: position) }
@@ -274,7 +267,6 @@ package final class SegmentBatchReader {
       if checkCRC && wasChecked(view) {
         touchPages(of: view)
         checkCRC = false
-        renderedValues = madeWindow?.renderedValues(at: checkedIndex)
       }
       try BatchCheck.batch(view, expected: expectedOffset, checkCRC: checkCRC, gapsAllowed: gapsAllowed)
     } catch {

@@ -61,9 +61,8 @@ struct MappedReadTests {
 
   /// Runs `body` with a reader of `path` from position 0 that believes the file has `fileSize`
   /// bytes, and the buffer it reads into; the reader is gone before its descriptor is closed.
-  /// With `rendering`, the reader's read-ahead thread renders values followed by that byte.
   static func withReader<R>(
-    _ path: String, fileSystem: FileSystem = FileSystem(), fileSize: Int64, mapping: Bool = true, rendering: UInt8? = nil,
+    _ path: String, fileSystem: FileSystem = FileSystem(), fileSize: Int64, mapping: Bool = true,
     _ body: (SegmentBatchReader, ByteBuffer) throws -> R
   ) throws -> R {
     let fd = try fileSystem.open(path, O_RDONLY)
@@ -73,23 +72,19 @@ struct MappedReadTests {
       let reader = SegmentBatchReader(
         fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: 0, fileSize: fileSize, buffer: buffer,
         mapping: mapping)
-      reader.valuesTerminator = rendering
       return try body(reader, buffer)
     }
     return try run()
   }
 
   /// Reads up to `limit` batches or until the reader reports something else. Each batch is
-  /// checked (computed CRC, records, values the read-ahead thread rendered) and copied before
-  /// the next call. `fromWindow` counts the batches whose bytes lay outside the reader's buffer
-  /// (in a mapped window), `rendered` those handed out with rendered values.
+  /// checked (computed CRC, records) and copied before the next call. `fromWindow` counts the
+  /// batches whose bytes lay outside the reader's buffer (in a mapped window).
   static func read(
     _ reader: SegmentBatchReader, _ buffer: ByteBuffer, validateCRC: Bool = true, limit: Int = 100_000
-  ) throws -> (batches: [ReadBatch], stop: Stop?, fromWindow: Int, rendered: Int) {
+  ) throws -> (batches: [ReadBatch], stop: Stop?, fromWindow: Int) {
     var batches: [ReadBatch] = []
     var fromWindow = 0
-    var rendered = 0
-    let values = ByteBuffer()
     while batches.count < limit {
       switch try reader.next(validateCRC: validateCRC) {
       case .batch(let view, let position):
@@ -97,19 +92,12 @@ struct MappedReadTests {
         if view.base < start || view.base >= start + buffer.capacity { fromWindow += 1 }
         #expect(view.computedCRC == view.storedCRC, "batch at \(position) handed out damaged")
         batches.append(ReadBatch(position: position, size: view.size, storedCRC: view.storedCRC, records: try view.records()))
-        if let terminator = reader.valuesTerminator, let renderedValues = reader.renderedValues {
-          values.count = 0
-          let records = try view.appendValues(into: values, terminator: terminator)
-          #expect(Array(renderedValues.bytes) == values.array, "values of the batch at \(position)")
-          #expect(renderedValues.records == records)
-          rendered += 1
-        }
-      case .end: return (batches, .end, fromWindow, rendered)
-      case .incomplete(let position): return (batches, .incomplete(position), fromWindow, rendered)
-      case .corrupt(let position, _): return (batches, .corrupt(position), fromWindow, rendered)
+      case .end: return (batches, .end, fromWindow)
+      case .incomplete(let position): return (batches, .incomplete(position), fromWindow)
+      case .corrupt(let position, _): return (batches, .corrupt(position), fromWindow)
       }
     }
-    return (batches, nil, fromWindow, rendered)
+    return (batches, nil, fromWindow)
   }
 
   @Test(
@@ -132,21 +120,6 @@ struct MappedReadTests {
     #expect(mapped.stop == .end && copied.stop == .end)
     #expect(copied.fromWindow == 0)
     if MappingFaults.current == faults { #expect(mapped.fromWindow > segment.batches.count / 2) }
-  }
-
-  @Test("a reader given a terminator hands out the values its read-ahead thread rendered, as the batch's own")
-  func renderedValuesMatchTheBatches() throws {
-    let directory = try TemporaryDirectory()
-    let segment = try Self.makeSegment(in: directory, seed: 7, target: 12 << 20)
-    for terminator: UInt8 in [10, 0] {
-      let faults = MappingFaults.current
-      let result = try Self.withReader(segment.path, fileSize: segment.size, rendering: terminator) { try Self.read($0, $1) }
-      #expect(result.batches == segment.batches)
-      #expect(result.stop == .end)
-      // The thread checks (and renders) the windows after the reader's first two, ahead of a
-      // reader that decodes every record it is handed.
-      if MappingFaults.current == faults { #expect(result.rendered > 0) }
-    }
   }
 
   @Test("when mapping fails, from the first window or a later one, the reader reads the rest with pread", arguments: [1, 2, 3])
@@ -247,10 +220,8 @@ struct MappedReadTests {
     }
   }
 
-  @Test(
-    "a batch the read-ahead thread checked (and rendered the values of) before the file was cut is not handed out with zero pages in it",
-    arguments: [nil, 10] as [UInt8?])
-  func readAheadCheckedBeforeCut(rendering: UInt8?) throws {
+  @Test("a batch the read-ahead thread checked before the file was cut is not handed out with zero pages in it")
+  func readAheadCheckedBeforeCut() throws {
     let directory = try TemporaryDirectory()
     let full = try Self.makeSegment(in: directory, seed: 6, target: 10 << 20)
     let batches = full.batches
@@ -279,7 +250,7 @@ struct MappedReadTests {
       return
     }
     let cut = (victim.position / Self.page + 2) * Self.page
-    try Self.withReader(full.path, fileSize: fileSize, rendering: rendering) { reader, buffer in
+    try Self.withReader(full.path, fileSize: fileSize) { reader, buffer in
       _ = try Self.read(reader, buffer, limit: third + 1)  // through the first batch of the third window
       Self.cut(full.path, to: cut)
       let rest = try Self.read(reader, buffer)  // expects every batch handed out to check
