@@ -136,9 +136,11 @@ final class ReadAhead: @unchecked Sendable {
     return thread != nil || startThread()
   }
 
-  /// Read-ahead threads running in the process: more than the cores can run only add
-  /// switching (and each holds a window), so readers past this many check their own CRCs.
-  static let maxThreads = 4
+  /// Read-ahead threads running in the process; readers past this many check their own CRCs.
+  /// A thread sleeps while its window waits for its reader, so eight (a partition's reads each,
+  /// as `kq consume` of an 8-partition topic makes) share the spare core without much
+  /// switching, and the windows they hold stay within `SegmentBatchReader.maxWindows`.
+  static let maxThreads = 8
   private static let running = Atomic<Int>(0)
 
   /// The window starting at `start`, waiting a little while the thread maps it; nil when the
