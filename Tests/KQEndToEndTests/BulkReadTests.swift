@@ -27,6 +27,17 @@ struct BulkReadTests {
     #expect(try JSON.lines(json.output).map { JSON.field($0["value"]) } == [Self.line(119_998), Self.line(119_999)])
   }
 
+  @Test("-0 over two partitions of many windows gives every value once")
+  func nulTerminatedTwoPartitions() throws {
+    let kq = try KQSandbox()
+    let script = Self.makeLines + """
+       && kq topic create two --partitions 2 > /dev/null
+      kq produce two --partition 0 < lines && kq produce two --partition 1 < lines
+      kq consume two -0 | tr '\\0' '\\n' | sort > out && cat lines lines | sort | cmp - out
+      """
+    try kq.shell(script).checked()
+  }
+
   @Test("| head ends a bulk read quietly with status 0 while the read-ahead thread runs")
   func headEndsQuietly() throws {
     let kq = try KQSandbox()

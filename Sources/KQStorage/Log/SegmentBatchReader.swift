@@ -149,6 +149,7 @@ package final class SegmentBatchReader {
 
 
   private func dropWindow() {
+    if let window, let readAhead { readAhead.retire(window) }
     window = nil
     windowLimit = 0
     madeWindow = nil
