@@ -70,6 +70,9 @@ package enum ClusterFailure: Equatable, Sendable {
   /// A producer of the same transactional id took over (another `kq pipe` of the group holds
   /// the input partition now): this one's open transaction does not count.
   case fenced
+  /// The group coordinator refused the session timeout a member asked for (outside the
+  /// brokers' `group.min.session.timeout.ms` to `group.max.session.timeout.ms`).
+  case sessionTimeoutRefused
   /// What kq does not do on a cluster yet.
   case notImplemented
   /// Anything else the broker answered.

@@ -71,7 +71,7 @@ enum PipeCommand {
       (0..<(partitionsOf[topic] ?? 0)).map { InputPartition(topic: topic, partition: $0) }
     }
     while true {
-      let membership = try service.join(group: options.group, partitions: inputs)
+      let membership = try service.join(group: options.group, partitions: inputs, sessionTimeout: options.sessionTimeout)
       if !membership.owned.isEmpty { return membership }
       guard options.waitsForLease else {
         let holder = service.holder(of: InputPartition(topic: options.inputs[0], partition: 0), group: options.group)

@@ -54,6 +54,7 @@ extension CommandTree {
       FlagSpec(
         "wait",
         help: "When other processes of the group hold every partition, wait for one instead of exiting with status 75."),
+      sessionTimeoutFlag,
     ],
     rules: [
       .required("group"),
