@@ -103,7 +103,7 @@ enum GroupConsume {
 
   /// Waits up to 100 ms for `descriptor` (a group's rebalance) to become readable, or
   /// throws the status of a signal that arrives meanwhile.
-  private static func waitForRebalance(_ descriptor: Int32?, session: Session) throws {
+  static func waitForRebalance(_ descriptor: Int32?, session: Session) throws {
     var entries: [pollfd] = []
     if let descriptor { entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)) }
     let signals = session.context.signals.flatMap { $0.fd >= 0 ? $0 : nil }

@@ -102,6 +102,12 @@ package final class GroupMember {
     }
   }
 
+  /// Marks the generation over, as a heartbeat hearing of a rebalance does: a request made in
+  /// it elsewhere (a TxnOffsetCommit) was refused for a generation that ended.
+  package func endGeneration(_ reason: KafkaError) {
+    session.endGeneration(reason, forgetMember: reason.code == .unknownMemberId)
+  }
+
   /// Leaves the group at once (so the others rebalance without waiting for the session to
   /// time out) and stops heartbeats.
   package func leave() throws(KafkaError) {
