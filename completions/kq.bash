@@ -27,9 +27,9 @@ _kq_flags() {
     "topic alter") echo "--config --retention --partitions" ;;
     "topic compact") echo "--json" ;;
     produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --compression --timestamp" ;;
-    consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --idle --table" ;;
-    pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait" ;;
-    mirror) echo "--group -f --follow --json" ;;
+    consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --session-timeout --idle --table" ;;
+    pipe) echo "--group --exec --from-topics -f --follow --json -0 --null -K --key-delimiter --each --partition-by --keep-partition --timeout --batch --batch-bytes --commit-interval --wait --session-timeout" ;;
+    mirror) echo "--group -f --follow --json --session-timeout" ;;
     describe) echo "--json" ;;
     verify) echo "--repair --json" ;;
     "group list") echo "--json" ;;
@@ -46,9 +46,9 @@ _kq_takes_value() {
     "topic create:--partitions"|"topic create:--retention"|"topic create:--config") return 0 ;;
     "topic alter:--config"|"topic alter:--retention"|"topic alter:--partitions") return 0 ;;
     "produce:-K"|"produce:--key-delimiter"|"produce:--key"|"produce:-H"|"produce:--header"|"produce:-p"|"produce:--partition"|"produce:--sync"|"produce:--compression"|"produce:--timestamp") return 0 ;;
-    "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--idle") return 0 ;;
-    "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval") return 0 ;;
-    "mirror:--group") return 0 ;;
+    "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--session-timeout"|"consume:--idle") return 0 ;;
+    "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval"|"pipe:--session-timeout") return 0 ;;
+    "mirror:--group"|"mirror:--session-timeout") return 0 ;;
     "group reset:--topic"|"group reset:--to-offset"|"group reset:--to-datetime"|"group reset:--shift-by"|"group reset:-p"|"group reset:--partition") return 0 ;;
     *:--dir|*:--brokers|*:--broker-timeout) return 0 ;;
   esac

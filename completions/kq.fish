@@ -39,11 +39,11 @@ function __kq_value_flags
         case 'produce'
             printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --compression --timestamp
         case 'consume'
-            printf '%s\n' --from --since --until -p --partition -n --max --format --group --exec --batch --batch-bytes --idle
+            printf '%s\n' --from --since --until -p --partition -n --max --format --group --exec --batch --batch-bytes --session-timeout --idle
         case 'pipe'
-            printf '%s\n' --group --exec --from-topics -K --key-delimiter --partition-by --timeout --batch --batch-bytes --commit-interval
+            printf '%s\n' --group --exec --from-topics -K --key-delimiter --partition-by --timeout --batch --batch-bytes --commit-interval --session-timeout
         case 'mirror'
-            printf '%s\n' --group
+            printf '%s\n' --group --session-timeout
         case 'group reset'
             printf '%s\n' --topic --to-offset --to-datetime --shift-by -p --partition
     end
@@ -141,6 +141,7 @@ complete -c kq -n '__kq_at \'consume\'' -l exec -x -d 'With --group, run \'sh -c
 complete -c kq -n '__kq_at \'consume\'' -l batch -x -d 'With --exec, at most N records per batch (default 10000)'
 complete -c kq -n '__kq_at \'consume\'' -l batch-bytes -x -d 'With --exec, at most SIZE bytes per batch, e.g'
 complete -c kq -n '__kq_at \'consume\'' -l wait -d 'With --group, when another consumer of the group holds every partition, wait for one instead of exiting with status 75'
+complete -c kq -n '__kq_at \'consume\'' -l session-timeout -x -d 'On a cluster (--brokers)'
 complete -c kq -n '__kq_at \'consume\'' -l idle -x -d 'With -f, exit 0 after DURATION without a new record, e.g'
 complete -c kq -n '__kq_at \'consume\'' -l table -d 'Print the table a changelog describes'
 complete -c kq -n '__kq_at \'pipe\'' -a '(__kq_names topic)' -d 'IN'
@@ -160,11 +161,13 @@ complete -c kq -n '__kq_at \'pipe\'' -l batch -x -d 'At most N records per batch
 complete -c kq -n '__kq_at \'pipe\'' -l batch-bytes -x -d 'At most SIZE bytes of input per batch, e.g'
 complete -c kq -n '__kq_at \'pipe\'' -l commit-interval -x -d 'Commit the output and the group\'s offsets after a batch once DURATION has passed since the last commit (default 1s'
 complete -c kq -n '__kq_at \'pipe\'' -l wait -d 'When other processes of the group hold every partition, wait for one instead of exiting with status 75'
+complete -c kq -n '__kq_at \'pipe\'' -l session-timeout -x -d 'On a cluster (--brokers)'
 complete -c kq -n '__kq_at \'mirror\'' -a '(__kq_names topic)' -d 'SRC'
 complete -c kq -n '__kq_at \'mirror\'' -a '(__kq_names topic)' -d 'DST'
 complete -c kq -n '__kq_at \'mirror\'' -l group -x -a '(__kq_names group)' -d 'Keep the copy\'s progress as the offsets of consumer group GROUP on SRC\'s side (default'
 complete -c kq -n '__kq_at \'mirror\'' -s f -l follow -d 'At the end of SRC, wait for new records and copy them too (the default is to stop at the end SRC had when kq started)'
 complete -c kq -n '__kq_at \'mirror\'' -l json -d 'At the end, print a JSON summary'
+complete -c kq -n '__kq_at \'mirror\'' -l session-timeout -x -d 'On a cluster (--brokers)'
 complete -c kq -n '__kq_at \'describe\'' -a '(__kq_names topic)' -d 'TOPIC'
 complete -c kq -n '__kq_at \'describe\'' -l json -d 'Print JSON with snake_case keys (log_start_offset, end_offset, records, bytes, segments, first_timestamp, last_timestamp, codecs'
 complete -c kq -n '__kq_at \'verify\'' -a '(__kq_names topic)' -d 'TOPIC'

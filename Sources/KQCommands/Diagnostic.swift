@@ -180,6 +180,13 @@ struct Diagnostic {
         case .recordTooLarge: ("the broker's max.message.bytes is lower", .dataError)
         case .deliveryUnknown: ("check the topic before producing again, or records may repeat", .unavailable)
         case .notAuthorized: ("kq does not support TLS or SASL yet", .unavailable)
+        case .sessionTimeoutRefused:
+          (
+            "give --session-timeout within the brokers' group.min.session.timeout.ms and group.max.session.timeout.ms "
+              + "(Kafka's defaults: 6s and 30m)", .usage
+          )
+        case .generationEnded:
+          ("the partitions' next owners go on from the group's last commit; run kq again to take part", .temporaryFailure)
         case .notImplemented: ("run it on a data directory with --dir for now", .usage)
         case .fenced: ("the process that took over goes on from the group's committed offsets; nothing is lost or written twice", .unavailable)
         case .other: (nil, .unavailable)

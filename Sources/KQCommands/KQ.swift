@@ -106,6 +106,20 @@ struct Session {
     return millis
   }
 
+  /// The shortest and longest `--session-timeout`: a heartbeat every third of it, at most
+  /// every 33 ms; an hour, as librdkafka's `session.timeout.ms` allows (Kafka brokers refuse
+  /// more than 30 minutes unless configured otherwise).
+  static let sessionTimeoutRange: ClosedRange<Int64> = 100...3_600_000
+
+  /// `--session-timeout`, nil when not given (the service's default).
+  func sessionTimeout() throws -> Duration? {
+    guard let text = arguments.value("session-timeout") else { return nil }
+    guard let millis = DurationParsing.milliseconds(text, unitRequired: true), Self.sessionTimeoutRange.contains(millis) else {
+      throw arguments.invalidValue("session-timeout", hint: "give a duration from 100ms to 1h, such as 10s")
+    }
+    return .milliseconds(millis)
+  }
+
   /// The log service at the location the command line names. With `create`, a missing data
   /// directory is made.
   func service(create: Bool) throws -> any LogService {

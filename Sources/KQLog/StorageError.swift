@@ -70,6 +70,13 @@ package enum ClusterFailure: Equatable, Sendable {
   /// A producer of the same transactional id took over (another `kq pipe` of the group holds
   /// the input partition now): this one's open transaction does not count.
   case fenced
+  /// The group coordinator refused the session timeout a member asked for (outside the
+  /// brokers' `group.min.session.timeout.ms` to `group.max.session.timeout.ms`).
+  case sessionTimeoutRefused
+  /// The group's generation ended (a rebalance) before offsets were committed in it: what they
+  /// covered was not committed (a transaction's output aborted with them). Join again; the
+  /// partitions' next owners go on from the group's last commit.
+  case generationEnded
   /// What kq does not do on a cluster yet.
   case notImplemented
   /// Anything else the broker answered.

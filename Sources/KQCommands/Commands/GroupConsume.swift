@@ -7,10 +7,12 @@ enum GroupConsume {
   static func run(options: ConsumeOptions, session: Session) throws {
     let arguments = session.arguments
     let group = try groupName(arguments.value("group") ?? "", session: session, argument: "'--group'")
+    let sessionTimeout = try session.sessionTimeout()
     guard let service = try session.existingService() else { throw StorageError.topicNotFound(options.topic.value) }
     let config = try service.config(of: options.topic)
     let partitions = try ConsumeCommand.selectedPartitions(options, config: config)
-    let membership = try join(group: group, partitions: partitions, options: options, service: service, session: session)
+    let membership = try join(
+      group: group, partitions: partitions, sessionTimeout: sessionTimeout, options: options, service: service, session: session)
     let committed = try service.committedOffsets(group: group, topic: options.topic)
     var cursors: [Consumer.Cursor] = []
     for owned in membership.owned {
@@ -72,11 +74,12 @@ enum GroupConsume {
   /// Joins the group owning every free partition among `partitions`. With none free: exit 75,
   /// or wait with --wait.
   private static func join(
-    group: GroupName, partitions: [Int], options: ConsumeOptions, service: any LogService, session: Session
+    group: GroupName, partitions: [Int], sessionTimeout: Duration?, options: ConsumeOptions, service: any LogService,
+    session: Session
   ) throws -> any GroupMembership {
     let inputs = partitions.map { InputPartition(topic: options.topic, partition: $0) }
     while true {
-      let membership = try service.join(group: group, partitions: inputs)
+      let membership = try service.join(group: group, partitions: inputs, sessionTimeout: sessionTimeout)
       if !membership.owned.isEmpty { return membership }
       if session.arguments.has("wait"), let descriptor = membership.rebalanceDescriptor {
         // A cluster: stay in the group (joining again and again would rebalance it each
@@ -100,7 +103,7 @@ enum GroupConsume {
 
   /// Waits up to 100 ms for `descriptor` (a group's rebalance) to become readable, or
   /// throws the status of a signal that arrives meanwhile.
-  private static func waitForRebalance(_ descriptor: Int32?, session: Session) throws {
+  static func waitForRebalance(_ descriptor: Int32?, session: Session) throws {
     var entries: [pollfd] = []
     if let descriptor { entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)) }
     let signals = session.context.signals.flatMap { $0.fd >= 0 ? $0 : nil }

@@ -14,6 +14,7 @@ enum MirrorCommand {
     }
     let group = try GroupConsume.groupName(
       arguments.value("group") ?? destination.defaultGroupText, session: session, argument: "'--group'")
+    let sessionTimeout = try session.sessionTimeout()
     if arguments.has("json") { try session.context.requireStandardOutput() }
     guard let sourceService = try service(for: source, create: false, session: session) else {
       throw StorageError.topicNotFound(source.topic.value)
@@ -26,7 +27,8 @@ enum MirrorCommand {
 
     let partitions = Array(0..<sourceConfig.partitions)
     let membership = try sourceService.join(
-      group: group, partitions: partitions.map { InputPartition(topic: source.topic, partition: $0) })
+      group: group, partitions: partitions.map { InputPartition(topic: source.topic, partition: $0) },
+      sessionTimeout: sessionTimeout)
     guard !membership.owned.isEmpty else {
       throw CommandError.message(
         "every partition of '\(source.description)' is being copied by another run of group '\(group)'",

@@ -20,43 +20,11 @@ enum PipeCommand {
         status: .usage)
     }
     let membership = try join(options, partitionsOf: partitionsOf, service: service, session: session)
-    let held = membership.owned
-    if options.placement == .inputPartition, let beyond = held.first(where: { $0.partition >= outputConfig.partitions }) {
-      throw CommandError.message(
-        "--keep-partition: '\(options.output)' has \(outputConfig.partitions) partition\(outputConfig.partitions == 1 ? "" : "s"), "
-          + "and partition \(beyond.partition) of '\(beyond.topic)' has nowhere to go",
-        hint: "add partitions with 'kq topic alter \(options.output) --partitions \(beyond.partition + 1)', or leave out --keep-partition",
-        status: .dataError)
-    }
     let output = try service.openExactlyOnceOutput(group: options.group, topic: options.output, config: outputConfig)
     defer { output.close() }
-    var readers: [InputPartition: any PartitionReading] = [:]
-    var bounds: [InputPartition: (start: Int64, end: Int64)] = [:]
-    for input in held {
-      let reader = try service.openReader(input.topic, partition: input.partition)
-      readers[input] = reader
-      bounds[input] = try reader.bounds()
-    }
-    let resumes = try output.resume(held) { input in bounds[input]?.start ?? 0 }
-    output.confirmsInput = { (input) throws(StorageError) in try readers[input]?.confirmTopicExists() }
-    var inputs: [PipeInput] = []
-    for input in held {
-      guard let reader = readers[input], let (logStart, logEnd) = bounds[input] else { continue }
-      var resume = resumes[input] ?? InputResume(offset: logStart, replays: [])
-      if resume.replays.isEmpty && (resume.offset < logStart || resume.offset > logEnd) {
-        let start = resume.offset < logStart ? logStart : logEnd
-        session.context.stderr.write(
-          "kq: warning: topic '\(input.topic)' partition \(input.partition): committed offset \(resume.offset) is outside the log (\(logStart) to \(logEnd)); starting at \(start)\n")
-        resume.offset = start
-      }
-      try reader.seek(to: resume.replays.first?.lowerBound ?? resume.offset)
-      inputs.append(
-        PipeInput(
-          input: input, reader: reader, framing: options.inputFraming, resume: resume,
-          stopAt: options.follow ? Int64.max : max(logEnd, resume.offset), context: session.context))
-    }
-    let watcher = try FollowWatcher.following(options.follow, readers: inputs.map(\.reader), service: service)
-    let runner = PipeRunner(options: options, context: session.context, inputs: inputs, output: output, watcher: watcher)
+    let assignment = PipeAssignment(
+      membership: membership, service: service, output: output, options: options, context: session.context)
+    let runner = try PipeRunner(options: options, context: session.context, assignment: assignment)
     let ending = try runner.run()
     withExtendedLifetime(membership) {}
     if case .interrupted(let signal) = ending { throw signal == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted }
@@ -71,8 +39,17 @@ enum PipeCommand {
       (0..<(partitionsOf[topic] ?? 0)).map { InputPartition(topic: topic, partition: $0) }
     }
     while true {
-      let membership = try service.join(group: options.group, partitions: inputs)
+      let membership = try service.join(group: options.group, partitions: inputs, sessionTimeout: options.sessionTimeout)
       if !membership.owned.isEmpty { return membership }
+      if options.waitsForLease, let descriptor = membership.rebalanceDescriptor {
+        // A cluster: stay in the group (each join and leave would rebalance it) and take a
+        // partition at a rebalance that gives this member one.
+        while membership.owned.isEmpty {
+          try GroupConsume.waitForRebalance(descriptor, session: session)
+          if membership.needsRejoin { try membership.rejoin() }
+        }
+        return membership
+      }
       guard options.waitsForLease else {
         let holder = service.holder(of: InputPartition(topic: options.inputs[0], partition: 0), group: options.group)
         throw CommandError.message(

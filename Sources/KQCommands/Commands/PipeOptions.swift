@@ -39,6 +39,8 @@ struct PipeOptions {
   var commitIntervalMillis: Int64 = 1000
   var follow = false
   var waitsForLease = false
+  /// `--session-timeout`: nil for the service's default.
+  var sessionTimeout: Duration?
 
   /// The consume framing CMD's input is printed in.
   var inputFraming: ConsumeOptions.Output {
@@ -121,6 +123,7 @@ struct PipeOptions {
     }
     options.follow = arguments.has("follow")
     options.waitsForLease = arguments.has("wait")
+    options.sessionTimeout = try session.sessionTimeout()
     return options
   }
 

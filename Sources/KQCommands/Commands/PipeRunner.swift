@@ -3,11 +3,16 @@ import KQLog
 
 /// The `kq pipe` loop: a batch of one input partition at a time goes through the command, and
 /// what the command wrote goes to the output as that batch's range; ranges are committed at
-/// least every `--commit-interval`, at the end, and before kq waits for input.
+/// least every `--commit-interval`, at the end, and before kq waits for input. On a cluster it
+/// follows the group's rebalances between batches: the ranges ended are committed in the
+/// generation that is ending (aborted if the coordinator refuses it), then the partitions
+/// assigned now are read from the group's commits.
 final class PipeRunner {
   let options: PipeOptions
   let context: Context
-  let inputs: [PipeInput]
+  let assignment: PipeAssignment
+  /// The partitions held in the current generation.
+  private var inputs: [PipeInput]
   let output: any ExactlyOnceOutput
   let parser: PipeOutputParser
   /// Written while the command's supervisor, a fork of kq, lives: kept out of it. `batch`
@@ -34,14 +39,16 @@ final class PipeRunner {
   }
 
   /// Wakes a follower (--follow) when records may have arrived; nil without --follow.
-  private let watcher: FollowWatcher?
+  private var watcher: FollowWatcher?
 
-  init(options: PipeOptions, context: Context, inputs: [PipeInput], output: any ExactlyOnceOutput, watcher: FollowWatcher?) {
+  init(options: PipeOptions, context: Context, assignment: PipeAssignment) throws {
     self.options = options
-    self.watcher = watcher
     self.context = context
-    self.inputs = inputs
+    self.assignment = assignment
+    let output = assignment.output
     self.output = output
+    inputs = try assignment.open()
+    watcher = try assignment.watcher(for: inputs)
     self.parser = PipeOutputParser(options: options, output: output)
     // Sized for a whole batch from the start (up to 16 MiB; pages are only resident once
     // touched): grown by doubling, a buffer would copy itself and be mapped twice meanwhile.
@@ -73,6 +80,10 @@ final class PipeRunner {
     }
     if replayed { try commit() }
     while true {
+      if assignment.isRebalancing {
+        guard try followRebalance() else { return .finished }
+        continue
+      }
       let next: (PipeInput, PipeInput.Batch)?
       if let readAhead = takePrefetched() {
         next = try readAhead.get()
@@ -89,9 +100,12 @@ final class PipeRunner {
         continue
       }
       try commit()
-      if !options.follow || inputs.allSatisfy({ $0.isDone }) { return .finished }
+      if assignment.isRebalancing { continue }
+      // A follower the group gave no partition waits for the next rebalance.
+      let isWaitingForPartitions = inputs.isEmpty && assignment.rebalanceDescriptor != nil
+      if !options.follow || (inputs.allSatisfy({ $0.isDone }) && !isWaitingForPartitions) { return .finished }
       guard let watcher else { return .finished }
-      switch watcher.wait(signals: context.signals, stdout: nil, timeoutMillis: nil) {
+      switch watcher.wait(signals: context.signals, stdout: nil, timeoutMillis: nil, rebalance: assignment.rebalanceDescriptor) {
       case .changed, .timeout, .readerGone: continue
       case .signal(let number): return .interrupted(number)
       }
@@ -167,8 +181,31 @@ final class PipeRunner {
   }
 
   private func commit() throws {
-    try output.commit()
+    try followingRebalance { () throws(StorageError) in try output.commit() }
     lastCommitMillis = context.clock.nowMillis()
+  }
+
+  /// Runs an output step that commits; one the coordinator refused because the group's
+  /// generation ended has aborted what it covered (the partitions' next owners process it
+  /// again, exactly once), and the run goes on at the rebalance.
+  private func followingRebalance(_ step: () throws(StorageError) -> Void) throws {
+    do { try step() } catch StorageError.cluster(let reason, .generationEnded) {
+      context.stderr.write("kq: warning: \(reason); its records are processed again from the group's last commit\n")
+    }
+  }
+
+  /// Commits what was ended in the generation that is ending, joins again and goes on with the
+  /// partitions assigned now, from the group's commits. False when none is assigned and kq
+  /// does not follow (-f): its share of the input is done.
+  private func followRebalance() throws -> Bool {
+    finishPrefetch()
+    prefetched = nil  // read from a partition that may be another's now; nothing of it was begun
+    discardNextCommand()
+    try commit()
+    inputs = try assignment.rejoin()
+    watcher = try assignment.watcher(for: inputs)
+    turn = 0
+    return options.follow || !inputs.isEmpty
   }
 
   /// Runs the command on one batch and adds its output as the batch's range. Returns the
@@ -176,7 +213,7 @@ final class PipeRunner {
   private func process(_ read: PipeInput.Batch, of input: PipeInput) throws -> Int32? {
     output.begin(input.input, range: read.range)
     if read.count == 0 {  // a replayed range that holds no record any more: nothing to run
-      try output.end()
+      try followingRebalance { () throws(StorageError) in try output.end() }
       return nil
     }
     let timestamp = context.clock.nowMillis()
@@ -197,7 +234,7 @@ final class PipeRunner {
       }
       startNextCommand()
     }
-    try output.end()
+    try followingRebalance { () throws(StorageError) in try output.end() }
     return nil
   }
 
@@ -285,25 +322,5 @@ final class PipeRunner {
       let (sum, overflow) = context.clock.nowMillis().addingReportingOverflow(limit)
       return overflow ? Int64.max : sum
     }
-  }
-
-  /// `topic 'logs' partition 0, offsets 10 to 19`
-  private func place(_ input: PipeInput, _ read: PipeInput.Batch) -> String {
-    "topic '\(input.input.topic)' partition \(input.input.partition), offsets \(read.first) to \(read.last)"
-  }
-
-  private func describe(_ problem: PipeOutputParser.Problem) -> String {
-    switch problem {
-    case .malformedJSON(let record, let reason): "record \(record): \(reason)"
-    case .tooLarge(let record, let size, let limit):
-      "record \(record): \(size) bytes exceed max.message.bytes (\(limit)) of '\(options.output)'"
-    case .partitionOutOfRange(let record, let partition, let partitions):
-      "record \(record): partition \(partition) does not exist ('\(options.output)' has \(partitions))"
-    }
-  }
-
-  /// `30s`, `1500ms`: a --timeout as the user may have written it.
-  static func describeDuration(_ millis: Int64) -> String {
-    millis % 1000 == 0 ? "\(millis / 1000)s" : "\(millis)ms"
   }
 }

@@ -45,6 +45,7 @@ extension CommandTree {
         "wait",
         help: "With --group, when another consumer of the group holds every partition, wait for one "
           + "instead of exiting with status 75."),
+      sessionTimeoutFlag,
       FlagSpec("idle", value: "DURATION", help: "With -f, exit 0 after DURATION without a new record, e.g. 1m."),
       FlagSpec(
         "table",
@@ -57,6 +58,7 @@ extension CommandTree {
       .requires("no-commit", "group"),
       .requires("exec", "group"),
       .requires("wait", "group"),
+      .requires("session-timeout", "group"),
       .requires("batch", "exec"),
       .requires("batch-bytes", "exec"),
       .requires("idle", "follow"),

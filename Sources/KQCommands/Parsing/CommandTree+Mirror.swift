@@ -18,6 +18,7 @@ extension CommandTree {
         "follow", short: "f",
         help: "At the end of SRC, wait for new records and copy them too (the default is to stop at the end SRC had when kq started)."),
       FlagSpec("json", help: "At the end, print a JSON summary: records and bytes copied, per partition."),
+      sessionTimeoutFlag,
     ],
     discussion: """
       Copies every record of SRC to DST: keys, values, headers and timestamps, record N of \

@@ -54,6 +54,7 @@ extension CommandTree {
       FlagSpec(
         "wait",
         help: "When other processes of the group hold every partition, wait for one instead of exiting with status 75."),
+      sessionTimeoutFlag,
     ],
     rules: [
       .required("group"),
@@ -82,7 +83,11 @@ extension CommandTree {
       one transactional id per input partition (kq-pipe.GROUP.TOPIC-PARTITION), so a new run \
       fences a killed one and aborts what it left open; processes of the group share IN's \
       partitions through the group coordinator, and readers of committed records (kq's default, \
-      Java's isolation.level=read_committed) see each output record once.
+      Java's isolation.level=read_committed) see each output record once. When a process joins \
+      or leaves the group (or is killed, and its session of --session-timeout ends), the others \
+      finish the batch running, commit, and go on with the partitions the group assigns them \
+      now, from its committed offsets; output whose offsets the group no longer accepts (a \
+      process that missed the rebalance) is aborted, never committed.
 
       When CMD fails, nothing of its batch reaches OUT, the batch's offsets are not committed, \
       and kq exits with CMD's status (128 + N when killed by signal N), naming the partition \

@@ -17,6 +17,16 @@ package enum CommandTree {
     FlagSpec("version", help: "Print kq's version and exit."),
   ]
 
+  /// `--session-timeout`, for the commands that join a group: on a cluster the member's
+  /// session; locally nothing (a lease ends with its process), and the help says so.
+  static let sessionTimeoutFlag = FlagSpec(
+    "session-timeout", value: "DURATION",
+    help: "On a cluster (--brokers): how long the group keeps the partitions of a member that stopped "
+      + "sending heartbeats (a process killed) before it gives them to the others, from 100ms to 1h "
+      + "(default 6s, the least Kafka brokers allow unless group.min.session.timeout.ms is lower); "
+      + "kq sends a heartbeat every third of it, and a rebalance waits as long for the members. "
+      + "Locally a group's partitions are leases, free the moment their process ends: nothing to wait for.")
+
   /// In the order help, the man page and completions list them.
   package static let commands: [CommandSpec] =
     topicCommands + [produce, consume, pipe, mirror, describe, verify] + groupCommands

@@ -9,17 +9,27 @@
 /// member: at least once.
 package final class GroupMember {
   package struct Options: Sendable {
+    /// kq's session timeout when none is given: the least a Kafka broker allows by default
+    /// (`group.min.session.timeout.ms`), so that a killed kq's partitions move soon. Java's
+    /// consumer asks for 45 s.
+    package static let defaultSessionTimeout: Duration = .seconds(6)
     /// Without an accepted heartbeat for this long, the coordinator removes the member
-    /// (Java's `session.timeout.ms`, 45 s).
-    package var sessionTimeout: Duration = .seconds(45)
-    /// How long the coordinator waits for every member to join again in a rebalance.
-    package var rebalanceTimeout: Duration = .seconds(60)
-    /// The pause between heartbeats (Java's `heartbeat.interval.ms`, 3 s).
-    package var heartbeatInterval: Duration = .seconds(3)
+    /// (Java's `session.timeout.ms`).
+    package var sessionTimeout: Duration
+    /// How long the coordinator waits for every member to join again in a rebalance (Java's
+    /// `max.poll.interval.ms`); kq's is the session timeout.
+    package var rebalanceTimeout: Duration
+    /// The pause between heartbeats (Java's `heartbeat.interval.ms`): a third of the session
+    /// timeout, as Kafka advises, so that two may be lost before the session ends.
+    package var heartbeatInterval: Duration
     /// The strategies offered, preferred first.
     package var assignors: [PartitionAssignor] = [.range, .roundRobin]
 
-    package init() {}
+    package init(sessionTimeout: Duration = Options.defaultSessionTimeout) {
+      self.sessionTimeout = sessionTimeout
+      rebalanceTimeout = sessionTimeout
+      heartbeatInterval = sessionTimeout / 3
+    }
   }
 
   package let group: String
@@ -90,6 +100,12 @@ package final class GroupMember {
         throw error
       }
     }
+  }
+
+  /// Marks the generation over, as a heartbeat hearing of a rebalance does: a request made in
+  /// it elsewhere (a TxnOffsetCommit) was refused for a generation that ended.
+  package func endGeneration(_ reason: KafkaError) {
+    session.endGeneration(reason, forgetMember: reason.code == .unknownMemberId)
   }
 
   /// Leaves the group at once (so the others rebalance without waiting for the session to

@@ -38,6 +38,7 @@ package struct KafkaErrorCode: RawRepresentable, Hashable, Sendable {
   package static let illegalGeneration = KafkaErrorCode(22)
   package static let inconsistentGroupProtocol = KafkaErrorCode(23)
   package static let unknownMemberId = KafkaErrorCode(25)
+  package static let invalidSessionTimeout = KafkaErrorCode(26)
   package static let rebalanceInProgress = KafkaErrorCode(27)
   package static let illegalSaslState = KafkaErrorCode(34)
   package static let unsupportedVersion = KafkaErrorCode(35)

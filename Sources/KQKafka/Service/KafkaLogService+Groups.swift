@@ -44,18 +44,24 @@ extension KafkaLogService {
 
   /// Joins through the coordinator and owns what the group assigns among `partitions`: the
   /// topics' other partitions may go to this member too (the group assigns whole topics),
-  /// and are left unread.
-  package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
+  /// and are left unread. Heartbeats go every third of the session timeout, and a rebalance
+  /// waits as long for the members to join again.
+  package func join(group: GroupName, partitions: [InputPartition], sessionTimeout: Duration?) throws(StorageError)
+    -> any GroupMembership
+  {
     var topics: [String] = []
     for input in partitions where !topics.contains(input.topic.value) { topics.append(input.topic.value) }
-    var options = GroupMember.Options()
-    options.sessionTimeout = Self.sessionTimeout
-    options.rebalanceTimeout = Self.sessionTimeout
-    options.heartbeatInterval = .seconds(1)
+    let options = GroupMember.Options(sessionTimeout: sessionTimeout ?? GroupMember.Options.defaultSessionTimeout)
     let member = try calling { () throws(KafkaError) in
       try GroupMember(cluster: cluster, group: group.value, topics: topics, options: options)
     }
-    let assignment = try calling { () throws(KafkaError) in try member.join() }
+    let assignment: [String: [Int32]]
+    do { assignment = try member.join() } catch {
+      guard error.code == .invalidSessionTimeout else { throw error.storageError }
+      throw .cluster(
+        reason: "the cluster refuses a session timeout of \(options.sessionTimeout.wireMilliseconds) ms for group '\(group)' (INVALID_SESSION_TIMEOUT)",
+        failure: .sessionTimeoutRefused)
+    }
     let membership = KafkaGroupMembership(member: member, group: group, asked: partitions, assignment: assignment)
     members[group.value] = WeakMembership(membership)
     return membership

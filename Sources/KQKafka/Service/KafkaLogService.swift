@@ -10,9 +10,6 @@ package final class KafkaLogService: LogService {
   var members: [String: WeakMembership] = [:]
   /// The producer id appends are stamped with (`stampIdempotent`).
   var idempotence = Idempotence.unknown
-  /// How long a member killed keeps its partitions (Kafka's minimum session is 6 s; Java's
-  /// default, 45 s, would keep a killed kq's partitions from the others that long).
-  static let sessionTimeout: Duration = .seconds(6)
 
   package init(brokers: String, timeoutMillis: Int64) throws(StorageError) {
     var options = KafkaClientOptions()

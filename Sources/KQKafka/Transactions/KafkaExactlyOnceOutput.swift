@@ -54,7 +54,7 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
 
   /// Aborts what is open (an error ended the run before its commit); nothing of it counts.
   package func close() {
-    for producer in producers.values where producer.isOpen { try? producer.abort() }
+    abortOpenTransactions()
     producers = [:]
     cluster.close()
   }
@@ -63,10 +63,17 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
   package var reservedHeaderBytes: Int { 0 }
 
   /// Fences earlier producers of each input partition (aborting what they left open), then
-  /// reads the group's committed offsets: where each partition goes on.
+  /// reads the group's committed offsets: where each partition goes on. After a rebalance the
+  /// producers of partitions no longer held are dropped, and the kept ones made anew too (the
+  /// epoch bumped, anything left open aborted): the group's commit is the one truth.
   package func resume(_ inputs: [InputPartition], start: (InputPartition) throws -> Int64) throws
     -> [InputPartition: InputResume]
   {
+    abort()
+    abortOpenTransactions()
+    producers = [:]
+    ended = [:]
+    commitBy = [:]
     for input in inputs {
       let id = Self.transactionalId(group: group, input: input)
       producers[input] = try calling(input) { () throws(KafkaError) in
@@ -81,6 +88,12 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
       resumes[input] = InputResume(offset: offset, replays: [])
     }
     return resumes
+  }
+
+  /// Aborts every open transaction, best effort (a kill leaves them to the next holder's
+  /// InitProducerId or the coordinator's timeout just the same).
+  private func abortOpenTransactions() {
+    for producer in producers.values where producer.isOpen { try? producer.abort() }
   }
 
   package func begin(_ input: InputPartition, range: Range<Int64>) {
@@ -140,26 +153,47 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
     else { return }
     let member = service.members[group.value]?.member
     try confirmsInput?(input)
-    try calling(input) { () throws(KafkaError) in
+    do throws(KafkaError) {
       try producer.commitOffsets(
         group: group.value, generationId: member?.generationId ?? -1, memberId: member?.memberId ?? "",
         topic: input.topic.value, offsets: [partition: offset])
-      try producer.commit()
+    } catch where error.code?.needsRejoin == true {
+      // The coordinator (Kafka's; Tansu 0.6.0 checks no generation here) says the generation
+      // is over: these offsets can no longer count, so neither may the output they cover.
+      member?.endGeneration(error)
+      throw generationEnded(input, error)
+    } catch {
+      throw storageError(input, error)
     }
+    try calling(input) { () throws(KafkaError) in try producer.commit() }
     ended[input] = nil
     commitBy[input] = nil
+  }
+
+  /// The group's generation ended before `input`'s offsets were committed: every open
+  /// transaction is aborted (output and offsets), and nothing ended counts any more.
+  private func generationEnded(_ input: InputPartition, _ error: KafkaError) -> StorageError {
+    let ranges = ended.keys.sorted().map { "\($0) up to offset \(ended[$0] ?? 0)" }.joined(separator: ", ")
+    abortOpenTransactions()
+    ended = [:]
+    commitBy = [:]
+    return .cluster(
+      reason: "group '\(group)' rebalanced before kq pipe committed its output of \(ranges) (\(error)); "
+        + "that output was aborted", failure: .generationEnded)
   }
 
   /// A client call for `input`, its failure the `StorageError` the commands know; a fenced
   /// producer is named as what it means here: another process of the group took the input
   /// partition (or the coordinator aborted the transaction for its age).
   private func calling<T>(_ input: InputPartition, _ body: () throws(KafkaError) -> T) throws(StorageError) -> T {
-    do { return try body() } catch {
-      guard let code = error.code, code.isFencing else { throw error.storageError }
-      throw .cluster(
-        reason: "another kq pipe of group '\(group)' took over input partition \(input) (\(error)); "
-          + "this process's open transaction does not count", failure: .fenced)
-    }
+    do { return try body() } catch { throw storageError(input, error) }
+  }
+
+  private func storageError(_ input: InputPartition, _ error: KafkaError) -> StorageError {
+    guard let code = error.code, code.isFencing else { return error.storageError }
+    return .cluster(
+      reason: "another kq pipe of group '\(group)' took over input partition \(input) (\(error)); "
+        + "this process's open transaction does not count", failure: .fenced)
   }
 
 }

@@ -40,9 +40,11 @@ package struct InputResume: Equatable, Sendable {
 package protocol ExactlyOnceOutput: AnyObject {
   /// The output topic's configuration (partition count, record size limit).
   var config: TopicConfig { get }
-  /// Called once, before reading, with every input partition this process holds (under the
-  /// group's lease): where each goes on. `start` gives the offset of a partition the group
-  /// has never committed.
+  /// Called before reading with every input partition this process holds (under the group's
+  /// lease): where each goes on. `start` gives the offset of a partition the group has never
+  /// committed. On a cluster it is called again after each rebalance, with the partitions held
+  /// in the new generation, once every range ended before it was committed or aborted:
+  /// partitions no longer held are let go, and each held one goes on from the group's commit.
   func resume(_ inputs: [InputPartition], start: (InputPartition) throws -> Int64) throws -> [InputPartition: InputResume]
   /// Starts the output of input offsets `range` (records at `range.lowerBound` up to before
   /// `range.upperBound`) of `input`. A range `resume` returned must be begun exactly as returned.
@@ -57,7 +59,10 @@ package protocol ExactlyOnceOutput: AnyObject {
   /// Drops what was added since `begin`: nothing of the range is stored or committed.
   func abort()
   /// Makes the output of every range ended so far durable and commits the group's offsets past
-  /// them (`end` may too, when the local mechanism needs it).
+  /// them (`end` may too, when the mechanism needs it). On a cluster whose group generation
+  /// ended before the offsets could be committed in it (a rebalance), the output of the ranges
+  /// not committed is aborted with them, and `end` or `commit` throws
+  /// `ClusterFailure.generationEnded`: the group must be joined again.
   func commit() throws(StorageError)
   /// Asked before an input partition's offset is committed: the reader's check that its topic
   /// still exists (was not deleted, nor deleted and created again).

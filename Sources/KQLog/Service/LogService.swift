@@ -33,7 +33,11 @@ package protocol LogService: AnyObject {
   func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError)
   /// Joins `group` as a member owning those of `partitions` that no other live member owns
   /// (perhaps none, never waiting for one). The membership lasts until `leave` or its release.
-  func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership
+  /// `sessionTimeout` is how long a member that stops sending heartbeats (a process killed)
+  /// keeps its partitions where membership is a session (a cluster), nil for the service's
+  /// default; a lease (locally) ends with its process, and it means nothing there.
+  func join(group: GroupName, partitions: [InputPartition], sessionTimeout: Duration?) throws(StorageError)
+    -> any GroupMembership
   /// The live member of `group` that owns `partition`, when there is one.
   func holder(of partition: InputPartition, group: GroupName) -> PartitionHolder?
   /// The group's live members as its coordinator describes them (a cluster); nil where
@@ -50,6 +54,11 @@ package protocol LogService: AnyObject {
 
 extension LogService {
   package func members(of group: GroupName) throws(StorageError) -> GroupMembers? { nil }
+
+  /// Joins with the service's default session timeout.
+  package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
+    try join(group: group, partitions: partitions, sessionTimeout: nil)
+  }
 
   /// One append after another, stopping at the first failure.
   package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {

@@ -27,8 +27,12 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
   package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
     try directory.commit(group: group, topic: topic, partition: partition, offset: offset)
   }
-  /// Takes the lease of each partition that no live process holds, in order.
-  package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
+  /// Takes the lease of each partition that no live process holds, in order. A lease ends the
+  /// moment its process does (the kernel releases its lock, even after kill -9): there is no
+  /// session to time out, and `sessionTimeout` changes nothing.
+  package func join(group: GroupName, partitions: [InputPartition], sessionTimeout: Duration?) throws(StorageError)
+    -> any GroupMembership
+  {
     var leases: [PartitionLease] = []
     for input in partitions {
       if let lease = try directory.lease(group: group, topic: input.topic, partition: input.partition) {
