@@ -62,12 +62,26 @@ package final class KQSandbox: @unchecked Sendable {
     return rows.filter { $0["topic"] as? String == topic }
   }
 
-  /// The group's committed offset of each partition of `topic` (nil where it has none).
+  /// The group's committed offset of each partition of `topic` (nil where it has none). A
+  /// cluster keeps a group by its offsets: one without any shows no partitions of `topic`, or,
+  /// without members too, does not exist (Tansu 0.6.0); both read as nothing committed.
   package func committed(_ group: String, topic: String) throws -> [Int64?] {
-    try groupRows(group, topic: topic).map { JSON.int($0["committed_offset"]) }
+    if broker != nil {
+      let described = try run(["group", "describe", group, "--json"], stdin: [])
+      let unknown = described.status == 66 && described.firstErrorLine.hasPrefix("kq: error: group '\(group)' does not exist")
+      if try unknown || groupRows(group, topic: topic).isEmpty {
+        let partitions = try JSON.object(try run(["describe", topic, "--json"], stdin: []).checked().output)["partitions"]
+        return Array(repeating: nil, count: (partitions as? [Any])?.count ?? 0)
+      }
+    }
+    return try groupRows(group, topic: topic).map { JSON.int($0["committed_offset"]) }
   }
 
   package func start(_ arguments: String..., environment: [String: String] = [:]) throws -> KQProcess.Running {
+    try start(arguments, environment: environment)
+  }
+
+  package func start(_ arguments: [String], environment: [String: String] = [:]) throws -> KQProcess.Running {
     try KQProcess.start(arguments, directory: path, environment: self.environment(environment))
   }
 

@@ -9,7 +9,7 @@ struct BulkProduceTests {
   /// 40,000 lines of 100 bytes (4 MB): four bulk flushes and a last one.
   static let makeLines = "awk 'BEGIN { for (i = 0; i < 40000; i++) printf \"%09d%090d\\n\", i, i % 977 }' > lines"
 
-  @Test("piped lines come back byte for byte, plain and lz4, and verify finds nothing wrong")
+  @Test("piped lines come back byte for byte, plain and lz4, and verify finds nothing wrong", .localOnly("runs kq verify, a data directory's own command"))
   func plainAndCompressed() throws {
     let kq = try KQSandbox()
     try kq.shell(Self.makeLines + " && cat lines | kq produce plain --create && kq consume plain > out && cmp lines out").checked()

@@ -11,7 +11,7 @@ import KQLog
 struct HostileStreamsTests {
   func records(_ kq: KQSandbox) throws -> String { try kq.run("consume", "t").output }
 
-  @Test("stdout on a full device or closed: 74 and one line; stdin closed: nothing stored, exit 0")
+  @Test("stdout on a full device or closed: 74 and one line; stdin closed: nothing stored, exit 0", .localOnly("runs kq verify, a data directory's own command"))
   func streams() throws {
     let kq = try KQSandbox()
     try kq.ok("produce", "t", "--create", stdin: "a\nb\n")
@@ -28,7 +28,7 @@ struct HostileStreamsTests {
     #expect(try records(kq) == before)
   }
 
-  @Test("a read-only or unreadable data directory: refused with a one-line error, nothing changed")
+  @Test("a read-only or unreadable data directory: refused with a one-line error, nothing changed", .localOnly("changes the permissions of the data directory's files"))
   func permissions() throws {
     guard getuid() != 0 else {
       print("skipped: running as root, where file permissions do not refuse access")
