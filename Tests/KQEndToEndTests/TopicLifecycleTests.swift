@@ -84,7 +84,7 @@ struct TopicLifecycleTests {
   }
 
   @Test(
-    "a follower of a deleted topic exits 66 saying so, with and without a group, with --exec too", .localOnly("on a cluster a follower of a deleted topic does not notice (kq bug, listed in the KQKafka README)"),
+    "a follower of a deleted topic exits 66 saying so, with and without a group, with --exec too",
     arguments: [[], ["--group", "g"], ["--group", "g", "--exec", "cat"]])
   func followerOfDeletedTopic(extra: [String]) throws {
     let kq = try KQSandbox()

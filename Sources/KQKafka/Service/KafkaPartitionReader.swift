@@ -61,6 +61,7 @@ final class KafkaPartitionReader: PartitionReading {
   }
 
   func nextBatch() throws(StorageError) -> RecordBatchView? {
+    if let failure { throw failure }
     while true {
       if cursor < fetched.count {
         let at = fetched.base + cursor
@@ -235,8 +236,18 @@ final class KafkaPartitionReader: PartitionReading {
   /// Nothing on a cluster is moved aside by `kq verify --repair`.
   func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { false }
 
-  /// A deleted topic fails the next fetch and commit by itself.
-  func confirmTopicExists() throws(StorageError) {}
+  /// Throws `topicDeleted` when metadata, asked afresh, no longer names the topic: Tansu 0.6.0
+  /// answers a fetch of a deleted topic with no records and no error, and takes commits for it.
+  /// A topic deleted and created again is not told apart (kq reads no topic ids yet).
+  func confirmTopicExists() throws(StorageError) {
+    do { _ = try service.cluster.describeTopic(topic.value) } catch {
+      if case .topicNotFound = error.storageError { throw .topicDeleted(topic.value) }
+      throw error.storageError
+    }
+  }
+
+  /// What `nextBatch` throws from now on: set by a follower's waiter that found the topic gone.
+  var failure: StorageError?
 
   func damage(_ reason: BatchDecodeError) -> StorageError {
     .undecodableFetchedBatch(topic: topic.value, partition: Int(partition), offset: lastBaseOffset, reason: reason)
