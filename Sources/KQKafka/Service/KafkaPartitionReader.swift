@@ -22,11 +22,15 @@ final class KafkaPartitionReader: PartitionReading {
   /// Decides the transactional batches of the last fetch, as they are handed out.
   private var transactions = TransactionFilter([])
 
+  /// The topic's id when the reader was opened (zero when the broker sends none).
+  let topicId: KafkaUUID
+
   init(
     service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int,
-    isolation: FetchIsolation = .readCommitted
+    isolation: FetchIsolation = .readCommitted, topicId: KafkaUUID = .zero
   ) {
     self.service = service
+    self.topicId = topicId
     self.isolation = isolation
     self.topic = topic
     self.partition = partition
@@ -236,15 +240,10 @@ final class KafkaPartitionReader: PartitionReading {
   /// Nothing on a cluster is moved aside by `kq verify --repair`.
   func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { false }
 
-  /// Throws `topicDeleted` when metadata, asked afresh, no longer names the topic: Tansu 0.6.0
-  /// answers a fetch of a deleted topic with no records and no error, and takes commits for it.
-  /// A topic deleted and created again is not told apart (kq reads no topic ids yet).
-  func confirmTopicExists() throws(StorageError) {
-    do { _ = try service.cluster.describeTopic(topic.value) } catch {
-      if case .topicNotFound = error.storageError { throw .topicDeleted(topic.value) }
-      throw error.storageError
-    }
-  }
+  /// Throws `topicDeleted` when Metadata, asked afresh, no longer names the topic or names
+  /// another of its name: Tansu 0.6.0 answers a fetch of a deleted topic with no records and no
+  /// error, and takes commits for it.
+  func confirmTopicExists() throws(StorageError) { try service.confirmTopic(topic, id: topicId) }
 
   /// What `nextBatch` throws from now on: set by a follower's waiter that found the topic gone.
   var failure: StorageError?
