@@ -9,15 +9,17 @@ struct BulkProduceTests {
   /// 40,000 lines of 100 bytes (4 MB): four bulk flushes and a last one.
   static let makeLines = "awk 'BEGIN { for (i = 0; i < 40000; i++) printf \"%09d%090d\\n\", i, i % 977 }' > lines"
 
-  @Test("piped lines come back byte for byte, plain and lz4, and verify finds nothing wrong", .localOnly("runs kq verify, a data directory's own command"))
+  @Test("piped lines come back byte for byte, plain and lz4, and verify finds nothing wrong")
   func plainAndCompressed() throws {
     let kq = try KQSandbox()
     try kq.shell(Self.makeLines + " && cat lines | kq produce plain --create && kq consume plain > out && cmp lines out").checked()
     try kq.shell("cat lines | kq produce packed --create --compression lz4 --sync none && kq consume packed > out && cmp lines out")
       .checked()
     try kq.shell("cat lines | kq produce plain --sync batch && kq consume plain --from 40000 > out && cmp lines out").checked()
-    let verified = try kq.ok("verify")
-    #expect(verified.output.contains("no problems"), "\(verified)")
+    if !TestBackend.isCluster {  // kq verify checks a data directory only
+      let verified = try kq.ok("verify")
+      #expect(verified.output.contains("no problems"), "\(verified)")
+    }
   }
 
   @Test("keyed lines into 4 partitions: every record once, each partition in input order")

@@ -23,16 +23,18 @@ struct CompressionTests {
     return codecs.compactMapValues { JSON.int($0) }
   }
 
-  @Test("records produced with --compression read back exactly, in every format and from any offset or time inside a batch", .localOnly("checks describe's bytes per codec, which a cluster does not report (ClusterCompressionTests check the codecs with kafka-python)"),
+  @Test("records produced with --compression read back exactly, in every format and from any offset or time inside a batch",
     arguments: codecs)
   func roundTrip(codec: String) throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "t")
     #expect(try kq.shell(Self.produceJSON(5000, codec: codec)).status == 0)
-    let codecs = try Self.codecBytes(kq)
-    #expect(Set(codecs.keys) == [codec], "\(codecs)")
-    let bytes = try #require(codecs[codec])
-    #expect(bytes < 5000 * 20, "\(bytes) bytes stored for 5000 records of ~40 bytes")
+    if !TestBackend.isCluster {  // a cluster's describe has no bytes per codec (ClusterCompressionTests)
+      let codecs = try Self.codecBytes(kq)
+      #expect(Set(codecs.keys) == [codec], "\(codecs)")
+      let bytes = try #require(codecs[codec])
+      #expect(bytes < 5000 * 20, "\(bytes) bytes stored for 5000 records of ~40 bytes")
+    }
     let plain = try kq.ok("consume", "t").lines
     #expect(plain.count == 5000)
     #expect(plain.first == "GET /item/0 200 0 ms" && plain.last == "GET /item/4999 200 52 ms")
@@ -42,8 +44,10 @@ struct CompressionTests {
     #expect(json.map { JSON.int($0["offset"]) } == [4998, 4999])
     #expect(json.map { $0["key"] as? String } == ["h2", "h3"])
     #expect(try kq.ok("consume", "t", "--until", "3", "-0").output == "GET /item/0 200 0 ms\0GET /item/1 200 1 ms\0GET /item/2 200 2 ms\0")
-    let describe = try kq.ok("describe", "t").output
-    #expect(describe.contains("\(codec) 100%"), "\(describe)")
+    if !TestBackend.isCluster {
+      let describe = try kq.ok("describe", "t").output
+      #expect(describe.contains("\(codec) 100%"), "\(describe)")
+    }
   }
 
   @Test("a group reads a compressed topic in parts and with --exec, committing exactly what it delivered",
