@@ -163,7 +163,7 @@ struct Diagnostic {
     case .groupHasMembers(let group, let members):
       self.init(
         message: "group '\(group)' has \(members) active member\(members == 1 ? "" : "s"); "
-          + "a cluster's group offsets are reset only while it has none",
+          + "a cluster's group is reset or deleted only while it has none",
         hint: "stop the group's consumers, then run this again", status: .temporaryFailure)
     case .undecodableFetchedBatch(let topic, let partition, let offset, let reason):
       self.init(

@@ -40,7 +40,7 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   /// Another live member of the group owns a partition this operation needs; `holder`
   /// describes it ("pid 4242") when known.
   case partitionLeased(group: String, topic: String, partition: Int, holder: String?)
-  /// The group has live members on a cluster, and the operation (a reset) needs it empty, as
+  /// The group has live members on a cluster, and the operation (a reset, a delete) needs it empty, as
   /// Kafka's `kafka-consumer-groups --reset-offsets` does.
   case groupHasMembers(group: String, members: Int)
   /// `operation` is one only a data directory can do, and the log at `location` is not one.

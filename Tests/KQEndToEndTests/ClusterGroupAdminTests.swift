@@ -31,7 +31,9 @@ struct ClusterGroupAdminTests {
     #expect(refused.status == 75, "\(refused)")
     #expect(
       refused.firstErrorLine
-        == "kq: error: group 'g' has 1 active member; a cluster's group offsets are reset only while it has none (hint: stop the group's consumers, then run this again)")
+        == "kq: error: group 'g' has 1 active member; a cluster's group is reset or deleted only while it has none (hint: stop the group's consumers, then run this again)")
+    let deleting = try cluster.run("group", "delete", "g")
+    #expect(deleting.status == 75 && deleting.firstErrorLine == refused.firstErrorLine, "\(deleting)")
     // Locally a reset while a consumer holds a lease exits 75 too.
     try cluster.kq.ok("produce", "t", "--create", stdin: "x\n")
     let holder = try KQProcess.start(["consume", "t", "--group", "g", "-f"], directory: cluster.kq.path)

@@ -7,7 +7,7 @@ import KQLog
 /// kill -9 at random moments of `kq topic compact` while producers and a follower run: nothing
 /// lost (every key's last value stays), nothing duplicated (offsets only grow, each value read
 /// once), and the topic verifies clean.
-@Suite("compaction under kill -9")
+@Suite("compaction under kill -9", .localOnly("kq topic compact is a data directory's own command"))
 struct CompactionKillTests {
   @Test("kq topic compact killed at random beside producers and a follower loses and repeats nothing")
   func compactKilledAtRandom() throws {

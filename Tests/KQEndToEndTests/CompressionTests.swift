@@ -29,10 +29,12 @@ struct CompressionTests {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "t")
     #expect(try kq.shell(Self.produceJSON(5000, codec: codec)).status == 0)
-    let codecs = try Self.codecBytes(kq)
-    #expect(Set(codecs.keys) == [codec], "\(codecs)")
-    let bytes = try #require(codecs[codec])
-    #expect(bytes < 5000 * 20, "\(bytes) bytes stored for 5000 records of ~40 bytes")
+    if !TestBackend.isCluster {  // a cluster's describe has no bytes per codec (ClusterCompressionTests)
+      let codecs = try Self.codecBytes(kq)
+      #expect(Set(codecs.keys) == [codec], "\(codecs)")
+      let bytes = try #require(codecs[codec])
+      #expect(bytes < 5000 * 20, "\(bytes) bytes stored for 5000 records of ~40 bytes")
+    }
     let plain = try kq.ok("consume", "t").lines
     #expect(plain.count == 5000)
     #expect(plain.first == "GET /item/0 200 0 ms" && plain.last == "GET /item/4999 200 52 ms")
@@ -42,8 +44,10 @@ struct CompressionTests {
     #expect(json.map { JSON.int($0["offset"]) } == [4998, 4999])
     #expect(json.map { $0["key"] as? String } == ["h2", "h3"])
     #expect(try kq.ok("consume", "t", "--until", "3", "-0").output == "GET /item/0 200 0 ms\0GET /item/1 200 1 ms\0GET /item/2 200 2 ms\0")
-    let describe = try kq.ok("describe", "t").output
-    #expect(describe.contains("\(codec) 100%"), "\(describe)")
+    if !TestBackend.isCluster {
+      let describe = try kq.ok("describe", "t").output
+      #expect(describe.contains("\(codec) 100%"), "\(describe)")
+    }
   }
 
   @Test("a group reads a compressed topic in parts and with --exec, committing exactly what it delivered",
@@ -60,7 +64,7 @@ struct CompressionTests {
     #expect(try kq.committed("g", topic: "t") == [3000])
   }
 
-  @Test("a topic's compression.type replaces the producer's codec; producer keeps it")
+  @Test("a topic's compression.type replaces the producer's codec; producer keeps it", .localOnly("checks describe's bytes per codec, which a cluster does not report (ClusterCompressionTests check the codecs with kafka-python)"))
   func topicCodecWins() throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "t", "--retention", "forever", "--config", "compression.type=zstd")
@@ -79,7 +83,7 @@ struct CompressionTests {
     #expect(badConfig.status == 64, "\(badConfig)")
   }
 
-  @Test("retention removes whole compressed segments; the rest reads from the new log start", arguments: ["gzip", "lz4"])
+  @Test("retention removes whole compressed segments; the rest reads from the new log start", .localOnly("retention by size deleting segment files; Tansu 0.6.0 applies no retention"), arguments: ["gzip", "lz4"])
   func retention(codec: String) throws {
     let kq = try KQSandbox()
     try kq.ok(
@@ -93,7 +97,7 @@ struct CompressionTests {
     #expect(lines.count == 20000 - Int(start) && lines.first == "GET /item/\(start) 200 \(start % 97) ms")
   }
 
-  @Test("a compressed last batch cut short is a torn tail: readers stop before it, the next producer cuts it and appends",
+  @Test("a compressed last batch cut short is a torn tail: readers stop before it, the next producer cuts it and appends", .localOnly("cuts a segment file short"),
     arguments: codecs)
   func tornTail(codec: String) throws {
     let kq = try KQSandbox()
@@ -109,7 +113,7 @@ struct CompressionTests {
     #expect(lines == ["GET /item/99 200 2 ms", "after"])
   }
 
-  @Test("a compressed stream of garbage under a valid CRC is damage: exit 74 naming file, byte and offset, records before it written",
+  @Test("a compressed stream of garbage under a valid CRC is damage: exit 74 naming file, byte and offset, records before it written", .localOnly("rewrites a batch in a segment file"),
     arguments: codecs)
   func damagedStream(codec: String) throws {
     let kq = try KQSandbox()

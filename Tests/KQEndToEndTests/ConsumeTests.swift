@@ -24,7 +24,7 @@ struct ConsumeTests {
 
   /// `partition:offset` of each record consume prints with `arguments`.
   static func positions(_ kq: KQSandbox, _ arguments: String...) throws -> String {
-    let result = try KQProcess.run(["consume", "c", "--format", "%p:%o "] + arguments, directory: kq.path, stdin: [])
+    let result = try kq.run(["consume", "c", "--format", "%p:%o "] + arguments, stdin: [])
     return try result.checked().output
   }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// kill -9 in the middle of writes: what survives is a prefix of what was sent, with no
 /// partial record, and the next writer carries on at the right offset.
-@Suite("kill -9")
+@Suite("kill -9", .localOnly("kill -9 of producers checks what reached the data directory's files"))
 struct CrashTests {
   @Test("producers killed mid-stream leave a whole-record prefix, and appends continue densely", arguments: 0..<3 as Range<UInt64>)
   func killedProducersLeaveWholeRecords(seed: UInt64) throws {

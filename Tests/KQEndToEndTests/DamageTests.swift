@@ -7,7 +7,7 @@ import KQLog
 /// Damaged files met by the built kq: writers refuse and name the damage (never cut intact
 /// records), readers write out what came before it and then name it, and no byte on disk makes
 /// kq trap (a trap shows as exit 132 or 133).
-@Suite("damaged files")
+@Suite("damaged files", .localOnly("damages the data directory's files"))
 struct DamageTests {
   static func log(_ kq: KQSandbox, _ topic: String = "t", base: Int64 = 0) -> String {
     FileNames.logFile(in: kq.path + "/\(topic)-0", base: base)

@@ -7,7 +7,7 @@ import Testing
 /// non-zero exit naming the full disk; everything acknowledged stays readable, no partial
 /// batch shows, and once space is freed appends continue at the right offset. Skipped, with
 /// the reason printed, where the test may not mount.
-@Suite("full disk")
+@Suite("full disk", .localOnly("fills the tmpfs a data directory is on"))
 struct FullDiskTests {
   static func system(_ executable: String, _ arguments: [String]) throws -> KQProcess.Result {
     try KQSandbox().shell(([executable] + arguments).map(KQSandbox.quote).joined(separator: " ") + " 2>&1")

@@ -76,7 +76,7 @@ struct GroupExecTests {
     #expect(try kq.ok("group", "list").output == "")
   }
 
-  @Test("a malformed record behind a right CRC stops consume, with or without --exec, as damage: 74, naming file and byte, after the records before it")
+  @Test("a malformed record behind a right CRC stops consume, with or without --exec, as damage: 74, naming file and byte, after the records before it", .localOnly("damages a segment file"))
   func malformedRecordIsDamage() throws {
     let kq = try Self.twoPartitions()
     let path = kq.path + "/t-0/00000000000000000000.log"

@@ -80,7 +80,7 @@ struct GroupResetTests {
   func executedResets() throws {
     let kq = try Self.committedGroup()
     func reset(_ arguments: String...) throws -> [Int64?] {
-      try KQProcess.run(["group", "reset", "g", "--topic", "t", "--execute"] + arguments, directory: kq.path, stdin: []).checked()
+      try kq.run(["group", "reset", "g", "--topic", "t", "--execute"] + arguments, stdin: []).checked()
       return try kq.committed("g", topic: "t")
     }
     #expect(try reset("--to-latest") == [10, 6, 0])
@@ -95,7 +95,7 @@ struct GroupResetTests {
     #expect(try kq.ok("consume", "t", "--group", "g", "-p", "1").output == "b0\nb1\nb2\nb3\nb4\nb5\n")
   }
 
-  @Test("a reset clamped to the log warns on stderr; a reset or delete of a leased partition is refused with 75 and a hint without --wait")
+  @Test("a reset clamped to the log warns on stderr; a reset or delete of a leased partition is refused with 75 and a hint without --wait", .localOnly("names the lease holder's pid; a cluster refuses a reset of a group with members in its own words (ClusterGroupAdminTests)"))
   func clampedAndLeased() throws {
     let kq = try Self.committedGroup()
     let clamped = try kq.ok("group", "reset", "g", "--topic", "t", "-p", "1", "--shift-by", "5", "--execute")
@@ -129,7 +129,7 @@ struct GroupResetTests {
     #expect(try kq.committed("g", topic: "t") == [0, 6, nil])
   }
 
-  @Test("group list names every group; group delete forgets one so it starts where --from says")
+  @Test("group list names every group; group delete forgets one so it starts where --from says", .localOnly("Tansu 0.6.0 closes the connection at the first join of a group deleted before (a storage error in its log), which kq reports as a SASL listener"))
   func listAndDelete() throws {
     let kq = try Self.committedGroup()
     try kq.ok("consume", "t", "--group", "other", "-n", "1")

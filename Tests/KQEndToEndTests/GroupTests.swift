@@ -46,7 +46,9 @@ struct GroupTests {
     try kq.ok("produce", "t", stdin: "c\n")
     #expect(follower.readLine() == "c")
     #expect(try eventually(timeout: 5) { try kq.committed("g", topic: "t") == [3] }, "no commit while following")
-    #expect(try kq.groupRows("g", topic: "t").first.flatMap { JSON.int($0["lease_pid"]) } == Int64(follower.pid))
+    if !TestBackend.isCluster {  // a cluster's holder is a member (group describe's members), not a pid
+      #expect(try kq.groupRows("g", topic: "t").first.flatMap { JSON.int($0["lease_pid"]) } == Int64(follower.pid))
+    }
     try kq.ok("produce", "t", stdin: "d\n")
     #expect(follower.readLine() == "d")
     follower.signal(SIGINT)
@@ -55,7 +57,7 @@ struct GroupTests {
     #expect(JSON.isNull(try kq.groupRows("g", topic: "t").first?["lease_pid"]))
   }
 
-  @Test("a second consumer of a group exits 75 when every partition is leased")
+  @Test("a second consumer of a group exits 75 when every partition is leased", .localOnly("Kafka's coordinator shares a group's partitions among its members by rebalancing: nothing is leased, so nothing refuses or waits for a lease (ClusterRebalanceTests)"))
   func allPartitionsLeased() throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "t", "--partitions", "2")
@@ -73,7 +75,7 @@ struct GroupTests {
     _ = try holder.finish()
   }
 
-  @Test("--wait waits for a leased partition, then starts at the holder's commit")
+  @Test("--wait waits for a leased partition, then starts at the holder's commit", .localOnly("Kafka's coordinator shares a group's partitions among its members by rebalancing: nothing is leased, so nothing refuses or waits for a lease (ClusterRebalanceTests)"))
   func waitForLease() throws {
     let kq = try KQSandbox()
     try kq.ok("produce", "t", "--create", stdin: "1\n")
@@ -100,9 +102,10 @@ struct GroupTests {
     let command = "cat > /dev/null; echo $KQ_FIRST_OFFSET-$KQ_LAST_OFFSET >> started; read x < gate"
     let loader = try kq.startShell("exec kq consume t --group g --exec \(KQSandbox.quote(command))")
     #expect(eventually { kq.read("started") == "0-1\n" })
-    #expect(try kq.groupRows("g", topic: "t").first.flatMap { JSON.int($0["lease_pid"]) } == Int64(loader.pid))
+    let leases = !TestBackend.isCluster  // a cluster's killed member is dropped when its 6 s session ends
+    if leases { #expect(try kq.groupRows("g", topic: "t").first.flatMap { JSON.int($0["lease_pid"]) } == Int64(loader.pid)) }
     loader.signal(SIGKILL)
-    #expect(try eventually { JSON.isNull(try kq.groupRows("g", topic: "t").first?["lease_pid"]) })
+    if leases { #expect(try eventually { JSON.isNull(try kq.groupRows("g", topic: "t").first?["lease_pid"]) }) }
     let next = try kq.run("consume", "t", "--group", "g")
     #expect(next.status == 0 && next.output == "a\nb\n", "\(next)")
     #expect(try loader.finish().status == 137)
@@ -114,7 +117,7 @@ struct GroupTests {
     })
   }
 
-  @Test("a second consumer takes only the partitions that are free")
+  @Test("a second consumer takes only the partitions that are free", .localOnly("Kafka's coordinator shares a group's partitions among its members by rebalancing: nothing is leased, so nothing refuses or waits for a lease (ClusterRebalanceTests)"))
   func secondTakesFreePartitions() throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "t", "--partitions", "4")
@@ -155,7 +158,7 @@ struct GroupTests {
     #expect(try kq.committed("g", topic: "t") == [40, 40, 40, 40])
   }
 
-  @Test("a committed offset below the log start (after retention) or past the log end is reset to the nearest end, with a warning")
+  @Test("a committed offset below the log start (after retention) or past the log end is reset to the nearest end, with a warning", .localOnly("needs retention by size (Tansu 0.6.0 removes nothing) and edits a group's offset file"))
   func commitOutsideLog() throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "r", "--config", "segment.bytes=1KiB", "--config", "retention.bytes=1KiB")

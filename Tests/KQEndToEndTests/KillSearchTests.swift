@@ -8,7 +8,7 @@ import Testing
 /// record of every run that exited 0 is stored exactly once, in order; a killed run left a
 /// prefix of its input; the topic reads back whole and dense. `KQ_KILL_RUNS` (default 1000)
 /// sets the number of runs, `KQ_KILL_SEED` replays one seed.
-@Suite("kill -9 search")
+@Suite("kill -9 search", .localOnly("searches what kill -9 leaves in a data directory's files (ClusterTests kill the broker mid-produce)"))
 struct KillSearchTests {
   @Test("1000 producer runs, 4 at once, half killed at random: nothing acknowledged lost or doubled")
   func killedProducers() throws {

@@ -7,7 +7,7 @@ import Testing
 /// lifecycle of one topic never touches another's records.
 @Suite("lifecycle churn")
 struct LifecycleChurnTests {
-  @Test("topics created, altered and deleted while four producers write another: every record once, in order")
+  @Test("topics created, altered and deleted while four producers write another: every record once, in order", .localOnly("adds partitions: Tansu 0.6.0 has no CreatePartitions"))
   func churnWhileProducing() throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "a", "--partitions", "2", "--config", "segment.bytes=4KiB")

@@ -4,7 +4,7 @@ import KQTestSupport
 import Testing
 
 /// `kq mirror SRC DST` within a data directory, and its refusals: each one line and a status.
-@Suite("kq mirror")
+@Suite("kq mirror", .localOnly("a mirror's TOPIC side is the data directory whatever KQ_BROKERS says; MirrorClusterTests mirror to and from a cluster"))
 struct MirrorTests {
   static let records = #"""
     {"key":"k1","value":"v1","headers":[["h","x"],["n",null]],"timestamp":1700000000000,"partition":0}

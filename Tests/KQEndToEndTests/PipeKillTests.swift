@@ -6,7 +6,7 @@ import Testing
 /// killed with SIGKILL at random moments, one at a time, and started again at once. OUT must
 /// hold exactly the transformed input: every output once, each key's in order.
 /// KQ_PIPE_KILLS (default 200) and KQ_PIPE_RECORDS (default 100000) scale it.
-@Suite("kq pipe under kill -9")
+@Suite("kq pipe under kill -9", .localOnly("ClusterTransactionTests runs its kill test on a cluster, with --keep-partition for Tansu 0.6.0's overlapping transactions"))
 struct PipeKillTests {
   static let kills = ProcessInfo.processInfo.environment["KQ_PIPE_KILLS"].flatMap { Int($0) } ?? 200
   static let records = ProcessInfo.processInfo.environment["KQ_PIPE_RECORDS"].flatMap { Int($0) } ?? 100_000

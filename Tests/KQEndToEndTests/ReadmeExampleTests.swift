@@ -48,7 +48,7 @@ struct ReadmeExampleTests {
     return line
   }
 
-  @Test("each shell block of README's Examples runs and does what the README says")
+  @Test("each shell block of README's Examples runs and does what the README says", .localOnly("README's examples run kq topic compact (a data directory's own) and grow a topic (Tansu 0.6.0 has no CreatePartitions)"))
   func examples() throws {
     let blocks = try Self.exampleBlocks()
     #expect(blocks.count >= 4, "README's Examples lost its blocks")

@@ -24,7 +24,7 @@ struct TopicLifecycleTests {
       let directory = newDirectory ? kq.file("fresh\(round)/data") : kq.path
       let result = try kq.shell(Self.racingProducers(topic: "t\(round)", directory: directory))
       #expect(result.lines == Array(repeating: "0 ", count: 8), "round \(round): \(result)")
-      let consumed = try KQProcess.run(["consume", "t\(round)"], directory: directory, stdin: [])
+      let consumed = try KQProcess.run(["consume", "t\(round)"], directory: directory, stdin: [], environment: kq.environment)
       #expect(consumed.status == 0, "\(consumed)")
       var counts: [String: Int] = [:]
       for line in consumed.lines { counts[line, default: 0] += 1 }
@@ -45,7 +45,7 @@ struct TopicLifecycleTests {
     #expect(Set(try kq.ok("consume", "t").lines) == Set((0..<6).map { "r\($0)" }))
   }
 
-  @Test("a producer whose topic is deleted under it fails with 66 and says its records went with it, also when it is created again")
+  @Test("a producer whose topic is deleted under it fails with 66 and says its records went with it, also when it is created again", .localOnly("Tansu 0.6.0 acknowledges an append to a deleted topic, so the record after the delete counts as stored (2 records went, not 1); ClusterTopicDeletionTests"))
   func deleteUnderProducer() throws {
     for recreate in [false, true] {
       let kq = try KQSandbox()
@@ -67,7 +67,7 @@ struct TopicLifecycleTests {
     }
   }
 
-  @Test("alterations racing each other and a producer: no record is lost, the partition count only grows")
+  @Test("alterations racing each other and a producer: no record is lost, the partition count only grows", .localOnly("adds partitions: Tansu 0.6.0 has no CreatePartitions"))
   func alterWhileProducing() throws {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "t")
@@ -90,7 +90,7 @@ struct TopicLifecycleTests {
     let kq = try KQSandbox()
     try kq.ok("topic", "create", "d", "--partitions", "2")
     try kq.ok("produce", "d", "-p", "0", stdin: "one\n")
-    let follower = try KQProcess.start(["consume", "d", "-f"] + extra, directory: kq.path)
+    let follower = try kq.start(["consume", "d", "-f"] + extra)
     #expect(follower.readLine() == "one")
     try kq.ok("topic", "delete", "d")
     let ended = try follower.finish(timeout: 20)

@@ -7,7 +7,7 @@ import KQLog
 /// `kq verify` as a process: exit statuses, text and JSON, repair of a damaged middle segment
 /// and of the active segment's tail (writers continue past the damaged offsets, consumers name
 /// the gap once), and a sample of the corruption search run through the built kq.
-@Suite("kq verify")
+@Suite("kq verify", .localOnly("kq verify checks a data directory only"))
 struct VerifyTests {
   /// 30 lines of 40 bytes: more than one 1 KiB segment.
   static func lines(_ round: Int) -> String {

@@ -3,6 +3,9 @@ package struct TopicMetadata: Equatable, Sendable {
   package var name: String
   package var isInternal: Bool
   package var partitions: [PartitionMetadata]
+  /// The topic's id (Metadata v10+), which a topic deleted and created again does not keep;
+  /// zero when the broker sends none.
+  package var id = KafkaUUID.zero
 
   package var partitionCount: Int { partitions.count }
 
@@ -24,6 +27,7 @@ extension TopicMetadata {
   init(_ topic: MetadataRequest.Topic, name: String) {
     self.name = name
     isInternal = topic.isInternal
+    id = topic.id
     partitions = topic.partitions.map {
       PartitionMetadata(
         index: $0.index, leaderId: $0.leaderId >= 0 ? $0.leaderId : nil, leaderEpoch: $0.leaderEpoch,

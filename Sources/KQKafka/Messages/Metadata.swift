@@ -41,6 +41,8 @@ package struct MetadataRequest: KafkaRequest {
     package var name: String?
     package var isInternal: Bool
     package var partitions: [Partition]
+    /// Zero below version 10, which has no topic ids.
+    package var id = KafkaUUID.zero
   }
 
   package struct Response: Equatable, Sendable {
@@ -63,7 +65,7 @@ package struct MetadataRequest: KafkaRequest {
     let topics = try reader.array(minimumElementSize: 4) { (r: inout WireReader) throws(WireError) in
       let errorCode = KafkaErrorCode(try r.int16())
       let name = try r.nullableString()
-      if version >= 10 { _ = try r.uuid() }
+      let id = version >= 10 ? try r.uuid() : .zero
       let isInternal = version >= 1 ? try r.bool() : false
       let partitions = try r.array(minimumElementSize: 18) { (p: inout WireReader) throws(WireError) in
         let partition = Partition(
@@ -75,7 +77,7 @@ package struct MetadataRequest: KafkaRequest {
       }
       if version >= 8 { _ = try r.int32() }  // topic authorized operations
       try r.skipTaggedFields()
-      return Topic(errorCode: errorCode, name: name, isInternal: isInternal, partitions: partitions)
+      return Topic(errorCode: errorCode, name: name, isInternal: isInternal, partitions: partitions, id: id)
     }
     if version >= 8 && version <= 10 { _ = try reader.int32() }  // cluster authorized operations
     try reader.skipTaggedFields()

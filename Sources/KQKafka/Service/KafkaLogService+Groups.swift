@@ -87,8 +87,13 @@ extension KafkaLogService {
     guard try members(of: group)?.members.isEmpty == false else { throw .groupNotFound(group.value) }
   }
 
+  /// Refuses a group with members, as Kafka's coordinator does (NON_EMPTY_GROUP) and as a
+  /// leased partition refuses locally; Tansu 0.6.0 would delete it under them.
   package func deleteGroup(_ group: GroupName) throws(StorageError) {
     try requireGroup(group)
+    if let live = try members(of: group), !live.members.isEmpty {
+      throw .groupHasMembers(group: group.value, members: live.members.count)
+    }
     try calling { () throws(KafkaError) in try cluster.deleteGroup(group.value) }
   }
 }

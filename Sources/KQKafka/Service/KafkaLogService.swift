@@ -10,6 +10,8 @@ package final class KafkaLogService: LogService {
   var members: [String: WeakMembership] = [:]
   /// The producer id appends are stamped with (`stampIdempotent`).
   var idempotence = Idempotence.unknown
+  /// Topics appended to since their writers last confirmed them (`confirmAppended(to:id:)`).
+  var unconfirmedTopics: Set<String> = []
 
   package init(brokers: String, timeoutMillis: Int64) throws(StorageError) {
     var options = KafkaClientOptions()
@@ -127,22 +129,27 @@ package final class KafkaLogService: LogService {
     guard let index = Int32(exactly: partition), partition < config.partitions else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: config.partitions)
     }
-    return KafkaPartitionWriter(service: self, topic: topic, partition: index)
+    return KafkaPartitionWriter(service: self, topic: topic, partition: index, topicId: topicId(of: topic))
   }
 
   /// Every append sent before any answer is awaited (`KafkaCluster.produce(runs:)`).
   package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {
     var runs: [KafkaCluster.ProduceRun] = []
     var counts: [Int] = []
+    var writers: [KafkaPartitionWriter] = []
     for append in appends {
       guard let writer = append.writer as? KafkaPartitionWriter else { return appendOneByOne(appends) }
       try? stampIdempotent(append.batches, topic: writer.topic.value, partition: writer.partition)
       let bytes = UnsafeRawBufferPointer(append.batches)
       runs.append(KafkaCluster.ProduceRun(topic: writer.topic.value, partition: writer.partition, batches: bytes))
+      unconfirmedTopics.insert(writer.topic.value)
       counts.append(KafkaPartitionWriter.recordCount(bytes))
+      writers.append(writer)
     }
-    return zip(cluster.produce(runs: runs), counts).map { result, count in
-      result.map { AppendedRecords(firstOffset: $0.baseOffset, recordCount: count) }.mapError(\.storageError)
+    return zip(zip(cluster.produce(runs: runs), counts), writers).map { answer, writer in
+      let (result, count) = answer
+      return result.map { AppendedRecords(firstOffset: $0.baseOffset, recordCount: count) }
+        .mapError { failure($0.storageError, appendingTo: writer.topic, id: writer.topicId) }
     }
   }
 
@@ -155,7 +162,8 @@ package final class KafkaLogService: LogService {
     guard let index = Int32(exactly: partition), partition >= 0, partition < config.partitions else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: config.partitions)
     }
-    return KafkaPartitionReader(service: self, topic: topic, partition: index, maxMessageBytes: Int(config.maxMessageBytes))
+    return KafkaPartitionReader(
+      service: self, topic: topic, partition: index, maxMessageBytes: Int(config.maxMessageBytes), topicId: topicId(of: topic))
   }
 
   /// The first offset whose record's timestamp is at or after `timestamp`: ListOffsets says

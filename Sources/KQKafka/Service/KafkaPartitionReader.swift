@@ -22,11 +22,15 @@ final class KafkaPartitionReader: PartitionReading {
   /// Decides the transactional batches of the last fetch, as they are handed out.
   private var transactions = TransactionFilter([])
 
+  /// The topic's id when the reader was opened (zero when the broker sends none).
+  let topicId: KafkaUUID
+
   init(
     service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int,
-    isolation: FetchIsolation = .readCommitted
+    isolation: FetchIsolation = .readCommitted, topicId: KafkaUUID = .zero
   ) {
     self.service = service
+    self.topicId = topicId
     self.isolation = isolation
     self.topic = topic
     self.partition = partition
@@ -61,6 +65,7 @@ final class KafkaPartitionReader: PartitionReading {
   }
 
   func nextBatch() throws(StorageError) -> RecordBatchView? {
+    if let failure { throw failure }
     while true {
       if cursor < fetched.count {
         let at = fetched.base + cursor
@@ -235,8 +240,13 @@ final class KafkaPartitionReader: PartitionReading {
   /// Nothing on a cluster is moved aside by `kq verify --repair`.
   func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { false }
 
-  /// A deleted topic fails the next fetch and commit by itself.
-  func confirmTopicExists() throws(StorageError) {}
+  /// Throws `topicDeleted` when Metadata, asked afresh, no longer names the topic or names
+  /// another of its name: Tansu 0.6.0 answers a fetch of a deleted topic with no records and no
+  /// error, and takes commits for it.
+  func confirmTopicExists() throws(StorageError) { try service.confirmTopic(topic, id: topicId) }
+
+  /// What `nextBatch` throws from now on: set by a follower's waiter that found the topic gone.
+  var failure: StorageError?
 
   func damage(_ reason: BatchDecodeError) -> StorageError {
     .undecodableFetchedBatch(topic: topic.value, partition: Int(partition), offset: lastBaseOffset, reason: reason)

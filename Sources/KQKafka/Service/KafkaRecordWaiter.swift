@@ -39,8 +39,24 @@ final class KafkaRecordWaiter: RecordWaiter {
         // A failure is the reader's to report: its next `nextBatch` meets it again, retrying.
         do { if try reader.accept(result) { arrived = true } } catch { arrived = true }
       }
-      if arrived { return .recordsMayHaveArrived }
+      if arrived || foundDeletedTopic() { return .recordsMayHaveArrived }
     }
+  }
+
+  /// After a poll that brought nothing: whether a followed topic is gone (each reader of it
+  /// then fails with `topicDeleted`), since a fetch of a deleted topic may answer like an idle
+  /// one (Tansu 0.6.0). One Metadata request per topic followed.
+  private func foundDeletedTopic() -> Bool {
+    var checked: Set<String> = []
+    for reader in readers where reader.failure == nil && checked.insert(reader.topic.value).inserted {
+      do { try reader.confirmTopicExists() } catch .topicDeleted(let topic) {
+        for other in readers where other.topic.value == topic { other.failure = .topicDeleted(topic) }
+        return true
+      } catch {
+        continue  // the reader's own next fetch meets and reports anything else
+      }
+    }
+    return false
   }
 
   /// The first of `sources` that is ready, polling up to `waitingMillis`.
