@@ -57,6 +57,9 @@ final class Producer {
   /// Lines without keys, -Z, -p's offsets or JSON, into a topic that takes keyless records:
   /// `plainRecords` encodes them.
   private let isPlainInput: Bool
+  /// Compresses full batches of every partition on a second thread while the loop reads and
+  /// encodes on; made with the first encoder that compresses.
+  private var compressor: BatchCompressor?
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
@@ -365,6 +368,11 @@ final class Producer {
     let limit = min(config.maxBatchBytes, Self.batchBytes)
     let encoder = BatchEncoder(maxBatchBytes: limit, capacity: 1 << 16)
     encoder.codec = config.compressionType.storedCodec(requested: options.compression)
+    if encoder.codec != .none {
+      let shared = compressor ?? BatchCompressor()
+      compressor = shared
+      encoder.compressor = shared
+    }
     if config.timestampType == .logAppendTime {
       let clock = context.clock
       encoder.logAppendTime = { clock.nowMillis() }
