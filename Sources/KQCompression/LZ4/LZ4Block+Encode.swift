@@ -12,10 +12,10 @@ extension LZ4Block {
 
   /// LZ4's acceleration: after the first miss the search steps this many bytes, and every 64
   /// misses more make the step a byte longer. 3 rather than LZ4's default 1: with the 6-byte
-  /// hash and the 8-byte backward extension, on the harness's log lines (logs100.txt) ratio
-  /// 2.63 (the lz4 library 2.77 with independent blocks, 2.87 linked, its default) for 10%
-  /// fewer instructions than acceleration 2 with a 4-byte hash (ratio 2.66); 4 gives 2.57,
-  /// 6 gives 2.40.
+  /// hash, the 8-byte backward extension and no ip - 2 entry, on the harness's log lines
+  /// (logs100.txt) ratio 2.65 (the lz4 library 2.77 with independent blocks, 2.87 linked, its
+  /// default) for 16% fewer instructions than acceleration 2 with a 4-byte hash (ratio 2.66);
+  /// with the ip - 2 entry, 4 gave 2.57 and 6 gave 2.40.
   static let acceleration = 3
 
   /// The table slot of the 6 bytes at the start of `sequence` (an 8-byte little-endian load),
