@@ -16,6 +16,11 @@ final class Producer {
   /// A bulk flush waits for 1 MiB per partition the last flush wrote to, up to 8 MiB: keyed
   /// input spread over 8 partitions goes out in appends of about 1 MiB each, not 8 of 128 KiB.
   var flushLimit = Producer.flushBytes
+  /// With a codec, 4 MiB per partition (still at most 8 MiB): each flush ends with both threads
+  /// compressing the last batches and then the main thread alone appending, so fewer, larger
+  /// flushes keep the second thread busier (lz4, one partition: 4% faster in 4 of 5 quiet
+  /// windows; peak RSS 8.1 → 10.2 MiB).
+  static let compressedFlushBytes = 4 << 20
 
   let options: ProduceOptions
   var config: TopicConfig
@@ -59,7 +64,7 @@ final class Producer {
   private let isPlainInput: Bool
   /// Compresses full batches of every partition on a second thread while the loop reads and
   /// encodes on; made with the first encoder that compresses.
-  private var compressor: BatchCompressor?
+  private(set) var compressor: BatchCompressor?
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
