@@ -46,6 +46,26 @@ package enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConverti
     }
   }
 
+  /// The room `compress(_:into:)` needs for `count` input bytes.
+  package static func encodingCapacity(_ count: Int) -> Int { LZ4Frame.encodingCapacity(count) }
+
+  /// `input` compressed as `compress(_:)` does, written to `output`, which has room for
+  /// `encodingCapacity(input.count)` bytes; returns the bytes written, or nil when the
+  /// encoding is not smaller than `input` (the caller then stores `input` as it is). lz4 writes
+  /// there directly; the other codecs encode into an array that is then copied.
+  package func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) throws(CompressionError) -> Int? {
+    if self == .lz4 {
+      let written = LZ4Frame.compress(input, into: output.assumingMemoryBound(to: UInt8.self))
+      return written < input.count ? written : nil
+    }
+    let encoded = try compress(input)
+    guard encoded.count < input.count else { return nil }
+    encoded.withUnsafeBytes { bytes in
+      if let base = bytes.baseAddress { output.copyMemory(from: base, byteCount: bytes.count) }
+    }
+    return encoded.count
+  }
+
   package func compress(_ input: [UInt8]) throws(CompressionError) -> [UInt8] {
     try input.withBytes { (raw) throws(CompressionError) in try compress(raw) }
   }

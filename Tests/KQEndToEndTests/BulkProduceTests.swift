@@ -52,4 +52,52 @@ struct BulkProduceTests {
     let stored = try kq.shell("kq consume h --format '%h|%v\n'").checked()
     #expect(stored.lines == ["src=x,flag=|a", "src=x,flag=|", "src=x,flag=|b"])
   }
+
+  @Test(
+    "compressed keyed lines through a pipe: every record once, in input order per partition, and verify finds nothing wrong",
+    arguments: [("lz4", 8, "1MiB"), ("zstd", 64, "1MiB"), ("lz4", 3, "300")])
+  func keyedCompressed(codec: String, partitions: Int, maxMessageBytes: String) throws {
+    // Full batches of every partition are compressed on the producer's second thread while it
+    // reads on; a max.message.bytes of 300 makes every batch hold a record or two.
+    let kq = try KQSandbox()
+    try kq.ok(
+      "topic", "create", "k", "--partitions", String(partitions), "--config", "max.message.bytes=" + maxMessageBytes)
+    try kq.shell(
+      Self.makeLines + " && awk '{ print \"user\" (NR % 997) \":\" $0 }' lines > keyed && cat keyed | kq produce k -K : --compression "
+        + codec
+    ).checked()
+    let stored = try kq.shell("kq consume k --format '%p %k:%v\\n'").checked().output.split(separator: "\n")
+    #expect(stored.count == 40_000)
+    var byPartition: [Substring: [Substring]] = [:]
+    for line in stored {
+      let space = try #require(line.firstIndex(of: " "))
+      byPartition[line[..<space], default: []].append(line[line.index(after: space)...])
+    }
+    let input = kq.read("keyed").split(separator: "\n")
+    var expected: [Substring: [Substring]] = [:]
+    for (partition, records) in byPartition {
+      let keys = Set(records.map { $0.prefix { $0 != ":" } })
+      expected[partition] = input.filter { keys.contains($0.prefix { $0 != ":" }) }
+    }
+    #expect(byPartition == expected)
+    #expect(byPartition.count == partitions)
+    let described = try kq.ok("describe", "k").output
+    #expect(described.contains(codec + " "), "\(described)")
+    let verified = try kq.ok("verify")
+    #expect(verified.output.contains("no problems"), "\(verified)")
+  }
+
+  @Test("a malformed --json line after megabytes of compressed records exits 65; exactly the records before it are stored")
+  func compressedJSONErrorMidStream() throws {
+    let kq = try KQSandbox()
+    try kq.shell(
+      Self.makeLines + " && awk '{ print \"{\\\"value\\\":\\\"\" $0 \"\\\"}\" }' lines > records.json"
+        + " && (cat records.json; echo '{\"value\": tru}'; head -5 records.json) > input.json"
+    ).checked()
+    let produced = try kq.shell("cat input.json | kq produce t --create --json --compression lz4")
+    #expect(produced.status == 65, "\(produced)")
+    #expect(produced.firstErrorLine.hasPrefix("kq: error: line 40001: "), "\(produced)")
+    #expect(produced.firstErrorLine.contains("40000 records before it were stored"), "\(produced)")
+    try kq.shell("kq consume t > out && cmp lines out").checked()
+  }
 }

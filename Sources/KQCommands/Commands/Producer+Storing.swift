@@ -41,7 +41,8 @@ extension Producer {
     }
     failure = failure ?? openFailure
     pendingBytes = 0
-    flushLimit = Self.flushBytes * min(max(appends.count, 1), 8)
+    let perPartition = compressor == nil ? Self.flushBytes : Self.compressedFlushBytes
+    flushLimit = min(perPartition * max(appends.count, 1), 8 * Self.flushBytes)
     unsynced = true
     if let failure {
       if options.printOffsets { try printOffsets(stored) }

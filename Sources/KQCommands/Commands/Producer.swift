@@ -16,6 +16,11 @@ final class Producer {
   /// A bulk flush waits for 1 MiB per partition the last flush wrote to, up to 8 MiB: keyed
   /// input spread over 8 partitions goes out in appends of about 1 MiB each, not 8 of 128 KiB.
   var flushLimit = Producer.flushBytes
+  /// With a codec, 4 MiB per partition (still at most 8 MiB): each flush ends with both threads
+  /// compressing the last batches and then the main thread alone appending, so fewer, larger
+  /// flushes keep the second thread busier (lz4, one partition: 4% faster in 4 of 5 quiet
+  /// windows; peak RSS 8.1 → 10.2 MiB).
+  static let compressedFlushBytes = 4 << 20
 
   let options: ProduceOptions
   var config: TopicConfig
@@ -57,6 +62,9 @@ final class Producer {
   /// Lines without keys, -Z, -p's offsets or JSON, into a topic that takes keyless records:
   /// `plainRecords` encodes them.
   private let isPlainInput: Bool
+  /// Compresses full batches of every partition on a second thread while the loop reads and
+  /// encodes on; made with the first encoder that compresses.
+  private(set) var compressor: BatchCompressor?
 
   init(options: ProduceOptions, config: TopicConfig, service: any LogService, context: Context, addsPartitions: Bool = false) {
     self.options = options
@@ -365,6 +373,11 @@ final class Producer {
     let limit = min(config.maxBatchBytes, Self.batchBytes)
     let encoder = BatchEncoder(maxBatchBytes: limit, capacity: 1 << 16)
     encoder.codec = config.compressionType.storedCodec(requested: options.compression)
+    if encoder.codec != .none {
+      let shared = compressor ?? BatchCompressor()
+      compressor = shared
+      encoder.compressor = shared
+    }
     if config.timestampType == .logAppendTime {
       let clock = context.clock
       encoder.logAppendTime = { clock.nowMillis() }

@@ -17,6 +17,14 @@ package final class BatchEncoder {
   /// counts the uncompressed batch; a batch that the codec would not shrink is stored
   /// uncompressed, so a stored batch never exceeds it.
   package var codec: CompressionCodec = .none
+  /// When set, batches sealed because they are full are compressed by it (on its thread, or by
+  /// `finish()` when the thread has not got to them) while records go on being encoded behind
+  /// them; `finish()` stores them. Without one, or for the last batch when none is queued,
+  /// `sealBatch` compresses at once. Set once, before the first record.
+  package var compressor: BatchCompressor?
+  /// Sealed batches whose records `compressor` has, in buffer order: where each starts and its
+  /// ticket. Their CRC is written by `finish()`.
+  private var queuedBatches: [(start: Int, ticket: Int)] = []
 
   private var batchStart = -1
   private var batchRecords = 0
@@ -31,6 +39,9 @@ package final class BatchEncoder {
     self.maxBatchBytes = maxBatchBytes
     self.buffer = ByteBuffer(capacity: capacity, excludedFromForks: excludedFromForks)
   }
+
+  /// The compressor may still be reading batches in `buffer`, which goes first.
+  deinit { if !queuedBatches.isEmpty { storeQueuedBatches() } }
 
   package var isEmpty: Bool { recordCount == 0 }
 
@@ -93,7 +104,7 @@ package final class BatchEncoder {
       body = Self.bodySize(
         timestampDelta: 0, offsetDelta: 0, keyCount: keyCount, valueCount: valueCount, headersCount: headers.count)
     }
-    buffer.reserve(10 + body)
+    reserve(10 + body)
     var p = buffer.base + buffer.count
     p += VarInt.write(Int64(body), to: p)
     p.storeBytes(of: 0, as: UInt8.self)
@@ -156,7 +167,7 @@ package final class BatchEncoder {
       &+ max(keyCount, 0) &+ max(valueCount, 0) &+ headers.count
     let size = VarInt.size(Int64(body)) &+ body
     guard buffer.count &- batchStart &+ size <= maxBatchBytes else { return nil }
-    buffer.reserve(size &+ 1)
+    reserve(size &+ 1)
     var p = buffer.base + buffer.count
     p += VarInt.write(Int64(body), to: p)
     p.storeBytes(of: 0, as: UInt8.self)
@@ -198,20 +209,37 @@ package final class BatchEncoder {
     }
   }
 
+  /// Makes room for `additional` bytes; a buffer that must grow (and so move) first has its
+  /// queued batches compressed and stored, since the compressor reads them where they are.
+  @inline(__always)
+  private func reserve(_ additional: Int) {
+    if buffer.count &+ additional > buffer.capacity {
+      if !queuedBatches.isEmpty { storeQueuedBatches() }
+      buffer.reserve(additional)
+    }
+  }
+
   private func openBatch(timestamp: Int64) {
     batchStart = buffer.count
-    buffer.reserve(BatchLayout.headerSize)
+    reserve(BatchLayout.headerSize)
     buffer.count += BatchLayout.headerSize
     batchRecords = 0
     baseTimestamp = timestamp
     maxTimestamp = timestamp
   }
 
-  /// Writes the open batch's header and CRC. Nothing happens when no batch is open.
-  package func sealBatch() {
+  /// Writes the open batch's header and CRC; with a codec and a `compressor`, hands its records
+  /// to the compressor instead and leaves the CRC to `finish()`. Nothing happens when no batch
+  /// is open.
+  package func sealBatch() { sealBatch(mayQueue: true) }
+
+  private func sealBatch(mayQueue: Bool) {
     guard batchStart >= 0 else { return }
     var attributes: Int16 = 0
-    if codec != .none && compressRecords() { attributes |= Int16(codec.rawValue) }
+    var queued: BatchCompressor?
+    if codec != .none {
+      if mayQueue, let compressor { queued = compressor } else if compressRecords() { attributes |= Int16(codec.rawValue) }
+    }
     let p = buffer.base + batchStart
     let size = buffer.count - batchStart
     var maxTime = maxTimestamp
@@ -231,11 +259,21 @@ package final class BatchEncoder {
     p.storeBigEndian(Int16(-1), at: BatchLayout.producerEpoch)
     p.storeBigEndian(Int32(-1), at: BatchLayout.baseSequence)
     p.storeBigEndian(Int32(batchRecords), at: BatchLayout.recordCount)
-    let crc = CRC32C.checksum(
-      UnsafeRawBufferPointer(start: p + BatchLayout.attributes, count: size - BatchLayout.attributes))
-    p.storeBigEndian(crc, at: BatchLayout.crc)
+    if let queued {
+      let ticket = queued.submit(
+        p + BatchLayout.headerSize, count: size - BatchLayout.headerSize, codec: codec)
+      queuedBatches.append((batchStart, ticket))
+    } else {
+      Self.storeCRC(at: p, size: size)
+    }
     batchStart = -1
     batchCount += 1
+  }
+
+  private static func storeCRC(at batch: UnsafeMutableRawPointer, size: Int) {
+    let crc = CRC32C.checksum(
+      UnsafeRawBufferPointer(start: batch + BatchLayout.attributes, count: size - BatchLayout.attributes))
+    batch.storeBigEndian(crc, at: BatchLayout.crc)
   }
 
   /// Replaces the open batch's records section with its `codec` encoding; false (and the
@@ -249,14 +287,60 @@ package final class BatchEncoder {
     return true
   }
 
-  /// Seals the open batch and returns every batch in the buffer.
+  /// Seals the open batch and returns every batch in the buffer. The last batch joins the
+  /// queue when batches before it wait there (so that this thread and the compressor's share
+  /// them); alone, it is compressed here, with no thread involved.
   package func finish() -> UnsafeRawBufferPointer {
-    sealBatch()
+    sealBatch(mayQueue: !queuedBatches.isEmpty)
+    if !queuedBatches.isEmpty { storeQueuedBatches() }
     return buffer.bytes
+  }
+
+  /// Once the compressor is done with them: replaces each queued batch's records section with
+  /// its encoding where that is smaller (else, or when zlib found no memory, the records stay
+  /// as they are), moves the batches together and checksums them. A batch only ever moves
+  /// toward the buffer's start and the encodings are in buffers of their own, so nothing is
+  /// overwritten before it is read. The open batch, if any, moves with them.
+  private func storeQueuedBatches() {
+    guard let compressor else { return }
+    compressor.settle()
+    let end = batchStart >= 0 ? batchStart : buffer.count
+    var cursor = queuedBatches[0].start
+    for index in queuedBatches.indices {
+      let start = queuedBatches[index].start
+      let size = (index + 1 < queuedBatches.count ? queuedBatches[index + 1].start : end) - start
+      let batch = buffer.base + cursor
+      let header = buffer.base + start
+      let stored = compressor.takeResult(queuedBatches[index].ticket) { encoding -> Int in
+        guard let encoding, let encoded = encoding.baseAddress else {
+          if cursor != start { memmove(batch, header, size) }
+          return size
+        }
+        if cursor != start { memmove(batch, header, BatchLayout.headerSize) }
+        memcpy(batch + BatchLayout.headerSize, encoded, encoding.count)
+        return BatchLayout.headerSize + encoding.count
+      }
+      if stored != size {
+        batch.storeBigEndian(Int32(stored - BatchLayout.logOverhead), at: BatchLayout.batchLength)
+        let attributes = UnsafeRawPointer(batch).bigEndian(Int16.self, at: BatchLayout.attributes)
+        batch.storeBigEndian(attributes | Int16(codec.rawValue), at: BatchLayout.attributes)
+      }
+      Self.storeCRC(at: batch, size: stored)
+      cursor += stored
+    }
+    if batchStart >= 0 {
+      memmove(buffer.base + cursor, buffer.base + batchStart, buffer.count - batchStart)
+      buffer.count = cursor + (buffer.count - batchStart)
+      batchStart = cursor
+    } else {
+      buffer.count = cursor
+    }
+    queuedBatches.removeAll(keepingCapacity: true)
   }
 
   /// Empties the buffer for the next run of batches.
   package func reset() {
+    if !queuedBatches.isEmpty { storeQueuedBatches() }
     buffer.count = 0
     batchStart = -1
     batchRecords = 0

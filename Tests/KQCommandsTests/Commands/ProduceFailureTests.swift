@@ -77,4 +77,39 @@ struct ProduceFailureTests {
     )
     #expect(kq(["consume", "t"]).output == input.split(separator: "\n").prefix(stored).map { $0 + "\n" }.joined())
   }
+
+  @Test(
+    "a full disk in the third MiB of compressed bulk input: the count is exactly the records stored",
+    arguments: ["lz4", "zstd"])
+  func diskFullWhileCompressing(codec: String) throws {
+    // 60,000 lines of 100 bytes, 40 of them random hex (about half compresses away), in 256 KiB
+    // segments: one starts in the third MiB of input, while full batches are being compressed
+    // on the second thread.
+    var random = SeededGenerator(seed: 12)
+    let input = (0..<60_000).map { index in
+      let noise = (0..<5).map { _ in String(format: "%08x", UInt32(truncatingIfNeeded: random.next())) }.joined()
+      return String(format: "%09d", index) + " INFO [w\(index % 7)] GET /api/v1/users " + noise + String(repeating: " ", count: 19) + "\n"
+    }.joined()
+    let create = ["topic", "create", "t", "--config", "segment.bytes=256KiB"]
+    #expect(kq(create + ["--dir", directory.at("probe")]).status == .success)
+    #expect(kq(["produce", "t", "--compression", codec, "--dir", directory.at("probe")], stdin: input).status == .success)
+    let bases = try FileManager.default.contentsOfDirectory(atPath: directory.at("probe/t-0"))
+      .filter { $0.hasSuffix(".log") }.sorted()
+    // The first segment that starts in the third MiB of input (past line 21,000), with one after it.
+    let index = try #require(bases.firstIndex { (Int($0.dropLast(4)) ?? 0) > 21_000 }, "\(bases)")
+    try #require(index + 1 < bases.count, "\(bases)")
+    let failing = bases[index]
+    let stored = try #require(Int(failing.dropLast(4)))
+    #expect(kq(create).status == .success)
+    let faults = FaultPlan()
+    faults.arm(.write, pathSuffix: "t-0/" + failing, .fail(.noSpace))
+    let run = kq(["produce", "t", "--compression", codec], stdin: input, fileSystem: faults.fileSystem)
+    #expect(run.status == .ioError)
+    let path = directory.at("data/t-0/" + failing)
+    #expect(
+      run.errors
+        == "kq: error: cannot write \(path): No space left on device; \(stored) records before it were stored (hint: free some disk space; records stored before this are kept)\n"
+    )
+    #expect(kq(["consume", "t"]).output == input.split(separator: "\n").prefix(stored).map { $0 + "\n" }.joined())
+  }
 }
