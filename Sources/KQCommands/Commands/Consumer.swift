@@ -98,9 +98,10 @@ final class Consumer {
         if isCommitPending || ledger?.hasPending == true {
           timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis)
         }
-        switch watcher.wait(
+        let wake = watcher.wait(
           signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout, rebalance: rebalance?.descriptor)
-        {
+        if let notice = watcher.takeNotice() { context.stderr.write("kq: warning: \(notice)\n") }
+        switch wake {
         case .changed: break waiting
         case .signal(let number): return try finish(.interrupted(number))
         case .readerGone: return readerGone()
@@ -161,6 +162,7 @@ final class Consumer {
     }
     let read = try cursor.reader.nextBatch()
     if cursor.reader.hasLostOffsets { Self.warnAboutLostOffsets(cursor, context: context) }
+    if let rewind = cursor.reader.takeLogRewind() { Self.warn(about: rewind, &cursor, context: context) }
     guard let batch = read else {
       if !options.follow { cursor.isDone = true }
       return false
@@ -218,6 +220,17 @@ final class Consumer {
     delivered += count
     if count >= limit { cursor.isDone = true }
     return true
+  }
+
+  /// Says on stderr that the log ends before the reader's position (a cluster lost records),
+  /// and goes on from its end: what is appended there is new (Kafka's auto.offset.reset to
+  /// the end, which here skips nothing appended since).
+  static func warn(about rewind: LogRewind, _ cursor: inout Cursor, context: Context) {
+    context.stderr.write(
+      "kq: warning: partition \(cursor.partition) now ends at offset \(rewind.end), before offset \(rewind.position) "
+        + "where kq was reading: the cluster lost those records (a broker restarted without them?); "
+        + "continuing at offset \(rewind.end)\n")
+    cursor.next = rewind.end
   }
 
   /// Says on stderr which offsets retention removed before the reader got to them (Kafka's

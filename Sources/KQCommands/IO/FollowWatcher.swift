@@ -17,6 +17,9 @@ final class FollowWatcher {
 
   /// `rebalance`: a group membership's descriptor, readable when the group's assignment is
   /// about to change; it wakes the wait as `.changed`.
+  /// What the waits rode out, for a warning line (`RecordWaiter.takeNotice`).
+  func takeNotice() -> String? { waiter.takeNotice() }
+
   func wait(signals: SignalWatcher?, stdout: CInt?, timeoutMillis: Int64?, rebalance: CInt? = nil) -> Wake {
     var sources: [WakeSource] = []
     let signalIndex = signals.map { _ in sources.count }

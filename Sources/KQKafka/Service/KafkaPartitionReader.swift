@@ -45,6 +45,12 @@ final class KafkaPartitionReader: PartitionReading {
   /// and the waiter's long poll (every followed partition in one request) looks for more.
   var isFollowed = false
   private var hasFetched = false
+  /// Set by the waiter after the cluster could not be reached: the next answer is checked for
+  /// a log that now ends before `position` (Tansu answers a fetch past the end with nothing,
+  /// where Kafka says OFFSET_OUT_OF_RANGE; only after an outage is that a restart).
+  var checksForLostRecords = false
+  /// A log found ending before `position`, for `takeLogRewind`.
+  private var rewind: LogRewind?
 
   /// Whether batches fetched are waiting to be handed out.
   var hasFetchedBatches: Bool { cursor < fetched.count }
@@ -208,21 +214,45 @@ final class KafkaPartitionReader: PartitionReading {
     switch result {
     case .success(let records): answer = records
     case .failure(let error):
+      if isFollowed && error.isOutage {  // the waiter's polls wait it out, with one notice
+        hasFetched = true
+        highWatermark = position
+        return false
+      }
       guard error.code == .offsetOutOfRange else { throw error.storageError }
-      let (start, _) = try bounds()
-      guard position < start else { return false }  // past the end: nothing yet
+      let (start, end) = try bounds()
+      if position > end && end >= start { return rewound(to: end) }
+      guard position < start else { return false }  // at the end: nothing yet
       lost.append(position...(start - 1))
       position = start
       return true
     }
     hasFetched = true
     highWatermark = answer.readableEnd(isolation)
+    if checksForLostRecords {
+      checksForLostRecords = false
+      if answer.records.isEmpty && highWatermark < position { return rewound(to: max(0, highWatermark)) }
+    }
     transactions.startFetch(listed: answer.abortedTransactions)
     if let size = answer.firstBatchSize, size > Int(fetchBytes) {
       fetchBytes = Int32(clamping: min(size, service.cluster.options.maxResponseBytes - (1 << 16)))
     }
     answer.records.withUnsafeBytes { fetched.append($0) }
     return !answer.records.isEmpty
+  }
+
+  /// Moves to `end`, where the log now ends before `position`, and keeps that for the caller.
+  private func rewound(to end: Int64) -> Bool {
+    rewind = LogRewind(position: position, end: end)
+    position = end
+    highWatermark = end
+    transactions = TransactionFilter([])
+    return true
+  }
+
+  func takeLogRewind() -> LogRewind? {
+    defer { rewind = nil }
+    return rewind
   }
 
   var hasLostOffsets: Bool { !lost.isEmpty }

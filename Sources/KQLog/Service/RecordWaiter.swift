@@ -7,6 +7,14 @@ package protocol RecordWaiter: AnyObject {
   /// arrived, or `timeoutMillis` passed (nil: no time limit). A wake for records may be
   /// spurious: the caller reads again and waits again when nothing came.
   func wait(wakingFor sources: [WakeSource], timeoutMillis: Int64?) -> WaitOutcome
+  /// One line for the user about what the waits meet and ride out (a cluster unreachable
+  /// while following), once per occurrence; nil when there is nothing new to say. A wait
+  /// returns when there is one, as it may spuriously.
+  func takeNotice() -> String?
+}
+
+extension RecordWaiter {
+  package func takeNotice() -> String? { nil }
 }
 
 /// A descriptor a `RecordWaiter` also wakes for, with the `poll` events that count (0 still
