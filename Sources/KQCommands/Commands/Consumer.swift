@@ -121,11 +121,28 @@ final class Consumer {
     guard try flush() else { return false }
     if let onFlush { _ = try onFlush(deliveredPositions, true) }
     isCommitPending = false
-    let outcome = try rebalance.rejoin(keeping: cursors)
+    guard let outcome = try rejoinWaitingOutOutages(rebalance) else { return false }
     ledger?.forget(outcome.restarted)
     cursors = outcome.cursors
     watcher = outcome.watcher
     return true
+  }
+
+  /// `rebalance.rejoin`, tried again with backoff (100 ms doubling to 1 s) while following and
+  /// the cluster cannot be reached, as the follower's polls wait a broker restart out; nil
+  /// when a signal came meanwhile.
+  private func rejoinWaitingOutOutages(_ rebalance: GroupRebalance) throws -> GroupRebalance.Outcome? {
+    var pause: Int32 = 100
+    while true {
+      do {
+        return try rebalance.rejoin(keeping: cursors)
+      } catch StorageError.cluster(_, .unavailable) where options.follow {
+        var entries = context.signals.map { [pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0)] } ?? []
+        _ = poll(&entries, nfds_t(entries.count), pause)
+        if context.signals?.isPending == true { return nil }
+        pause = min(pause * 2, 1000)
+      }
+    }
   }
 
   /// Ends the run with the reader still there: what stdout took is the reader's to read.
@@ -162,7 +179,10 @@ final class Consumer {
     }
     let read = try cursor.reader.nextBatch()
     if cursor.reader.hasLostOffsets { Self.warnAboutLostOffsets(cursor, context: context) }
-    if let rewind = cursor.reader.takeLogRewind() { Self.warn(about: rewind, &cursor, context: context) }
+    if let rewind = cursor.reader.takeLogRewind() {
+      Self.warn(about: rewind, &cursor, context: context)
+      ledger?.record(end: bytesWritten + output.count, partition: cursor.partition, next: rewind.end)
+    }
     guard let batch = read else {
       if !options.follow { cursor.isDone = true }
       return false
@@ -224,12 +244,18 @@ final class Consumer {
 
   /// Says on stderr that the log ends before the reader's position (a cluster lost records),
   /// and goes on from its end: what is appended there is new (Kafka's auto.offset.reset to
-  /// the end, which here skips nothing appended since).
+  /// the end); or that the topic was created again, read from its start.
   static func warn(about rewind: LogRewind, _ cursor: inout Cursor, context: Context) {
-    context.stderr.write(
-      "kq: warning: partition \(cursor.partition) now ends at offset \(rewind.end), before offset \(rewind.position) "
-        + "where kq was reading: the cluster lost those records (a broker restarted without them?); "
-        + "continuing at offset \(rewind.end)\n")
+    if rewind.topicCreatedAgain {
+      context.stderr.write(
+        "kq: warning: partition \(cursor.partition): the topic was deleted and created again while kq was reading it; "
+          + "reading the new one from its start, offset \(rewind.end)\n")
+    } else {
+      context.stderr.write(
+        "kq: warning: partition \(cursor.partition) now ends at offset \(rewind.end), before offset \(rewind.position) "
+          + "where kq was reading: the cluster lost those records (a broker restarted without them?); "
+          + "continuing at offset \(rewind.end)\n")
+    }
     cursor.next = rewind.end
   }
 

@@ -31,6 +31,7 @@ enum GroupConsume {
     if rebalance != nil {
       commits.membership = membership
       commits.warnings = session.context.stderr
+      commits.waitsOutOutages = options.follow
     }
     let ending: Consumer.Ending
     if let exec = options.exec {
@@ -46,9 +47,11 @@ enum GroupConsume {
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       do { ending = try consumer.run() } catch {
         // What was written out before the error is the group's, even when a commit was due later.
+        commits.waitsOutOutages = false
         _ = try? commits.commit(consumer.deliveredPositions, force: true)
         throw error
       }
+      commits.waitsOutOutages = false  // the last commit fails if it cannot be made
       try commits.commit(consumer.deliveredPositions, force: true)
     }
     withExtendedLifetime(membership) {}
@@ -131,6 +134,9 @@ final class CommitTracker {
   /// cluster's rebalance): a commit it refuses then is dropped with a warning, not an error.
   var membership: (any GroupMembership)?
   var warnings: (any ByteSink)?
+  /// A follower on a cluster: a commit the cluster cannot take now (unreachable) is deferred
+  /// and tried again a second later, as the follower's polls wait the outage out.
+  var waitsOutOutages = false
 
   init(
     group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64],
@@ -156,10 +162,17 @@ final class CommitTracker {
     }
     for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committedOffsets[partition] != offset {
       guard let reader = readers[partition] else { continue }  // a rebalance took it
-      try reader.confirmTopicExists()
+      do throws(StorageError) { try reader.confirmTopicExists() } catch {
+        // Created again while the cluster was out of reach: its reader starts the new one.
+        guard waitsOutOutages, case .topicDeleted = error else { throw error }
+        continue
+      }
       do {
         try service.commit(group: group, topic: topic, partition: partition, offset: offset)
       } catch {
+        if waitsOutOutages, membership?.needsRejoin != true, case .cluster(_, .unavailable) = error {
+          return false
+        }
         guard membership?.needsRejoin == true else { throw error }
         // The generation ended before this commit: the group's next owner of each partition
         // reads from the last commit that was accepted (at least once).

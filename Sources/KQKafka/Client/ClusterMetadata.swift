@@ -1,6 +1,9 @@
 /// A topic as metadata describes it: its partitions in order of index.
 package struct TopicMetadata: Equatable, Sendable {
   package var name: String
+  /// Kafka's id of this topic (zero where the broker gives none): a topic deleted and created
+  /// again under the same name has a new one.
+  package var topicId = KafkaUUID.zero
   package var isInternal: Bool
   package var partitions: [PartitionMetadata]
 
@@ -23,6 +26,7 @@ package struct PartitionMetadata: Equatable, Sendable {
 extension TopicMetadata {
   init(_ topic: MetadataRequest.Topic, name: String) {
     self.name = name
+    topicId = topic.topicId
     isInternal = topic.isInternal
     partitions = topic.partitions.map {
       PartitionMetadata(

@@ -39,6 +39,8 @@ package struct MetadataRequest: KafkaRequest {
   package struct Topic: Equatable, Sendable {
     package var errorCode: KafkaErrorCode
     package var name: String?
+    /// Version 10 and later; zero before, or from a broker without topic ids.
+    package var topicId = KafkaUUID.zero
     package var isInternal: Bool
     package var partitions: [Partition]
   }
@@ -63,7 +65,7 @@ package struct MetadataRequest: KafkaRequest {
     let topics = try reader.array(minimumElementSize: 4) { (r: inout WireReader) throws(WireError) in
       let errorCode = KafkaErrorCode(try r.int16())
       let name = try r.nullableString()
-      if version >= 10 { _ = try r.uuid() }
+      let topicId = version >= 10 ? try r.uuid() : .zero
       let isInternal = version >= 1 ? try r.bool() : false
       let partitions = try r.array(minimumElementSize: 18) { (p: inout WireReader) throws(WireError) in
         let partition = Partition(
@@ -75,7 +77,9 @@ package struct MetadataRequest: KafkaRequest {
       }
       if version >= 8 { _ = try r.int32() }  // topic authorized operations
       try r.skipTaggedFields()
-      return Topic(errorCode: errorCode, name: name, isInternal: isInternal, partitions: partitions)
+      var topic = Topic(errorCode: errorCode, name: name, isInternal: isInternal, partitions: partitions)
+      topic.topicId = topicId
+      return topic
     }
     if version >= 8 && version <= 10 { _ = try reader.int32() }  // cluster authorized operations
     try reader.skipTaggedFields()

@@ -165,7 +165,10 @@ package final class KafkaLogService: LogService {
     guard let index = Int32(exactly: partition), partition >= 0, partition < config.partitions else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: config.partitions)
     }
-    return KafkaPartitionReader(service: self, topic: topic, partition: index, maxMessageBytes: Int(config.maxMessageBytes))
+    // `config(of:)` just asked for the topic's metadata: its id is known without a request.
+    let topicId = (try? cluster.topicMetadata(topic.value, deadline: .after(cluster.options.requestTimeout)))?.topicId ?? .zero
+    return KafkaPartitionReader(
+      service: self, topic: topic, partition: index, maxMessageBytes: Int(config.maxMessageBytes), topicId: topicId)
   }
 
   /// The first offset whose record's timestamp is at or after `timestamp`: ListOffsets says

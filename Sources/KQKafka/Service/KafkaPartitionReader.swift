@@ -23,9 +23,10 @@ final class KafkaPartitionReader: PartitionReading {
   private var transactions = TransactionFilter([])
 
   init(
-    service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int,
+    service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int, topicId: KafkaUUID = .zero,
     isolation: FetchIsolation = .readCommitted
   ) {
+    self.topicId = topicId
     self.service = service
     self.isolation = isolation
     self.topic = topic
@@ -45,12 +46,16 @@ final class KafkaPartitionReader: PartitionReading {
   /// and the waiter's long poll (every followed partition in one request) looks for more.
   var isFollowed = false
   private var hasFetched = false
-  /// Set by the waiter after the cluster could not be reached: the next answer is checked for
-  /// a log that now ends before `position` (Tansu answers a fetch past the end with nothing,
-  /// where Kafka says OFFSET_OUT_OF_RANGE; only after an outage is that a restart).
+  /// Set by the waiter when the cluster could not be reached: the next answer is checked for a
+  /// topic created again meanwhile (its id) and for a log that now ends before `position`
+  /// (Tansu answers a fetch past the end with nothing, where Kafka says OFFSET_OUT_OF_RANGE;
+  /// only after an outage is that a restart); so is the next commit (`confirmTopicExists`).
   var checksForLostRecords = false
   /// A log found ending before `position`, for `takeLogRewind`.
   private var rewind: LogRewind?
+  /// The topic's id when the reader opened it (zero where the broker gives none): a new one
+  /// after an outage means the topic was created again.
+  private var topicId: KafkaUUID
 
   /// Whether batches fetched are waiting to be handed out.
   var hasFetchedBatches: Bool { cursor < fetched.count }
@@ -231,6 +236,7 @@ final class KafkaPartitionReader: PartitionReading {
     highWatermark = answer.readableEnd(isolation)
     if checksForLostRecords {
       checksForLostRecords = false
+      if isTopicCreatedAgain() { return rewound(to: max(0, answer.logStartOffset), topicCreatedAgain: true) }
       if answer.records.isEmpty && highWatermark < position { return rewound(to: max(0, highWatermark)) }
     }
     transactions.startFetch(listed: answer.abortedTransactions)
@@ -241,12 +247,27 @@ final class KafkaPartitionReader: PartitionReading {
     return !answer.records.isEmpty
   }
 
-  /// Moves to `end`, where the log now ends before `position`, and keeps that for the caller.
-  private func rewound(to end: Int64) -> Bool {
-    rewind = LogRewind(position: position, end: end)
+  /// Moves to `end`, where the log now ends before `position` (or starts, when the topic was
+  /// created again), and keeps that for the caller; the next `nextBatch` fetches from there.
+  private func rewound(to end: Int64, topicCreatedAgain: Bool = false) -> Bool {
+    rewind = LogRewind(position: position, end: end, topicCreatedAgain: topicCreatedAgain)
     position = end
-    highWatermark = end
+    hasFetched = false
     transactions = TransactionFilter([])
+    return true
+  }
+
+  /// Whether the topic's id is no longer the one it had when this reader opened it (asked
+  /// anew: metadata cached from before an outage may be stale). False where the broker gives
+  /// no ids, or cannot say now.
+  private func isTopicCreatedAgain() -> Bool {
+    guard topicId != .zero else { return false }
+    let cluster = service.cluster
+    cluster.forgetMetadata(of: topic.value)
+    guard let now = try? cluster.topicMetadata(topic.value, deadline: .after(cluster.options.requestTimeout)),
+      now.topicId != .zero, now.topicId != topicId
+    else { return false }
+    topicId = now.topicId
     return true
   }
 
@@ -265,8 +286,17 @@ final class KafkaPartitionReader: PartitionReading {
   /// Nothing on a cluster is moved aside by `kq verify --repair`.
   func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { false }
 
-  /// A deleted topic fails the next fetch and commit by itself.
-  func confirmTopicExists() throws(StorageError) {}
+  /// A deleted topic fails the next fetch and commit by itself. After an outage, a topic
+  /// created again meanwhile (a new topic id) throws `topicDeleted`, and the reader starts the
+  /// new one from its log start (`takeLogRewind`): nothing read from the old one may be
+  /// committed for it.
+  func confirmTopicExists() throws(StorageError) {
+    guard checksForLostRecords, isTopicCreatedAgain() else { return }
+    checksForLostRecords = false
+    let start = (try? bounds())?.start ?? 0
+    _ = rewound(to: start, topicCreatedAgain: true)
+    throw .topicDeleted(topic.value)
+  }
 
   func damage(_ reason: BatchDecodeError) -> StorageError {
     .undecodableFetchedBatch(topic: topic.value, partition: Int(partition), offset: lastBaseOffset, reason: reason)

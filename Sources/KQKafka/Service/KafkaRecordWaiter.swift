@@ -63,9 +63,9 @@ final class KafkaRecordWaiter: RecordWaiter {
       for (reader, result) in zip(readers, results) {
         if case .failure(let error) = result, error.isOutage || (outage != nil && error.code == .unknownTopicOrPartition) {
           unavailable = unavailable ?? error
+          reader.checksForLostRecords = true
           continue
         }
-        if outage != nil { reader.checksForLostRecords = true }
         // A failure is the reader's to report: its next `nextBatch` meets it again, retrying.
         do { if try reader.accept(result) { arrived = true } } catch { arrived = true }
       }
