@@ -62,9 +62,9 @@ struct ClusterRestartTests {
     let cluster = try ClusterTests.Cluster()
     try cluster.ok("topic", "create", "t", "--partitions", "2")
     for partition in 0..<2 { try cluster.ok("produce", "t", "-p", String(partition), stdin: "a\nb\n") }
-    // The default --broker-timeout: a join waits on Tansu for the group's rebalance (6 s).
+    // A join waits on Tansu for the group's rebalance (6 s): --broker-timeout leaves room.
     let follower = try KQProcess.start(
-      ["consume", "t", "--group", "g", "-f", "--format", "%p %o %v\\n"], directory: cluster.kq.path,
+      ["--broker-timeout", "12s", "consume", "t", "--group", "g", "-f", "--format", "%p %o %v\\n"], directory: cluster.kq.path,
       environment: cluster.environment)
     let before = (0..<4).map { _ in follower.readLine(timeout: 30) ?? "" }
     #expect(Set(before) == Self.expected(["a", "b"], partitions: 2))

@@ -36,6 +36,8 @@ final class Consumer {
   /// Called after each flush with the positions delivered so far (group commits), and again
   /// with `force` when a deferred commit is due; returns false when it deferred the commit.
   var onFlush: ((_ positions: [Int: Int64], _ force: Bool) throws -> Bool)?
+  /// The one warning while a cluster cannot be reached (`OutageWarning`).
+  let outageWarning = OutageWarning()
   /// With group commits, where each record ends in the output, so that the group commits
   /// exactly the records its reader took (nil without group commits).
   private let ledger: DeliveryLedger?
@@ -100,14 +102,19 @@ final class Consumer {
         }
         let wake = watcher.wait(
           signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout, rebalance: rebalance?.descriptor)
-        if let notice = watcher.takeNotice() { context.stderr.write("kq: warning: \(notice)\n") }
+        if let notice = watcher.takeNotice() {
+          outageWarning.warn(notice, to: context.stderr)
+        } else if !watcher.isCutOff {
+          outageWarning.clear()
+        }
         switch wake {
         case .changed: break waiting
         case .signal(let number): return try finish(.interrupted(number))
         case .readerGone: return readerGone()
         case .timeout:
           if ledger?.hasPending == true { _ = try flush() }  // nothing buffered: delivers what the reader read
-          if isCommitPending, let onFlush { isCommitPending = !(try onFlush(deliveredPositions, true)) }
+          // A commit waits while the cluster is out of reach (it would block for --broker-timeout).
+          if isCommitPending, !watcher.isCutOff, let onFlush { isCommitPending = !(try onFlush(deliveredPositions, true)) }
           if let idleDeadline, context.clock.nowMillis() >= idleDeadline { return try finish(.idle) }
         }
       }
@@ -136,7 +143,8 @@ final class Consumer {
     while true {
       do {
         return try rebalance.rejoin(keeping: cursors)
-      } catch StorageError.cluster(_, .unavailable) where options.follow {
+      } catch StorageError.cluster(let reason, .unavailable) where options.follow {
+        outageWarning.warn(OutageWarning.text(for: reason), to: context.stderr)
         var entries = context.signals.map { [pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0)] } ?? []
         _ = poll(&entries, nfds_t(entries.count), pause)
         if context.signals?.isPending == true { return nil }

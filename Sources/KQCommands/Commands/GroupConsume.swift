@@ -44,6 +44,7 @@ enum GroupConsume {
       let consumer = Consumer(
         options: options, context: session.context, cursors: cursors, watcher: watcher, tracksRecordEnds: commits.enabled)
       consumer.rebalance = rebalance
+      commits.outageWarning = consumer.outageWarning
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       do { ending = try consumer.run() } catch {
         // What was written out before the error is the group's, even when a commit was due later.
@@ -137,6 +138,8 @@ final class CommitTracker {
   /// A follower on a cluster: a commit the cluster cannot take now (unreachable) is deferred
   /// and tried again a second later, as the follower's polls wait the outage out.
   var waitsOutOutages = false
+  /// Where a deferred commit says the cluster cannot be reached, once per outage.
+  var outageWarning: OutageWarning?
 
   init(
     group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64],
@@ -170,10 +173,14 @@ final class CommitTracker {
       do {
         try service.commit(group: group, topic: topic, partition: partition, offset: offset)
       } catch {
-        if waitsOutOutages, membership?.needsRejoin != true, case .cluster(_, .unavailable) = error {
+        if waitsOutOutages, membership?.needsRejoin != true, case .cluster(let reason, .unavailable) = error {
+          if let warnings { outageWarning?.warn(OutageWarning.text(for: reason), to: warnings) }
           return false
         }
         guard membership?.needsRejoin == true else { throw error }
+        if waitsOutOutages, let warnings, case .cluster(let reason, .unavailable) = error {
+          outageWarning?.warn(OutageWarning.text(for: reason), to: warnings)
+        }
         // The generation ended before this commit: the group's next owner of each partition
         // reads from the last commit that was accepted (at least once).
         warnings?.write(

@@ -27,6 +27,7 @@ final class KafkaPartitionReader: PartitionReading {
     isolation: FetchIsolation = .readCommitted
   ) {
     self.topicId = topicId
+    self.connectionLossesSeen = service.cluster.connectionLosses
     self.service = service
     self.isolation = isolation
     self.topic = topic
@@ -46,11 +47,13 @@ final class KafkaPartitionReader: PartitionReading {
   /// and the waiter's long poll (every followed partition in one request) looks for more.
   var isFollowed = false
   private var hasFetched = false
-  /// Set by the waiter when the cluster could not be reached: the next answer is checked for a
-  /// topic created again meanwhile (its id) and for a log that now ends before `position`
-  /// (Tansu answers a fetch past the end with nothing, where Kafka says OFFSET_OUT_OF_RANGE;
-  /// only after an outage is that a restart); so is the next commit (`confirmTopicExists`).
-  var checksForLostRecords = false
+  /// The cluster's `connectionLosses` when this reader last made sure of its topic. After a
+  /// loss (a broker restarting, the network) the next answer is checked for a topic created
+  /// again meanwhile (its id) and for a log that now ends before `position` (Tansu answers a
+  /// fetch past the end with nothing, where Kafka says OFFSET_OUT_OF_RANGE; only after an
+  /// outage is that a restart); so is the next commit (`confirmTopicExists`).
+  private var connectionLossesSeen: Int
+  var checksForLostRecords: Bool { service.cluster.connectionLosses != connectionLossesSeen }
   /// A log found ending before `position`, for `takeLogRewind`.
   private var rewind: LogRewind?
   /// The topic's id when the reader opened it (zero where the broker gives none): a new one
@@ -234,9 +237,9 @@ final class KafkaPartitionReader: PartitionReading {
     }
     hasFetched = true
     highWatermark = answer.readableEnd(isolation)
-    if checksForLostRecords {
-      checksForLostRecords = false
-      if isTopicCreatedAgain() { return rewound(to: max(0, answer.logStartOffset), topicCreatedAgain: true) }
+    if checksForLostRecords, let createdAgain = isTopicCreatedAgain() {
+      connectionLossesSeen = service.cluster.connectionLosses
+      if createdAgain { return rewound(to: max(0, answer.logStartOffset), topicCreatedAgain: true) }
       if answer.records.isEmpty && highWatermark < position { return rewound(to: max(0, highWatermark)) }
     }
     transactions.startFetch(listed: answer.abortedTransactions)
@@ -259,14 +262,15 @@ final class KafkaPartitionReader: PartitionReading {
 
   /// Whether the topic's id is no longer the one it had when this reader opened it (asked
   /// anew: metadata cached from before an outage may be stale). False where the broker gives
-  /// no ids, or cannot say now.
-  private func isTopicCreatedAgain() -> Bool {
+  /// no ids; nil when it cannot say now.
+  private func isTopicCreatedAgain() -> Bool? {
     guard topicId != .zero else { return false }
     let cluster = service.cluster
     cluster.forgetMetadata(of: topic.value)
-    guard let now = try? cluster.topicMetadata(topic.value, deadline: .after(cluster.options.requestTimeout)),
-      now.topicId != .zero, now.topicId != topicId
-    else { return false }
+    guard let now = try? cluster.topicMetadata(topic.value, deadline: .after(cluster.options.requestTimeout)) else {
+      return nil
+    }
+    guard now.topicId != .zero, now.topicId != topicId else { return false }
     topicId = now.topicId
     return true
   }
@@ -291,8 +295,8 @@ final class KafkaPartitionReader: PartitionReading {
   /// new one from its log start (`takeLogRewind`): nothing read from the old one may be
   /// committed for it.
   func confirmTopicExists() throws(StorageError) {
-    guard checksForLostRecords, isTopicCreatedAgain() else { return }
-    checksForLostRecords = false
+    guard checksForLostRecords, isTopicCreatedAgain() == true else { return }
+    connectionLossesSeen = service.cluster.connectionLosses
     let start = (try? bounds())?.start ?? 0
     _ = rewound(to: start, topicCreatedAgain: true)
     throw .topicDeleted(topic.value)

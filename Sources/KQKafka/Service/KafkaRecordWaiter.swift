@@ -12,8 +12,7 @@ import KQLog
 /// `retryBackoffMax`), still waking for the caller's descriptors and its timeout, with one
 /// notice when the outage begins (`takeNotice`). A topic missing during an outage is part of
 /// it (a broker that keeps topics in memory comes back without them until they are created
-/// again). The first answer after it is checked for a log that now ends before the reader's
-/// position (`KafkaPartitionReader.checksForLostRecords`).
+/// again). After it each reader checks its topic (`KafkaPartitionReader.checksForLostRecords`).
 final class KafkaRecordWaiter: RecordWaiter {
   let cluster: KafkaCluster
   let readers: [KafkaPartitionReader]
@@ -30,6 +29,8 @@ final class KafkaRecordWaiter: RecordWaiter {
     self.backoff = cluster.options.retryBackoff
     for reader in readers { reader.isFollowed = true }
   }
+
+  var isCutOff: Bool { outage != nil }
 
   func takeNotice() -> String? {
     defer { notice = nil }
@@ -63,7 +64,6 @@ final class KafkaRecordWaiter: RecordWaiter {
       for (reader, result) in zip(readers, results) {
         if case .failure(let error) = result, error.isOutage || (outage != nil && error.code == .unknownTopicOrPartition) {
           unavailable = unavailable ?? error
-          reader.checksForLostRecords = true
           continue
         }
         // A failure is the reader's to report: its next `nextBatch` meets it again, retrying.

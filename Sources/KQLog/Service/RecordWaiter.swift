@@ -11,10 +11,13 @@ package protocol RecordWaiter: AnyObject {
   /// while following), once per occurrence; nil when there is nothing new to say. A wait
   /// returns when there is one, as it may spuriously.
   func takeNotice() -> String?
+  /// Whether the last wait found the log's service out of reach (a cluster's outage).
+  var isCutOff: Bool { get }
 }
 
 extension RecordWaiter {
   package func takeNotice() -> String? { nil }
+  package var isCutOff: Bool { false }
 }
 
 /// A descriptor a `RecordWaiter` also wakes for, with the `poll` events that count (0 still
