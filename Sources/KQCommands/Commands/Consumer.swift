@@ -36,6 +36,8 @@ final class Consumer {
   /// Called after each flush with the positions delivered so far (group commits), and again
   /// with `force` when a deferred commit is due; returns false when it deferred the commit.
   var onFlush: ((_ positions: [Int: Int64], _ force: Bool) throws -> Bool)?
+  /// The one warning while a cluster cannot be reached (`OutageWarning`).
+  let outageWarning = OutageWarning()
   /// With group commits, where each record ends in the output, so that the group commits
   /// exactly the records its reader took (nil without group commits).
   private let ledger: DeliveryLedger?
@@ -98,15 +100,21 @@ final class Consumer {
         if isCommitPending || ledger?.hasPending == true {
           timeout = min(timeout ?? Self.commitIntervalMillis, Self.commitIntervalMillis)
         }
-        switch watcher.wait(
+        let wake = watcher.wait(
           signals: context.signals, stdout: context.stdout.descriptor, timeoutMillis: timeout, rebalance: rebalance?.descriptor)
-        {
+        if let notice = watcher.takeNotice() {
+          outageWarning.warn(notice, to: context.stderr)
+        } else if !watcher.isCutOff {
+          outageWarning.clear()
+        }
+        switch wake {
         case .changed: break waiting
         case .signal(let number): return try finish(.interrupted(number))
         case .readerGone: return readerGone()
         case .timeout:
           if ledger?.hasPending == true { _ = try flush() }  // nothing buffered: delivers what the reader read
-          if isCommitPending, let onFlush { isCommitPending = !(try onFlush(deliveredPositions, true)) }
+          // A commit waits while the cluster is out of reach (it would block for --broker-timeout).
+          if isCommitPending, !watcher.isCutOff, let onFlush { isCommitPending = !(try onFlush(deliveredPositions, true)) }
           if let idleDeadline, context.clock.nowMillis() >= idleDeadline { return try finish(.idle) }
         }
       }
@@ -120,11 +128,29 @@ final class Consumer {
     guard try flush() else { return false }
     if let onFlush { _ = try onFlush(deliveredPositions, true) }
     isCommitPending = false
-    let outcome = try rebalance.rejoin(keeping: cursors)
+    guard let outcome = try rejoinWaitingOutOutages(rebalance) else { return false }
     ledger?.forget(outcome.restarted)
     cursors = outcome.cursors
     watcher = outcome.watcher
     return true
+  }
+
+  /// `rebalance.rejoin`, tried again with backoff (100 ms doubling to 1 s) while following and
+  /// the cluster cannot be reached, as the follower's polls wait a broker restart out; nil
+  /// when a signal came meanwhile.
+  private func rejoinWaitingOutOutages(_ rebalance: GroupRebalance) throws -> GroupRebalance.Outcome? {
+    var pause: Int32 = 100
+    while true {
+      do {
+        return try rebalance.rejoin(keeping: cursors)
+      } catch StorageError.cluster(let reason, .unavailable) where options.follow {
+        outageWarning.warn(OutageWarning.text(for: reason), to: context.stderr)
+        var entries = context.signals.map { [pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0)] } ?? []
+        _ = poll(&entries, nfds_t(entries.count), pause)
+        if context.signals?.isPending == true { return nil }
+        pause = min(pause * 2, 1000)
+      }
+    }
   }
 
   /// Ends the run with the reader still there: what stdout took is the reader's to read.
@@ -161,6 +187,10 @@ final class Consumer {
     }
     let read = try cursor.reader.nextBatch()
     if cursor.reader.hasLostOffsets { Self.warnAboutLostOffsets(cursor, context: context) }
+    if let rewind = cursor.reader.takeLogRewind() {
+      Self.warn(about: rewind, &cursor, context: context)
+      ledger?.record(end: bytesWritten + output.count, partition: cursor.partition, next: rewind.end)
+    }
     guard let batch = read else {
       if !options.follow { cursor.isDone = true }
       return false
@@ -218,6 +248,23 @@ final class Consumer {
     delivered += count
     if count >= limit { cursor.isDone = true }
     return true
+  }
+
+  /// Says on stderr that the log ends before the reader's position (a cluster lost records),
+  /// and goes on from its end: what is appended there is new (Kafka's auto.offset.reset to
+  /// the end); or that the topic was created again, read from its start.
+  static func warn(about rewind: LogRewind, _ cursor: inout Cursor, context: Context) {
+    if rewind.topicCreatedAgain {
+      context.stderr.write(
+        "kq: warning: partition \(cursor.partition): the topic was deleted and created again while kq was reading it; "
+          + "reading the new one from its start, offset \(rewind.end)\n")
+    } else {
+      context.stderr.write(
+        "kq: warning: partition \(cursor.partition) now ends at offset \(rewind.end), before offset \(rewind.position) "
+          + "where kq was reading: the cluster lost those records (a broker restarted without them?); "
+          + "continuing at offset \(rewind.end)\n")
+    }
+    cursor.next = rewind.end
   }
 
   /// Says on stderr which offsets retention removed before the reader got to them (Kafka's

@@ -33,6 +33,7 @@ enum GroupConsume {
     if rebalance != nil {
       commits.membership = membership
       commits.warnings = session.context.stderr
+      commits.waitsOutOutages = options.follow
     }
     let ending: Consumer.Ending
     if let exec = options.exec {
@@ -45,12 +46,15 @@ enum GroupConsume {
       let consumer = Consumer(
         options: options, context: session.context, cursors: cursors, watcher: watcher, tracksRecordEnds: commits.enabled)
       consumer.rebalance = rebalance
+      commits.outageWarning = consumer.outageWarning
       consumer.onFlush = { positions, force in try commits.commit(positions, force: force || !options.follow) }
       do { ending = try consumer.run() } catch {
         // What was written out before the error is the group's, even when a commit was due later.
+        commits.waitsOutOutages = false
         _ = try? commits.commit(consumer.deliveredPositions, force: true)
         throw error
       }
+      commits.waitsOutOutages = false  // the last commit fails if it cannot be made
       try commits.commit(consumer.deliveredPositions, force: true)
     }
     withExtendedLifetime(membership) {}
@@ -134,6 +138,11 @@ final class CommitTracker {
   /// cluster's rebalance): a commit it refuses then is dropped with a warning, not an error.
   var membership: (any GroupMembership)?
   var warnings: (any ByteSink)?
+  /// A follower on a cluster: a commit the cluster cannot take now (unreachable) is deferred
+  /// and tried again a second later, as the follower's polls wait the outage out.
+  var waitsOutOutages = false
+  /// Where a deferred commit says the cluster cannot be reached, once per outage.
+  var outageWarning: OutageWarning?
 
   init(
     group: GroupName, topic: TopicName, service: any LogService, clock: any WallClock, enabled: Bool, committed: [Int: Int64],
@@ -159,11 +168,22 @@ final class CommitTracker {
     }
     for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committedOffsets[partition] != offset {
       guard let reader = readers[partition] else { continue }  // a rebalance took it
-      try reader.confirmTopicExists()
+      do throws(StorageError) { try reader.confirmTopicExists() } catch {
+        // Created again while the cluster was out of reach: its reader starts the new one.
+        guard waitsOutOutages, case .topicDeleted = error else { throw error }
+        continue
+      }
       do {
         try service.commit(group: group, topic: topic, partition: partition, offset: offset)
       } catch {
+        if waitsOutOutages, membership?.needsRejoin != true, case .cluster(let reason, .unavailable) = error {
+          if let warnings { outageWarning?.warn(OutageWarning.text(for: reason), to: warnings) }
+          return false
+        }
         guard membership?.needsRejoin == true else { throw error }
+        if waitsOutOutages, let warnings, case .cluster(let reason, .unavailable) = error {
+          outageWarning?.warn(OutageWarning.text(for: reason), to: warnings)
+        }
         // The generation ended before this commit: the group's next owner of each partition
         // reads from the last commit that was accepted (at least once).
         warnings?.write(

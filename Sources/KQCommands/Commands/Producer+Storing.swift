@@ -6,8 +6,11 @@ extension Producer {
   /// Appends every pending batch, prints their offsets if asked, and syncs per policy. When an
   /// append fails, the records stored before it (in other partitions, or in segments the
   /// failing append filled first) are counted and their offsets printed, exactly those.
-  func flush() throws {
-    guard pendingBytes > 0 else { return }
+  /// Through a service's `AppendPipeline` (a cluster's idempotent producer) the appends are
+  /// sent, and settled before this returns unless `keepingInFlight` (bulk input, which goes
+  /// on reading meanwhile): see `Producer+Pipeline`.
+  func flush(keepingInFlight: Bool = false) throws {
+    guard pendingBytes > 0 else { return try settlePipeline() }
     var stored: [Int: (first: Int64, count: Int)] = [:]
     var failure: StorageError?
     // Every partition's batches go to the service in one call, so that a cluster sends them
@@ -26,6 +29,9 @@ extension Producer {
         break
       }
     }
+    if let pipeline = try openPipeline() {
+      return try send(appends, partitions: partitions, through: pipeline, openFailure: openFailure, keepingInFlight: keepingInFlight)
+    }
     for (partition, result) in zip(partitions, service.append(appends)) {
       switch result {
       case .success(let appended):
@@ -40,16 +46,13 @@ extension Producer {
       recordsStored += stored[partition]?.count ?? 0
     }
     failure = failure ?? openFailure
-    pendingBytes = 0
-    let perPartition = compressor == nil ? Self.flushBytes : Self.compressedFlushBytes
-    flushLimit = min(perPartition * max(appends.count, 1), 8 * Self.flushBytes)
-    unsynced = true
+    flushDone(appends: appends.count)
     if let failure {
       if options.printOffsets { try printOffsets(stored) }
       throw ProduceStorageFailure(underlying: failure, stored: recordsStored)
     }
-    if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
-    if options.sync == .batch || (options.sync == .exit && isSyncDue) {
+    advanceStickyPartition()
+    if isSyncDueAfterFlush {
       do { try syncAll() } catch {
         if options.printOffsets { try printOffsets(stored) }  // stored, if not yet durable
         throw error
@@ -58,17 +61,38 @@ extension Producer {
     if options.printOffsets { try printOffsets(stored) }
   }
 
+  /// What every flush does once its appends went out: nothing pending, the next bulk flush's
+  /// size (1 MiB per partition this one wrote to, 4 MiB with a codec; 8 MiB at most).
+  func flushDone(appends: Int) {
+    pendingBytes = 0
+    let perPartition = compressor == nil ? Self.flushBytes : Self.compressedFlushBytes
+    flushLimit = min(perPartition * max(appends, 1), 8 * Self.flushBytes)
+    unsynced = true
+  }
+
+  func advanceStickyPartition() {
+    if options.framing != .json || options.partition == nil { stickyPartition = (stickyPartition + 1) % config.partitions }
+  }
+
+  var isSyncDueAfterFlush: Bool { options.sync == .batch || (options.sync == .exit && isSyncDue) }
+
   /// Prints `PARTITION OFFSET` for each pending record that was stored, in input order.
   func printOffsets(_ stored: [Int: (first: Int64, count: Int)]) throws {
+    try printOffsets(stored, order: pendingPartitions)
+    pendingPartitions.removeAll(keepingCapacity: true)
+  }
+
+  /// Prints `PARTITION OFFSET` for each record of `order` (their partitions, in input order)
+  /// that was stored.
+  func printOffsets(_ stored: [Int: (first: Int64, count: Int)], order: [Int32]) throws {
     var left = stored
     output.count = 0
-    for partition in pendingPartitions {
+    for partition in order {
       let p = Int(partition)
       guard let (offset, count) = left[p], count > 0 else { continue }
       output.append(String(p) + " " + String(offset) + "\n")
       left[p] = (offset + 1, count - 1)
     }
-    pendingPartitions.removeAll(keepingCapacity: true)
     do { try context.stdout.write(output.bytes) } catch {
       if error == .brokenPipe { return }
       throw ProduceStorageFailure(underlying: .io(error, operation: "write", path: "standard output"), stored: recordsStored)
@@ -95,6 +119,7 @@ extension Producer {
   /// Without syncing: fails when a partition written was deleted since (its records with it),
   /// so that kq never exits 0 with records gone.
   func confirmAll() throws {
+    try settlePipeline()
     for partition in writers.keys.sorted() {
       do { try writers[partition]?.confirmAppended() } catch {
         throw ProduceStorageFailure(underlying: error, stored: recordsStored)
@@ -109,6 +134,7 @@ extension Producer {
   }
 
   func syncAll() throws {
+    try settlePipeline()
     for partition in writers.keys.sorted() {
       do { try writers[partition]?.makeDurable() } catch {
         throw ProduceStorageFailure(underlying: error, stored: recordsStored)

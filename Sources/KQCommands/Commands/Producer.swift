@@ -37,6 +37,10 @@ final class Producer {
   /// no retain and release (1M records: 2M atomic operations fewer).
   private var unretainedEncoders: [Unmanaged<BatchEncoder>?] = []
   var writers: [Int: any PartitionWriting] = [:]
+  /// The service's `AppendPipeline`, once asked (`Producer+Pipeline`).
+  var pipeline = PipelineState.unasked
+  /// Flushes sent through it and not yet settled, oldest first.
+  var flights: [SentFlush] = []
   var pendingBytes = 0
   /// Partitions of the records in the pending batches, in input order (for --print-offsets).
   var pendingPartitions: [Int32] = []
@@ -115,7 +119,7 @@ final class Producer {
       if n == 0 { atEnd = true } else { input.count += n }
       timestamp = options.timestamp ?? context.clock.nowMillis()
       try consumeRecords(atEnd: atEnd)
-      if pendingBytes >= flushLimit { try flush() }
+      if pendingBytes >= flushLimit { try flush(keepingInFlight: true) }
       if !atEnd {
         switch inputReadiness() {
         case .ready: mustWait = false

@@ -17,6 +17,12 @@ final class FollowWatcher {
 
   /// `rebalance`: a group membership's descriptor, readable when the group's assignment is
   /// about to change; it wakes the wait as `.changed`.
+  /// What the waits rode out, for a warning line (`RecordWaiter.takeNotice`).
+  func takeNotice() -> String? { waiter.takeNotice() }
+
+  /// Whether the last wait found the cluster out of reach: commits wait until it answers.
+  var isCutOff: Bool { waiter.isCutOff }
+
   func wait(signals: SignalWatcher?, stdout: CInt?, timeoutMillis: Int64?, rebalance: CInt? = nil) -> Wake {
     var sources: [WakeSource] = []
     let signalIndex = signals.map { _ in sources.count }

@@ -23,6 +23,9 @@ package final class KafkaCluster {
   private var nextBroker = 0
   /// Each group's coordinator, from FindCoordinator; dropped when it says it no longer is.
   var coordinators: [String: BrokerAddress] = [:]
+  /// Connections lost or refused so far: a reader that saw this number change (a broker
+  /// restarting, the network) makes sure its topic is still the one it read.
+  package private(set) var connectionLosses = 0
 
   package init(bootstrap: [BrokerAddress], options: KafkaClientOptions = KafkaClientOptions()) throws(KafkaError) {
     guard !bootstrap.isEmpty else { throw .invalidAddress("", reason: "no brokers given") }
@@ -39,12 +42,17 @@ package final class KafkaCluster {
   /// An open connection to `address`, reusing one that still works.
   package func connection(to address: BrokerAddress, deadline: Deadline) throws(KafkaError) -> BrokerConnection {
     if let open = connections[address], open.isUsable { return open }
-    connections[address] = nil
-    let connection = try BrokerConnection.open(
-      to: address, clientId: options.clientId, maxResponseBytes: options.maxResponseBytes,
-      versionCaps: options.versionCaps, deadline: deadline.capped(at: .after(options.requestTimeout)))
-    connections[address] = connection
-    return connection
+    if connections.removeValue(forKey: address) != nil { connectionLosses &+= 1 }
+    do throws(KafkaError) {
+      let connection = try BrokerConnection.open(
+        to: address, clientId: options.clientId, maxResponseBytes: options.maxResponseBytes,
+        versionCaps: options.versionCaps, deadline: deadline.capped(at: .after(options.requestTimeout)))
+      connections[address] = connection
+      return connection
+    } catch {
+      connectionLosses &+= 1
+      throw error
+    }
   }
 
   /// A connection to broker `nodeId`, as the last metadata placed it.

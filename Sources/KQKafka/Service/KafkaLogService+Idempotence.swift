@@ -14,7 +14,7 @@ extension KafkaLogService {
     idempotence = .offered(producer)
   }
 
-  private func idempotentProducer() throws(StorageError) -> IdempotentProducer? {
+  func idempotentProducer() throws(StorageError) -> IdempotentProducer? {
     switch idempotence {
     case .offered(let producer): return producer
     case .notOffered: return nil

@@ -153,6 +153,13 @@ package final class KafkaLogService: LogService {
     }
   }
 
+  /// Up to five requests in flight per partition where the cluster gives producer ids (the
+  /// broker tells a resent batch by its sequence); nil where it does not.
+  package func appendPipeline() throws(StorageError) -> (any AppendPipeline)? {
+    guard try idempotentProducer() != nil else { return nil }
+    return KafkaAppendPipeline(service: self)
+  }
+
   private func appendOneByOne(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {
     appends.map { append in Result { () throws(StorageError) in try append.writer.append(append.batches) } }
   }

@@ -22,15 +22,13 @@ final class KafkaPartitionReader: PartitionReading {
   /// Decides the transactional batches of the last fetch, as they are handed out.
   private var transactions = TransactionFilter([])
 
-  /// The topic's id when the reader was opened (zero when the broker sends none).
-  let topicId: KafkaUUID
-
   init(
-    service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int,
-    isolation: FetchIsolation = .readCommitted, topicId: KafkaUUID = .zero
+    service: KafkaLogService, topic: TopicName, partition: Int32, maxMessageBytes: Int, topicId: KafkaUUID = .zero,
+    isolation: FetchIsolation = .readCommitted
   ) {
-    self.service = service
     self.topicId = topicId
+    self.connectionLossesSeen = service.cluster.connectionLosses
+    self.service = service
     self.isolation = isolation
     self.topic = topic
     self.partition = partition
@@ -49,6 +47,18 @@ final class KafkaPartitionReader: PartitionReading {
   /// and the waiter's long poll (every followed partition in one request) looks for more.
   var isFollowed = false
   private var hasFetched = false
+  /// The cluster's `connectionLosses` when this reader last made sure of its topic. After a
+  /// loss (a broker restarting, the network) the next answer is checked for a topic created
+  /// again meanwhile (its id) and for a log that now ends before `position` (Tansu answers a
+  /// fetch past the end with nothing, where Kafka says OFFSET_OUT_OF_RANGE; only after an
+  /// outage is that a restart); so is the next commit (`confirmTopicExists`).
+  private var connectionLossesSeen: Int
+  var checksForLostRecords: Bool { service.cluster.connectionLosses != connectionLossesSeen }
+  /// A log found ending before `position`, for `takeLogRewind`.
+  private var rewind: LogRewind?
+  /// The topic's id when the reader opened it (zero where the broker gives none): a new one
+  /// after an outage means the topic was created again.
+  private var topicId: KafkaUUID
 
   /// Whether batches fetched are waiting to be handed out.
   var hasFetchedBatches: Bool { cursor < fetched.count }
@@ -213,21 +223,62 @@ final class KafkaPartitionReader: PartitionReading {
     switch result {
     case .success(let records): answer = records
     case .failure(let error):
+      if isFollowed && error.isOutage {  // the waiter's polls wait it out, with one notice
+        hasFetched = true
+        highWatermark = position
+        return false
+      }
       guard error.code == .offsetOutOfRange else { throw error.storageError }
-      let (start, _) = try bounds()
-      guard position < start else { return false }  // past the end: nothing yet
+      let (start, end) = try bounds()
+      if position > end && end >= start { return rewound(to: end) }
+      guard position < start else { return false }  // at the end: nothing yet
       lost.append(position...(start - 1))
       position = start
       return true
     }
     hasFetched = true
     highWatermark = answer.readableEnd(isolation)
+    if checksForLostRecords, let createdAgain = isTopicCreatedAgain() {
+      connectionLossesSeen = service.cluster.connectionLosses
+      if createdAgain { return rewound(to: max(0, answer.logStartOffset), topicCreatedAgain: true) }
+      if answer.records.isEmpty && highWatermark < position { return rewound(to: max(0, highWatermark)) }
+    }
     transactions.startFetch(listed: answer.abortedTransactions)
     if let size = answer.firstBatchSize, size > Int(fetchBytes) {
       fetchBytes = Int32(clamping: min(size, service.cluster.options.maxResponseBytes - (1 << 16)))
     }
     answer.records.withUnsafeBytes { fetched.append($0) }
     return !answer.records.isEmpty
+  }
+
+  /// Moves to `end`, where the log now ends before `position` (or starts, when the topic was
+  /// created again), and keeps that for the caller; the next `nextBatch` fetches from there.
+  private func rewound(to end: Int64, topicCreatedAgain: Bool = false) -> Bool {
+    rewind = LogRewind(position: position, end: end, topicCreatedAgain: topicCreatedAgain)
+    position = end
+    hasFetched = false
+    transactions = TransactionFilter([])
+    return true
+  }
+
+  /// Whether the topic's id is no longer the one it had when this reader opened it (asked
+  /// anew: metadata cached from before an outage may be stale). False where the broker gives
+  /// no ids; nil when it cannot say now.
+  private func isTopicCreatedAgain() -> Bool? {
+    guard topicId != .zero else { return false }
+    let cluster = service.cluster
+    cluster.forgetMetadata(of: topic.value)
+    guard let now = try? cluster.topicMetadata(topic.value, deadline: .after(cluster.options.requestTimeout)) else {
+      return nil
+    }
+    guard now.id != .zero, now.id != topicId else { return false }
+    topicId = now.id
+    return true
+  }
+
+  func takeLogRewind() -> LogRewind? {
+    defer { rewind = nil }
+    return rewind
   }
 
   var hasLostOffsets: Bool { !lost.isEmpty }
@@ -240,10 +291,22 @@ final class KafkaPartitionReader: PartitionReading {
   /// Nothing on a cluster is moved aside by `kq verify --repair`.
   func wasMovedAside(_ range: ClosedRange<Int64>) -> Bool { false }
 
-  /// Throws `topicDeleted` when Metadata, asked afresh, no longer names the topic or names
-  /// another of its name: Tansu 0.6.0 answers a fetch of a deleted topic with no records and no
-  /// error, and takes commits for it.
-  func confirmTopicExists() throws(StorageError) { try service.confirmTopic(topic, id: topicId) }
+  /// Throws `topicDeleted` when the topic is not the one this reader opened:
+  /// - after an outage, a topic created again meanwhile (a new topic id): the reader then
+  ///   starts the new one from its log start (`takeLogRewind`), and nothing read from the old
+  ///   one may be committed for it;
+  /// - otherwise, when Metadata, asked afresh, no longer names the topic or names another of
+  ///   its name: Tansu 0.6.0 answers a fetch of a deleted topic with no records and no error,
+  ///   and takes commits for it.
+  func confirmTopicExists() throws(StorageError) {
+    if checksForLostRecords, isTopicCreatedAgain() == true {
+      connectionLossesSeen = service.cluster.connectionLosses
+      let start = (try? bounds())?.start ?? 0
+      _ = rewound(to: start, topicCreatedAgain: true)
+      throw .topicDeleted(topic.value)
+    }
+    try service.confirmTopic(topic, id: topicId)
+  }
 
   /// What `nextBatch` throws from now on: set by a follower's waiter that found the topic gone.
   var failure: StorageError?

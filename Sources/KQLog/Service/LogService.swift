@@ -21,6 +21,9 @@ package protocol LogService: AnyObject {
   /// failure; on a cluster all are sent before any answer is awaited, and each says whether it
   /// was acknowledged.
   func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>]
+  /// Where appends may be acknowledged after the call that sends them (a cluster's idempotent
+  /// producer): a pipeline of this service's writers; nil where each append waits.
+  func appendPipeline() throws(StorageError) -> (any AppendPipeline)?
   func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
   func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
   /// What lets a follower (`consume -f`) wait for records to arrive at any of `readers`, all
@@ -59,6 +62,8 @@ extension LogService {
   package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {
     try join(group: group, partitions: partitions, sessionTimeout: nil)
   }
+
+  package func appendPipeline() throws(StorageError) -> (any AppendPipeline)? { nil }
 
   /// One append after another, stopping at the first failure.
   package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {

@@ -21,4 +21,30 @@ package protocol PartitionReading: AnyObject {
   /// The error for `reason`, found decoding the records of the batch `nextBatch` returned
   /// last, with the place of that batch (file and byte).
   func damage(_ reason: BatchDecodeError) -> StorageError
+  /// Where the log now ends, when it was found ending before this reader's position (a
+  /// cluster whose broker came back without the records: Kafka's OFFSET_OUT_OF_RANGE past the
+  /// end), or where it starts when the topic was created again. The reader has moved there;
+  /// the caller's next offset must too. Taken once.
+  func takeLogRewind() -> LogRewind?
+}
+
+/// A log found ending before a reader's position: the records from `end` to `position` are
+/// gone, and what is appended from `end` on is new. Or, with `topicCreatedAgain`, the topic was
+/// deleted and created again under its name (a cluster says so by its topic id): the whole log
+/// is new, and `end` is its start.
+package struct LogRewind: Equatable, Sendable {
+  package var position: Int64
+  package var end: Int64
+  package var topicCreatedAgain = false
+
+  package init(position: Int64, end: Int64, topicCreatedAgain: Bool = false) {
+    self.position = position
+    self.end = end
+    self.topicCreatedAgain = topicCreatedAgain
+  }
+}
+
+extension PartitionReading {
+  /// A local log never ends before what was read from it.
+  package func takeLogRewind() -> LogRewind? { nil }
 }

@@ -7,6 +7,17 @@ package protocol RecordWaiter: AnyObject {
   /// arrived, or `timeoutMillis` passed (nil: no time limit). A wake for records may be
   /// spurious: the caller reads again and waits again when nothing came.
   func wait(wakingFor sources: [WakeSource], timeoutMillis: Int64?) -> WaitOutcome
+  /// One line for the user about what the waits meet and ride out (a cluster unreachable
+  /// while following), once per occurrence; nil when there is nothing new to say. A wait
+  /// returns when there is one, as it may spuriously.
+  func takeNotice() -> String?
+  /// Whether the last wait found the log's service out of reach (a cluster's outage).
+  var isCutOff: Bool { get }
+}
+
+extension RecordWaiter {
+  package func takeNotice() -> String? { nil }
+  package var isCutOff: Bool { false }
 }
 
 /// A descriptor a `RecordWaiter` also wakes for, with the `poll` events that count (0 still
