@@ -169,9 +169,15 @@ final class CommitTracker {
     for (partition, offset) in positions.sorted(by: { $0.key < $1.key }) where committedOffsets[partition] != offset {
       guard let reader = readers[partition] else { continue }  // a rebalance took it
       do throws(StorageError) { try reader.confirmTopicExists() } catch {
-        // Created again while the cluster was out of reach: its reader starts the new one.
-        guard waitsOutOutages, case .topicDeleted = error else { throw error }
-        continue
+        guard waitsOutOutages else { throw error }
+        // Created again while the cluster was out of reach: its reader starts the new one (a
+        // topic deleted for good ends the follower at its next idle poll).
+        if case .topicDeleted = error { continue }
+        // The cluster cannot say right now: the commit waits for it (a rejoin the heartbeats
+        // asked for meanwhile comes first; its commits are the next generation's).
+        guard case .cluster(let reason, .unavailable) = error else { throw error }
+        if let warnings { outageWarning?.warn(OutageWarning.text(for: reason), to: warnings) }
+        return false
       }
       do {
         try service.commit(group: group, topic: topic, partition: partition, offset: offset)

@@ -27,6 +27,13 @@ package final class KafkaCluster {
   /// restarting, the network) makes sure its topic is still the one it read.
   package private(set) var connectionLosses = 0
 
+  /// A connection lost or refused: what metadata said of topics may be stale (a restarted
+  /// broker may hold a topic created again, with a new id), so their next use asks again.
+  private func noteConnectionLoss() {
+    connectionLosses &+= 1
+    topics.removeAll()
+  }
+
   package init(bootstrap: [BrokerAddress], options: KafkaClientOptions = KafkaClientOptions()) throws(KafkaError) {
     guard !bootstrap.isEmpty else { throw .invalidAddress("", reason: "no brokers given") }
     self.bootstrap = bootstrap
@@ -42,7 +49,7 @@ package final class KafkaCluster {
   /// An open connection to `address`, reusing one that still works.
   package func connection(to address: BrokerAddress, deadline: Deadline) throws(KafkaError) -> BrokerConnection {
     if let open = connections[address], open.isUsable { return open }
-    if connections.removeValue(forKey: address) != nil { connectionLosses &+= 1 }
+    if connections.removeValue(forKey: address) != nil { noteConnectionLoss() }
     do throws(KafkaError) {
       let connection = try BrokerConnection.open(
         to: address, clientId: options.clientId, maxResponseBytes: options.maxResponseBytes,
@@ -50,7 +57,7 @@ package final class KafkaCluster {
       connections[address] = connection
       return connection
     } catch {
-      connectionLosses &+= 1
+      noteConnectionLoss()
       throw error
     }
   }

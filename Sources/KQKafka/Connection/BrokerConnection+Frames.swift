@@ -70,12 +70,20 @@ extension BrokerConnection {
   }
 
   /// The broker closed the connection instead of answering: before any answer a TLS
-  /// listener does that; right after ApiVersions, a SASL listener does.
+  /// listener does that; right after ApiVersions, at the Metadata request every kq client
+  /// starts with, a SASL listener does. A broker closing at another first request (Tansu
+  /// 0.6.0 does at the first JoinGroup of a group deleted before) is only named as closing.
   private func closedWithoutAnswer(api: ApiKey) -> KafkaError {
+    Self.closedWithoutAnswer(
+      at: address, responsesReceived: responsesReceived, api: api,
+      brokerListsSasl: versions.brokerRanges[Self.saslHandshakeKey] != nil)
+  }
+
+  static func closedWithoutAnswer(at address: BrokerAddress, responsesReceived: Int, api: ApiKey, brokerListsSasl: Bool)
+    -> KafkaError
+  {
     if responsesReceived == 0 { return .closedBeforeHandshake(address) }
-    if responsesReceived == 1 && api != .apiVersions && versions.brokerRanges[Self.saslHandshakeKey] != nil {
-      return .saslRequired(address)
-    }
+    if responsesReceived == 1 && api == .metadata && brokerListsSasl { return .saslRequired(address) }
     return .closedByBroker(address)
   }
 

@@ -224,3 +224,17 @@ struct BrokerConnectionNegotiationTests {
     #expect(try connection.version(for: .apiVersions) == 2)
   }
 }
+
+@Suite("Broker closing instead of answering")
+struct ClosedWithoutAnswerTests {
+  private let address = BrokerAddress(host: "127.0.0.1", port: 9092)
+
+  @Test("closed at the first Metadata after ApiVersions listing SaslHandshake is a SASL listener; at another request only a closed connection")
+  func saslOnlyAtMetadata() {
+    #expect(BrokerConnection.closedWithoutAnswer(at: address, responsesReceived: 1, api: .metadata, brokerListsSasl: true) == .saslRequired(address))
+    #expect(BrokerConnection.closedWithoutAnswer(at: address, responsesReceived: 1, api: .joinGroup, brokerListsSasl: true) == .closedByBroker(address))
+    #expect(BrokerConnection.closedWithoutAnswer(at: address, responsesReceived: 1, api: .metadata, brokerListsSasl: false) == .closedByBroker(address))
+    #expect(BrokerConnection.closedWithoutAnswer(at: address, responsesReceived: 5, api: .metadata, brokerListsSasl: true) == .closedByBroker(address))
+    #expect(BrokerConnection.closedWithoutAnswer(at: address, responsesReceived: 0, api: .apiVersions, brokerListsSasl: false) == .closedBeforeHandshake(address))
+  }
+}
