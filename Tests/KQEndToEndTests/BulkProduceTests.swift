@@ -81,10 +81,12 @@ struct BulkProduceTests {
     }
     #expect(byPartition == expected)
     #expect(byPartition.count == partitions)
-    let described = try kq.ok("describe", "k").output
-    #expect(described.contains(codec + " "), "\(described)")
-    let verified = try kq.ok("verify")
-    #expect(verified.output.contains("no problems"), "\(verified)")
+    if !TestBackend.isCluster {  // describe's codec mix and kq verify read a data directory
+      let described = try kq.ok("describe", "k").output
+      #expect(described.contains(codec + " "), "\(described)")
+      let verified = try kq.ok("verify")
+      #expect(verified.output.contains("no problems"), "\(verified)")
+    }
   }
 
   @Test("a malformed --json line after megabytes of compressed records exits 65; exactly the records before it are stored")
