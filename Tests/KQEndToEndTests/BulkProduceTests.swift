@@ -22,12 +22,9 @@ struct BulkProduceTests {
     }
   }
 
-  @Test("keyed lines into 4 partitions: every record once, each partition in input order")
-  func keyed() throws {
-    let kq = try KQSandbox()
-    try kq.ok("topic", "create", "k", "--partitions", "4")
-    try kq.shell(Self.makeLines + " && awk '{ print \"user\" (NR % 97) \":\" $0 }' lines > keyed && cat keyed | kq produce k -K :")
-      .checked()
+  /// Topic k's records ("KEY:VALUE") by partition, checked against the file `keyed` it was
+  /// produced from: 40,000 records, each partition holding its keys' lines in input order.
+  static func storedByPartition(_ kq: KQSandbox) throws -> [Substring: [Substring]] {
     let stored = try kq.shell("kq consume k --format '%p %k:%v\\n'").checked().output.split(separator: "\n")
     #expect(stored.count == 40_000)
     var byPartition: [Substring: [Substring]] = [:]
@@ -42,6 +39,16 @@ struct BulkProduceTests {
       expected[partition] = input.filter { keys.contains($0.prefix { $0 != ":" }) }
     }
     #expect(byPartition == expected)
+    return byPartition
+  }
+
+  @Test("keyed lines into 4 partitions: every record once, each partition in input order")
+  func keyed() throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "k", "--partitions", "4")
+    try kq.shell(Self.makeLines + " && awk '{ print \"user\" (NR % 97) \":\" $0 }' lines > keyed && cat keyed | kq produce k -K :")
+      .checked()
+    let byPartition = try Self.storedByPartition(kq)
     #expect(byPartition.count > 1)
   }
 
@@ -66,20 +73,7 @@ struct BulkProduceTests {
       Self.makeLines + " && awk '{ print \"user\" (NR % 997) \":\" $0 }' lines > keyed && cat keyed | kq produce k -K : --compression "
         + codec
     ).checked()
-    let stored = try kq.shell("kq consume k --format '%p %k:%v\\n'").checked().output.split(separator: "\n")
-    #expect(stored.count == 40_000)
-    var byPartition: [Substring: [Substring]] = [:]
-    for line in stored {
-      let space = try #require(line.firstIndex(of: " "))
-      byPartition[line[..<space], default: []].append(line[line.index(after: space)...])
-    }
-    let input = kq.read("keyed").split(separator: "\n")
-    var expected: [Substring: [Substring]] = [:]
-    for (partition, records) in byPartition {
-      let keys = Set(records.map { $0.prefix { $0 != ":" } })
-      expected[partition] = input.filter { keys.contains($0.prefix { $0 != ":" }) }
-    }
-    #expect(byPartition == expected)
+    let byPartition = try Self.storedByPartition(kq)
     #expect(byPartition.count == partitions)
     if !TestBackend.isCluster {  // describe's codec mix and kq verify read a data directory
       let described = try kq.ok("describe", "k").output

@@ -14,12 +14,7 @@ struct KafkaSemanticsTests {
   }
 
   /// Records what the broker was asked, across its threads.
-  final class Log: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
-    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
-    var all: [String] { lock.withLock { entries } }
-  }
+  typealias Log = ScriptedBroker.Log
 
   @Test("a time lookup sends the time and maps Kafka's -1 answer to nil; earliest and latest send -2 and -1")
   func offsetsByTime() throws {

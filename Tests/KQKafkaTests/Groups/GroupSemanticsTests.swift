@@ -8,12 +8,7 @@ import Testing
 /// generation, described assignments), played by a scripted broker.
 @Suite("Group protocol against a scripted coordinator")
 struct GroupSemanticsTests {
-  final class Log: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
-    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
-    var all: [String] { lock.withLock { entries } }
-  }
+  typealias Log = ScriptedBroker.Log
 
   /// One member, "m-1", leads a group over topic "orders" of 3 partitions.
   private func coordinator(_ log: Log) throws -> FakeBroker {

@@ -11,12 +11,7 @@ import Testing
 @Suite("session timeout of a group member")
 struct SessionTimeoutTests {
   /// Joins seen: "SESSION REBALANCE" in milliseconds.
-  final class Joins: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
-    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
-    var all: [String] { lock.withLock { entries } }
-  }
+  typealias Joins = ScriptedBroker.Log
 
   /// A coordinator of topic "orders" that answers every JoinGroup with INVALID_SESSION_TIMEOUT,
   /// as a Kafka broker does for a session outside group.min/max.session.timeout.ms. It lists

@@ -1,3 +1,4 @@
+import Foundation
 @testable import KQKafka
 
 /// A fake broker that behaves like a one-node Kafka cluster for ApiVersions and Metadata (it
@@ -25,6 +26,14 @@ enum ScriptedBroker {
   }
 
   final class Box: @unchecked Sendable { var value: Int32 = 0 }
+
+  /// What a scripted broker saw, in order (its handler runs on the broker's thread).
+  final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String] = []
+    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
+    var all: [String] { lock.withLock { entries } }
+  }
 
   /// Metadata naming this broker as node 1, controller and leader of everything.
   static func metadata(_ w: inout WireWriter, version: Int16, port: Int32, topics: [String: Int32]) {

@@ -10,12 +10,7 @@ import Testing
 /// scripted broker plays Kafka.
 @Suite("exactly-once output when the group's generation ended")
 struct GenerationEndedTests {
-  final class Log: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String] = []
-    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
-    var all: [String] { lock.withLock { entries } }
-  }
+  typealias Log = ScriptedBroker.Log
 
   /// Group and transaction coordinator of topics "in" and "out" (one partition each): member
   /// "m-1" leads generation 1, the group has committed offset 5 of "in", and every
