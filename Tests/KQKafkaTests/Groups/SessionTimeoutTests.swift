@@ -23,18 +23,7 @@ struct SessionTimeoutTests {
       var r = request.body
       switch request.api {
       case .findCoordinator:
-        peer.answer(request) { w in
-          w.int32(0)
-          w.arrayCount(1)
-          w.string("g")
-          w.int32(1)
-          w.string("127.0.0.1")
-          w.int32(port.value)
-          w.int16(0)
-          w.nullableString(nil)
-          w.taggedFields()
-          w.taggedFields()
-        }
+        ScriptedBroker.answerFindCoordinator(peer, request, port: port.value)
       case .joinGroup:
         _ = try? r.string()
         let session = (try? r.int32()) ?? -1

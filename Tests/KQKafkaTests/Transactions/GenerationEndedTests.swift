@@ -22,48 +22,9 @@ struct GenerationEndedTests {
       var r = request.body
       switch request.api {
       case .findCoordinator:
-        _ = try? r.int8()
-        _ = try? r.arrayCount()
-        let key = (try? r.string()) ?? ""
-        peer.answer(request) { w in
-          w.int32(0)
-          w.arrayCount(1)
-          w.string(key)
-          w.int32(1)
-          w.string("127.0.0.1")
-          w.int32(port.value)
-          w.int16(0)
-          w.nullableString(nil)
-          w.taggedFields()
-          w.taggedFields()
-        }
+        ScriptedBroker.answerFindCoordinator(peer, request, port: port.value)
       case .joinGroup:
-        _ = try? r.string()
-        _ = try? r.int32()
-        _ = try? r.int32()
-        let memberId = (try? r.string()) ?? "?"
-        _ = try? r.nullableString()
-        _ = try? r.string()
-        _ = try? r.arrayCount()
-        _ = try? r.string()
-        let metadata = (try? r.bytes()) ?? []
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(memberId.isEmpty ? 79 : 0)  // MEMBER_ID_REQUIRED on the first join
-          w.int32(memberId.isEmpty ? -1 : 1)
-          w.nullableString("consumer")
-          w.nullableString(memberId.isEmpty ? nil : "range")
-          w.string(memberId.isEmpty ? "" : "m-1")
-          w.bool(false)
-          w.string("m-1")
-          w.array(memberId.isEmpty ? [] : ["m-1"]) { w, member in
-            w.string(member)
-            w.nullableString(nil)
-            w.bytes(metadata)
-            w.taggedFields()
-          }
-          w.taggedFields()
-        }
+        ScriptedBroker.answerJoinGroup(peer, request)
       case .syncGroup:
         _ = try? r.string()
         _ = try? r.int32()
