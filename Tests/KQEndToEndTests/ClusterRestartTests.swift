@@ -71,6 +71,15 @@ struct ClusterRestartTests {
     try Self.restart(cluster, under: follower, partitions: 2)
     let after = (0..<6).map { _ in follower.readLine(timeout: 60) ?? "" }
     #expect(Set(after) == Self.expected(["c", "d", "e"], partitions: 2))
+    // The follower commits while it follows, once it has joined the restarted broker's new
+    // group (a commit refused before the join is the next generation's to make): wait for it.
+    var committed: [Int64?] = []
+    for _ in 0..<240 where committed != [3, 3] {
+      let described = try cluster.run("group", "describe", "g", "--json")
+      let rows = (try? JSON.object(described.output)["partitions"] as? [[String: Any]]) ?? []
+      committed = rows.map { JSON.int($0["committed_offset"]) }
+      if committed != [3, 3] { usleep(500_000) }
+    }
     follower.signal(SIGINT)
     let ended = try follower.finish()
     #expect(ended.status == 130, "\(ended)")

@@ -26,6 +26,8 @@ package final class KafkaCluster {
   /// Connections lost or refused so far: a reader that saw this number change (a broker
   /// restarting, the network) makes sure its topic is still the one it read.
   package private(set) var connectionLosses = 0
+  /// Brokers that answered ApiVersions on some connection of this client.
+  private var answered: Set<BrokerAddress> = []
 
   /// A connection lost or refused: what metadata said of topics may be stale (a restarted
   /// broker may hold a topic created again, with a new id), so their next use asks again.
@@ -55,9 +57,13 @@ package final class KafkaCluster {
         to: address, clientId: options.clientId, maxResponseBytes: options.maxResponseBytes,
         versionCaps: options.versionCaps, deadline: deadline.capped(at: .after(options.requestTimeout)))
       connections[address] = connection
+      answered.insert(address)
       return connection
     } catch {
       noteConnectionLoss()
+      // A broker that answered before is not a TLS listener: closing before answering is a
+      // broker restarting (it accepts before it is ready), which is waited out as a loss.
+      if case .closedBeforeHandshake = error, answered.contains(address) { throw .closedByBroker(address) }
       throw error
     }
   }

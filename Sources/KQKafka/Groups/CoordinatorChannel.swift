@@ -44,9 +44,15 @@ final class CoordinatorChannel: @unchecked Sendable {
     guard let address else { throw .broker(.coordinatorNotAvailable, subject: .group(group), message: nil) }
     if connection?.isUsable != true {
       connection = nil
-      connection = try BrokerConnection.open(
-        to: address, clientId: clientId, maxResponseBytes: maxResponseBytes, versionCaps: versionCaps,
-        deadline: deadline)
+      do throws(KafkaError) {
+        connection = try BrokerConnection.open(
+          to: address, clientId: clientId, maxResponseBytes: maxResponseBytes, versionCaps: versionCaps,
+          deadline: deadline)
+      } catch .closedBeforeHandshake(let address) {
+        // The cluster named this coordinator, so it speaks Kafka: closing before answering is
+        // a broker restarting (it accepts before it is ready), not a TLS listener.
+        throw .closedByBroker(address)
+      }
     }
     guard let connection else { throw .broker(.coordinatorNotAvailable, subject: .group(group), message: nil) }
     return try body(connection)
