@@ -295,7 +295,7 @@ final class Consumer {
   func flush(waiting: Bool = true) throws -> Bool {
     if let writer {
       var progress = OutputWriterThread.Progress()
-      if output.count > 0 { (output, progress) = writer.handOver(output) }
+      if output.count > 0 { (output, progress) = writer.handOver(output, startingThread: !waiting) }
       if waiting || progress.failure != nil {
         let rest = writer.finishWrites()
         progress.written += rest.written

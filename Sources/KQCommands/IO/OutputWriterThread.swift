@@ -7,7 +7,8 @@ import KQLog
 /// ones one thread writing them would make. Only for a regular file: a write there is not cut
 /// short by a signal and never waits for a reader, so handing over and waiting stay short.
 ///
-/// The thread starts at the first `handOver`, so a consume of a few records never starts it.
+/// The thread starts at the first `handOver` that may start it (a full buffer, with more to
+/// come), so a consume of a few records never starts it.
 /// After a failed write it writes nothing more; the failure comes back from the next
 /// `handOver` or `finishWrites`, with the bytes written before it.
 final class OutputWriterThread: @unchecked Sendable {
@@ -59,9 +60,9 @@ final class OutputWriterThread: @unchecked Sendable {
 
   /// Hands `full` over to be written and returns an empty buffer to fill next, with what the
   /// writes finished meanwhile did. Waits while the previous buffer is still being written.
-  /// Without a thread (none could be made), writes `full` here.
-  func handOver(_ full: ByteBuffer) -> (empty: ByteBuffer, progress: Progress) {
-    if work == nil && !threadFailed { startThread() }
+  /// Without a thread (not `startingThread`, or none could be made), writes `full` here.
+  func handOver(_ full: ByteBuffer, startingThread: Bool) -> (empty: ByteBuffer, progress: Progress) {
+    if startingThread && work == nil && !threadFailed { startThread() }
     guard work != nil else {
       let done = Self.write(fd, full)
       full.count = 0
