@@ -27,6 +27,31 @@ struct BulkReadTests {
     #expect(try JSON.lines(json.output).map { JSON.field($0["value"]) } == [Self.line(119_998), Self.line(119_999)])
   }
 
+  @Test("to a regular file, full buffers written by a second thread: the same bytes as through a pipe, in every mode")
+  func regularFileOutput() throws {
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines + " && kq produce big --create < lines").checked()
+    // After bytes already in the file (the descriptor's offset), and appended (O_APPEND).
+    try kq.shell("{ echo first; kq consume big; } > out && { echo first; cat lines; } | cmp - out").checked()
+    try kq.shell("echo first > out && kq consume big >> out && { echo first; cat lines; } | cmp - out").checked()
+    // Stopping mid-buffer (-n, --until) and the record-by-record path (--json) write the same as a pipe does.
+    for arguments in ["-n 70001", "--from 3 --until 100003", "--json --from 110000", "-0"] {
+      try kq.shell("kq consume big \(arguments) > out && kq consume big \(arguments) | cmp - out").checked()
+    }
+  }
+
+  @Test("a write that fails on the writer thread ends the read with exit 74, as on the reader's own thread")
+  func regularFileWriteFailure() throws {
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines + " && kq produce big --create < lines").checked()
+    // A regular file opened read-only as stdout: every write fails with EBADF.
+    for arguments in ["", "-n 2"] {
+      let result = try kq.shell("kq consume big \(arguments) 1< lines; echo \"status $?\"")
+      #expect(result.output == "status 74\n")
+      #expect(result.errors == "kq: error: cannot write standard output: Bad file descriptor\n")
+    }
+  }
+
   @Test("-0 over two partitions of many windows gives every value once")
   func nulTerminatedTwoPartitions() throws {
     let kq = try KQSandbox()

@@ -21,7 +21,11 @@ final class Consumer {
   let context: Context
   private(set) var cursors: [Cursor]
   private let printer: RecordPrinter
-  private let output = ByteBuffer(capacity: outputFlushBytes + (1 << 16))
+  private var output = ByteBuffer(capacity: outputBufferCapacity)
+  static let outputBufferCapacity = outputFlushBytes + (1 << 16)
+  /// Writes full buffers to a regular file on a second thread while the next fills (nil for
+  /// any other stdout, and with group commits, whose ledger counts bytes as they are written).
+  private let writer: OutputWriterThread?
   /// Bytes written to stdout so far, before those in `output`.
   private var bytesWritten = 0
   private(set) var delivered = 0
@@ -57,6 +61,7 @@ final class Consumer {
     self.context = context
     self.cursors = cursors
     self.ledger = tracksRecordEnds ? DeliveryLedger() : nil
+    self.writer = tracksRecordEnds ? nil : OutputWriterThread.forRegularFile(context.stdout, bufferCapacity: Self.outputBufferCapacity)
     self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
   }
 
@@ -80,7 +85,7 @@ final class Consumer {
       for index in cursors.indices where !cursors[index].isDone {
         if try readBatch(index) { progressed = true }
         if let max = options.maxRecords, delivered >= max { return try finish(.finished) }
-        if output.count >= Self.outputFlushBytes { guard try flush() else { return stopped() } }
+        if output.count >= Self.outputFlushBytes { guard try flush(waiting: false) else { return stopped() } }
       }
       if let signals = context.signals, let number = signals.pending() { return try finish(.interrupted(number)) }
       if progressed { continue }
@@ -285,9 +290,20 @@ final class Consumer {
   }
 
   /// Writes the buffered output. False when stdout's reader has gone (EPIPE) or a signal
-  /// cut the write short; then `stopped()` tells which.
-  func flush() throws -> Bool {
-    if output.count > 0 {
+  /// cut the write short; then `stopped()` tells which. Without `waiting`, a writer thread
+  /// may still be writing it on return.
+  func flush(waiting: Bool = true) throws -> Bool {
+    if let writer {
+      var progress = OutputWriterThread.Progress()
+      if output.count > 0 { (output, progress) = writer.handOver(output, startingThread: !waiting) }
+      if waiting || progress.failure != nil {
+        let rest = writer.finishWrites()
+        progress.written += rest.written
+        progress.failure = progress.failure ?? rest.failure
+      }
+      bytesWritten += progress.written
+      if let failure = progress.failure { throw StorageError.io(failure, operation: "write", path: "standard output") }
+    } else if output.count > 0 {
       let (written, failure) = context.stdout.writeReportingProgress(output.bytes)
       output.count = 0
       bytesWritten += written

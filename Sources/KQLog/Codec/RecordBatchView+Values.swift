@@ -17,11 +17,13 @@ extension RecordBatchView {
     buffer.reserve(size + count)
     var out = buffer.base + buffer.count
     var position = BatchLayout.headerSize
-    for index in 0..<count {
+    var index = 0
+    while index < count {
       // Positions pass by value, not inout: the loop's position then stays in a register.
       guard let value = valueFast(at: position) ?? valueChecked(at: position) else {
         throw .malformedRecord(index: index)
       }
+      index &+= 1
       position = value.next
       if value.count > 0 {
         copySmall(to: out, from: base + value.start, count: value.count)
@@ -45,20 +47,10 @@ extension RecordBatchView {
     let end = size
     guard position &+ 16 <= end else { return nil }
     var p = position
-    let first = Int(base.load(fromByteOffset: p, as: UInt8.self))
-    var length: Int
-    if first < 0x80 {
-      length = first
-      p &+= 1
-    } else {
-      let second = Int(base.load(fromByteOffset: p &+ 1, as: UInt8.self))
-      guard second < 0x80 else { return nil }
-      length = (first & 0x7f) | second << 7
-      p &+= 2
-    }
-    length = (length >> 1) ^ -(length & 1)
-    let recordEnd = p &+ length
-    guard length >= 0, recordEnd <= end else { return nil }
+    // The length, zig-zag encoded: an odd value is negative.
+    guard let length = shortZigZag(at: &p), length & 1 == 0 else { return nil }
+    let recordEnd = p &+ length >> 1
+    guard recordEnd <= end else { return nil }
     p &+= 1  // attributes
     // Timestamp and offset deltas: the second byte without its continuation bit ends them.
     let deltas = base.loadUnaligned(fromByteOffset: p, as: UInt64.self).littleEndian
@@ -66,29 +58,46 @@ extension RecordBatchView {
     stops &= stops &- 1
     guard stops != 0 else { return nil }
     p &+= stops.trailingZeroBitCount >> 3 &+ 1
-    guard p &+ 2 <= recordEnd, let key = shortLength(at: &p), key >= -1, p &+ max(key, 0) &+ 2 <= recordEnd else {
-      return nil
+    // A null key (-1, the byte 0x01) is the common case: one compare.
+    if p &+ 3 <= recordEnd && base.load(fromByteOffset: p, as: UInt8.self) == 1 {
+      p &+= 1
+    } else {
+      guard p &+ 2 <= recordEnd, let key = shortLength(at: &p), key >= -1, p &+ max(key, 0) &+ 2 <= recordEnd else {
+        return nil
+      }
+      p &+= max(key, 0)
     }
-    p &+= max(key, 0)
-    guard let value = shortLength(at: &p), value >= -1, p &+ max(value, 0) < recordEnd else { return nil }
-    return (p, max(value, 0), recordEnd)
+    // The value's length: even (zero or more), or 1 for null.
+    guard let value = shortZigZag(at: &p) else { return nil }
+    let count: Int
+    if value & 1 == 0 {
+      count = value >> 1
+    } else {
+      guard value == 1 else { return nil }
+      count = 0
+    }
+    guard p &+ count < recordEnd else { return nil }
+    return (p, count, recordEnd)
   }
 
   /// A zig-zag varint of 1 or 2 bytes at `p` (the caller checked both are readable).
   @inline(__always)
   private func shortLength(at p: inout Int) -> Int? {
-    let first = Int(base.load(fromByteOffset: p, as: UInt8.self))
-    var value: Int
-    if first < 0x80 {
-      value = first
+    shortZigZag(at: &p).map { ($0 >> 1) ^ -($0 & 1) }
+  }
+
+  /// A varint of 1 or 2 bytes at `p`, still zig-zag encoded (the caller checked both bytes
+  /// are readable), from one 2-byte load.
+  @inline(__always)
+  private func shortZigZag(at p: inout Int) -> Int? {
+    let pair = Int(base.loadUnaligned(fromByteOffset: p, as: UInt16.self).littleEndian)
+    if pair & 0x80 == 0 {
       p &+= 1
-    } else {
-      let second = Int(base.load(fromByteOffset: p &+ 1, as: UInt8.self))
-      guard second < 0x80 else { return nil }
-      value = (first & 0x7f) | second << 7
-      p &+= 2
+      return pair & 0x7f
     }
-    return (value >> 1) ^ -(value & 1)
+    guard pair & 0x8000 == 0 else { return nil }
+    p &+= 2
+    return (pair & 0x7f) | (pair >> 8) << 7
   }
 
   /// Any record shape, every varint checked against the record's bounds.
@@ -111,19 +120,28 @@ extension RecordBatchView {
   }
 }
 
-/// Copies `count` bytes with inline 32-byte vector moves when short (most values), where a
-/// call to `memcpy` would cost more than the copy; long runs go to `memcpy`.
+/// Copies `count` bytes with inline vector moves when short (most values), where a call to
+/// `memcpy` would cost more than the copy; long runs go to `memcpy`. From 32 to 128 bytes, two
+/// overlapping runs of 32 or 64 bytes, one from each end, without a loop.
 @inline(__always)
 func copySmall(to destination: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int) {
   if count >= 32 && count <= 128 {
-    var offset = 0
-    while offset + 32 < count {
-      destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self), toByteOffset: offset, as: SIMD32<UInt8>.self)
-      offset += 32
+    if count > 64 {
+      copy32(destination, source, at: 0)
+      copy32(destination, source, at: 32)
+      copy32(destination, source, at: count &- 64)
+      copy32(destination, source, at: count &- 32)
+    } else {
+      copy32(destination, source, at: 0)
+      copy32(destination, source, at: count &- 32)
     }
-    let last = count - 32
-    destination.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: SIMD32<UInt8>.self), toByteOffset: last, as: SIMD32<UInt8>.self)
   } else {
     memcpy(destination, source, count)
   }
+}
+
+@inline(__always)
+private func copy32(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, at offset: Int) {
+  destination.storeBytes(
+    of: source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self), toByteOffset: offset, as: SIMD32<UInt8>.self)
 }

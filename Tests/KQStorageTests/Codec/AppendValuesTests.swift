@@ -180,6 +180,15 @@ struct AppendValuesTests {
     try Self.expectFailure(bytes, .malformedRecord(index: 1))
   }
 
+  /// Zig-zag odd values are negative: -1 is a null value, anything below is damage.
+  @Test("a value or record length below -1 is a malformed record", arguments: [0, 8], [-2, -3, -64] as [Int64])
+  func negativeLength(fieldOffset: Int, length: Int64) throws {
+    var bytes = Self.plainBatch(count: 3)
+    let start = Self.recordStarts(bytes)[1] + fieldOffset
+    bytes.replaceSubrange(start..<(start + 2), with: Self.twoByteVarInt(length))
+    try Self.expectFailure(bytes, .malformedRecord(index: 1))
+  }
+
   @Test("more records announced than the batch holds is a malformed record at the first missing one")
   func recordCountTooHigh() throws {
     var bytes = Self.plainBatch(count: 3)

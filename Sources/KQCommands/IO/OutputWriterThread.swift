@@ -1,0 +1,134 @@
+import Glibc
+import KQLog
+
+/// Writes a consumer's full output buffers to a regular file on a second thread while the
+/// consumer fills the next one: write(2) into the page cache is about half of consuming to a
+/// file. Two buffers take turns, written in the order handed over, so the file's bytes are the
+/// ones one thread writing them would make. Only for a regular file: a write there is not cut
+/// short by a signal and never waits for a reader, so handing over and waiting stay short.
+///
+/// The thread starts at the first `handOver` that may start it (a full buffer, with more to
+/// come), so a consume of a few records never starts it.
+/// After a failed write it writes nothing more; the failure comes back from the next
+/// `handOver` or `finishWrites`, with the bytes written before it.
+final class OutputWriterThread: @unchecked Sendable {
+  struct Progress {
+    var written = 0
+    var failure: Errno?
+  }
+
+  private let fd: CInt
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private var work: BackgroundWork?
+  private var threadFailed = false
+  // Guarded by `mutex`:
+  /// The buffer being written, nil when the thread is idle.
+  private var inFlight: ByteBuffer?
+  /// The buffer written last, returned for reuse.
+  private var spare: ByteBuffer
+  /// What was written since the last `take`.
+  private var progress = Progress()
+  private var stopping = false
+
+  /// A writer for `sink` when it is a descriptor on a regular file, else nil.
+  static func forRegularFile(_ sink: any ByteSink, bufferCapacity: Int) -> OutputWriterThread? {
+    guard let fdSink = sink as? FileDescriptorSink else { return nil }
+    var info = stat()
+    guard fstat(fdSink.fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return OutputWriterThread(fd: fdSink.fd, spare: ByteBuffer(capacity: bufferCapacity))
+  }
+
+  private init(fd: CInt, spare: ByteBuffer) {
+    self.fd = fd
+    self.spare = spare
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(condition, nil)
+  }
+
+  deinit {
+    pthread_mutex_lock(mutex)
+    stopping = true
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+    work?.wait()
+    pthread_cond_destroy(condition)
+    pthread_mutex_destroy(mutex)
+    condition.deallocate()
+    mutex.deallocate()
+  }
+
+  /// Hands `full` over to be written and returns an empty buffer to fill next, with what the
+  /// writes finished meanwhile did. Waits while the previous buffer is still being written.
+  /// Without a thread (not `startingThread`, or none could be made), writes `full` here.
+  func handOver(_ full: ByteBuffer, startingThread: Bool) -> (empty: ByteBuffer, progress: Progress) {
+    if startingThread && work == nil && !threadFailed { startThread() }
+    guard work != nil else {
+      let done = Self.write(fd, full)
+      full.count = 0
+      return (full, done)
+    }
+    pthread_mutex_lock(mutex)
+    while inFlight != nil { pthread_cond_wait(condition, mutex) }
+    let empty = spare
+    let done = takeProgress()
+    inFlight = full
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+    empty.count = 0
+    return (empty, done)
+  }
+
+  /// Waits for the buffer being written, if any; returns what the writes since the last
+  /// `handOver` or `finishWrites` did.
+  func finishWrites() -> Progress {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    while inFlight != nil { pthread_cond_wait(condition, mutex) }
+    return takeProgress()
+  }
+
+  /// Called with `mutex` held.
+  private func takeProgress() -> Progress {
+    let taken = progress
+    progress.written = 0
+    return taken
+  }
+
+  private func startThread() {
+    work = BackgroundWork.start { [self] in serve() }
+    threadFailed = work == nil
+  }
+
+  private func serve() {
+    pthread_mutex_lock(mutex)
+    while true {
+      while inFlight == nil && !stopping { pthread_cond_wait(condition, mutex) }
+      guard let buffer = inFlight else { break }
+      let failedBefore = progress.failure != nil
+      pthread_mutex_unlock(mutex)
+      let done = failedBefore ? Progress() : Self.write(fd, buffer)
+      pthread_mutex_lock(mutex)
+      progress.written += done.written
+      if progress.failure == nil { progress.failure = done.failure }
+      spare = buffer
+      inFlight = nil
+      pthread_cond_broadcast(condition)
+    }
+    pthread_mutex_unlock(mutex)
+  }
+
+  /// Writes all of `buffer`, or as much as the file took before failing.
+  private static func write(_ fd: CInt, _ buffer: ByteBuffer) -> Progress {
+    var done = 0
+    while done < buffer.count {
+      let n = Glibc.write(fd, buffer.base + done, buffer.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return Progress(written: done, failure: Errno.current)
+      }
+      done += n
+    }
+    return Progress(written: done)
+  }
+}
