@@ -111,6 +111,16 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
     encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
   }
 
+  package func addLines(
+    _ base: UnsafeRawPointer, from start: Int, count: Int, delimiter: Int32, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, largestValue: Int, partition: Int
+  ) -> BatchEncoder.AppendedLines {
+    let encoder = encoders[partition] ?? makeEncoder(partition)
+    return encoder.appendLines(
+      base, from: start, count: count, delimiter: delimiter, headers: headers, timestamp: timestamp,
+      largestValue: largestValue, stopsBeforeBatch: false)
+  }
+
   private func makeEncoder(_ partition: Int) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer).
     let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16, excludedFromForks: true)

@@ -104,20 +104,61 @@ package final class MarkedOutput: ExactlyOnceOutput {
     if index < share.pointee.present { return }  // stored before the crash
     let unretained = share.pointee.encoder ?? Unmanaged.passUnretained(makeEncoder(partition))
     unretained._withUnsafeGuaranteedRef { encoder in
-      let open = encoder.openBatchBytes
-      if open > 0
-        && open + BatchEncoder.recordBytesBound(
-          keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) <= batchLimit
-      {
+      if encoder.opensBatch(keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) {
+        addOpening(to: encoder, key: key, value: value, headers: headers, timestamp: timestamp, index: index)
+      } else {
         encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
-        return
       }
-      // This record opens a batch (the bound above keeps the encoder from opening one by
-      // itself): it carries the mark after its own headers.
-      encoder.sealBatch()
-      writeFirstHeaders(headers, index: index)
-      encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
     }
+  }
+
+  /// `add` for a run of lines, with `BatchEncoder.appendLines` between the records that open
+  /// a batch. Records `resume` found stored are left to `add`, which skips them.
+  package func addLines(
+    _ base: UnsafeRawPointer, from start: Int, count: Int, delimiter: Int32, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, largestValue: Int, partition: Int
+  ) -> BatchEncoder.AppendedLines {
+    precondition(partition >= 0 && partition < shares.count)  // PipeOutputParser checks it
+    let share = shares.baseAddress.unsafelyUnwrapped + partition
+    var total = BatchEncoder.AppendedLines(end: start, records: 0, bytes: 0)
+    guard share.pointee.added >= share.pointee.present else { return total }
+    let unretained = share.pointee.encoder ?? Unmanaged.passUnretained(makeEncoder(partition))
+    unretained._withUnsafeGuaranteedRef { encoder in
+      while true {
+        let run = encoder.appendLines(
+          base, from: total.end, count: count, delimiter: delimiter, headers: headers, timestamp: timestamp,
+          largestValue: largestValue, stopsBeforeBatch: true)
+        total.end = run.end
+        total.records += run.records
+        total.bytes += run.bytes
+        share.pointee.added += run.records
+        // Stopped at a line that opens a batch (not at one too long, nor at the input's end):
+        // it carries the mark.
+        guard run.end < count, let found = memchr(base + run.end, delimiter, count - run.end) else { return }
+        let length = UnsafeRawPointer(found) - base - run.end
+        guard length <= largestValue else { return }
+        let before = encoder.buffer.count
+        addOpening(
+          to: encoder, key: nil, value: UnsafeRawBufferPointer(start: base + run.end, count: length), headers: headers,
+          timestamp: timestamp, index: share.pointee.added)
+        share.pointee.added += 1
+        total.end = run.end + length + 1
+        total.records += 1
+        total.bytes += encoder.buffer.count - before
+      }
+    }
+    return total
+  }
+
+  /// Adds the range's `index`-th record for a partition as the first of a new batch: it
+  /// carries the mark after its own headers.
+  private func addOpening(
+    to encoder: BatchEncoder, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, index: Int
+  ) {
+    encoder.sealBatch()
+    writeFirstHeaders(headers, index: index)
+    encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
   }
 
   /// `headers` with one more header, the mark of the range's `index`-th record.
