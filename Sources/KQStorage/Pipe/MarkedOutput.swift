@@ -5,10 +5,11 @@ import KQLog
 /// every batch it writes carries a `kq.pipe` header (`PipeMark`) naming the group, the input
 /// partition and range the batch's records came from, and the batch's place in that range's
 /// output for its partition. A range's output for each output partition is appended in one
-/// call, partitions in ascending order, so a crash leaves, per output partition, a prefix of
-/// it: `resume` reads the output's tail since the checkpoint, finds the ranges written and not
-/// committed, and how many of their records each partition holds; processing them again
-/// writes only the records that are missing.
+/// call, partitions in ascending order (on a thread while the next range is encoded: see
+/// `end`), so a crash leaves, per output partition, a prefix of it: `resume` reads the
+/// output's tail since the checkpoint, finds the ranges written and not committed, and how
+/// many of their records each partition holds; processing them again writes only the records
+/// that are missing.
 package final class MarkedOutput: ExactlyOnceOutput {
   let directory: DataDirectory
   let group: GroupName
@@ -17,7 +18,12 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// Batches close at 128 KiB, as `kq produce` closes them (or the topic's limit when smaller).
   private let batchLimit: Int
   private var writers: [Int: PartitionLog] = [:]
+  /// The encoders of the range being added, per output partition.
   private var encoders: [BatchEncoder?]
+  /// The encoders of the range before it, whose batches `appending` is appending.
+  private var appendingEncoders: [BatchEncoder?]
+  private var appending: RangeAppend?
+  private var appendFailure: StorageError?
   /// The header section of a batch's first record: its own headers and the mark.
   private let firstHeaders = ByteBuffer(capacity: 1024)
 
@@ -60,6 +66,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
     self.config = config
     self.batchLimit = min(config.maxBatchBytes, 1 << 17)
     self.encoders = Array(repeating: nil, count: config.partitions)
+    self.appendingEncoders = encoders
     self.shares = .allocate(capacity: config.partitions)
     _ = shares.initialize(from: repeatElement(Share(), count: config.partitions))
   }
@@ -70,13 +77,12 @@ package final class MarkedOutput: ExactlyOnceOutput {
   }
 
   package func close() {
+    try? finishAppending()  // what it did not append is not committed: `resume` finds it so
     for writer in writers.values { writer.close() }
     writers = [:]
   }
 
   package var hasUncommittedRanges: Bool { !ended.isEmpty }
-
-  static let appendRunBytes = 1 << 20
 
   // MARK: Adding a range's output
 
@@ -203,36 +209,44 @@ package final class MarkedOutput: ExactlyOnceOutput {
     input = nil
   }
 
+  /// Hands the range's output to a `RangeAppend`, which appends it on a thread while the next
+  /// range is encoded into the other set of encoders; the append before it is waited for
+  /// first (ranges reach the log in order) and its failure thrown here, else by `commit`.
   package func end() throws(StorageError) {
     guard let input else { return }
     let hasOutput = shares.contains { $0.added > 0 }
     if hasOutput && emptySinceCommit.contains(input) { try commit() }
+    try finishAppending()
+    var parts: [RangeAppend.Part] = []
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
       let bytes = UnsafeMutableRawBufferPointer(mutating: encoder.finish())
-      let writer = try writer(for: partition)
-      // In runs of about 1 MiB of whole batches: a larger pwrite(2) copies out of memory the
-      // CPU's caches no longer hold, several times slower (16 MiB: 150 ms per 100 MB).
-      var start = 0
-      while start < bytes.count, let base = bytes.baseAddress {
-        var end = start
-        while end < bytes.count, end == start || end - start < Self.appendRunBytes,
-          let header = BatchHeader(at: base + end), end + header.size <= bytes.count
-        {
-          end += header.size
-        }
-        if end == start { end = bytes.count }  // not whole batches: the writer reports it
-        let result = try writer.append(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<end]))
-        knownEnds[partition] = max(knownEnds[partition] ?? 0, result.firstOffset + Int64(result.recordCount))
-        start = end
-      }
+      parts.append(RangeAppend.Part(partition: partition, writer: try writer(for: partition), bytes: bytes))
       unsynced.insert(partition)
-      encoder.reset()
+    }
+    if !parts.isEmpty {
+      swap(&encoders, &appendingEncoders)
+      for partition in shares.indices { shares[partition].encoder = encoders[partition].map(Unmanaged.passUnretained) }
+      appending = RangeAppend.start(parts)
     }
     ended[input] = range.upperBound
     if !hasOutput { emptySinceCommit.insert(input) }
     for partition in shares.indices { shares[partition].added = 0 }
     self.input = nil
+  }
+
+  /// Waits for the last range's append, if one runs; throws its failure, and from then on
+  /// throws it again at every call: a range ended before it may not be committed any more
+  /// (its output may be missing), and the next run processes it again.
+  func finishAppending() throws(StorageError) {
+    if let appendFailure { throw appendFailure }
+    guard let append = appending else { return }
+    appending = nil
+    let (ends, failure) = append.finish()
+    for encoder in appendingEncoders { encoder?.reset() }
+    for (partition, end) in ends { knownEnds[partition] = max(knownEnds[partition] ?? 0, end) }
+    appendFailure = failure
+    if let failure { throw failure }
   }
 
   private func writer(for partition: Int) throws(StorageError) -> PartitionLog {
@@ -249,6 +263,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// The output first (fdatasync of every partition written), then each input partition's
   /// offset, then its checkpoint: a crash in between leaves output that `resume` finds.
   package func commit() throws(StorageError) {
+    try finishAppending()
     guard !ended.isEmpty else { return }
     for partition in unsynced.sorted() { try writers[partition]?.sync() }
     unsynced = []
