@@ -192,8 +192,11 @@ package final class MarkedOutput: ExactlyOnceOutput {
   package var reservedHeaderBytes: Int { 1 + 1 + PipeMark.headerName.count + 2 + 1100 }
 
   private func makeEncoder(_ partition: Int) -> BatchEncoder {
-    // Kept out of the children kq forks to run the command (see ByteBuffer).
-    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16, excludedFromForks: true)
+    // Kept out of the children kq forks to run the command (see ByteBuffer). As large as the
+    // other set's encoder has grown, so that it does not grow (and copy itself) again: its
+    // pages are only resident once touched.
+    let capacity = max(1 << 16, appendingEncoders[partition]?.buffer.capacity ?? 0)
+    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: capacity, excludedFromForks: true)
     if config.timestampType == .logAppendTime {
       let clock = directory.clock
       encoder.logAppendTime = { clock.nowMillis() }
