@@ -229,8 +229,16 @@ package final class MarkedOutput: ExactlyOnceOutput {
     }
     if !parts.isEmpty {
       swap(&encoders, &appendingEncoders)
+      // The next range's encoders, for the partitions this one wrote, made now so that the
+      // append's thread faults in as much of them as this range filled.
+      var prefaults: [UnsafeMutableRawBufferPointer] = []
+      for part in parts {
+        let next = encoders[part.partition] ?? makeEncoder(part.partition)
+        let buffer = next.buffer
+        prefaults.append(UnsafeMutableRawBufferPointer(start: buffer.base, count: min(buffer.capacity, part.bytes.count)))
+      }
       for partition in shares.indices { shares[partition].encoder = encoders[partition].map(Unmanaged.passUnretained) }
-      appending = RangeAppend.start(parts)
+      appending = RangeAppend.start(parts, prefaulting: prefaults)
     }
     ended[input] = range.upperBound
     if !hasOutput { emptySinceCommit.insert(input) }
