@@ -217,9 +217,10 @@ final class Producer {
 
   // MARK: Records
 
-  /// The common input, keyless lines into one partition, encoded by a loop of its own: no
-  /// per-record look at flags, partition or encoder. Stops before the first line that may be
-  /// too large (`record` then decides) and returns where it stopped.
+  /// The common input, keyless lines into one partition, encoded by `BatchEncoder.appendLines`
+  /// (the loop `kq pipe` uses too): no per-record look at flags, partition or encoder. Stops
+  /// before the first line that may be too large (`record` then decides) and returns where it
+  /// stopped.
   private func plainRecords(_ base: UnsafeMutableRawPointer, count: Int, delimiter: Int32) -> Int {
     let partition = options.partition ?? stickyPartition
     let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(makeEncoder(partition))
