@@ -121,9 +121,14 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
       largestValue: largestValue, stopsBeforeBatch: false)
   }
 
-  private func makeEncoder(_ partition: Int) -> BatchEncoder {
+  package func reserve(bytes: Int, partition: Int) {
+    guard partition >= 0 && partition < encoders.count, encoders[partition] == nil else { return }
+    _ = makeEncoder(partition, capacity: bytes)
+  }
+
+  private func makeEncoder(_ partition: Int, capacity: Int = 1 << 16) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer).
-    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16, excludedFromForks: true)
+    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: max(capacity, 1 << 16), excludedFromForks: true)
     encoders[partition] = encoder
     return encoder
   }

@@ -63,6 +63,10 @@ package protocol ExactlyOnceOutput: AnyObject {
     _ base: UnsafeRawPointer, from start: Int, count: Int, delimiter: Int32, headers: UnsafeRawBufferPointer,
     timestamp: Int64, largestValue: Int, partition: Int
   ) -> BatchEncoder.AppendedLines
+  /// Room for about `bytes` of output in `partition`, asked before a range's records come when
+  /// they all go there: its encoder is made that large at once instead of growing (and copying
+  /// itself into fresh memory) as they come. Only the bytes used become resident.
+  func reserve(bytes: Int, partition: Int)
   /// Stores the range's output (nothing of it is visible before).
   func end() throws(StorageError)
   /// Drops what was added since `begin`: nothing of the range is stored or committed.

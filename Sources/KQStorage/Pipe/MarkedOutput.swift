@@ -191,11 +191,16 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// The most bytes the mark adds to a record: 1 for the header count, the name, the value.
   package var reservedHeaderBytes: Int { 1 + 1 + PipeMark.headerName.count + 2 + 1100 }
 
-  private func makeEncoder(_ partition: Int) -> BatchEncoder {
+  package func reserve(bytes: Int, partition: Int) {
+    guard partition >= 0 && partition < shares.count, encoders[partition] == nil else { return }
+    _ = makeEncoder(partition, capacity: bytes)
+  }
+
+  private func makeEncoder(_ partition: Int, capacity asked: Int = 0) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer). As large as the
     // other set's encoder has grown, so that it does not grow (and copy itself) again: its
     // pages are only resident once touched.
-    let capacity = max(1 << 16, appendingEncoders[partition]?.buffer.capacity ?? 0)
+    let capacity = max(1 << 16, asked, appendingEncoders[partition]?.buffer.capacity ?? 0)
     let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: capacity, excludedFromForks: true)
     if config.timestampType == .logAppendTime {
       let clock = directory.clock
