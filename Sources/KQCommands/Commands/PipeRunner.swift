@@ -257,7 +257,7 @@ final class PipeRunner {
     }
     // What the command writes is parsed and encoded as it comes, while the command works on.
     collected.count = 0
-    parser.start(inputPartition: input.input.partition, timestamp: timestamp)
+    parser.start(inputPartition: input.input.partition, timestamp: timestamp, inputBytes: bytes.count)
     let parser = self.parser
     if !read.isReplay { startPrefetch() }  // the next batch is read while this one runs
     let outcome = child.filter(

@@ -217,31 +217,23 @@ final class Producer {
 
   // MARK: Records
 
-  /// The common input, keyless lines into one partition, encoded by a loop of its own: no
-  /// per-record look at flags, partition or encoder. Stops before the first line that may be
-  /// too large (`record` then decides) and returns where it stopped.
+  /// The common input, keyless lines into one partition, encoded by `BatchEncoder.appendLines`
+  /// (the loop `kq pipe` uses too): no per-record look at flags, partition or encoder. Stops
+  /// before the first line that may be too large (`record` then decides) and returns where it
+  /// stopped.
   private func plainRecords(_ base: UnsafeMutableRawPointer, count: Int, delimiter: Int32) -> Int {
     let partition = options.partition ?? stickyPartition
     let encoder = unretainedEncoders[partition] ?? Unmanaged.passUnretained(makeEncoder(partition))
     let headers = fixedHeaderBytes
     let largestValue = Int(config.maxMessageBytes) - headers.count - batchOverhead
-    let time = timestamp
-    var start = 0
-    var seen = 0
-    var added = 0
-    encoder._withUnsafeGuaranteedRef { encoder in
-      while start < count, let found = memchr(base + start, delimiter, count - start) {
-        let end = UnsafeMutableRawPointer(found) - base
-        guard end - start <= largestValue else { break }
-        added += encoder.append(
-          key: nil, value: UnsafeRawBufferPointer(start: base + start, count: end - start), headers: headers, timestamp: time)
-        seen += 1
-        start = end + 1
-      }
+    let appended = encoder._withUnsafeGuaranteedRef { encoder in
+      encoder.appendLines(
+        base, from: 0, count: count, delimiter: delimiter, headers: headers, timestamp: timestamp, largestValue: largestValue,
+        stopsBeforeBatch: false)
     }
-    recordsSeen += seen
-    pendingBytes += added
-    return start
+    recordsSeen += appended.records
+    pendingBytes += appended.bytes
+    return appended.end
   }
 
   @inline(__always)

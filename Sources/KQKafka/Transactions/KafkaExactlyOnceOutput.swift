@@ -111,9 +111,24 @@ package final class KafkaExactlyOnceOutput: ExactlyOnceOutput {
     encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
   }
 
-  private func makeEncoder(_ partition: Int) -> BatchEncoder {
+  package func addLines(
+    _ base: UnsafeRawPointer, from start: Int, count: Int, delimiter: Int32, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, largestValue: Int, partition: Int
+  ) -> BatchEncoder.AppendedLines {
+    let encoder = encoders[partition] ?? makeEncoder(partition)
+    return encoder.appendLines(
+      base, from: start, count: count, delimiter: delimiter, headers: headers, timestamp: timestamp,
+      largestValue: largestValue, stopsBeforeBatch: false)
+  }
+
+  package func reserve(bytes: Int, partition: Int) {
+    guard partition >= 0 && partition < encoders.count, encoders[partition] == nil else { return }
+    _ = makeEncoder(partition, capacity: bytes)
+  }
+
+  private func makeEncoder(_ partition: Int, capacity: Int = 1 << 16) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer).
-    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16, excludedFromForks: true)
+    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: max(capacity, 1 << 16), excludedFromForks: true)
     encoders[partition] = encoder
     return encoder
   }

@@ -54,6 +54,19 @@ package protocol ExactlyOnceOutput: AnyObject {
   func add(
     key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer, timestamp: Int64,
     partition: Int)
+  /// Adds the terminated lines of `base[start..<count]` split at `delimiter`, as `add` would
+  /// one by one: records without a key, each line (its terminator left out) as the value, with
+  /// `headers`, into output partition `partition`. The bulk path of the usual output (see
+  /// `BatchEncoder.appendLines`): it stops at the first unterminated line, before a line longer
+  /// than `largestValue`, or earlier, and the caller adds the line it stopped at with `add`.
+  func addLines(
+    _ base: UnsafeRawPointer, from start: Int, count: Int, delimiter: Int32, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, largestValue: Int, partition: Int
+  ) -> BatchEncoder.AppendedLines
+  /// Room for about `bytes` of output in `partition`, asked before a range's records come when
+  /// they all go there: its encoder is made that large at once instead of growing (and copying
+  /// itself into fresh memory) as they come. Only the bytes used become resident.
+  func reserve(bytes: Int, partition: Int)
   /// Stores the range's output (nothing of it is visible before).
   func end() throws(StorageError)
   /// Drops what was added since `begin`: nothing of the range is stored or committed.

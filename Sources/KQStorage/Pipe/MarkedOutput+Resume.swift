@@ -5,6 +5,7 @@ extension MarkedOutput {
   package func resume(_ inputs: [InputPartition], start: (InputPartition) throws -> Int64) throws
     -> [InputPartition: InputResume]
   {
+    try finishAppending()  // the tail read below is the whole output
     var committed: [InputPartition: Int64] = [:]
     var offsetsByTopic: [TopicName: [Int: Int64]] = [:]
     for input in inputs {

@@ -5,10 +5,11 @@ import KQLog
 /// every batch it writes carries a `kq.pipe` header (`PipeMark`) naming the group, the input
 /// partition and range the batch's records came from, and the batch's place in that range's
 /// output for its partition. A range's output for each output partition is appended in one
-/// call, partitions in ascending order, so a crash leaves, per output partition, a prefix of
-/// it: `resume` reads the output's tail since the checkpoint, finds the ranges written and not
-/// committed, and how many of their records each partition holds; processing them again
-/// writes only the records that are missing.
+/// call, partitions in ascending order (on a thread while the next range is encoded: see
+/// `end`), so a crash leaves, per output partition, a prefix of it: `resume` reads the
+/// output's tail since the checkpoint, finds the ranges written and not committed, and how
+/// many of their records each partition holds; processing them again writes only the records
+/// that are missing.
 package final class MarkedOutput: ExactlyOnceOutput {
   let directory: DataDirectory
   let group: GroupName
@@ -17,7 +18,12 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// Batches close at 128 KiB, as `kq produce` closes them (or the topic's limit when smaller).
   private let batchLimit: Int
   private var writers: [Int: PartitionLog] = [:]
+  /// The encoders of the range being added, per output partition.
   private var encoders: [BatchEncoder?]
+  /// The encoders of the range before it, whose batches `appending` is appending.
+  private var appendingEncoders: [BatchEncoder?]
+  private var appending: RangeAppend?
+  private var appendFailure: StorageError?
   /// The header section of a batch's first record: its own headers and the mark.
   private let firstHeaders = ByteBuffer(capacity: 1024)
 
@@ -60,6 +66,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
     self.config = config
     self.batchLimit = min(config.maxBatchBytes, 1 << 17)
     self.encoders = Array(repeating: nil, count: config.partitions)
+    self.appendingEncoders = encoders
     self.shares = .allocate(capacity: config.partitions)
     _ = shares.initialize(from: repeatElement(Share(), count: config.partitions))
   }
@@ -70,13 +77,12 @@ package final class MarkedOutput: ExactlyOnceOutput {
   }
 
   package func close() {
+    try? finishAppending()  // what it did not append is not committed: `resume` finds it so
     for writer in writers.values { writer.close() }
     writers = [:]
   }
 
   package var hasUncommittedRanges: Bool { !ended.isEmpty }
-
-  static let appendRunBytes = 1 << 20
 
   // MARK: Adding a range's output
 
@@ -104,20 +110,61 @@ package final class MarkedOutput: ExactlyOnceOutput {
     if index < share.pointee.present { return }  // stored before the crash
     let unretained = share.pointee.encoder ?? Unmanaged.passUnretained(makeEncoder(partition))
     unretained._withUnsafeGuaranteedRef { encoder in
-      let open = encoder.openBatchBytes
-      if open > 0
-        && open + BatchEncoder.recordBytesBound(
-          keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) <= batchLimit
-      {
+      if encoder.opensBatch(keyCount: key?.count ?? -1, valueCount: value?.count ?? -1, headersCount: headers.count) {
+        addOpening(to: encoder, key: key, value: value, headers: headers, timestamp: timestamp, index: index)
+      } else {
         encoder.append(key: key, value: value, headers: headers, timestamp: timestamp)
-        return
       }
-      // This record opens a batch (the bound above keeps the encoder from opening one by
-      // itself): it carries the mark after its own headers.
-      encoder.sealBatch()
-      writeFirstHeaders(headers, index: index)
-      encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
     }
+  }
+
+  /// `add` for a run of lines, with `BatchEncoder.appendLines` between the records that open
+  /// a batch. Records `resume` found stored are left to `add`, which skips them.
+  package func addLines(
+    _ base: UnsafeRawPointer, from start: Int, count: Int, delimiter: Int32, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, largestValue: Int, partition: Int
+  ) -> BatchEncoder.AppendedLines {
+    precondition(partition >= 0 && partition < shares.count)  // PipeOutputParser checks it
+    let share = shares.baseAddress.unsafelyUnwrapped + partition
+    var total = BatchEncoder.AppendedLines(end: start, records: 0, bytes: 0)
+    guard share.pointee.added >= share.pointee.present else { return total }
+    let unretained = share.pointee.encoder ?? Unmanaged.passUnretained(makeEncoder(partition))
+    unretained._withUnsafeGuaranteedRef { encoder in
+      while true {
+        let run = encoder.appendLines(
+          base, from: total.end, count: count, delimiter: delimiter, headers: headers, timestamp: timestamp,
+          largestValue: largestValue, stopsBeforeBatch: true)
+        total.end = run.end
+        total.records += run.records
+        total.bytes += run.bytes
+        share.pointee.added += run.records
+        // Stopped at a line that opens a batch (not at one too long, nor at the input's end):
+        // it carries the mark.
+        guard run.end < count, let found = memchr(base + run.end, delimiter, count - run.end) else { return }
+        let length = UnsafeRawPointer(found) - base - run.end
+        guard length <= largestValue else { return }
+        let before = encoder.buffer.count
+        addOpening(
+          to: encoder, key: nil, value: UnsafeRawBufferPointer(start: base + run.end, count: length), headers: headers,
+          timestamp: timestamp, index: share.pointee.added)
+        share.pointee.added += 1
+        total.end = run.end + length + 1
+        total.records += 1
+        total.bytes += encoder.buffer.count - before
+      }
+    }
+    return total
+  }
+
+  /// Adds the range's `index`-th record for a partition as the first of a new batch: it
+  /// carries the mark after its own headers.
+  private func addOpening(
+    to encoder: BatchEncoder, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: UnsafeRawBufferPointer,
+    timestamp: Int64, index: Int
+  ) {
+    encoder.sealBatch()
+    writeFirstHeaders(headers, index: index)
+    encoder.append(key: key, value: value, headers: firstHeaders.bytes, timestamp: timestamp)
   }
 
   /// `headers` with one more header, the mark of the range's `index`-th record.
@@ -144,9 +191,17 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// The most bytes the mark adds to a record: 1 for the header count, the name, the value.
   package var reservedHeaderBytes: Int { 1 + 1 + PipeMark.headerName.count + 2 + 1100 }
 
-  private func makeEncoder(_ partition: Int) -> BatchEncoder {
-    // Kept out of the children kq forks to run the command (see ByteBuffer).
-    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: 1 << 16, excludedFromForks: true)
+  package func reserve(bytes: Int, partition: Int) {
+    guard partition >= 0 && partition < shares.count, encoders[partition] == nil else { return }
+    _ = makeEncoder(partition, capacity: bytes)
+  }
+
+  private func makeEncoder(_ partition: Int, capacity asked: Int = 0) -> BatchEncoder {
+    // Kept out of the children kq forks to run the command (see ByteBuffer). As large as the
+    // other set's encoder has grown, so that it does not grow (and copy itself) again: its
+    // pages are only resident once touched.
+    let capacity = max(1 << 16, asked, appendingEncoders[partition]?.buffer.capacity ?? 0)
+    let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: capacity, excludedFromForks: true)
     if config.timestampType == .logAppendTime {
       let clock = directory.clock
       encoder.logAppendTime = { clock.nowMillis() }
@@ -162,36 +217,52 @@ package final class MarkedOutput: ExactlyOnceOutput {
     input = nil
   }
 
+  /// Hands the range's output to a `RangeAppend`, which appends it on a thread while the next
+  /// range is encoded into the other set of encoders; the append before it is waited for
+  /// first (ranges reach the log in order) and its failure thrown here, else by `commit`.
   package func end() throws(StorageError) {
     guard let input else { return }
     let hasOutput = shares.contains { $0.added > 0 }
     if hasOutput && emptySinceCommit.contains(input) { try commit() }
+    try finishAppending()
+    var parts: [RangeAppend.Part] = []
     for partition in encoders.indices {
       guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
       let bytes = UnsafeMutableRawBufferPointer(mutating: encoder.finish())
-      let writer = try writer(for: partition)
-      // In runs of about 1 MiB of whole batches: a larger pwrite(2) copies out of memory the
-      // CPU's caches no longer hold, several times slower (16 MiB: 150 ms per 100 MB).
-      var start = 0
-      while start < bytes.count, let base = bytes.baseAddress {
-        var end = start
-        while end < bytes.count, end == start || end - start < Self.appendRunBytes,
-          let header = BatchHeader(at: base + end), end + header.size <= bytes.count
-        {
-          end += header.size
-        }
-        if end == start { end = bytes.count }  // not whole batches: the writer reports it
-        let result = try writer.append(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<end]))
-        knownEnds[partition] = max(knownEnds[partition] ?? 0, result.firstOffset + Int64(result.recordCount))
-        start = end
-      }
+      parts.append(RangeAppend.Part(partition: partition, writer: try writer(for: partition), bytes: bytes))
       unsynced.insert(partition)
-      encoder.reset()
+    }
+    if !parts.isEmpty {
+      swap(&encoders, &appendingEncoders)
+      // The next range's encoders, for the partitions this one wrote, made now so that the
+      // append's thread faults in as much of them as this range filled.
+      var prefaults: [UnsafeMutableRawBufferPointer] = []
+      for part in parts {
+        let next = encoders[part.partition] ?? makeEncoder(part.partition)
+        let buffer = next.buffer
+        prefaults.append(UnsafeMutableRawBufferPointer(start: buffer.base, count: min(buffer.capacity, part.bytes.count)))
+      }
+      for partition in shares.indices { shares[partition].encoder = encoders[partition].map(Unmanaged.passUnretained) }
+      appending = RangeAppend.start(parts, prefaulting: prefaults)
     }
     ended[input] = range.upperBound
     if !hasOutput { emptySinceCommit.insert(input) }
     for partition in shares.indices { shares[partition].added = 0 }
     self.input = nil
+  }
+
+  /// Waits for the last range's append, if one runs; throws its failure, and from then on
+  /// throws it again at every call: a range ended before it may not be committed any more
+  /// (its output may be missing), and the next run processes it again.
+  func finishAppending() throws(StorageError) {
+    if let appendFailure { throw appendFailure }
+    guard let append = appending else { return }
+    appending = nil
+    let (ends, failure) = append.finish()
+    for encoder in appendingEncoders { encoder?.reset() }
+    for (partition, end) in ends { knownEnds[partition] = max(knownEnds[partition] ?? 0, end) }
+    appendFailure = failure
+    if let failure { throw failure }
   }
 
   private func writer(for partition: Int) throws(StorageError) -> PartitionLog {
@@ -208,6 +279,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// The output first (fdatasync of every partition written), then each input partition's
   /// offset, then its checkpoint: a crash in between leaves output that `resume` finds.
   package func commit() throws(StorageError) {
+    try finishAppending()
     guard !ended.isEmpty else { return }
     for partition in unsynced.sorted() { try writers[partition]?.sync() }
     unsynced = []

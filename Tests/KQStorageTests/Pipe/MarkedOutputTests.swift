@@ -19,12 +19,12 @@ struct MarkedOutputTests {
     let group: GroupName
     let input: InputPartition
 
-    init(partitions: Int = 2, segmentBytes: Int64 = 128 << 20) throws {
+    init(partitions: Int = 2, segmentBytes: Int64 = 128 << 20, maxMessageBytes: Int64 = 1200) throws {
       fixture = try PartitionFixture(topic: "in")
       output = try TopicName("out")
       var config = TopicConfig()
       config.partitions = partitions
-      config.maxMessageBytes = 1200
+      config.maxMessageBytes = maxMessageBytes
       config.segmentBytes = segmentBytes
       outputConfig = config
       try fixture.data.createTopic(output, config: config)
