@@ -4,6 +4,12 @@ import KQLog
 /// Making appends durable, and finding what a reboot may have lost (FORMAT.md, "Durability",
 /// "Recovery").
 extension PartitionLog {
+  /// Every append from now on will be synced before long (produce's `--sync exit`): each one's
+  /// writeback starts as soon as it is written, so that the device writes while the producer
+  /// encodes the next ones, and the sync waits only for the last (8 partitions of 12.5 MB:
+  /// fdatasyncs of ~5.5 ms each at exit, 44 ms in all, mostly waiting for the device).
+  package func expectDurability() { startsWriteback = true }
+
   /// Makes everything appended so far durable: the data of every segment written, the indexes
   /// of sealed ones, and the folder when files were created or removed.
   package func sync() throws(StorageError) {
