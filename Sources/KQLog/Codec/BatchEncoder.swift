@@ -193,33 +193,61 @@ package final class BatchEncoder {
     key: UnsafeRawPointer, keyCount: Int, value: UnsafeRawPointer, valueCount: Int, headers: UnsafeRawBufferPointer,
     timestamp: Int64
   ) -> Int {
+    // Every field is read once into a local: a store through `p` might otherwise be taken to
+    // change them, and each read again after it.
+    let buffer = self.buffer
+    let used = buffer.count
+    let start = batchStart
     let delta = VarInt.zigZag(timestamp &- baseTimestamp)
-    let offset = UInt64(truncatingIfNeeded: batchRecords) &<< 1
-    let keyLength = UInt64(truncatingIfNeeded: keyCount) &<< 1
+    let records = batchRecords
+    let offset = UInt64(truncatingIfNeeded: records) &<< 1
     let valueLength = UInt64(truncatingIfNeeded: valueCount) &<< 1
-    if batchStart >= 0, keyCount < 64, (delta | offset | valueLength) < 0x4000 {
+    if start >= 0, keyCount < 64, (delta | offset | valueLength) < 0x4000 {
+      let headerCount = headers.count
       let body =
         2 &+ Self.shortSize(delta) &+ Self.shortSize(offset) &+ Self.shortSize(valueLength) &+ keyCount &+ valueCount
-        &+ headers.count
-      let size = VarInt.size(Int64(body)) &+ body
-      if buffer.count &- batchStart &+ size <= maxBatchBytes {
-        reserve(size &+ 1)
-        var p = buffer.base + buffer.count
+        &+ headerCount
+      let size = (body < 64 ? 1 : VarInt.size(Int64(body))) &+ body
+      if used &- start &+ size <= maxBatchBytes, used &+ size &+ 1 <= buffer.capacity {
+        var p = buffer.base + used
         p += VarInt.write(Int64(body), to: p)
         p.storeBytes(of: 0, as: UInt8.self)
         p += 1
         p += Self.writeShort(delta, to: p)
         p += Self.writeShort(offset, to: p)
-        p.storeBytes(of: UInt8(truncatingIfNeeded: keyLength), as: UInt8.self)
+        p.storeBytes(of: UInt8(truncatingIfNeeded: keyCount &<< 1), as: UInt8.self)
         p += 1
         Self.copyKey(to: p, from: key, count: keyCount)
         p += keyCount
         p += Self.writeShort(valueLength, to: p)
-        endRecord(at: p, value: UnsafeRawBufferPointer(start: value, count: valueCount), valueCount: valueCount, headers: headers, timestamp: timestamp)
+        if valueCount > 0 {
+          copySmall(to: p, from: value, count: valueCount)
+          p += valueCount
+        }
+        if headerCount == 1, let header = headers.baseAddress {
+          p.storeBytes(of: header.load(as: UInt8.self), as: UInt8.self)
+        } else if headerCount > 1, let header = headers.baseAddress {
+          memcpy(p, header, headerCount)
+        }
+        buffer.count = used &+ size
+        if timestamp > maxTimestamp { maxTimestamp = timestamp }
+        batchRecords = records &+ 1  // below 0x2000: the batch has room
+        recordCount &+= 1
         return size
       }
     }
-    return append(
+    return appendKeyedGenerally(key: key, keyCount: keyCount, value: value, valueCount: valueCount, headers: headers, timestamp: timestamp)
+  }
+
+  /// `appendKeyed`'s other records, through `append`: a call of its own, so that the usual
+  /// record's code keeps its values in registers (inlined, it spilled them: 247 instructions a
+  /// record).
+  @inline(never)
+  private func appendKeyedGenerally(
+    key: UnsafeRawPointer, keyCount: Int, value: UnsafeRawPointer, valueCount: Int, headers: UnsafeRawBufferPointer,
+    timestamp: Int64
+  ) -> Int {
+    append(
       key: UnsafeRawBufferPointer(start: key, count: keyCount), value: UnsafeRawBufferPointer(start: value, count: valueCount),
       headers: headers, timestamp: timestamp)
   }
