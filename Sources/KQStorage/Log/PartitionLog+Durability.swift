@@ -10,6 +10,23 @@ extension PartitionLog {
   /// fdatasyncs of ~5.5 ms each at exit, 44 ms in all, mostly waiting for the device).
   package func expectDurability() { startsWriteback = true }
 
+  /// Once 256 KiB or more were written since the last start (a bulk flush writes about 1 MiB a
+  /// partition), their writeback starts; fewer bytes (a slow pipe's lines, appended one by one)
+  /// wait for the next sync, which writes them together instead of a device write each.
+  static let writebackBytes: Int64 = 256 << 10
+
+  /// After a write of `count` bytes at `offset` of the segment's log (`startsWriteback` only).
+  func startWriteback(_ segment: ActiveSegment, wrote count: Int, at offset: Int64) {
+    let end = offset + Int64(count)
+    let start = min(segment.writebackStart ?? offset, offset)
+    guard end - start >= Self.writebackBytes else {
+      segment.writebackStart = start
+      return
+    }
+    fileSystem.startWriteback(segment.logFD, offset: start, count: Int(end - start))
+    segment.writebackStart = nil
+  }
+
   /// Makes everything appended so far durable: the data of every segment written, the indexes
   /// of sealed ones, and the folder when files were created or removed.
   package func sync() throws(StorageError) {
@@ -43,6 +60,7 @@ extension PartitionLog {
         let end = active.state.nextOffset
         try fileSystem.syncData(active.logFD, path: active.logPath)
         active.syncedEnd = end
+        active.writebackStart = nil
       } catch { throw .io(error, operation: "fsync", path: active.logPath) }
       active.hasUnsyncedWrites = false
     }

@@ -161,7 +161,7 @@ package final class PartitionLog {
     var path = segment.logPath
     do {
       try fileSystem.write(segment.logFD, from: bytes, count: count, at: previous.size, path: path)
-      if startsWriteback { fileSystem.startWriteback(segment.logFD, offset: previous.size, count: count) }
+      if startsWriteback { startWriteback(segment, wrote: count, at: previous.size) }
       path = segment.indexPath
       if offsetEntries.count > 0 {
         try fileSystem.write(
