@@ -207,16 +207,22 @@ package final class BatchEncoder {
       let body =
         2 &+ Self.shortSize(delta) &+ Self.shortSize(offset) &+ Self.shortSize(valueLength) &+ keyCount &+ valueCount
         &+ headerCount
-      let size = (body < 64 ? 1 : VarInt.size(Int64(body))) &+ body
-      if used &- start &+ size <= maxBatchBytes, used &+ size &+ 1 <= buffer.capacity {
+      let bodyLength = UInt64(truncatingIfNeeded: body) &<< 1
+      let size = Self.shortSize(bodyLength) &+ body
+      if bodyLength < 0x4000, used &- start &+ size <= maxBatchBytes, used &+ size &+ 8 <= buffer.capacity {
         var p = buffer.base + used
-        p += VarInt.write(Int64(body), to: p)
-        p.storeBytes(of: 0, as: UInt8.self)
-        p += 1
-        p += Self.writeShort(delta, to: p)
-        p += Self.writeShort(offset, to: p)
-        p.storeBytes(of: UInt8(truncatingIfNeeded: keyCount &<< 1), as: UInt8.self)
-        p += 1
+        // The record's first fields (length, attributes 0, timestamp delta, offset delta, key
+        // length: 8 bytes at most) gathered in a register and stored at once.
+        var fields = Self.shortBytes(bodyLength)
+        var bits = Self.shortSize(bodyLength) &<< 3 &+ 8
+        fields |= Self.shortBytes(delta) &<< UInt64(bits)
+        bits &+= Self.shortSize(delta) &<< 3
+        fields |= Self.shortBytes(offset) &<< UInt64(bits)
+        bits &+= Self.shortSize(offset) &<< 3
+        fields |= UInt64(truncatingIfNeeded: keyCount &<< 1) &<< UInt64(bits)
+        bits &+= 8
+        p.storeBytes(of: fields.littleEndian, as: UInt64.self)
+        p += bits &>> 3
         Self.copyKey(to: p, from: key, count: keyCount)
         p += keyCount
         p += Self.writeShort(valueLength, to: p)
@@ -275,6 +281,12 @@ package final class BatchEncoder {
         offset &+= 1
       }
     }
+  }
+
+  /// A zig-zagged varint below 0x4000 as its bytes, the first in the low 8 bits.
+  @inline(__always)
+  private static func shortBytes(_ zigZagged: UInt64) -> UInt64 {
+    zigZagged < 0x80 ? zigZagged : (zigZagged & 0x7f | 0x80) | (zigZagged &>> 7) &<< 8
   }
 
   /// Bytes of a zig-zagged varint below 0x4000.
