@@ -20,7 +20,8 @@ let package = Package(
     .target(name: "KQLog", dependencies: ["CKQCRC32C", "KQCompression"], swiftSettings: releaseSpeed),
     // The local engine: a data directory of segment files.
     .target(name: "CKQPrefetch"),
-    .target(name: "KQStorage", dependencies: ["KQLog", "CKQPrefetch", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
+    .target(name: "CKQWriteback"),
+    .target(name: "KQStorage", dependencies: ["KQLog", "CKQPrefetch", "CKQWriteback", "KQCompression"], exclude: ["FORMAT.md"], swiftSettings: releaseSpeed),
     // Kafka's batch codecs (gzip, snappy, lz4, zstd); gzip through the system zlib, linked
     // statically into release builds like everything else.
     .systemLibrary(name: "CKQZlib"),

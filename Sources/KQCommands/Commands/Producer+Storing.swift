@@ -112,6 +112,7 @@ extension Producer {
   func writer(for partition: Int) throws(StorageError) -> any PartitionWriting {
     if let writer = writers[partition] { return writer }
     let writer = try service.openWriter(options.topic, partition: partition, config: config)
+    if options.sync == .exit { writer.expectDurability() }
     writers[partition] = writer
     return writer
   }

@@ -66,6 +66,9 @@ final class Producer {
   /// Lines without keys, -Z, -p's offsets or JSON, into a topic that takes keyless records:
   /// `plainRecords` encodes them.
   private let isPlainInput: Bool
+  /// `KEY:VALUE` lines with a one-byte delimiter, each record to its key's partition, without
+  /// -p, -Z or --print-offsets: `keyedRecords` encodes them through it.
+  private let keyedLines: KeyedLineEncoder?
   /// Compresses full batches of every partition on a second thread while the loop reads and
   /// encodes on; made with the first encoder that compresses.
   private(set) var compressor: BatchCompressor?
@@ -89,6 +92,16 @@ final class Producer {
     self.isPlainInput =
       options.framing != .json && options.keyDelimiter == nil && options.fixedKey == nil && !options.emptyAsNull
       && !options.printOffsets && !config.cleanupPolicy.compacts
+    if options.framing != .json, let byte = keyDelimiterByte, options.partition == nil, !options.emptyAsNull,
+      !options.printOffsets
+    {
+      keyedLines = KeyedLineEncoder(
+        lineDelimiter: options.framing == .nulTerminated ? 0 : 10, keyDelimiter: UInt8(truncatingIfNeeded: byte),
+        partitioner: KeyPartitioner(partitions: config.partitions), headers: fixedHeaderBytes,
+        largestLine: Int(config.maxMessageBytes) - fixedHeaderBytes.count - batchOverhead)
+    } else {
+      keyedLines = nil
+    }
   }
 
   /// Reads stdin to its end (or Ctrl-C), stores every record, syncs as asked.
@@ -195,6 +208,7 @@ final class Producer {
     let base = input.base
     let count = input.count
     if isPlainInput { start = plainRecords(base, count: count, delimiter: delimiter) }
+    if let keyedLines { start = try keyedRecords(keyedLines, base, count: count, delimiter: delimiter) }
     while start < count {
       guard let found = memchr(base + start, delimiter, count - start) else { break }
       let end = UnsafeMutableRawPointer(found) - base
@@ -234,6 +248,31 @@ final class Producer {
     recordsSeen += appended.records
     pendingBytes += appended.bytes
     return appended.end
+  }
+
+  /// Keyed lines through `keyedLines`; a line it leaves (no delimiter, maybe too large) goes
+  /// through `record` and the loop goes on after it. Returns where the last whole line ended.
+  private func keyedRecords(_ keyed: KeyedLineEncoder, _ base: UnsafeMutableRawPointer, count: Int, delimiter: Int32)
+    throws -> Int
+  {
+    var start = 0
+    while start < count {
+      let progress = unretainedEncoders.withUnsafeBufferPointer {
+        keyed.encode(base, from: start, count: count, into: $0, timestamp: timestamp)
+      }
+      recordsSeen += progress.records
+      pendingBytes += progress.bytes
+      start = progress.end
+      if let partition = progress.partitionWithoutEncoder {
+        _ = makeEncoder(partition)
+        continue
+      }
+      guard start < count, let found = memchr(base + start, delimiter, count - start) else { break }
+      let end = UnsafeMutableRawPointer(found) - base
+      try record(UnsafeRawBufferPointer(start: base + start, count: end - start))
+      start = end + 1
+    }
+    return start
   }
 
   @inline(__always)

@@ -6,9 +6,17 @@ package protocol PartitionWriting: AnyObject {
   /// on a cluster. Throws `topicDeleted` when the topic was deleted since (the appends went
   /// with it).
   func makeDurable() throws(StorageError)
+  /// Says that every append from now on will be made durable before long (produce's
+  /// `--sync exit`), so that a writer may start on it early (a local one starts each append's
+  /// writeback at once; the default does nothing).
+  func expectDurability()
   /// Throws `topicDeleted` when the topic was deleted since the appends, without syncing.
   func confirmAppended() throws(StorageError)
   func close()
+}
+
+extension PartitionWriting {
+  package func expectDurability() {}
 }
 
 

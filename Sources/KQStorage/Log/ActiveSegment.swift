@@ -31,6 +31,9 @@ final class ActiveSegment {
   /// The log end offset when this writer last synced the segment's `.log`: every record
   /// below it is durable.
   var syncedEnd: Int64?
+  /// Where this writer's writes not yet handed to the device start (`startWriteback`); nil when
+  /// there are none.
+  var writebackStart: Int64?
   private let fileSystem: FileSystem
 
   private init(folder: String, base: Int64, fileSystem: FileSystem, createNew: Bool) throws(StorageError) {

@@ -4,6 +4,29 @@ import KQLog
 /// Making appends durable, and finding what a reboot may have lost (FORMAT.md, "Durability",
 /// "Recovery").
 extension PartitionLog {
+  /// Every append from now on will be synced before long (produce's `--sync exit`): each one's
+  /// writeback starts as soon as it is written, so that the device writes while the producer
+  /// encodes the next ones, and the sync waits only for the last (8 partitions of 12.5 MB:
+  /// fdatasyncs of ~5.5 ms each at exit, 44 ms in all, mostly waiting for the device).
+  package func expectDurability() { startsWriteback = true }
+
+  /// Once 256 KiB or more were written since the last start (a bulk flush writes about 1 MiB a
+  /// partition), their writeback starts; fewer bytes (a slow pipe's lines, appended one by one)
+  /// wait for the next sync, which writes them together instead of a device write each.
+  static let writebackBytes: Int64 = 256 << 10
+
+  /// After a write of `count` bytes at `offset` of the segment's log (`startsWriteback` only).
+  func startWriteback(_ segment: ActiveSegment, wrote count: Int, at offset: Int64) {
+    let end = offset + Int64(count)
+    let start = min(segment.writebackStart ?? offset, offset)
+    guard end - start >= Self.writebackBytes else {
+      segment.writebackStart = start
+      return
+    }
+    fileSystem.startWriteback(segment.logFD, offset: start, count: Int(end - start))
+    segment.writebackStart = nil
+  }
+
   /// Makes everything appended so far durable: the data of every segment written, the indexes
   /// of sealed ones, and the folder when files were created or removed.
   package func sync() throws(StorageError) {
@@ -37,6 +60,7 @@ extension PartitionLog {
         let end = active.state.nextOffset
         try fileSystem.syncData(active.logFD, path: active.logPath)
         active.syncedEnd = end
+        active.writebackStart = nil
       } catch { throw .io(error, operation: "fsync", path: active.logPath) }
       active.hasUnsyncedWrites = false
     }

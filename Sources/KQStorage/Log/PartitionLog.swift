@@ -17,6 +17,8 @@ package final class PartitionLog {
   var isDirectoryDirty = false
   /// The first fsync that failed: once one has, this writer reports it from every `sync`.
   var syncFailure: StorageError?
+  /// Set by `expectDurability()`: each append's bytes start on their way to the device at once.
+  var startsWriteback = false
   private let offsetEntries = ByteBuffer(capacity: 1024)
   private let timeEntries = ByteBuffer(capacity: 1024)
   /// Set when this writer rolled a segment of a compacted topic: after the append, with the
@@ -159,6 +161,7 @@ package final class PartitionLog {
     var path = segment.logPath
     do {
       try fileSystem.write(segment.logFD, from: bytes, count: count, at: previous.size, path: path)
+      if startsWriteback { startWriteback(segment, wrote: count, at: previous.size) }
       path = segment.indexPath
       if offsetEntries.count > 0 {
         try fileSystem.write(

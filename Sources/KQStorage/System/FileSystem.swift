@@ -1,3 +1,4 @@
+import CKQWriteback
 import Glibc
 import KQLog
 
@@ -142,6 +143,15 @@ package final class FileSystem: @unchecked Sendable {
         try write(fd, from: start, count: raw.count, at: offset, path: path)
       }
     }
+  }
+
+  /// `sync_file_range(2)` with SYNC_FILE_RANGE_WRITE: starts writing the range to the device and
+  /// returns without waiting, so that a later `syncData` finds it written or on its way. A hint
+  /// for speed, never for durability (it syncs no metadata and waits for nothing): errors are
+  /// ignored (the sync reports them), and it is neither fault-injected, recorded nor journaled,
+  /// since it changes nothing a reader or a power cut can tell.
+  package func startWriteback(_ fd: CInt, offset: Int64, count: Int) {
+    _ = kq_start_writeback(fd, offset, Int64(count))
   }
 
   /// `fdatasync(2)`: the file's data and the metadata needed to read it back (its size).
