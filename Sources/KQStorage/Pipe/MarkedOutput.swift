@@ -270,6 +270,8 @@ package final class MarkedOutput: ExactlyOnceOutput {
     let writer = try PartitionLog(
       folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
       clock: directory.clock)
+    // Every append is synced at the range's commit: its writeback starts at once.
+    writer.expectDurability()
     writers[partition] = writer
     return writer
   }
