@@ -10,7 +10,7 @@ extension Producer {
   /// sent, and settled before this returns unless `keepingInFlight` (bulk input, which goes
   /// on reading meanwhile): see `Producer+Pipeline`.
   ///
-  /// With a codec into a data directory, a bulk flush (`keepingInFlight`) writes the batches of
+  /// With a codec and no append pipeline, a bulk flush (`keepingInFlight`) writes the batches of
   /// the flush before it and only seals its own, which the compressor's thread goes on
   /// compressing while this thread reads, encodes and writes the next (`deferredEncoders`);
   /// any other flush writes both, in input order.
@@ -31,8 +31,9 @@ extension Producer {
   }
 
   /// Whether bulk flushes leave their batches to the next flush: only with a compressor (whose
-  /// thread then never waits for the main one between flushes), only into a data directory (a
-  /// cluster has its own pipeline), and not with --print-offsets (which prints flush by flush).
+  /// thread then never waits for the main one between flushes), not through an append pipeline
+  /// (a cluster's idempotent producer keeps its own flushes in flight), and not with
+  /// --print-offsets (which prints flush by flush).
   private func defersWrites() throws -> Bool {
     guard compressor != nil, !options.printOffsets else { return false }
     return try openPipeline() == nil
