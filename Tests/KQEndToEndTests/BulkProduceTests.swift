@@ -104,6 +104,26 @@ struct BulkProduceTests {
     }
   }
 
+  @Test("compressed bulk input that pauses: every record before the pause can be read while kq waits, the rest at the end")
+  func compressedBulkThenPause() throws {
+    // Bulk flushes with a codec leave their batches to the next flush (compressed meanwhile on
+    // the second thread); input that stops coming must not keep the last of them back.
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines).checked()
+    try kq.ok("topic", "create", "t")
+    let lines = kq.read("lines")
+    let producer = try kq.start("produce", "t", "--compression", "lz4", "--sync", "none")
+    producer.write(lines)
+    let stored = eventually(timeout: 60) { (try? kq.run("consume", "t").output) == lines }
+    #expect(stored, "the records before the pause were not all readable while kq waited for input")
+    producer.write("the last line\n")
+    producer.closeInput()
+    let finished = try producer.finish()
+    #expect(finished.status == 0, "\(finished)")
+    let all = try kq.ok("consume", "t").output
+    #expect(all == lines + "the last line\n")
+  }
+
   @Test("a malformed --json line after megabytes of compressed records exits 65; exactly the records before it are stored")
   func compressedJSONErrorMidStream() throws {
     let kq = try KQSandbox()

@@ -9,7 +9,47 @@ extension Producer {
   /// Through a service's `AppendPipeline` (a cluster's idempotent producer) the appends are
   /// sent, and settled before this returns unless `keepingInFlight` (bulk input, which goes
   /// on reading meanwhile): see `Producer+Pipeline`.
+  ///
+  /// With a codec and no append pipeline, a bulk flush (`keepingInFlight`) writes the batches of
+  /// the flush before it and only seals its own, which the compressor's thread goes on
+  /// compressing while this thread reads, encodes and writes the next (`deferredEncoders`);
+  /// any other flush writes both, in input order.
   func flush(keepingInFlight: Bool = false) throws {
+    if keepingInFlight, try defersWrites() {
+      guard pendingBytes > 0 else { return }
+      for encoder in encoders { encoder?.sealBatch() }
+      swapDeferred()
+      guard pendingBytes > 0 else { return advanceStickyPartition() }  // the first such flush
+      return try write(keepingInFlight: true)
+    }
+    if deferredBytes > 0 {
+      swapDeferred()
+      defer { swapDeferred() }
+      try write(keepingInFlight: false)
+    }
+    try write(keepingInFlight: keepingInFlight)
+  }
+
+  /// Whether bulk flushes leave their batches to the next flush: only with a compressor (whose
+  /// thread then never waits for the main one between flushes), not through an append pipeline
+  /// (a cluster's idempotent producer keeps its own flushes in flight), and not with
+  /// --print-offsets (which prints flush by flush).
+  private func defersWrites() throws -> Bool {
+    guard compressor != nil, !options.printOffsets else { return false }
+    return try openPipeline() == nil
+  }
+
+  /// Trades the pending encoders for the deferred ones, and their byte counts.
+  private func swapDeferred() {
+    let count = max(encoders.count, deferredEncoders.count)
+    let current = encoders + Array(repeating: nil, count: count - encoders.count)
+    encoders = deferredEncoders + Array(repeating: nil, count: count - deferredEncoders.count)
+    deferredEncoders = current
+    (pendingBytes, deferredBytes) = (deferredBytes, pendingBytes)
+  }
+
+  /// Writes every pending batch (see `flush`).
+  private func write(keepingInFlight: Bool) throws {
     guard pendingBytes > 0 else { return try settlePipeline() }
     var stored: [Int: (first: Int64, count: Int)] = [:]
     var failure: StorageError?

@@ -36,6 +36,10 @@ final class Producer {
   /// The same encoders, unretained (`encoders` holds them), so that a record's append costs
   /// no retain and release (1M records: 2M atomic operations fewer).
   private var unretainedEncoders: [Unmanaged<BatchEncoder>?] = []
+  /// Encoders whose sealed batches the compressor's thread works on until the next flush
+  /// writes them, and their bytes (see `flush`); emptied encoders come back for new records.
+  var deferredEncoders: [BatchEncoder?] = []
+  var deferredBytes = 0
   var writers: [Int: any PartitionWriting] = [:]
   /// The service's `AppendPipeline`, once asked (`Producer+Pipeline`).
   var pipeline = PipelineState.unasked

@@ -3,14 +3,15 @@ import KQCompression
 
 /// Compresses the records sections of sealed batches on one helper thread while the producer
 /// goes on reading and encoding, for every encoder of the producer (one thread however many
-/// partitions it writes). `submit` queues a section and returns its ticket; `settle` returns
-/// once every queued section is compressed, compressing the ones the thread has not started
-/// itself (so a thread that gets no CPU, or none at all, costs nothing but a lock), and
-/// `takeResult` then hands out each ticket's encoding once.
+/// partitions it writes). `submit` queues a section and returns its ticket; `settle(through:)`
+/// returns once every section up to a ticket is compressed, compressing the ones the thread
+/// has not started itself (so a thread that gets no CPU, or none at all, costs nothing but a
+/// lock) and leaving later ones to the thread, and `takeResult` then hands out each ticket's
+/// encoding once.
 ///
-/// A submitted section must stay where it is and unchanged until `settle` returns: the encoder
-/// settles before its buffer grows (and moves), before it moves batches together and before it
-/// goes away. The thread starts at the first `submit`, so a producer that never fills a batch
+/// A submitted section must stay where it is and unchanged until a `settle` through its ticket
+/// returns: the encoder settles before its buffer grows (and moves), before it moves batches
+/// together and before it goes away. The thread starts at the first `submit`, so a producer that never fills a batch
 /// (a line now and then) never starts it.
 package final class BatchCompressor {
   private let queue = CompressionQueue()
@@ -30,10 +31,11 @@ package final class BatchCompressor {
     return queue.submit(CompressionQueue.Task(source: source, count: count, codec: codec))
   }
 
-  /// Returns once every submitted section is compressed.
-  package func settle() { queue.settle() }
+  /// Returns once every section submitted up to `ticket` (included) is compressed.
+  package func settle(through ticket: Int) { queue.settle(through: ticket) }
 
-  /// Hands `body` the encoding of `ticket`'s section, once, only after `settle`: nil when the
+  /// Hands `body` the encoding of `ticket`'s section, once, only after a `settle` through it:
+  /// nil when the
   /// codec did not make it smaller (or zlib found no memory), and the section is stored as it is.
   package func takeResult<R>(_ ticket: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     queue.takeResult(ticket, body)
@@ -45,10 +47,12 @@ package final class BatchCompressor {
   }
 }
 
-/// What a `BatchCompressor` and its thread share, under `lock`. Tickets index `tasks` and
-/// `results`; both empty again once every result is taken, so they hold one flush at most.
-/// Encodings are written into buffers kept for reuse (`spareBuffers`), as many as were ever
-/// waiting at once: no allocation per batch once the first flush has made them.
+/// What a `BatchCompressor` and its thread share, under `lock`. A ticket is a task's place in
+/// the order of `submit`; `slots` holds the tasks from ticket `firstTicket` on, and sheds the
+/// ones whose results were taken once they are many (a producer that defers each flush's
+/// writes never empties the queue: the next flush's batches are in it). Encodings are written
+/// into buffers kept for reuse (`spareBuffers`), as many as were ever waiting at once: no
+/// allocation per batch once the first flushes have made them.
 final class CompressionQueue: @unchecked Sendable {
   struct Task {
     var source: UnsafeRawPointer
@@ -63,17 +67,26 @@ final class CompressionQueue: @unchecked Sendable {
     var count: Int?
   }
 
+  struct Slot {
+    var task: Task
+    var encoding: Encoding?
+    var isDone = false
+    var isTaken = false
+  }
+
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   /// Signalled when a task is queued or at the end (for the thread), broadcast when the
   /// thread finishes a task (for `settle`).
   private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  private var tasks: [Task] = []
-  private var results: [Encoding?] = []
+  private var slots: [Slot] = []
+  private var firstTicket = 0
   private var spareBuffers: [ByteBuffer] = []
-  /// The first task nobody has started.
+  /// The slot of the first task nobody has started.
   private var nextTask = 0
-  private var tasksRunningOnThread = 0
-  private var resultsTaken = 0
+  /// The ticket of the task the thread is compressing, if any.
+  private var threadTicket: Int?
+  /// Slots at the start of `slots` whose results were taken.
+  private var takenPrefix = 0
   private var isStopping = false
 
   init() {
@@ -90,20 +103,21 @@ final class CompressionQueue: @unchecked Sendable {
 
   func submit(_ task: Task) -> Int {
     pthread_mutex_lock(lock)
-    let ticket = tasks.count
-    tasks.append(task)
-    results.append(nil)
+    let ticket = firstTicket + slots.count
+    slots.append(Slot(task: task))
     pthread_cond_broadcast(changed)
     pthread_mutex_unlock(lock)
     return ticket
   }
 
-  func settle() {
+  /// Returns once every task up to `ticket` is compressed: compresses those nobody has
+  /// started, then waits for the one the thread may be on. Later tasks are left to the thread.
+  func settle(through ticket: Int) {
     pthread_mutex_lock(lock)
-    while nextTask < tasks.count {
+    while nextTask < slots.count && firstTicket + nextTask <= ticket {
       runNextTask()
     }
-    while tasksRunningOnThread > 0 { pthread_cond_wait(changed, lock) }
+    while let running = threadTicket, running <= ticket { pthread_cond_wait(changed, lock) }
     pthread_mutex_unlock(lock)
   }
 
@@ -111,32 +125,43 @@ final class CompressionQueue: @unchecked Sendable {
   /// its buffer for the next task.
   func takeResult<R>(_ ticket: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     pthread_mutex_lock(lock)
-    let encoding = ticket < results.count ? results[ticket] : nil
-    if ticket < results.count { results[ticket] = nil }
+    let index = ticket - firstTicket
+    let isKnown = index >= 0 && index < slots.count && slots[index].isDone && !slots[index].isTaken
+    let encoding = isKnown ? slots[index].encoding : nil
+    if isKnown {
+      slots[index].encoding = nil
+      slots[index].isTaken = true
+    }
     pthread_mutex_unlock(lock)
     let result = body(encoding?.count.map { UnsafeRawBufferPointer(start: encoding?.buffer.base, count: $0) })
     pthread_mutex_lock(lock)
     if let encoding { spareBuffers.append(encoding.buffer) }
-    resultsTaken += 1
-    if resultsTaken == tasks.count && nextTask == tasks.count && tasksRunningOnThread == 0 {
-      tasks.removeAll(keepingCapacity: true)
-      results.removeAll(keepingCapacity: true)
-      nextTask = 0
-      resultsTaken = 0
-    }
+    shedTakenSlots()
     pthread_mutex_unlock(lock)
     return result
+  }
+
+  /// Drops the taken slots at the start of `slots` once they are as many as the rest (and at
+  /// least 64), so that the array stays about two flushes long.
+  private func shedTakenSlots() {
+    while takenPrefix < slots.count && slots[takenPrefix].isTaken { takenPrefix += 1 }
+    if takenPrefix == slots.count || (takenPrefix >= 64 && takenPrefix * 2 >= slots.count) {
+      slots.removeFirst(takenPrefix)
+      firstTicket += takenPrefix
+      nextTask -= takenPrefix
+      takenPrefix = 0
+    }
   }
 
   /// The thread's loop: takes the first task nobody has started, until `stop`.
   func serve() {
     pthread_mutex_lock(lock)
     while true {
-      while !isStopping && nextTask >= tasks.count { pthread_cond_wait(changed, lock) }
+      while !isStopping && nextTask >= slots.count { pthread_cond_wait(changed, lock) }
       if isStopping { break }
-      tasksRunningOnThread += 1
+      threadTicket = firstTicket + nextTask
       runNextTask()
-      tasksRunningOnThread -= 1
+      threadTicket = nil
       pthread_cond_broadcast(changed)
     }
     pthread_mutex_unlock(lock)
@@ -150,11 +175,12 @@ final class CompressionQueue: @unchecked Sendable {
   }
 
   /// Compresses the first task nobody has started, with `lock` held on entry and on return
-  /// (not while compressing).
+  /// (not while compressing: meanwhile taken slots before it may be shed, so it finds its slot
+  /// again by ticket).
   private func runNextTask() {
-    let index = nextTask
+    let ticket = firstTicket + nextTask
     nextTask += 1
-    let task = tasks[index]
+    let task = slots[ticket - firstTicket].task
     let buffer = spareBuffers.popLast() ?? ByteBuffer(capacity: 0)
     pthread_mutex_unlock(lock)
     buffer.count = 0
@@ -162,6 +188,7 @@ final class CompressionQueue: @unchecked Sendable {
     let input = UnsafeRawBufferPointer(start: task.source, count: task.count)
     let written = (try? task.codec.compress(input, into: buffer.base)) ?? nil
     pthread_mutex_lock(lock)
-    results[index] = Encoding(buffer: buffer, count: written)
+    slots[ticket - firstTicket].encoding = Encoding(buffer: buffer, count: written)
+    slots[ticket - firstTicket].isDone = true
   }
 }

@@ -407,8 +407,8 @@ package final class BatchEncoder {
   /// toward the buffer's start and the encodings are in buffers of their own, so nothing is
   /// overwritten before it is read. The open batch, if any, moves with them.
   private func storeQueuedBatches() {
-    guard let compressor else { return }
-    compressor.settle()
+    guard let compressor, let lastTicket = queuedBatches.last?.ticket else { return }
+    compressor.settle(through: lastTicket)
     let end = batchStart >= 0 ? batchStart : buffer.count
     var cursor = queuedBatches[0].start
     for index in queuedBatches.indices {

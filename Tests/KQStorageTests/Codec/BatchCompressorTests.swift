@@ -61,6 +61,44 @@ struct BatchCompressorTests {
     try Self.compare(codec: .lz4, maxBatchBytes: maxBatchBytes, partitions: 3, records: 8_000, seed: UInt64(maxBatchBytes))
   }
 
+  /// A produce that defers each bulk flush's writes: two encoders take turns, each sealed and
+  /// left queued while the other takes records, and finished (settled through its own tickets
+  /// only) one turn later. Hundreds of tickets: the queue sheds the taken ones as it goes.
+  @Test("encoders finished a turn after they were sealed write what each encoder writes alone", arguments: [UInt64(1), 2])
+  func deferredFinishes(seed: UInt64) throws {
+    var random = SeededGenerator(seed: seed)
+    let compressor = BatchCompressor()
+    let turns = (0..<2).map { _ in BatchEncoder(maxBatchBytes: 1024, capacity: 1024) }
+    for encoder in turns {
+      encoder.codec = .lz4
+      encoder.compressor = compressor
+    }
+    var sealed: (encoder: BatchEncoder, expected: [UInt8])?
+    var batchesCompared = 0
+    for turn in 0..<40 {
+      let encoder = turns[turn % 2]
+      let alone = BatchEncoder(maxBatchBytes: 1024, capacity: 1024)
+      alone.codec = .lz4
+      for index in 0..<Int(random.next() % 400) {
+        let noise = random.next() % 5 == 0
+        let record = BatchEncoderCompressionTests.record(turn * 1000 + index, noise: noise, using: &random)
+        encoder.append(record)
+        alone.append(record)
+      }
+      encoder.sealBatch()
+      let expected = Array(alone.finish())
+      if let (previous, previousExpected) = sealed {
+        batchesCompared += previous.batchCount
+        let written = Array(previous.finish())
+        #expect(written == previousExpected, "turn \(turn): \(written.count) bytes, alone \(previousExpected.count)")
+        previous.reset()
+      }
+      sealed = (encoder, expected)
+    }
+    if let (last, expected) = sealed { #expect(Array(last.finish()) == expected) }
+    #expect(batchesCompared > 200)
+  }
+
   @Test("the stored batches check out and hold the records, in order, with the codec bit where they shrank")
   func storedBatchesRead() throws {
     let compressor = BatchCompressor()
