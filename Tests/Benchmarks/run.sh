@@ -347,20 +347,20 @@ if want consume; then
     rm -rf "$K/p8" && "$KQ" --dir "$K/p8" topic create t --partitions 8 > /dev/null &&
       "$KQ" --dir "$K/p8" produce t -K : --sync none < "$D/keyed.txt" && loaded_kq_p8=1
   fi
-  bench lim_c100 "$RUNS" "$WARM" -- "cat $D/d100.txt > $W/out"
+  bench lim_c100 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/d100.txt > $W/out"
   # Issue 12: consume of lz4-compressed log lines beside cat over the uncompressed text (2d).
   rm -rf "$K/lz4" && "$KQ" --dir "$K/lz4" topic create t > /dev/null &&
     "$KQ" --dir "$K/lz4" produce t --compression lz4 --sync none < "$D/logs100.txt"
   note "lz4 topic of logs100.txt: $(du -sb "$K/lz4" | cut -f1) bytes stored for $(stat -c %s "$D/logs100.txt") bytes of text"
-  bench lim_clog "$RUNS" "$WARM" -- "cat $D/logs100.txt > $W/out"
-  bench kq_clog_lz4 "$RUNS" "$WARM" -- "$KQ --dir $K/lz4 consume t > $W/out"
+  bench lim_clog "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/logs100.txt > $W/out"
+  bench kq_clog_lz4 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/lz4 consume t > $W/out"
   cmp -s "$W/out" "$D/logs100.txt" || note "kq consume of the lz4 topic: output differs from the input"
-  bench kq_c100 "$RUNS" "$WARM" -- "$KQ --dir $K/p1 consume t > $W/out"
+  bench kq_c100 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/p1 consume t > $W/out"
   cmp -s "$W/out" "$D/d100.txt" || note "kq consume 1P to a file: output differs from the input"
   bench lim_c100_null "$RUNS" "$WARM" -- "cat $D/d100.txt > /dev/null"
   bench kq_c100_null "$RUNS" "$WARM" -- "$KQ --dir $K/p1 consume t > /dev/null"
-  bench lim_ckey "$RUNS" "$WARM" -- "cat $D/keyed.txt > $W/out"
-  bench kq_ckey "$RUNS" "$WARM" -- "$KQ --dir $K/p8 consume t > $W/out"
+  bench lim_ckey "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/keyed.txt > $W/out"
+  bench kq_ckey "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/p8 consume t > $W/out"
   check_lines "kq consume 8P" "$W/out" "$N100"
   rss kq_c100 /dev/null "$W/out" "$KQ" --dir "$K/p1" consume t
   rss kq_ckey /dev/null "$W/out" "$KQ" --dir "$K/p8" consume t
@@ -369,9 +369,9 @@ if want consume; then
     if ((!loaded_t1)); then tansu_topic t1 1 && $PYK produce "$TADDR" t1 "$D/d100.txt" && loaded_t1=1; fi
     if ((!loaded_k8)); then tansu_topic k8 8 && $PYK produce "$TADDR" k8 "$D/keyed.txt" --key-delimiter : && loaded_k8=1; fi
     if [[ -n $KCAT ]]; then
-      bench kcat_c100 "$PRUNS" "$PWARM" -- "$KCAT -C -b $TADDR -t t1 -o beginning -e -q > $W/out"
+      bench kcat_c100 "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$KCAT -C -b $TADDR -t t1 -o beginning -e -q > $W/out"
       check_lines "kcat consume 1P" "$W/out" "$N100"
-      bench kcat_ckey "$PRUNS" "$PWARM" -- "$KCAT -C -b $TADDR -t k8 -o beginning -e -q > $W/out"
+      bench kcat_ckey "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$KCAT -C -b $TADDR -t k8 -o beginning -e -q > $W/out"
       check_lines "kcat consume 8P" "$W/out" "$N100"
     fi
     bench py_c100 "$PRUNS" "$PWARM" -- "$PYK consume $TADDR t1 $W/out --count $N100"
@@ -381,12 +381,12 @@ if want consume; then
   fi
   if [[ -n $REDIS_PORT ]]; then
     if ((!loaded_r100)); then $RC DEL s100 > /dev/null; $RC --pipe < "$D/d100.resp" > /dev/null && loaded_r100=1; fi
-    bench redis_c100 "$PRUNS" "$PWARM" -- "$RC --raw XRANGE s100 - + > $W/out"
+    bench redis_c100 "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$RC --raw XRANGE s100 - + > $W/out"
     check_lines "redis XRANGE (3 lines per entry)" "$W/out" $((3 * N100))
   fi
   if ((SQLITE)); then
     if ((!loaded_s100)); then bash -c "$(SQLPREP "$P/d100.db")" && sqlite3 "$P/d100.db" -cmd '.mode csv' ".import $D/d100.txt t" && loaded_s100=1; fi
-    bench sqlite_c100 "$PRUNS" "$PWARM" -- "sqlite3 $P/d100.db 'SELECT v FROM t' > $W/out"
+    bench sqlite_c100 "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "sqlite3 $P/d100.db 'SELECT v FROM t' > $W/out"
     check_lines "sqlite select" "$W/out" "$N100"
   fi
 fi
@@ -398,8 +398,8 @@ if want kib; then
   bench lim_p1k_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d1k.txt | cat > $W/lim && sync $W/lim"
   bench kq_p1k "$RUNS" "$WARM" --prepare "$PK" -- "cat $D/d1k.txt | $KQ --dir $K/k1 produce t"
   bash -c "$PK" && rss_piped kq_p1k "$D/d1k.txt" /dev/null "$KQ" --dir "$K/k1" produce t
-  bench lim_c1k "$RUNS" "$WARM" -- "cat $D/d1k.txt > $W/out"
-  bench kq_c1k "$RUNS" "$WARM" -- "$KQ --dir $K/k1 consume t > $W/out"
+  bench lim_c1k "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/d1k.txt > $W/out"
+  bench kq_c1k "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/k1 consume t > $W/out"
   cmp -s "$W/out" "$D/d1k.txt" || note "kq consume 1 KiB records: output differs from the input"
   rss kq_c1k /dev/null "$W/out" "$KQ" --dir "$K/k1" consume t
   if [[ -n $TANSU ]]; then
@@ -408,7 +408,7 @@ if want kib; then
     fi
     bench py_p1k "$PRUNS" "$PWARM" --prepare "$(TPREP tk 1)" -- "$PYK produce $TADDR tk $D/d1k.txt"
     if [[ -n $KCAT ]]; then
-      bench kcat_c1k "$PRUNS" "$PWARM" -- "$KCAT -C -b $TADDR -t tk -o beginning -e -q > $W/out"
+      bench kcat_c1k "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$KCAT -C -b $TADDR -t tk -o beginning -e -q > $W/out"
       check_lines "kcat consume 1 KiB" "$W/out" "$N1K"
     fi
     bench py_c1k "$PRUNS" "$PWARM" -- "$PYK consume $TADDR tk $W/out --count $N1K"
@@ -416,12 +416,12 @@ if want kib; then
   fi
   if [[ -n $REDIS_PORT ]]; then
     bench redis_p1k "$PRUNS" "$PWARM" --prepare "$RC DEL s1k >/dev/null" -- "$RC --pipe < $D/d1k.resp > /dev/null"
-    bench redis_c1k "$PRUNS" "$PWARM" -- "$RC --raw XRANGE s1k - + > $W/out"
+    bench redis_c1k "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$RC --raw XRANGE s1k - + > $W/out"
     check_lines "redis XRANGE 1 KiB (3 lines per entry)" "$W/out" $((3 * N1K))
   fi
   if ((SQLITE)); then
     bench sqlite_p1k "$PRUNS" "$PWARM" --prepare "$(SQLPREP "$P/d1k.db")" -- "sqlite3 $P/d1k.db -cmd '.mode csv' '.import $D/d1k.txt t'"
-    bench sqlite_c1k "$PRUNS" "$PWARM" -- "sqlite3 $P/d1k.db 'SELECT v FROM t' > $W/out"
+    bench sqlite_c1k "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "sqlite3 $P/d1k.db 'SELECT v FROM t' > $W/out"
     check_lines "sqlite select 1 KiB" "$W/out" "$N1K"
   fi
 fi
@@ -554,11 +554,11 @@ elif want cluster; then
   fi
   bench pyb_p100 "$PRUNS" "$PWARM" --prepare "$(TPREP c1 1)" -- "$PYK produce $TADDR c1 $D/d100.txt"
   bash -c "$(TPREP b1 1)" && rss_piped kqb_p100 "$D/d100.txt" /dev/null $KB produce b1
-  bench lim_b_c100 "$RUNS" "$WARM" -- "cat $D/d100.txt > $W/out"
-  bench kqb_c100 "$PRUNS" "$PWARM" -- "$KB consume b1 > $W/out"
+  bench lim_b_c100 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/d100.txt > $W/out"
+  bench kqb_c100 "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$KB consume b1 > $W/out"
   check_lines "kq --brokers consume 1P" "$W/out" "$N100"
   if [[ -n $KCAT ]]; then
-    bench kcatb_c100 "$PRUNS" "$PWARM" -- "$KCAT -C -b $TADDR -t b1 -o beginning -e -q > $W/out"
+    bench kcatb_c100 "$PRUNS" "$PWARM" --prepare "rm -f $W/out" -- "$KCAT -C -b $TADDR -t b1 -o beginning -e -q > $W/out"
     check_lines "kcat consume 1P" "$W/out" "$N100"
   fi
   bench pyb_c100 "$PRUNS" "$PWARM" -- "$PYK consume $TADDR b1 $W/out --count $N100"
