@@ -211,8 +211,11 @@ final class Producer {
     var start = 0
     let base = input.base
     let count = input.count
-    if isPlainInput { start = plainRecords(base, count: count, delimiter: delimiter) }
-    if let keyedLines { start = try keyedRecords(keyedLines, base, count: count, delimiter: delimiter) }
+    if isPlainInput {
+      start = plainRecords(base, count: count, delimiter: delimiter)
+    } else if let keyedLines {
+      start = try keyedRecords(keyedLines, base, count: count, delimiter: delimiter)
+    }
     while start < count {
       guard let found = memchr(base + start, delimiter, count - start) else { break }
       let end = UnsafeMutableRawPointer(found) - base

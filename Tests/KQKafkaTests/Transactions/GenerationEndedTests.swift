@@ -132,17 +132,29 @@ struct GenerationEndedTests {
     return broker
   }
 
-  @Test("a TxnOffsetCommit refused with ILLEGAL_GENERATION aborts the transaction with its output, ends the member's generation, and says so")
-  func refusedOffsetsAbortTheOutput() throws {
-    let log = Log()
+  /// The coordinator, a member of group "g" holding partition 0 of "in" (`input`), and its
+  /// exactly-once output to "out" (the caller closes it; the broker must outlive it).
+  private func joinedOutput(_ log: Log) throws
+    -> (broker: FakeBroker, input: InputPartition, membership: any GroupMembership, output: any ExactlyOnceOutput)
+  {
     let broker = try coordinator(log)
     let service = try KafkaLogService(brokers: "127.0.0.1:\(broker.port)", timeoutMillis: 5000)
     let group = try GroupName("g")
     let input = InputPartition(topic: try TopicName("in"), partition: 0)
     let membership = try service.join(group: group, partitions: [input])
-    #expect(membership.owned == [input] && !membership.needsRejoin)
     let output = try service.openExactlyOnceOutput(group: group, topic: try TopicName("out"), config: TopicConfig())
-    defer { output.close() }
+    return (broker, input, membership, output)
+  }
+
+  @Test("a TxnOffsetCommit refused with ILLEGAL_GENERATION aborts the transaction with its output, ends the member's generation, and says so")
+  func refusedOffsetsAbortTheOutput() throws {
+    let log = Log()
+    let (broker, input, membership, output) = try joinedOutput(log)
+    defer {
+      output.close()
+      withExtendedLifetime(broker) {}
+    }
+    #expect(membership.owned == [input] && !membership.needsRejoin)
     #expect(try output.resume([input]) { _ in 0 } == [input: InputResume(offset: 5, replays: [])])
 
     output.begin(input, range: 5..<7)
@@ -165,13 +177,11 @@ struct GenerationEndedTests {
   @Test("the refusal is ClusterFailure.generationEnded, naming the input ranges aborted")
   func refusalNamesTheRanges() throws {
     let log = Log()
-    let broker = try coordinator(log)
-    let service = try KafkaLogService(brokers: "127.0.0.1:\(broker.port)", timeoutMillis: 5000)
-    let group = try GroupName("g")
-    let input = InputPartition(topic: try TopicName("in"), partition: 0)
-    let membership = try service.join(group: group, partitions: [input])
-    let output = try service.openExactlyOnceOutput(group: group, topic: try TopicName("out"), config: TopicConfig())
-    defer { output.close() }
+    let (broker, input, membership, output) = try joinedOutput(log)
+    defer {
+      output.close()
+      withExtendedLifetime(broker) {}
+    }
     _ = try output.resume([input]) { _ in 0 }
     output.begin(input, range: 5..<9)
     try output.end()
