@@ -21,10 +21,10 @@ _kq_subcommands() {
 # Prints the options of the command $1, global ones included.
 _kq_flags() {
   case "$1" in
-    "topic create") echo "--partitions --retention --config --if-not-exists" ;;
+    "topic create") echo "-p --partitions --retention --config --if-not-exists" ;;
     "topic list") echo "--json" ;;
     "topic delete") echo "--if-exists" ;;
-    "topic alter") echo "--config --retention --partitions" ;;
+    "topic alter") echo "--config --retention -p --partitions" ;;
     "topic compact") echo "--json" ;;
     produce) echo "-0 --null --json -Z --empty-as-null -K --key-delimiter --key -H --header -p --partition --create --print-offsets --sync --compression --timestamp" ;;
     consume) echo "--from --since --until -p --partition -n --max -f --follow --format --json -0 --null --group --no-commit --exec --batch --batch-bytes --wait --session-timeout --idle --table" ;;
@@ -43,8 +43,8 @@ _kq_flags() {
 # Succeeds when option $2 of the command $1 takes a value.
 _kq_takes_value() {
   case "$1:$2" in
-    "topic create:--partitions"|"topic create:--retention"|"topic create:--config") return 0 ;;
-    "topic alter:--config"|"topic alter:--retention"|"topic alter:--partitions") return 0 ;;
+    "topic create:-p"|"topic create:--partitions"|"topic create:--retention"|"topic create:--config") return 0 ;;
+    "topic alter:--config"|"topic alter:--retention"|"topic alter:-p"|"topic alter:--partitions") return 0 ;;
     "produce:-K"|"produce:--key-delimiter"|"produce:--key"|"produce:-H"|"produce:--header"|"produce:-p"|"produce:--partition"|"produce:--sync"|"produce:--compression"|"produce:--timestamp") return 0 ;;
     "consume:--from"|"consume:--since"|"consume:--until"|"consume:-p"|"consume:--partition"|"consume:-n"|"consume:--max"|"consume:--format"|"consume:--group"|"consume:--exec"|"consume:--batch"|"consume:--batch-bytes"|"consume:--session-timeout"|"consume:--idle") return 0 ;;
     "pipe:--group"|"pipe:--exec"|"pipe:--from-topics"|"pipe:-K"|"pipe:--key-delimiter"|"pipe:--partition-by"|"pipe:--timeout"|"pipe:--batch"|"pipe:--batch-bytes"|"pipe:--commit-interval"|"pipe:--session-timeout") return 0 ;;

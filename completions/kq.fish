@@ -33,9 +33,9 @@ end
 function __kq_value_flags
     switch $argv[1]
         case 'topic create'
-            printf '%s\n' --partitions --retention --config
+            printf '%s\n' -p --partitions --retention --config
         case 'topic alter'
-            printf '%s\n' --config --retention --partitions
+            printf '%s\n' --config --retention -p --partitions
         case 'produce'
             printf '%s\n' -K --key-delimiter --key -H --header -p --partition --sync --compression --timestamp
         case 'consume'
@@ -99,7 +99,7 @@ complete -c kq -n '__kq_at \'group\'' -a list -d 'List consumer groups'
 complete -c kq -n '__kq_at \'group\'' -a describe -d 'Show a group\'s offsets, lag and leases (members on a cluster)'
 complete -c kq -n '__kq_at \'group\'' -a reset -d 'Plan or move a group\'s committed offsets'
 complete -c kq -n '__kq_at \'group\'' -a delete -d 'Delete a consumer group and its committed offsets'
-complete -c kq -n '__kq_at \'topic create\'' -l partitions -x -d 'Number of partitions, 1 to 10000 (default 1)'
+complete -c kq -n '__kq_at \'topic create\'' -s p -l partitions -x -d 'Number of partitions, 1 to 10000 (default 1)'
 complete -c kq -n '__kq_at \'topic create\'' -l retention -x -d 'Keep records this long, e.g'
 complete -c kq -n '__kq_at \'topic create\'' -l config -x -d 'Set a configuration key by Kafka\'s name'
 complete -c kq -n '__kq_at \'topic create\'' -l if-not-exists -d 'Succeed without changing anything when the topic already exists (otherwise that is an error)'
@@ -109,7 +109,7 @@ complete -c kq -n '__kq_at \'topic delete\'' -l if-exists -d 'Skip names that do
 complete -c kq -n '__kq_at \'topic alter\'' -a '(__kq_names topic)' -d 'NAME'
 complete -c kq -n '__kq_at \'topic alter\'' -l config -x -d 'Set a configuration key by Kafka\'s name'
 complete -c kq -n '__kq_at \'topic alter\'' -l retention -x -d 'Keep records this long, e.g'
-complete -c kq -n '__kq_at \'topic alter\'' -l partitions -x -d 'Grow the topic to N partitions (at most 10000)'
+complete -c kq -n '__kq_at \'topic alter\'' -s p -l partitions -x -d 'Grow the topic to N partitions (at most 10000)'
 complete -c kq -n '__kq_at \'topic compact\'' -a '(__kq_names topic)' -d 'NAME'
 complete -c kq -n '__kq_at \'topic compact\'' -l json -d 'Print one JSON object with each partition\'s segments and bytes before and after'
 complete -c kq -n '__kq_at \'produce\'' -a '(__kq_names topic)' -d 'TOPIC'

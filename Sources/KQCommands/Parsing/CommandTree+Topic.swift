@@ -21,7 +21,7 @@ extension CommandTree {
       arguments: [topicName],
       flags: [
         FlagSpec(
-          "partitions", value: "N",
+          "partitions", short: "p", value: "N",
           help: "Number of partitions, 1 to 10000 (default 1). Records with the same key always go to the same partition."),
         retentionFlag,
         configFlag,
@@ -38,6 +38,7 @@ extension CommandTree {
         """,
       examples: [
         Example("kq topic create logs --partitions 3", "Create 'logs' with three partitions, kept for the default seven days."),
+        Example("kq topic create clicks -p 8", "Create 'clicks' with eight partitions ('-p' is short for '--partitions', as in rpk)."),
         Example(
           "kq topic create audit --retention forever --config max.message.bytes=4MiB",
           "Keep every record of 'audit' and accept records of up to 4 MiB."),
@@ -83,7 +84,7 @@ extension CommandTree {
         configFlag,
         retentionFlag,
         FlagSpec(
-          "partitions", value: "N",
+          "partitions", short: "p", value: "N",
           help: "Grow the topic to N partitions (at most 10000). A topic never shrinks."),
       ],
       rules: [.atLeastOne(["config", "retention", "partitions"])],
