@@ -14,7 +14,6 @@ struct GroupSemanticsTests {
   private func coordinator(_ log: Log) throws -> FakeBroker {
     let port = ScriptedBroker.Box()
     let broker = try ScriptedBroker.start(topics: ["orders": 3]) { peer, request in
-      var r = request.body
       switch request.api {
       case .findCoordinator:
         log.add("find")
@@ -23,53 +22,18 @@ struct GroupSemanticsTests {
         let (memberId, protocolName) = ScriptedBroker.answerJoinGroup(peer, request)
         log.add("join '\(memberId)' \(protocolName)")
       case .syncGroup:
-        _ = try? r.string()
-        let generation = (try? r.int32()) ?? -9
-        _ = try? r.string()
-        _ = try? r.nullableString()
-        _ = try? r.nullableString()
-        _ = try? r.nullableString()
-        _ = try? r.arrayCount()
-        _ = try? r.string()
-        let assignment = (try? r.bytes()) ?? []
+        let (generation, assignment) = ScriptedBroker.answerSyncGroup(peer, request)
         let decoded = (try? ConsumerProtocol.Assignment(decoding: assignment))?.partitions ?? [:]
         log.add("sync \(generation) \(decoded)")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(0)
-          w.nullableString("consumer")
-          w.nullableString("range")
-          w.bytes(assignment)
-          w.taggedFields()
-        }
       case .heartbeat:
         log.add("heartbeat")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(27)  // REBALANCE_IN_PROGRESS
-          w.taggedFields()
-        }
+        ScriptedBroker.answerErrorCode(peer, request, 27)  // REBALANCE_IN_PROGRESS
       case .offsetCommit:
         log.add("commit")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.arrayCount(1)
-          w.string("orders")
-          w.arrayCount(1)
-          w.int32(0)
-          w.int16(22)  // ILLEGAL_GENERATION
-          w.taggedFields()
-          w.taggedFields()
-          w.taggedFields()
-        }
+        ScriptedBroker.answerPartitionZero(peer, request, topic: "orders", 22)  // ILLEGAL_GENERATION
       case .leaveGroup:
         log.add("leave")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(0)
-          w.arrayCount(0)
-          w.taggedFields()
-        }
+        ScriptedBroker.answerLeaveGroup(peer, request)
       default:
         return
       }

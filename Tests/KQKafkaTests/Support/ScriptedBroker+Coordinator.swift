@@ -59,3 +59,70 @@ extension ScriptedBroker {
     return (memberId, protocolName)
   }
 }
+
+extension ScriptedBroker {
+  /// Answers SyncGroup with the assignment its leader sent (a one-member group gets its own
+  /// plan back). Returns the generation the request named and that assignment.
+  @discardableResult
+  static func answerSyncGroup(_ peer: FakeBroker.Peer, _ request: FakeBroker.Peer.Request)
+    -> (generation: Int32, assignment: [UInt8])
+  {
+    var r = request.body
+    _ = try? r.string()
+    let generation = (try? r.int32()) ?? -9
+    _ = try? r.string()
+    _ = try? r.nullableString()
+    _ = try? r.nullableString()
+    _ = try? r.nullableString()
+    _ = try? r.arrayCount()
+    _ = try? r.string()
+    let assignment = (try? r.bytes()) ?? []
+    peer.answer(request) { w in
+      w.int32(0)
+      w.int16(0)
+      w.nullableString("consumer")
+      w.nullableString("range")
+      w.bytes(assignment)
+      w.taggedFields()
+    }
+    return (generation, assignment)
+  }
+
+  /// Answers a request whose response is a throttle time and one error code (Heartbeat,
+  /// AddOffsetsToTxn, EndTxn).
+  static func answerErrorCode(_ peer: FakeBroker.Peer, _ request: FakeBroker.Peer.Request, _ code: Int16 = 0) {
+    peer.answer(request) { w in
+      w.int32(0)
+      w.int16(code)
+      w.taggedFields()
+    }
+  }
+
+  /// Answers a request whose response lists partition 0 of `topic` with `code` (OffsetCommit,
+  /// TxnOffsetCommit, AddPartitionsToTxn).
+  static func answerPartitionZero(
+    _ peer: FakeBroker.Peer, _ request: FakeBroker.Peer.Request, topic: String, _ code: Int16 = 0
+  ) {
+    peer.answer(request) { w in
+      w.int32(0)
+      w.arrayCount(1)
+      w.string(topic)
+      w.arrayCount(1)
+      w.int32(0)
+      w.int16(code)
+      w.taggedFields()
+      w.taggedFields()
+      w.taggedFields()
+    }
+  }
+
+  /// Answers LeaveGroup: no error, no members listed.
+  static func answerLeaveGroup(_ peer: FakeBroker.Peer, _ request: FakeBroker.Peer.Request) {
+    peer.answer(request) { w in
+      w.int32(0)
+      w.int16(0)
+      w.arrayCount(0)
+      w.taggedFields()
+    }
+  }
+}

@@ -26,30 +26,10 @@ struct GenerationEndedTests {
       case .joinGroup:
         ScriptedBroker.answerJoinGroup(peer, request)
       case .syncGroup:
-        _ = try? r.string()
-        _ = try? r.int32()
-        _ = try? r.string()
-        _ = try? r.nullableString()
-        _ = try? r.nullableString()
-        _ = try? r.nullableString()
-        _ = try? r.arrayCount()
-        _ = try? r.string()
-        let assignment = (try? r.bytes()) ?? []
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(0)
-          w.nullableString("consumer")
-          w.nullableString("range")
-          w.bytes(assignment)
-          w.taggedFields()
-        }
+        ScriptedBroker.answerSyncGroup(peer, request)
       case .heartbeat, .addOffsetsToTxn:
         log.add(request.api == .heartbeat ? "heartbeat" : "add offsets")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(0)
-          w.taggedFields()
-        }
+        ScriptedBroker.answerErrorCode(peer, request)
       case .offsetFetch:
         peer.answer(request) { w in
           w.int32(0)
@@ -76,19 +56,9 @@ struct GenerationEndedTests {
           w.taggedFields()
         }
       case .addPartitionsToTxn, .txnOffsetCommit:
-        let topic = request.api == .txnOffsetCommit ? "in" : "out"
-        log.add(request.api == .txnOffsetCommit ? "txn offset commit" : "add partitions")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.arrayCount(1)
-          w.string(topic)
-          w.arrayCount(1)
-          w.int32(0)
-          w.int16(request.api == .txnOffsetCommit ? 22 : 0)  // ILLEGAL_GENERATION
-          w.taggedFields()
-          w.taggedFields()
-          w.taggedFields()
-        }
+        let commit = request.api == .txnOffsetCommit
+        log.add(commit ? "txn offset commit" : "add partitions")
+        ScriptedBroker.answerPartitionZero(peer, request, topic: commit ? "in" : "out", commit ? 22 : 0)  // ILLEGAL_GENERATION
       case .produce:
         log.add("produce")
         peer.answer(request) { w in
@@ -112,18 +82,9 @@ struct GenerationEndedTests {
         _ = try? r.int64()
         _ = try? r.int16()
         log.add((try? r.bool()) == true ? "end: commit" : "end: abort")
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(0)
-          w.taggedFields()
-        }
+        ScriptedBroker.answerErrorCode(peer, request)
       case .leaveGroup:
-        peer.answer(request) { w in
-          w.int32(0)
-          w.int16(0)
-          w.arrayCount(0)
-          w.taggedFields()
-        }
+        ScriptedBroker.answerLeaveGroup(peer, request)
       default:
         return
       }
