@@ -70,7 +70,8 @@ extension LZ4Block {
         op += 1
         let literalCount = ip - anchor
         token.pointee = writeLength(literalCount, into: &op) << 4
-        op.copyWild(from: anchor, count: literalCount)
+        op.copy8(from: anchor)  // most runs are at most 8 bytes: no loop
+        if literalCount > 8 { (op + 8).copyWild(from: anchor + 8, count: literalCount &- 8) }
         op += literalCount
 
         while true {
@@ -131,14 +132,14 @@ extension LZ4Block {
     var ip = start
     var match = candidate
     var room = min(ip - anchor, match - source)
-    while room >= 8 {
+    // Usually fewer than 8 literals are pending but the match is 8 bytes into the block: one
+    // 8-byte compare, its agreeing bytes capped at the room, instead of a byte loop.
+    while room > 0 && match - source >= 8 {
       let difference = (ip - 8).loadLE64() ^ (match - 8).loadLE64()
-      if difference != 0 {
-        let agreeing = difference.leadingZeroBitCount &>> 3
-        return (ip - agreeing, match - agreeing)
-      }
-      ip -= 8
-      match -= 8
+      let agreeing = min(difference.leadingZeroBitCount &>> 3, room)
+      ip -= agreeing
+      match -= agreeing
+      if agreeing < 8 { return (ip, match) }
       room &-= 8
     }
     while room > 0, ip[-1] == match[-1] {
