@@ -132,14 +132,14 @@ extension LZ4Block {
     var ip = start
     var match = candidate
     var room = min(ip - anchor, match - source)
-    // Usually fewer than 8 literals are pending but the match is 8 bytes into the block: one
-    // 8-byte compare, its agreeing bytes capped at the room, instead of a byte loop.
-    while room > 0 && match - source >= 8 {
+    while room >= 8 {
       let difference = (ip - 8).loadLE64() ^ (match - 8).loadLE64()
-      let agreeing = min(difference.leadingZeroBitCount &>> 3, room)
-      ip -= agreeing
-      match -= agreeing
-      if agreeing < 8 { return (ip, match) }
+      if difference != 0 {
+        let agreeing = difference.leadingZeroBitCount &>> 3
+        return (ip - agreeing, match - agreeing)
+      }
+      ip -= 8
+      match -= 8
       room &-= 8
     }
     while room > 0, ip[-1] == match[-1] {
