@@ -157,7 +157,8 @@ extension LZ4Block {
   ) -> UnsafePointer<UInt8> {
     var ip = start
     var candidate = match
-    while limit - ip >= 8 {
+    let lastWord = limit - 8  // the last place an 8-byte compare may start
+    while ip <= lastWord {
       let difference = ip.loadLE64() ^ candidate.loadLE64()
       if difference != 0 { return ip + difference.trailingZeroBitCount / 8 }
       ip += 8
