@@ -114,6 +114,31 @@ struct LZ4BlockEncodeTests {
     }
   }
 
+  @Test("literal runs of every length from 0 to 70 between matches round trip within the room")
+  func literalRunLengths() throws {
+    // A 16-byte pattern repeated with random bytes of each length between: the encoder writes
+    // runs of 0-8 literals with one 8-byte copy and longer ones with a loop after it.
+    var random = SeededGenerator(seed: 70)
+    let pattern = Array("GET /api/v1/user".utf8)
+    var input: [UInt8] = []
+    for length in 0...70 { input += pattern + random.bytes(count: length) }
+    input += pattern + Array("tail.".utf8)
+    let block = try #require(Self.encodeGuarded(input), "wrote past its room")
+    let sequences = try #require(Self.sequences(block), "does not parse")
+    let runs = Set(sequences.map(\.literalCount))
+    #expect(runs.contains { $0 > 0 && $0 <= 8 } && runs.contains { $0 > 8 && $0 <= 16 })
+    #expect(runs.contains { $0 > 16 && $0 <= 40 } && runs.contains { $0 > 40 })
+    let decoded = try block.withUnsafeBufferPointer { source in
+      try [UInt8](unsafeUninitializedCapacity: input.count) { buffer, count in
+        let base = try #require(buffer.baseAddress)
+        let sourceBase = try #require(source.baseAddress)
+        count = try LZ4Block.decode(sourceBase, sourceBase + source.count, into: base, base + input.count, lowest: base) - base
+      }
+    }
+    let firstDifference = (0..<min(decoded.count, input.count)).first { decoded[$0] != input[$0] }
+    #expect(decoded.count == input.count && firstDifference == nil, "decoded \(decoded.count) bytes, first difference at \(String(describing: firstDifference))")
+  }
+
   @Test("frames across block boundaries round trip, and so do matches that reach a block's end")
   func blockBoundaries() throws {
     let block = LZ4Frame.kafkaBlockSize

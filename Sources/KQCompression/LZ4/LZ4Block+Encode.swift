@@ -70,7 +70,8 @@ extension LZ4Block {
         op += 1
         let literalCount = ip - anchor
         token.pointee = writeLength(literalCount, into: &op) << 4
-        op.copyWild(from: anchor, count: literalCount)
+        op.copy8(from: anchor)  // most runs are at most 8 bytes: no loop
+        if literalCount > 8 { (op + 8).copyWild(from: anchor + 8, count: literalCount &- 8) }
         op += literalCount
 
         while true {
@@ -156,7 +157,8 @@ extension LZ4Block {
   ) -> UnsafePointer<UInt8> {
     var ip = start
     var candidate = match
-    while limit - ip >= 8 {
+    let lastWord = limit - 8  // the last place an 8-byte compare may start
+    while ip <= lastWord {
       let difference = ip.loadLE64() ^ candidate.loadLE64()
       if difference != 0 { return ip + difference.trailingZeroBitCount / 8 }
       ip += 8
