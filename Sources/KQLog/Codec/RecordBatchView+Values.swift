@@ -58,14 +58,15 @@ extension RecordBatchView {
     stops &= stops &- 1
     guard stops != 0 else { return nil }
     p &+= stops.trailingZeroBitCount >> 3 &+ 1
-    // A null key (-1, the byte 0x01) is the common case: one compare.
+    // A null key (-1, the byte 0x01) is the common case: one compare. Any other key's length
+    // stays zig-zag encoded: even is zero or more; odd (null here, or negative) goes the
+    // checked way.
     if p &+ 3 <= recordEnd && base.load(fromByteOffset: p, as: UInt8.self) == 1 {
       p &+= 1
     } else {
-      guard p &+ 2 <= recordEnd, let key = shortLength(at: &p), key >= -1, p &+ max(key, 0) &+ 2 <= recordEnd else {
-        return nil
-      }
-      p &+= max(key, 0)
+      guard p &+ 2 <= recordEnd, let key = shortZigZag(at: &p), key & 1 == 0 else { return nil }
+      p &+= key >> 1
+      guard p &+ 2 <= recordEnd else { return nil }
     }
     // The value's length: even (zero or more), or 1 for null.
     guard let value = shortZigZag(at: &p) else { return nil }
@@ -78,12 +79,6 @@ extension RecordBatchView {
     }
     guard p &+ count < recordEnd else { return nil }
     return (p, count, recordEnd)
-  }
-
-  /// A zig-zag varint of 1 or 2 bytes at `p` (the caller checked both are readable).
-  @inline(__always)
-  private func shortLength(at p: inout Int) -> Int? {
-    shortZigZag(at: &p).map { ($0 >> 1) ^ -($0 & 1) }
   }
 
   /// A varint of 1 or 2 bytes at `p`, still zig-zag encoded (the caller checked both bytes

@@ -189,6 +189,14 @@ struct AppendValuesTests {
     try Self.expectFailure(bytes, .malformedRecord(index: 1))
   }
 
+  /// The key length is read zig-zag encoded too: odd and not -1 (the byte 0x01) is damage.
+  @Test("a key length below -1 is a malformed record", arguments: [-2, -3, -64] as [Int64])
+  func negativeKeyLength(length: Int64) throws {
+    var bytes = Self.plainBatch(count: 3)
+    bytes[Self.recordStarts(bytes)[1] + 5] = UInt8(VarInt.zigZag(length))  // one byte, as the 2-byte key's
+    try Self.expectFailure(bytes, .malformedRecord(index: 1))
+  }
+
   @Test("more records announced than the batch holds is a malformed record at the first missing one")
   func recordCountTooHigh() throws {
     var bytes = Self.plainBatch(count: 3)
