@@ -10,7 +10,30 @@ package final class PartitionReader {
   let fileSystem: FileSystem
   private let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
   /// The last compressed batch handed out, decoded (`RecordBatchView.decompressed`).
-  private let decompressed = ByteBuffer(capacity: 0)
+  private var decompressed = ByteBuffer(capacity: 0)
+  /// The next compressed batch, decoding on `decoder`'s thread: the two buffers swap as it is
+  /// handed out.
+  private var decompressedAhead = ByteBuffer(capacity: 0)
+  private var decoder: DecompressAhead?
+  /// Compressed batches handed out: from the second on, the reader reads
+  /// the next batch as it hands one out and has it decoded meanwhile (`readNextAhead`), so a
+  /// read of one batch (`consume -n 1`) starts no thread.
+  private var compressedBatchesHandedOut = 0
+  /// Whether a thread could be started for `decoder`; once not, the reader decodes alone.
+  private var mayDecodeAhead = true
+  /// What the segment reader returned for the batch after the one handed out last, read ahead
+  /// (`readNextAhead`), and what it expected there; the next call takes it before reading on.
+  private var readAhead: ReadAheadOutcome?
+
+  /// Whether compressed batches are being decoded on a thread of this reader's.
+  package var hasDecodingThread: Bool { decoder?.isRunning ?? false }
+
+  private struct ReadAheadOutcome {
+    let outcome: Result<SegmentBatchReader.Outcome, Errno>
+    let expected: Int64?
+    /// Whether `decoder` is decoding the batch (into `decompressedAhead`).
+    let isDecoding: Bool
+  }
   /// The topic's `max.message.bytes`, which bounds what a compressed batch may decode to.
   let maxMessageBytes: Int
   private var segment: OpenSegment?
@@ -60,12 +83,20 @@ package final class PartitionReader {
 
   deinit {
     closeSegment()
+    decoder?.stop()
     if let folderFD { try? fileSystem.close(folderFD) }
   }
 
   private func closeSegment() {
+    dropReadAhead()
     if let segment { try? fileSystem.close(segment.fd) }
     segment = nil
+  }
+
+  /// Forgets the outcome read ahead, once the decoder is done with its bytes.
+  private func dropReadAhead() {
+    if let readAhead, readAhead.isDecoding { _ = decoder?.wait() }
+    readAhead = nil
   }
 
   /// Throws `topicDeleted` when the partition's folder is no longer the one this reader
@@ -203,10 +234,22 @@ package final class PartitionReader {
         if segment == nil { return nil }
       }
       guard let current = segment else { return nil }
-      let expected = current.reader.expectedOffset
+      let expected: Int64?
       let outcome: SegmentBatchReader.Outcome
-      do { outcome = try current.reader.next() } catch {
-        throw .io(error, operation: "read", path: current.reader.path)
+      var decodedAhead: Result<RecordBatchView, BatchDecodeError>?
+      if let ahead = readAhead {
+        readAhead = nil
+        expected = ahead.expected
+        if ahead.isDecoding { decodedAhead = decoder?.wait() }
+        switch ahead.outcome {
+        case .success(let read): outcome = read
+        case .failure(let error): throw .io(error, operation: "read", path: current.reader.path)
+        }
+      } else {
+        expected = current.reader.expectedOffset
+        do { outcome = try current.reader.next() } catch {
+          throw .io(error, operation: "read", path: current.reader.path)
+        }
       }
       switch outcome {
       case .batch(let batch, let at):
@@ -218,9 +261,19 @@ package final class PartitionReader {
         if batch.isControl { continue }
         lastBatch = (current.reader.path, at)
         if batch.compressionCodec == 0 { return batch }
-        do { return try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
+        let decoded: RecordBatchView
+        do throws(BatchDecodeError) {
+          if let decodedAhead {
+            swap(&decompressed, &decompressedAhead)
+            decoded = try decodedAhead.get()
+          } else {
+            decoded = try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes)
+          }
+        } catch {
           throw .corruptBatch(file: current.reader.path, position: at, reason: error)
         }
+        readNextAhead(current)
+        return decoded
       case .end, .incomplete:
         if try hasGrown(current) { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }
@@ -239,6 +292,29 @@ package final class PartitionReader {
       // anew while it was looked at: read those bytes once more before reporting them.
       do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
     }
+  }
+
+  /// After a compressed batch is handed out (the second of a segment and later): reads the next
+  /// outcome now and, when it is a compressed batch the caller will want, has `decoder` decode
+  /// it while the caller copies this batch's records. The outcome, an I/O error included, is
+  /// dealt with by the next call, as if read then; the segment reader is not called again
+  /// before, so the batch's bytes stay where the decoder reads them.
+  private func readNextAhead(_ current: OpenSegment) {
+    compressedBatchesHandedOut += 1
+    guard compressedBatchesHandedOut >= 2, mayDecodeAhead else { return }
+    let expected = current.reader.expectedOffset
+    let outcome: Result<SegmentBatchReader.Outcome, Errno>
+    do { outcome = .success(try current.reader.next()) } catch { outcome = .failure(error) }
+    var isDecoding = false
+    if case .success(.batch(let batch, _)) = outcome, batch.compressionCodec != 0, !batch.isControl,
+      batch.lastOffset >= position
+    {
+      let thread = decoder ?? DecompressAhead()
+      isDecoding = thread.submit(batch, into: decompressedAhead, maxMessageBytes: maxMessageBytes)
+      decoder = thread
+      if !isDecoding { mayDecodeAhead = false }
+    }
+    readAhead = ReadAheadOutcome(outcome: outcome, expected: expected, isDecoding: isDecoding)
   }
 
   /// The bytes at `at` of the newest segment are not a whole batch: true at a torn tail (or a
