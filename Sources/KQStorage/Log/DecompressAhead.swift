@@ -3,9 +3,9 @@ import Synchronization
 import KQLog
 
 /// A partition reader's decoding thread for compressed batches: while the consumer copies the
-/// records of one decoded batch, this thread decodes the next into a buffer of its own (one
-/// batch at a time). The reader hands it a batch whose bytes stay in place until `wait()`
-/// returns: it reads nothing further from the segment before then.
+/// records of one decoded batch, this thread decodes the next ones, in the order handed over,
+/// each into a buffer of its own. A batch's bytes and its buffer stay the reader's to keep
+/// untouched until `wait()` has returned its result.
 final class DecompressAhead: @unchecked Sendable {
   private struct Job {
     let batch: RecordBatchView
@@ -17,13 +17,17 @@ final class DecompressAhead: @unchecked Sendable {
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var thread: pthread_t?
   // Guarded by `mutex`:
-  private var job: Job?
-  private var result: Result<RecordBatchView, BatchDecodeError>?
+  /// Batches handed over and not yet taken by the thread, oldest first.
+  private var jobs: [Job] = []
+  /// Results not yet taken by the reader, oldest first.
+  private var results: [Result<RecordBatchView, BatchDecodeError>] = []
   private var isStopping = false
 
   init() {
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(condition, nil)
+    jobs.reserveCapacity(4)
+    results.reserveCapacity(4)
   }
 
   deinit {
@@ -41,32 +45,27 @@ final class DecompressAhead: @unchecked Sendable {
 
   var isRunning: Bool { thread != nil }
 
-  /// Starts decoding `batch` into `buffer` (`RecordBatchView.decompressed`). False when no
-  /// thread could be started: the caller decodes the batch itself when it needs it.
+  /// Has `batch` decoded into `buffer` (`RecordBatchView.decompressed`) after the batches
+  /// handed over before it. False when no thread could be started: the caller decodes the
+  /// batch itself when it needs it.
   func submit(_ batch: RecordBatchView, into buffer: ByteBuffer, maxMessageBytes: Int) -> Bool {
     guard thread != nil || startThread() else { return false }
     pthread_mutex_lock(mutex)
-    job = Job(batch: batch, buffer: buffer, maxMessageBytes: maxMessageBytes)
-    result = nil
+    jobs.append(Job(batch: batch, buffer: buffer, maxMessageBytes: maxMessageBytes))
     pthread_cond_broadcast(condition)
     pthread_mutex_unlock(mutex)
     return true
   }
 
-  /// The submitted batch, decoded, once the thread is done with it.
+  /// The oldest batch handed over and not yet taken, decoded, once the thread is done with it.
   func wait() -> Result<RecordBatchView, BatchDecodeError> {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    while true {
-      if let result {
-        self.result = nil
-        return result
-      }
-      pthread_cond_wait(condition, mutex)
-    }
+    while results.isEmpty { pthread_cond_wait(condition, mutex) }
+    return results.removeFirst()
   }
 
-  /// Ends the thread (after the batch it is decoding); returns once it has.
+  /// Ends the thread (after the batches handed over); returns once it has.
   func stop() {
     guard let thread else { return }
     pthread_mutex_lock(mutex)
@@ -111,9 +110,9 @@ final class DecompressAhead: @unchecked Sendable {
   private func run() {
     pthread_mutex_lock(mutex)
     while true {
-      while !isStopping && job == nil { pthread_cond_wait(condition, mutex) }
-      guard let job else { break }  // stopping, with nothing left to decode
-      self.job = nil
+      while !isStopping && jobs.isEmpty { pthread_cond_wait(condition, mutex) }
+      guard !jobs.isEmpty else { break }  // stopping, with nothing left to decode
+      let job = jobs.removeFirst()
       pthread_mutex_unlock(mutex)
       let decoded: Result<RecordBatchView, BatchDecodeError>
       do throws(BatchDecodeError) {
@@ -122,7 +121,7 @@ final class DecompressAhead: @unchecked Sendable {
         decoded = .failure(error)
       }
       pthread_mutex_lock(mutex)
-      result = decoded
+      results.append(decoded)
       pthread_cond_broadcast(condition)
     }
     pthread_mutex_unlock(mutex)

@@ -11,29 +11,39 @@ package final class PartitionReader {
   private let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
   /// The last compressed batch handed out, decoded (`RecordBatchView.decompressed`).
   private var decompressed = ByteBuffer(capacity: 0)
-  /// The next compressed batch, decoding on `decoder`'s thread: the two buffers swap as it is
-  /// handed out.
-  private var decompressedAhead = ByteBuffer(capacity: 0)
   private var decoder: DecompressAhead?
-  /// Compressed batches handed out: from the second on, the reader reads
-  /// the next batch as it hands one out and has it decoded meanwhile (`readNextAhead`), so a
-  /// read of one batch (`consume -n 1`) starts no thread.
+  /// Compressed batches handed out: from the second on, the reader reads the next batches as
+  /// it hands one out and has them decoded meanwhile (`readNextAhead`), so a read of one batch
+  /// (`consume -n 1`) starts no thread.
   private var compressedBatchesHandedOut = 0
   /// Whether a thread could be started for `decoder`; once not, the reader decodes alone.
   private var mayDecodeAhead = true
-  /// What the segment reader returned for the batch after the one handed out last, read ahead
-  /// (`readNextAhead`), and what it expected there; the next call takes it before reading on.
-  private var readAhead: ReadAheadOutcome?
+  /// What the segment reader returned after the batch handed out last, read ahead
+  /// (`readNextAhead`), oldest first; the next calls take it before reading on.
+  private var readAhead: [ReadAheadOutcome] = []
+  /// At most this many batches read ahead are decoding at once: two, so that the thread
+  /// starts the next as soon as it finishes one, without waiting for this reader to wake.
+  static let decodeAheadDepth = 2
+  /// Buffers of batches read ahead that are free again.
+  private var spareBuffers: [AheadBuffers] = []
 
-  /// Whether compressed batches are being decoded on a thread of this reader's.
-  package var hasDecodingThread: Bool { decoder?.isRunning ?? false }
+  /// A batch read ahead: a copy of its stored bytes (the segment reader's own are valid only
+  /// until it is called again) and, once decoded, its records.
+  private final class AheadBuffers {
+    let stored = ByteBuffer(capacity: 0)
+    var decoded = ByteBuffer(capacity: 0)
+  }
 
   private struct ReadAheadOutcome {
     let outcome: Result<SegmentBatchReader.Outcome, Errno>
     let expected: Int64?
-    /// Whether `decoder` is decoding the batch (into `decompressedAhead`).
-    let isDecoding: Bool
+    /// The buffers of a batch `decoder` is decoding (from `stored` into `decoded`).
+    let buffers: AheadBuffers?
   }
+
+  /// Whether compressed batches are being decoded on a thread of this reader's.
+  package var hasDecodingThread: Bool { decoder?.isRunning ?? false }
+
   /// The topic's `max.message.bytes`, which bounds what a compressed batch may decode to.
   let maxMessageBytes: Int
   private var segment: OpenSegment?
@@ -93,10 +103,14 @@ package final class PartitionReader {
     segment = nil
   }
 
-  /// Forgets the outcome read ahead, once the decoder is done with its bytes.
+  /// Forgets the outcomes read ahead, once the decoder is done with their buffers.
   private func dropReadAhead() {
-    if let readAhead, readAhead.isDecoding { _ = decoder?.wait() }
-    readAhead = nil
+    for ahead in readAhead {
+      guard let buffers = ahead.buffers else { continue }
+      _ = decoder?.wait()
+      spareBuffers.append(buffers)
+    }
+    readAhead.removeAll(keepingCapacity: true)
   }
 
   /// Throws `topicDeleted` when the partition's folder is no longer the one this reader
@@ -237,10 +251,15 @@ package final class PartitionReader {
       let expected: Int64?
       let outcome: SegmentBatchReader.Outcome
       var decodedAhead: Result<RecordBatchView, BatchDecodeError>?
-      if let ahead = readAhead {
-        readAhead = nil
+      var decodedInto: AheadBuffers?
+      if !readAhead.isEmpty {
+        let ahead = readAhead.removeFirst()
         expected = ahead.expected
-        if ahead.isDecoding { decodedAhead = decoder?.wait() }
+        if let buffers = ahead.buffers {
+          decodedAhead = decoder?.wait()
+          decodedInto = buffers
+          spareBuffers.append(buffers)  // reused only by `readNextAhead`, after this batch is done
+        }
         switch ahead.outcome {
         case .success(let read): outcome = read
         case .failure(let error): throw .io(error, operation: "read", path: current.reader.path)
@@ -263,8 +282,8 @@ package final class PartitionReader {
         if batch.compressionCodec == 0 { return batch }
         let decoded: RecordBatchView
         do throws(BatchDecodeError) {
-          if let decodedAhead {
-            swap(&decompressed, &decompressedAhead)
+          if let decodedAhead, let decodedInto {
+            swap(&decompressed, &decodedInto.decoded)
             decoded = try decodedAhead.get()
           } else {
             decoded = try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes)
@@ -294,27 +313,39 @@ package final class PartitionReader {
     }
   }
 
-  /// After a compressed batch is handed out (the second of a segment and later): reads the next
-  /// outcome now and, when it is a compressed batch the caller will want, has `decoder` decode
-  /// it while the caller copies this batch's records. The outcome, an I/O error included, is
-  /// dealt with by the next call, as if read then; the segment reader is not called again
-  /// before, so the batch's bytes stay where the decoder reads them.
+  /// After a compressed batch is handed out (the second and later): reads the next outcomes
+  /// now, up to `decodeAheadDepth` compressed batches the caller will want, and has `decoder`
+  /// decode each from a copy while the caller copies this batch's records. Stops after any
+  /// other outcome (a plain batch, the end, damage, an I/O error), which the segment reader's
+  /// memory holds until it is called again: the next calls deal with each in turn, as if read
+  /// then.
   private func readNextAhead(_ current: OpenSegment) {
     compressedBatchesHandedOut += 1
     guard compressedBatchesHandedOut >= 2, mayDecodeAhead else { return }
-    let expected = current.reader.expectedOffset
-    let outcome: Result<SegmentBatchReader.Outcome, Errno>
-    do { outcome = .success(try current.reader.next()) } catch { outcome = .failure(error) }
-    var isDecoding = false
-    if case .success(.batch(let batch, _)) = outcome, batch.compressionCodec != 0, !batch.isControl,
-      batch.lastOffset >= position
-    {
-      let thread = decoder ?? DecompressAhead()
-      isDecoding = thread.submit(batch, into: decompressedAhead, maxMessageBytes: maxMessageBytes)
-      decoder = thread
-      if !isDecoding { mayDecodeAhead = false }
+    while readAhead.count < Self.decodeAheadDepth, readAhead.last.map({ $0.buffers != nil }) ?? true {
+      let expected = current.reader.expectedOffset
+      var outcome: Result<SegmentBatchReader.Outcome, Errno>
+      do { outcome = .success(try current.reader.next()) } catch { outcome = .failure(error) }
+      var decoding: AheadBuffers?
+      if case .success(.batch(let batch, let at)) = outcome, batch.compressionCodec != 0, !batch.isControl,
+        batch.lastOffset >= position
+      {
+        let buffers = spareBuffers.popLast() ?? AheadBuffers()
+        buffers.stored.count = 0
+        buffers.stored.append(batch.base, count: batch.size)
+        let copy = RecordBatchView(unchecked: UnsafeRawPointer(buffers.stored.base), size: batch.size)
+        let thread = decoder ?? DecompressAhead()
+        decoder = thread
+        if thread.submit(copy, into: buffers.decoded, maxMessageBytes: maxMessageBytes) {
+          outcome = .success(.batch(copy, position: at))
+          decoding = buffers
+        } else {
+          mayDecodeAhead = false
+          spareBuffers.append(buffers)
+        }
+      }
+      readAhead.append(ReadAheadOutcome(outcome: outcome, expected: expected, buffers: decoding))
     }
-    readAhead = ReadAheadOutcome(outcome: outcome, expected: expected, isDecoding: isDecoding)
   }
 
   /// The bytes at `at` of the newest segment are not a whole batch: true at a torn tail (or a
