@@ -3,11 +3,14 @@ import Synchronization
 import KQLog
 
 /// A partition reader's decoding thread for compressed batches: while the consumer copies the
-/// records of one decoded batch, this thread decodes the next ones, in the order handed over,
-/// each into a buffer of its own. A batch's bytes and its buffer stay the reader's to keep
-/// untouched until `wait()` has returned its result.
+/// records of one decoded batch, this thread decodes the next ones, oldest first, each into a
+/// buffer of its own. A reader that wants a batch the thread is still decoding decodes the
+/// newest one waiting meanwhile, rather than sleep (and then wake) while the thread works: the
+/// two share the decoding. A batch's bytes and its buffer stay untouched by the reader until
+/// `wait()` has returned its result.
 final class DecompressAhead: @unchecked Sendable {
   private struct Job {
+    let sequence: Int
     let batch: RecordBatchView
     let buffer: ByteBuffer
     let maxMessageBytes: Int
@@ -19,8 +22,11 @@ final class DecompressAhead: @unchecked Sendable {
   // Guarded by `mutex`:
   /// Batches handed over and not yet taken by the thread, oldest first.
   private var jobs: [Job] = []
-  /// Results not yet taken by the reader, oldest first.
-  private var results: [Result<RecordBatchView, BatchDecodeError>] = []
+  /// Results not yet taken by the reader, by the sequence number of their job.
+  private var results: [(sequence: Int, result: Result<RecordBatchView, BatchDecodeError>)] = []
+  /// The sequence number of the next batch handed over, and of the next `wait()` returns.
+  private var submitted = 0
+  private var taken = 0
   private var isStopping = false
 
   init() {
@@ -51,18 +57,43 @@ final class DecompressAhead: @unchecked Sendable {
   func submit(_ batch: RecordBatchView, into buffer: ByteBuffer, maxMessageBytes: Int) -> Bool {
     guard thread != nil || startThread() else { return false }
     pthread_mutex_lock(mutex)
-    jobs.append(Job(batch: batch, buffer: buffer, maxMessageBytes: maxMessageBytes))
+    jobs.append(Job(sequence: submitted, batch: batch, buffer: buffer, maxMessageBytes: maxMessageBytes))
+    submitted += 1
     pthread_cond_broadcast(condition)
     pthread_mutex_unlock(mutex)
     return true
   }
 
-  /// The oldest batch handed over and not yet taken, decoded, once the thread is done with it.
+  /// The oldest batch handed over and not yet taken, decoded. While it is not, decodes here
+  /// the batch itself if the thread has not taken it yet, else the newest the thread has not
+  /// taken; sleeps only when the thread has taken them all.
   func wait() -> Result<RecordBatchView, BatchDecodeError> {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    while results.isEmpty { pthread_cond_wait(condition, mutex) }
-    return results.removeFirst()
+    let wanted = taken
+    while true {
+      if let index = results.firstIndex(where: { $0.sequence == wanted }) {
+        taken += 1
+        return results.remove(at: index).result
+      }
+      guard let first = jobs.first else {
+        pthread_cond_wait(condition, mutex)
+        continue
+      }
+      let job = first.sequence == wanted ? jobs.removeFirst() : jobs.removeLast()
+      pthread_mutex_unlock(mutex)
+      let result = Self.decode(job)
+      pthread_mutex_lock(mutex)
+      results.append((job.sequence, result))
+    }
+  }
+
+  private static func decode(_ job: Job) -> Result<RecordBatchView, BatchDecodeError> {
+    do throws(BatchDecodeError) {
+      return .success(try job.batch.decompressed(into: job.buffer, maxMessageBytes: job.maxMessageBytes))
+    } catch {
+      return .failure(error)
+    }
   }
 
   /// Ends the thread (after the batches handed over); returns once it has.
@@ -114,14 +145,9 @@ final class DecompressAhead: @unchecked Sendable {
       guard !jobs.isEmpty else { break }  // stopping, with nothing left to decode
       let job = jobs.removeFirst()
       pthread_mutex_unlock(mutex)
-      let decoded: Result<RecordBatchView, BatchDecodeError>
-      do throws(BatchDecodeError) {
-        decoded = .success(try job.batch.decompressed(into: job.buffer, maxMessageBytes: job.maxMessageBytes))
-      } catch {
-        decoded = .failure(error)
-      }
+      let decoded = Self.decode(job)
       pthread_mutex_lock(mutex)
-      results.append(decoded)
+      results.append((job.sequence, decoded))
       pthread_cond_broadcast(condition)
     }
     pthread_mutex_unlock(mutex)

@@ -89,4 +89,46 @@ struct DecompressAheadTests {
     }
     #expect(file == path && position == Int64(damaged.position) && offset == 400)
   }
+
+  @Test("batches handed to the thread come back decoded in the order handed over, whichever thread decoded each, damage included")
+  func resultsInOrder() throws {
+    let runs = (0..<12).map { Self.lines(40, from: $0 * 40) }
+    var bytes = Batches.encode(runs, codec: .lz4)
+    try bytes.withUnsafeMutableBytes { raw in
+      let base = try #require(raw.baseAddress)
+      var views: [RecordBatchView] = []
+      var position = 0
+      while position < raw.count {
+        let size = try #require(RecordBatchView.announcedSize(at: base + position, available: raw.count - position))
+        views.append(RecordBatchView(unchecked: base + position, size: size))
+        position += size
+      }
+      #expect(views.count == 12 && views.allSatisfy { $0.compressionCodec == 3 })
+      // The fifth batch's compressed records overwritten: it alone does not decode.
+      let fifth = views[4].base - UnsafeRawPointer(base)
+      (base + fifth + BatchLayout.headerSize + 8).storeBytes(of: UInt64.max, toByteOffset: 0, as: UInt64.self)
+      let decoder = DecompressAhead()
+      defer { decoder.stop() }
+      let buffers = (0..<12).map { _ in ByteBuffer(capacity: 0) }
+      for round in 0..<20 {
+        for (view, buffer) in zip(views, buffers) {
+          #expect(decoder.submit(view, into: buffer, maxMessageBytes: 1 << 20))
+        }
+        for index in 0..<12 {
+          switch decoder.wait() {
+          case .success(let decoded):
+            #expect(index != 4, "round \(round)")
+            #expect(try decoded.records().map(\.record) == runs[index], "round \(round) batch \(index)")
+          case .failure(let error):
+            guard case .undecodableRecords = error else {
+              Issue.record("round \(round) batch \(index): \(error)")
+              continue
+            }
+            #expect(index == 4, "round \(round): \(error)")
+          }
+        }
+      }
+      #expect(decoder.isRunning)
+    }
+  }
 }
