@@ -137,4 +137,33 @@ struct CompressionTests {
         "\(result.firstErrorLine)")
     }
   }
+
+  @Test("a damaged lz4 batch the reader decodes ahead on its thread: exit 74 at its byte and offset, every record before it written; -n 1 and a topic mixing codecs read exactly", .localOnly("rewrites a batch in a segment file"))
+  func damageDecodedAhead() throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t")
+    for codec in ["lz4", "lz4", "none", "lz4", "lz4", "lz4", "none", "lz4"] {
+      #expect(try kq.shell(Self.produceJSON(100, codec: codec)).status == 0)
+    }
+    let all = try kq.ok("consume", "t").lines
+    #expect(all.count == 800 && all[0] == "GET /item/0 200 0 ms" && all[799] == "GET /item/99 200 2 ms")
+    #expect(try kq.ok("consume", "t", "-n", "1").lines == ["GET /item/0 200 0 ms"])
+    #expect(try kq.ok("consume", "t", "--from", "350", "-n", "3").lines == Array(all[350..<353]))
+    #expect(try kq.ok("consume", "t", "--from", "250", "--until", "651").lines == Array(all[250..<651]))
+    let log = kq.path + "/t-0/00000000000000000000.log"
+    // An lz4 batch past the fourth (the reader's thread decodes from the third batch on).
+    let batches = try Batches.scan(log)
+    #expect(batches.count >= 8)
+    let damaged = try #require(batches.dropFirst(4).first { $0.header.codecBits == 3 && $0.header.baseOffset >= 500 })
+    let base = Int(damaged.header.baseOffset)
+    try ByteSurgery.rewriteBatch(
+      log, batch: damaged.position, at: 61 + (damaged.header.size - 61) / 2, with: [UInt8](repeating: 0xff, count: 24))
+    let result = try kq.run(["consume", "t"], stdin: [])
+    #expect(result.status == 74, "\(result)")
+    #expect(result.lines == Array(all[0..<base]))
+    #expect(
+      result.firstErrorLine.hasPrefix(
+        "kq: error: corrupt record batch in \(log) at byte \(damaged.position): the compressed records of the batch at offset \(base) do not decode: "),
+      "\(result.firstErrorLine)")
+  }
 }

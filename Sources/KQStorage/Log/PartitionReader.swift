@@ -10,7 +10,40 @@ package final class PartitionReader {
   let fileSystem: FileSystem
   private let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
   /// The last compressed batch handed out, decoded (`RecordBatchView.decompressed`).
-  private let decompressed = ByteBuffer(capacity: 0)
+  private var decompressed = ByteBuffer(capacity: 0)
+  private var decoder: DecompressAhead?
+  /// Compressed batches handed out: from the second on, the reader reads the next batches as
+  /// it hands one out and has them decoded meanwhile (`readNextAhead`), so a read of one batch
+  /// (`consume -n 1`) starts no thread.
+  private var compressedBatchesHandedOut = 0
+  /// Whether a thread could be started for `decoder`; once not, the reader decodes alone.
+  private var mayDecodeAhead = true
+  /// What the segment reader returned after the batch handed out last, read ahead
+  /// (`readNextAhead`), oldest first; the next calls take it before reading on.
+  private var readAhead: [ReadAheadOutcome] = []
+  /// At most this many batches read ahead are decoding at once: two, so that the thread
+  /// starts the next as soon as it finishes one, without waiting for this reader to wake.
+  static let decodeAheadDepth = 2
+  /// Buffers of batches read ahead that are free again.
+  private var spareBuffers: [AheadBuffers] = []
+
+  /// A batch read ahead: a copy of its stored bytes (the segment reader's own are valid only
+  /// until it is called again) and, once decoded, its records.
+  private final class AheadBuffers {
+    let stored = ByteBuffer(capacity: 0)
+    var decoded = ByteBuffer(capacity: 0)
+  }
+
+  private struct ReadAheadOutcome {
+    let outcome: Result<SegmentBatchReader.Outcome, Errno>
+    let expected: Int64?
+    /// The buffers of a batch `decoder` is decoding (from `stored` into `decoded`).
+    let buffers: AheadBuffers?
+  }
+
+  /// Whether compressed batches are being decoded on a thread of this reader's.
+  package var hasDecodingThread: Bool { decoder?.isRunning ?? false }
+
   /// The topic's `max.message.bytes`, which bounds what a compressed batch may decode to.
   let maxMessageBytes: Int
   private var segment: OpenSegment?
@@ -60,12 +93,24 @@ package final class PartitionReader {
 
   deinit {
     closeSegment()
+    decoder?.stop()
     if let folderFD { try? fileSystem.close(folderFD) }
   }
 
   private func closeSegment() {
+    dropReadAhead()
     if let segment { try? fileSystem.close(segment.fd) }
     segment = nil
+  }
+
+  /// Forgets the outcomes read ahead, once the decoder is done with their buffers.
+  private func dropReadAhead() {
+    for ahead in readAhead {
+      guard let buffers = ahead.buffers else { continue }
+      _ = decoder?.wait()
+      spareBuffers.append(buffers)
+    }
+    readAhead.removeAll(keepingCapacity: true)
   }
 
   /// Throws `topicDeleted` when the partition's folder is no longer the one this reader
@@ -203,10 +248,27 @@ package final class PartitionReader {
         if segment == nil { return nil }
       }
       guard let current = segment else { return nil }
-      let expected = current.reader.expectedOffset
+      let expected: Int64?
       let outcome: SegmentBatchReader.Outcome
-      do { outcome = try current.reader.next() } catch {
-        throw .io(error, operation: "read", path: current.reader.path)
+      var decodedAhead: Result<RecordBatchView, BatchDecodeError>?
+      var decodedInto: AheadBuffers?
+      if !readAhead.isEmpty {
+        let ahead = readAhead.removeFirst()
+        expected = ahead.expected
+        if let buffers = ahead.buffers {
+          decodedAhead = decoder?.wait()
+          decodedInto = buffers
+          spareBuffers.append(buffers)  // reused only by `readNextAhead`, after this batch is done
+        }
+        switch ahead.outcome {
+        case .success(let read): outcome = read
+        case .failure(let error): throw .io(error, operation: "read", path: current.reader.path)
+        }
+      } else {
+        expected = current.reader.expectedOffset
+        do { outcome = try current.reader.next() } catch {
+          throw .io(error, operation: "read", path: current.reader.path)
+        }
       }
       switch outcome {
       case .batch(let batch, let at):
@@ -218,9 +280,19 @@ package final class PartitionReader {
         if batch.isControl { continue }
         lastBatch = (current.reader.path, at)
         if batch.compressionCodec == 0 { return batch }
-        do { return try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes) } catch {
+        let decoded: RecordBatchView
+        do throws(BatchDecodeError) {
+          if let decodedAhead, let decodedInto {
+            swap(&decompressed, &decodedInto.decoded)
+            decoded = try decodedAhead.get()
+          } else {
+            decoded = try batch.decompressed(into: decompressed, maxMessageBytes: maxMessageBytes)
+          }
+        } catch {
           throw .corruptBatch(file: current.reader.path, position: at, reason: error)
         }
+        readNextAhead(current)
+        return decoded
       case .end, .incomplete:
         if try hasGrown(current) { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }
@@ -238,6 +310,41 @@ package final class PartitionReader {
       // What looked like damage may be a recovering writer cutting a torn tail and writing
       // anew while it was looked at: read those bytes once more before reporting them.
       do { try current.reader.refreshSize() } catch { throw .io(error, operation: "stat", path: current.reader.path) }
+    }
+  }
+
+  /// After a compressed batch is handed out (the second and later): reads the next outcomes
+  /// now, up to `decodeAheadDepth` compressed batches the caller will want, and has `decoder`
+  /// decode each from a copy while the caller copies this batch's records. Stops after any
+  /// other outcome (a plain batch, the end, damage, an I/O error), which the segment reader's
+  /// memory holds until it is called again: the next calls deal with each in turn, as if read
+  /// then.
+  private func readNextAhead(_ current: OpenSegment) {
+    compressedBatchesHandedOut += 1
+    guard compressedBatchesHandedOut >= 2, mayDecodeAhead else { return }
+    while readAhead.count < Self.decodeAheadDepth, readAhead.last.map({ $0.buffers != nil }) ?? true {
+      let expected = current.reader.expectedOffset
+      var outcome: Result<SegmentBatchReader.Outcome, Errno>
+      do { outcome = .success(try current.reader.next()) } catch { outcome = .failure(error) }
+      var decoding: AheadBuffers?
+      if case .success(.batch(let batch, let at)) = outcome, batch.compressionCodec != 0, !batch.isControl,
+        batch.lastOffset >= position
+      {
+        let buffers = spareBuffers.popLast() ?? AheadBuffers()
+        buffers.stored.count = 0
+        buffers.stored.append(batch.base, count: batch.size)
+        let copy = RecordBatchView(unchecked: UnsafeRawPointer(buffers.stored.base), size: batch.size)
+        let thread = decoder ?? DecompressAhead()
+        decoder = thread
+        if thread.submit(copy, into: buffers.decoded, maxMessageBytes: maxMessageBytes) {
+          outcome = .success(.batch(copy, position: at))
+          decoding = buffers
+        } else {
+          mayDecodeAhead = false
+          spareBuffers.append(buffers)
+        }
+      }
+      readAhead.append(ReadAheadOutcome(outcome: outcome, expected: expected, buffers: decoding))
     }
   }
 

@@ -1,0 +1,155 @@
+import Glibc
+import Synchronization
+import KQLog
+
+/// A partition reader's decoding thread for compressed batches: while the consumer copies the
+/// records of one decoded batch, this thread decodes the next ones, oldest first, each into a
+/// buffer of its own. A reader that wants a batch the thread is still decoding decodes the
+/// newest one waiting meanwhile, rather than sleep (and then wake) while the thread works: the
+/// two share the decoding. A batch's bytes and its buffer stay untouched by the reader until
+/// `wait()` has returned its result.
+final class DecompressAhead: @unchecked Sendable {
+  private struct Job {
+    let sequence: Int
+    let batch: RecordBatchView
+    let buffer: ByteBuffer
+    let maxMessageBytes: Int
+  }
+
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private var thread: pthread_t?
+  // Guarded by `mutex`:
+  /// Batches handed over and not yet taken by the thread, oldest first.
+  private var jobs: [Job] = []
+  /// Results not yet taken by the reader, by the sequence number of their job.
+  private var results: [(sequence: Int, result: Result<RecordBatchView, BatchDecodeError>)] = []
+  /// The sequence number of the next batch handed over, and of the next `wait()` returns.
+  private var submitted = 0
+  private var taken = 0
+  private var isStopping = false
+
+  init() {
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(condition, nil)
+    jobs.reserveCapacity(4)
+    results.reserveCapacity(4)
+  }
+
+  deinit {
+    stop()
+    pthread_cond_destroy(condition)
+    pthread_mutex_destroy(mutex)
+    condition.deallocate()
+    mutex.deallocate()
+  }
+
+  /// Decoding threads running in the process; readers past this many decode on their own
+  /// thread, as before (a consume of many partitions has one reader each).
+  static let maxThreads = 8
+  private static let running = Atomic<Int>(0)
+
+  var isRunning: Bool { thread != nil }
+
+  /// Has `batch` decoded into `buffer` (`RecordBatchView.decompressed`) after the batches
+  /// handed over before it. False when no thread could be started: the caller decodes the
+  /// batch itself when it needs it.
+  func submit(_ batch: RecordBatchView, into buffer: ByteBuffer, maxMessageBytes: Int) -> Bool {
+    guard thread != nil || startThread() else { return false }
+    pthread_mutex_lock(mutex)
+    jobs.append(Job(sequence: submitted, batch: batch, buffer: buffer, maxMessageBytes: maxMessageBytes))
+    submitted += 1
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+    return true
+  }
+
+  /// The oldest batch handed over and not yet taken, decoded. While it is not, decodes here
+  /// the batch itself if the thread has not taken it yet, else the newest the thread has not
+  /// taken; sleeps only when the thread has taken them all.
+  func wait() -> Result<RecordBatchView, BatchDecodeError> {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    let wanted = taken
+    while true {
+      if let index = results.firstIndex(where: { $0.sequence == wanted }) {
+        taken += 1
+        return results.remove(at: index).result
+      }
+      guard let first = jobs.first else {
+        pthread_cond_wait(condition, mutex)
+        continue
+      }
+      let job = first.sequence == wanted ? jobs.removeFirst() : jobs.removeLast()
+      pthread_mutex_unlock(mutex)
+      let result = Self.decode(job)
+      pthread_mutex_lock(mutex)
+      results.append((job.sequence, result))
+    }
+  }
+
+  private static func decode(_ job: Job) -> Result<RecordBatchView, BatchDecodeError> {
+    do throws(BatchDecodeError) {
+      return .success(try job.batch.decompressed(into: job.buffer, maxMessageBytes: job.maxMessageBytes))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  /// Ends the thread (after the batches handed over); returns once it has.
+  func stop() {
+    guard let thread else { return }
+    pthread_mutex_lock(mutex)
+    isStopping = true
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+    pthread_join(thread, nil)
+    self.thread = nil
+  }
+
+  private func startThread() -> Bool {
+    guard Self.running.add(1, ordering: .relaxed).newValue <= Self.maxThreads else {
+      Self.running.subtract(1, ordering: .relaxed)
+      return false
+    }
+    // Every asynchronous signal blocked, as on `ReadAhead`'s thread: Ctrl-C, SIGTERM and
+    // SIGPIPE still reach the reader's thread; faults (a mapped page cut off) stay here.
+    var blocked = sigset_t()
+    var previous = sigset_t()
+    sigfillset(&blocked)
+    for fault in [SIGBUS, SIGSEGV, SIGILL, SIGFPE] { sigdelset(&blocked, fault) }
+    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    var created = pthread_t()
+    let context = Unmanaged.passRetained(self).toOpaque()
+    let status = pthread_create(&created, nil, { raw in
+      guard let raw else { return nil }
+      Unmanaged<DecompressAhead>.fromOpaque(raw).takeUnretainedValue().run()
+      Unmanaged<DecompressAhead>.fromOpaque(raw).release()
+      DecompressAhead.running.subtract(1, ordering: .relaxed)
+      return nil
+    }, context)
+    guard status == 0 else {
+      Unmanaged<DecompressAhead>.fromOpaque(context).release()
+      Self.running.subtract(1, ordering: .relaxed)
+      return false
+    }
+    thread = created
+    return true
+  }
+
+  private func run() {
+    pthread_mutex_lock(mutex)
+    while true {
+      while !isStopping && jobs.isEmpty { pthread_cond_wait(condition, mutex) }
+      guard !jobs.isEmpty else { break }  // stopping, with nothing left to decode
+      let job = jobs.removeFirst()
+      pthread_mutex_unlock(mutex)
+      let decoded = Self.decode(job)
+      pthread_mutex_lock(mutex)
+      results.append((job.sequence, decoded))
+      pthread_cond_broadcast(condition)
+    }
+    pthread_mutex_unlock(mutex)
+  }
+}
