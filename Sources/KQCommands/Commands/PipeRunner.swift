@@ -1,5 +1,6 @@
 import Glibc
 import KQLog
+import Synchronization
 
 /// The `kq pipe` loop: a batch of one input partition at a time goes through the command, and
 /// what the command wrote goes to the output as that batch's range; ranges are committed at
@@ -27,6 +28,8 @@ final class PipeRunner {
   private var prefetch: BackgroundWork?
   /// What that thread read, once it is done; nil when nothing was read ahead.
   private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error>?
+  /// Set by that thread when it is done: `prefetched` may be taken without waiting.
+  private let isPrefetched = Atomic<Bool>(false)
   /// The command of the batch read ahead, started (and fed) while the output of the batch
   /// before it is appended, so that it works meanwhile: one command runs at a time still.
   private var nextCommand: StartedCommand?
@@ -56,6 +59,9 @@ final class PipeRunner {
     self.batch = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.spare = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.lastCommitMillis = context.clock.nowMillis()
+    if !options.each, let first = inputs.first {
+      parser.prepare(inputPartition: first.input.partition, inputBytes: capacity)
+    }
   }
 
   enum Ending { case finished, interrupted(Int32) }
@@ -133,8 +139,10 @@ final class PipeRunner {
   private func startPrefetch() {
     guard !options.each, prefetch == nil else { return }
     let spare = self.spare
+    isPrefetched.store(false, ordering: .relaxed)
     prefetch = BackgroundWork.start { [self] in
       prefetched = Result { try nextBatch(into: spare) }
+      isPrefetched.store(true, ordering: .releasing)
     }
   }
 
@@ -158,6 +166,11 @@ final class PipeRunner {
   /// milliseconds per batch). Nothing of the new range is begun: killed unused (an error, a
   /// signal), it leaves nothing behind.
   private func startNextCommand() {
+    if let held = nextCommand, held.child.isHeld {
+      held.child.release()
+      nextCommand?.deadline = deadline()
+      return
+    }
     guard !options.each, nextCommand == nil, prefetch != nil else { return }
     finishPrefetch()
     guard case .success(let (input, read)?) = prefetched, !read.isReplay, read.count > 0 else { return }
@@ -165,6 +178,23 @@ final class PipeRunner {
     guard let child = try? spawnCommand(for: input, first: read.first, last: read.last) else { return }
     child.startFeeding(spare.bytes)
     nextCommand = StartedCommand(child: child, input: input.input, range: read.range, deadline: deadline())
+  }
+
+  /// Forks the supervisor of the batch read ahead while this batch's command still runs, its
+  /// stdin already closed (else the fork would hold it open), held until `startNextCommand`
+  /// releases it: the fork, and the wait for a core that follows a fork, leave the pause
+  /// between two commands. Nothing of the new batch runs before: a held command killed unused
+  /// leaves nothing behind. False while the batch is still being read (asked again later).
+  private func holdNextCommand() -> Bool {
+    guard !options.each, nextCommand == nil, prefetch != nil else { return true }
+    guard isPrefetched.load(ordering: .acquiring) else { return false }
+    finishPrefetch()
+    guard case .success(let (input, read)?) = prefetched, !read.isReplay, read.count > 0 else { return true }
+    // Should it fail to start, it is started again in its turn, which reports the failure.
+    guard let child = try? spawnCommand(for: input, first: read.first, last: read.last, held: true) else { return true }
+    child.startFeeding(spare.bytes)
+    nextCommand = StartedCommand(child: child, input: input.input, range: read.range, deadline: nil)
+    return true
   }
 
   private func discardNextCommand() {
@@ -249,7 +279,7 @@ final class PipeRunner {
     if let started = nextCommand, started.input == input.input, started.range == read.range {
       nextCommand = nil
       child = started.child
-      deadline = started.deadline
+      deadline = started.deadline ?? self.deadline()
     } else {
       discardNextCommand()
       child = try spawnCommand(for: input, first: first, last: last)
@@ -262,7 +292,7 @@ final class PipeRunner {
     if !read.isReplay { startPrefetch() }  // the next batch is read while this one runs
     let outcome = child.filter(
       feeding: bytes, into: collected, deadlineMillis: deadline, clock: context.clock, signals: context.signals,
-      onOutput: { parser.take($0, atEnd: false) })
+      onOutput: { parser.take($0, atEnd: false) }, whenFed: { [self] in read.isReplay || holdNextCommand() })
     if let signal = outcome.signal {
       output.abort()
       return signal
@@ -298,7 +328,7 @@ final class PipeRunner {
   }
 
   /// Starts the command, its output captured, for records `first` to `last` of `input`.
-  private func spawnCommand(for input: PipeInput, first: Int64, last: Int64) throws -> ChildProcess {
+  private func spawnCommand(for input: PipeInput, first: Int64, last: Int64, held: Bool = false) throws -> ChildProcess {
     var environment = context.environment
     environment["KQ_TOPIC"] = input.input.topic.value
     environment["KQ_PARTITION"] = String(input.input.partition)
@@ -308,10 +338,11 @@ final class PipeRunner {
     switch options.command {
     case .shell(let command):
       return try ChildProcess.spawn(
-        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, naming: command)
+        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, held: held,
+        naming: command)
     case .program(let path, let arguments):
       return try ChildProcess.spawn(
-        executable: path, arguments: arguments, environment: environment, capturingOutput: true,
+        executable: path, arguments: arguments, environment: environment, capturingOutput: true, held: held,
         naming: arguments.first ?? path)
     }
   }

@@ -77,6 +77,8 @@ package final class MarkedOutput: ExactlyOnceOutput {
   }
 
   package func close() {
+    warming?.wait()
+    warming = nil
     try? finishAppending()  // what it did not append is not committed: `resume` finds it so
     for writer in writers.values { writer.close() }
     writers = [:]
@@ -191,10 +193,27 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// The most bytes the mark adds to a record: 1 for the header count, the name, the value.
   package var reservedHeaderBytes: Int { 1 + 1 + PipeMark.headerName.count + 2 + 1100 }
 
+  /// Makes the partition's encoder, and the other set's beside it, `bytes` large when it has
+  /// none yet, and faults both in on a thread (`warming`): asked before kq pipe reads its
+  /// first batch, the kernel zeroes their pages while that batch is read, instead of on the
+  /// main thread as the first range is encoded (and on the append's thread during the second).
   package func reserve(bytes: Int, partition: Int) {
     guard partition >= 0 && partition < shares.count, encoders[partition] == nil else { return }
-    _ = makeEncoder(partition, capacity: bytes)
+    let encoder = makeEncoder(partition, capacity: bytes)
+    guard bytes >= Self.warmedBytes, appendingEncoders[partition] == nil, warming == nil else { return }
+    let other = BatchEncoder(maxBatchBytes: batchLimit, capacity: encoder.buffer.capacity, excludedFromForks: true)
+    other.logAppendTime = encoder.logAppendTime
+    appendingEncoders[partition] = other
+    // As much as a range of about `bytes` fills (its records' lengths add about 8% to 100-byte lines).
+    let used = min(encoder.buffer.capacity, bytes - bytes / 9)
+    let memory = [encoder.buffer, other.buffer].map { UnsafeMutableRawBufferPointer(start: $0.base, count: used) }
+    warming = BackgroundWork.start { for part in memory { PagePopulation.populate(part) } }
   }
+
+  /// Encoders smaller than this are left to fault in as they fill.
+  static let warmedBytes = 2 << 20
+  /// The thread faulting in the encoders `reserve` made; the encoders outlive it (`close`).
+  private var warming: BackgroundWork?
 
   private func makeEncoder(_ partition: Int, capacity asked: Int = 0) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer). As large as the
