@@ -64,11 +64,11 @@ final class PipeOutputParser {
   }
 
   /// Asks the output, before the first batch is read, for room for a batch of `inputBytes`
-  /// from `inputPartition` (as `start` does), so that its memory is made ready meanwhile.
-  func prepare(inputPartition: Int, inputBytes: Int) {
-    guard framing != .json && keyDelimiter == nil else { return }
+  /// from `inputPartition` (as `start` does); the memory to fault in meanwhile.
+  func prepare(inputPartition: Int, inputBytes: Int) -> [UnsafeMutableRawBufferPointer] {
+    guard framing != .json && keyDelimiter == nil else { return [] }
     let partition = placement == .inputPartition ? inputPartition : inputPartition % partitions
-    output.reserve(bytes: inputBytes + inputBytes / 8, partition: partition)
+    return output.prepare(bytes: inputBytes + inputBytes / 8, partition: partition)
   }
 
   /// The output partition of every record when the command's output is lines or

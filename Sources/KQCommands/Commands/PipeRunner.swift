@@ -59,10 +59,37 @@ final class PipeRunner {
     self.batch = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.spare = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.lastCommitMillis = context.clock.nowMillis()
-    if !options.each, let first = inputs.first {
-      parser.prepare(inputPartition: first.input.partition, inputBytes: capacity)
-    }
   }
+
+  deinit { warming?.wait() }  // before the buffers it faults in are released
+
+  /// Faults in, on a thread, the memory the next ranges fill, once the first batch is read and
+  /// found large (at least 2 MiB, so a small run makes no thread and touches no more memory):
+  /// in this kind of VM the kernel's zeroing of fresh pages can cost over a millisecond per
+  /// megabyte, which the main thread would otherwise pay as it encodes the first range. The
+  /// output's encoders (this range's set and the next one's), then the buffer the next batch
+  /// is read into, each from its end in 2 MiB steps, while the main thread and the read-ahead
+  /// fill them from their start.
+  private func warmUp(inputPartition: Int, inputBytes: Int) {
+    guard warming == nil, !options.each, inputBytes >= 2 << 20 else { return }
+    var memory = parser.prepare(inputPartition: inputPartition, inputBytes: inputBytes)
+    memory.append(UnsafeMutableRawBufferPointer(start: spare.base, count: min(spare.capacity, inputBytes)))
+    let chunk = 2 << 20
+    var steps: [UnsafeMutableRawBufferPointer] = []
+    for region in memory {
+      guard let base = region.baseAddress else { continue }
+      var end = region.count
+      while end > 0 {
+        let start = max(0, end - chunk)
+        steps.append(UnsafeMutableRawBufferPointer(start: base + start, count: end - start))
+        end = start
+      }
+    }
+    warming = BackgroundWork.start { for step in steps { PagePopulation.populate(step) } }
+  }
+
+  /// The thread `warmUp` started, once per run.
+  private var warming: BackgroundWork?
 
   enum Ending { case finished, interrupted(Int32) }
 
@@ -287,6 +314,7 @@ final class PipeRunner {
     }
     // What the command writes is parsed and encoded as it comes, while the command works on.
     collected.count = 0
+    if !read.isReplay { warmUp(inputPartition: input.input.partition, inputBytes: bytes.count) }
     parser.start(inputPartition: input.input.partition, timestamp: timestamp, inputBytes: bytes.count)
     let parser = self.parser
     if !read.isReplay { startPrefetch() }  // the next batch is read while this one runs

@@ -77,8 +77,6 @@ package final class MarkedOutput: ExactlyOnceOutput {
   }
 
   package func close() {
-    warming?.wait()
-    warming = nil
     try? finishAppending()  // what it did not append is not committed: `resume` finds it so
     for writer in writers.values { writer.close() }
     writers = [:]
@@ -193,27 +191,27 @@ package final class MarkedOutput: ExactlyOnceOutput {
   /// The most bytes the mark adds to a record: 1 for the header count, the name, the value.
   package var reservedHeaderBytes: Int { 1 + 1 + PipeMark.headerName.count + 2 + 1100 }
 
-  /// Makes the partition's encoder, and the other set's beside it, `bytes` large when it has
-  /// none yet, and faults both in on a thread (`warming`): asked before kq pipe reads its
-  /// first batch, the kernel zeroes their pages while that batch is read, instead of on the
-  /// main thread as the first range is encoded (and on the append's thread during the second).
   package func reserve(bytes: Int, partition: Int) {
     guard partition >= 0 && partition < shares.count, encoders[partition] == nil else { return }
+    _ = makeEncoder(partition, capacity: bytes)
+  }
+
+  /// `reserve`, and the other set's encoder beside it as large: their memory, as much as a
+  /// range of about `bytes` fills, is returned for kq pipe to fault in while it reads its first
+  /// batch, instead of the kernel zeroing it on the main thread as the first range is encoded
+  /// (and on the append's thread during the second).
+  package func prepare(bytes: Int, partition: Int) -> [UnsafeMutableRawBufferPointer] {
+    guard partition >= 0 && partition < shares.count, encoders[partition] == nil, appendingEncoders[partition] == nil
+    else { return [] }
     let encoder = makeEncoder(partition, capacity: bytes)
-    guard bytes >= Self.warmedBytes, appendingEncoders[partition] == nil, warming == nil else { return }
     let other = BatchEncoder(maxBatchBytes: batchLimit, capacity: encoder.buffer.capacity, excludedFromForks: true)
     other.logAppendTime = encoder.logAppendTime
     appendingEncoders[partition] = other
-    // As much as a range of about `bytes` fills (its records' lengths add about 8% to 100-byte lines).
+    // A range of `bytes` less the 1/8 asked beyond it (its records' lengths add about 8% to
+    // 100-byte lines).
     let used = min(encoder.buffer.capacity, bytes - bytes / 9)
-    let memory = [encoder.buffer, other.buffer].map { UnsafeMutableRawBufferPointer(start: $0.base, count: used) }
-    warming = BackgroundWork.start { for part in memory { PagePopulation.populate(part) } }
+    return [encoder.buffer, other.buffer].map { UnsafeMutableRawBufferPointer(start: $0.base, count: used) }
   }
-
-  /// Encoders smaller than this are left to fault in as they fill.
-  static let warmedBytes = 2 << 20
-  /// The thread faulting in the encoders `reserve` made; the encoders outlive it (`close`).
-  private var warming: BackgroundWork?
 
   private func makeEncoder(_ partition: Int, capacity asked: Int = 0) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer). As large as the
