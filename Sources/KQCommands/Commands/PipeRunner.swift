@@ -80,7 +80,7 @@ final class PipeRunner {
       guard let base = region.baseAddress else { continue }
       var end = region.count
       while end > 0 {
-        let start = max(0, end - chunk)
+        let start = (end - 1) / chunk * chunk
         steps.append(UnsafeMutableRawBufferPointer(start: base + start, count: end - start))
         end = start
       }
