@@ -54,7 +54,7 @@ static void run_command(const char *path, char *const argv[], char *const envp[]
 
 static void supervise(
   pid_t parent, const char *path, char *const argv[], char *const envp[], int stdin_read, int stdin_write,
-  int stdout_read, int stdout_write, int report
+  int stdout_read, int stdout_write, int report, int start_read, int start_write
 ) {
   // Every signal is blocked here (the parent blocked them around fork): kq's handlers never
   // run in this copy, and the two signals that matter are taken with sigwaitinfo.
@@ -63,6 +63,20 @@ static void supervise(
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (getppid() != parent) _exit(0);  // kq died before the death signal was armed
+  if (start_read >= 0) {
+    // Held (kq_spawn_supervised_held): the command starts at kq's byte; end of file (kq let
+    // it go unused, or died) ends this supervisor with nothing started.
+    close(start_write);
+    char go = 0;
+    ssize_t n;
+    do n = read(start_read, &go, 1); while (n < 0 && errno == EINTR);
+    close(start_read);
+    if (n != 1) {
+      close(stdin_read);
+      if (stdout_write >= 0) close(stdout_write);
+      report_and_exit(report, KQ_COMMAND_NOT_STARTED, ECANCELED);
+    }
+  }
   // vfork: the command borrows this copy of kq until it execs, instead of a second copy of its
   // page tables being made and torn down per command. run_command makes only system calls
   // (descriptors and signal dispositions are the child's own: no CLONE_FILES or CLONE_SIGHAND)
@@ -94,19 +108,45 @@ static void supervise(
   }
 }
 
+static int spawn(
+  const char *path, char *const argv[], char *const envp[], int capture_output, int held, kq_supervised_command *out);
+
+static void close_pair(int ends[2]) {
+  if (ends[0] >= 0) close(ends[0]);
+  if (ends[1] >= 0) close(ends[1]);
+}
+
 int kq_spawn_supervised(const char *path, char *const argv[], char *const envp[], kq_supervised_command *out) {
-  return kq_spawn_supervised_capturing(path, argv, envp, 0, out);
+  return spawn(path, argv, envp, 0, 0, out);
 }
 
 int kq_spawn_supervised_capturing(
   const char *path, char *const argv[], char *const envp[], int capture_output, kq_supervised_command *out
 ) {
-  int input[2], report[2], output[2] = {-1, -1};
-  if (pipe2(input, O_CLOEXEC) != 0) return errno;
+  return spawn(path, argv, envp, capture_output, 0, out);
+}
+
+int kq_spawn_supervised_held(
+  const char *path, char *const argv[], char *const envp[], int capture_output, kq_supervised_command *out
+) {
+  return spawn(path, argv, envp, capture_output, 1, out);
+}
+
+static int spawn(
+  const char *path, char *const argv[], char *const envp[], int capture_output, int held, kq_supervised_command *out
+) {
+  int input[2], report[2], output[2] = {-1, -1}, start[2] = {-1, -1};
+  if (held && pipe2(start, O_CLOEXEC) != 0) return errno;
+  if (pipe2(input, O_CLOEXEC) != 0) {
+    int error = errno;
+    close_pair(start);
+    return error;
+  }
   if (pipe2(report, O_CLOEXEC) != 0) {
     int error = errno;
     close(input[0]);
     close(input[1]);
+    close_pair(start);
     return error;
   }
   if (capture_output && pipe2(output, O_CLOEXEC) != 0) {
@@ -115,6 +155,7 @@ int kq_spawn_supervised_capturing(
     close(input[1]);
     close(report[0]);
     close(report[1]);
+    close_pair(start);
     return error;
   }
   if (capture_output) {
@@ -131,7 +172,7 @@ int kq_spawn_supervised_capturing(
   pid_t supervisor = fork();
   if (supervisor == 0) {
     close(report[0]);
-    supervise(parent, path, argv, envp, input[0], input[1], output[0], output[1], report[1]);
+    supervise(parent, path, argv, envp, input[0], input[1], output[0], output[1], report[1], start[0], start[1]);
     _exit(0);
   }
   int error = supervisor < 0 ? errno : 0;
@@ -139,10 +180,12 @@ int kq_spawn_supervised_capturing(
   close(input[0]);
   close(report[1]);
   if (output[1] >= 0) close(output[1]);
+  if (start[0] >= 0) close(start[0]);
   if (supervisor < 0) {
     close(input[1]);
     close(report[0]);
     if (output[0] >= 0) close(output[0]);
+    if (start[1] >= 0) close(start[1]);
     return error;
   }
   setpgid(supervisor, supervisor);  // as the supervisor does: the group exists on return
@@ -150,5 +193,6 @@ int kq_spawn_supervised_capturing(
   out->input = input[1];
   out->report = report[0];
   out->output = output[0];
+  out->start = start[1];
   return 0;
 }

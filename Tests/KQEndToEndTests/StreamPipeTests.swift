@@ -55,6 +55,20 @@ struct StreamPipeTests {
     #expect(try kq.ok("consume", "out").lines == Self.values(0..<20))
   }
 
+  @Test("the next batch's command, held ready while a CMD runs, never starts when that CMD fails")
+  func heldCommandAfterFailure() throws {
+    let kq = try Self.sandbox()
+    // Batch 10-14 writes output after its whole input was fed: the next batch's supervisor is
+    // forked then, held, and must be let go unstarted when this one exits 7.
+    let failing =
+      #"echo "start $KQ_FIRST_OFFSET" >> "$LOG"; if [ "$KQ_FIRST_OFFSET" = 10 ]; then cat > /dev/null; echo partial; sleep 0.2; exit 7; fi; sed s/^/x/"#
+    let run = try kq.run("pipe", "in", "out", "--group", "g", "--batch", "5", "--exec", failing, environment: ["LOG": kq.file("log")])
+    #expect(run.status == 7, "\(run)")
+    #expect(kq.read("log").split(separator: "\n").map(String.init) == ["start 0", "start 5", "start 10"])
+    #expect(try kq.ok("consume", "out").lines == Self.values(0..<10))
+    #expect(try kq.committed("g", topic: "in") == [10])
+  }
+
   @Test("CMD failing at random batches over many runs: OUT ends with every output once, in order", arguments: [7, 8] as [UInt64])
   func randomFailures(seed: UInt64) throws {
     var random = SeededGenerator(seed: seed)

@@ -15,6 +15,10 @@ typedef struct {
   /// The read end of the command's stdout (close-on-exec) when kq_spawn_supervised_capturing
   /// was asked to capture it, else -1 (the command writes to kq's stdout).
   int output;
+  /// kq_spawn_supervised_held: the descriptor to write one byte to when the command is to
+  /// start (close-on-exec); closing it unwritten ends the supervisor, the command never
+  /// started. Else -1.
+  int start;
 } kq_supervised_command;
 
 /// How the command ended, as the supervisor reports it on `report`.
@@ -44,6 +48,17 @@ int kq_spawn_supervised(const char *path, char *const argv[], char *const envp[]
 /// too, whose read end is `out->output`: its end of file comes when the command and every
 /// process it left holding its stdout have closed it.
 int kq_spawn_supervised_capturing(
+  const char *path, char *const argv[], char *const envp[], int capture_output, kq_supervised_command *out);
+
+/// kq_spawn_supervised_capturing, with the command held back: the supervisor is made (the
+/// fork, the process group, the death signal) and waits until a byte is written to
+/// `out->start`; then it starts the command as kq_spawn_supervised_capturing would. kq forks
+/// the supervisor ahead of time and starts the command at once when its turn comes. End of
+/// file on `start` (kq closed it unwritten, or died) makes the supervisor report
+/// KQ_COMMAND_NOT_STARTED (ECANCELED) and exit. Like any supervisor it holds a copy of every
+/// descriptor kq has open when it forks, so kq makes one only while no other command's stdin
+/// (nor another held supervisor's `start`) is open: that command would never see its end.
+int kq_spawn_supervised_held(
   const char *path, char *const argv[], char *const envp[], int capture_output, kq_supervised_command *out);
 
 #endif

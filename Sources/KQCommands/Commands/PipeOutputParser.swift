@@ -63,6 +63,14 @@ final class PipeOutputParser {
     }
   }
 
+  /// Asks the output, before the first batch is read, for room for a batch of `inputBytes`
+  /// from `inputPartition` (as `start` does); the memory to fault in meanwhile.
+  func prepare(inputPartition: Int, inputBytes: Int) -> [UnsafeMutableRawBufferPointer] {
+    guard framing != .json && keyDelimiter == nil else { return [] }
+    let partition = placement == .inputPartition ? inputPartition : inputPartition % partitions
+    return output.prepare(bytes: inputBytes + inputBytes / 8, partition: partition)
+  }
+
   /// The output partition of every record when the command's output is lines or
   /// NUL-terminated records without keys: they go to the output's bulk path (`addLines`).
   private var linesPartition: Int?

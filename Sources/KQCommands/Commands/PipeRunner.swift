@@ -1,5 +1,6 @@
 import Glibc
 import KQLog
+import Synchronization
 
 /// The `kq pipe` loop: a batch of one input partition at a time goes through the command, and
 /// what the command wrote goes to the output as that batch's range; ranges are committed at
@@ -27,6 +28,8 @@ final class PipeRunner {
   private var prefetch: BackgroundWork?
   /// What that thread read, once it is done; nil when nothing was read ahead.
   private var prefetched: Result<(PipeInput, PipeInput.Batch)?, any Error>?
+  /// Set by that thread when it is done: `prefetched` may be taken without waiting.
+  private let isPrefetched = Atomic<Bool>(false)
   /// The command of the batch read ahead, started (and fed) while the output of the batch
   /// before it is appended, so that it works meanwhile: one command runs at a time still.
   private var nextCommand: StartedCommand?
@@ -57,6 +60,36 @@ final class PipeRunner {
     self.spare = ByteBuffer(capacity: capacity, excludedFromForks: true)
     self.lastCommitMillis = context.clock.nowMillis()
   }
+
+  deinit { warming?.wait() }  // before the buffers it faults in are released
+
+  /// Faults in, on a thread, the memory the next ranges fill, once the first batch is read and
+  /// found large (at least 2 MiB, so a small run makes no thread and touches no more memory):
+  /// in this kind of VM the kernel's zeroing of fresh pages can cost over a millisecond per
+  /// megabyte, which the main thread would otherwise pay as it encodes the first range. The
+  /// output's encoders (this range's set and the next one's), then the buffer the next batch
+  /// is read into, each from its end in 2 MiB steps, while the main thread and the read-ahead
+  /// fill them from their start.
+  private func warmUp(inputPartition: Int, inputBytes: Int) {
+    guard warming == nil, !options.each, inputBytes >= 2 << 20 else { return }
+    var memory = parser.prepare(inputPartition: inputPartition, inputBytes: inputBytes)
+    memory.append(UnsafeMutableRawBufferPointer(start: spare.base, count: min(spare.capacity, inputBytes)))
+    let chunk = 2 << 20
+    var steps: [UnsafeMutableRawBufferPointer] = []
+    for region in memory {
+      guard let base = region.baseAddress else { continue }
+      var end = region.count
+      while end > 0 {
+        let start = (end - 1) / chunk * chunk
+        steps.append(UnsafeMutableRawBufferPointer(start: base + start, count: end - start))
+        end = start
+      }
+    }
+    warming = BackgroundWork.start { for step in steps { PagePopulation.populate(step) } }
+  }
+
+  /// The thread `warmUp` started, once per run.
+  private var warming: BackgroundWork?
 
   enum Ending { case finished, interrupted(Int32) }
 
@@ -133,8 +166,10 @@ final class PipeRunner {
   private func startPrefetch() {
     guard !options.each, prefetch == nil else { return }
     let spare = self.spare
+    isPrefetched.store(false, ordering: .relaxed)
     prefetch = BackgroundWork.start { [self] in
       prefetched = Result { try nextBatch(into: spare) }
+      isPrefetched.store(true, ordering: .releasing)
     }
   }
 
@@ -158,6 +193,11 @@ final class PipeRunner {
   /// milliseconds per batch). Nothing of the new range is begun: killed unused (an error, a
   /// signal), it leaves nothing behind.
   private func startNextCommand() {
+    if let held = nextCommand, held.child.isHeld {
+      held.child.release()
+      nextCommand?.deadline = deadline()
+      return
+    }
     guard !options.each, nextCommand == nil, prefetch != nil else { return }
     finishPrefetch()
     guard case .success(let (input, read)?) = prefetched, !read.isReplay, read.count > 0 else { return }
@@ -165,6 +205,23 @@ final class PipeRunner {
     guard let child = try? spawnCommand(for: input, first: read.first, last: read.last) else { return }
     child.startFeeding(spare.bytes)
     nextCommand = StartedCommand(child: child, input: input.input, range: read.range, deadline: deadline())
+  }
+
+  /// Forks the supervisor of the batch read ahead while this batch's command still runs, its
+  /// stdin already closed (else the fork would hold it open), held until `startNextCommand`
+  /// releases it: the fork, and the wait for a core that follows a fork, leave the pause
+  /// between two commands. Nothing of the new batch runs before: a held command killed unused
+  /// leaves nothing behind. False while the batch is still being read (asked again later).
+  private func holdNextCommand() -> Bool {
+    guard !options.each, nextCommand == nil, prefetch != nil else { return true }
+    guard isPrefetched.load(ordering: .acquiring) else { return false }
+    finishPrefetch()
+    guard case .success(let (input, read)?) = prefetched, !read.isReplay, read.count > 0 else { return true }
+    // Should it fail to start, it is started again in its turn, which reports the failure.
+    guard let child = try? spawnCommand(for: input, first: read.first, last: read.last, held: true) else { return true }
+    child.startFeeding(spare.bytes)
+    nextCommand = StartedCommand(child: child, input: input.input, range: read.range, deadline: nil)
+    return true
   }
 
   private func discardNextCommand() {
@@ -249,7 +306,7 @@ final class PipeRunner {
     if let started = nextCommand, started.input == input.input, started.range == read.range {
       nextCommand = nil
       child = started.child
-      deadline = started.deadline
+      deadline = started.deadline ?? self.deadline()
     } else {
       discardNextCommand()
       child = try spawnCommand(for: input, first: first, last: last)
@@ -257,12 +314,13 @@ final class PipeRunner {
     }
     // What the command writes is parsed and encoded as it comes, while the command works on.
     collected.count = 0
+    if !read.isReplay { warmUp(inputPartition: input.input.partition, inputBytes: bytes.count) }
     parser.start(inputPartition: input.input.partition, timestamp: timestamp, inputBytes: bytes.count)
     let parser = self.parser
     if !read.isReplay { startPrefetch() }  // the next batch is read while this one runs
     let outcome = child.filter(
       feeding: bytes, into: collected, deadlineMillis: deadline, clock: context.clock, signals: context.signals,
-      onOutput: { parser.take($0, atEnd: false) })
+      onOutput: { parser.take($0, atEnd: false) }, whenFed: { [self] in read.isReplay || holdNextCommand() })
     if let signal = outcome.signal {
       output.abort()
       return signal
@@ -298,7 +356,7 @@ final class PipeRunner {
   }
 
   /// Starts the command, its output captured, for records `first` to `last` of `input`.
-  private func spawnCommand(for input: PipeInput, first: Int64, last: Int64) throws -> ChildProcess {
+  private func spawnCommand(for input: PipeInput, first: Int64, last: Int64, held: Bool = false) throws -> ChildProcess {
     var environment = context.environment
     environment["KQ_TOPIC"] = input.input.topic.value
     environment["KQ_PARTITION"] = String(input.input.partition)
@@ -308,10 +366,11 @@ final class PipeRunner {
     switch options.command {
     case .shell(let command):
       return try ChildProcess.spawn(
-        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, naming: command)
+        executable: "/bin/sh", arguments: ["sh", "-c", command], environment: environment, capturingOutput: true, held: held,
+        naming: command)
     case .program(let path, let arguments):
       return try ChildProcess.spawn(
-        executable: path, arguments: arguments, environment: environment, capturingOutput: true,
+        executable: path, arguments: arguments, environment: environment, capturingOutput: true, held: held,
         naming: arguments.first ?? path)
     }
   }

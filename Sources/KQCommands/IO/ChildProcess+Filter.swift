@@ -18,11 +18,17 @@ extension ChildProcess {
   /// after each read, which may take what it has used from the front), and waits for it to
   /// end. At `deadlineMillis` (by `clock`) the whole process group is killed. A signal to kq
   /// is passed on to the group (a second one kills it), as `run` does.
+  ///
+  /// Once the command's stdin is closed (kq holds no copy of it any more), `whenFed` is called
+  /// after each read of its output until it returns true: kq may fork then without the fork
+  /// holding that stdin open.
   func filter(
     feeding bytes: UnsafeRawBufferPointer, into collected: ByteBuffer, deadlineMillis: Int64?, clock: any WallClock,
-    signals: SignalWatcher?, onOutput: (ByteBuffer) -> Void = { _ in }
+    signals: SignalWatcher?, onOutput: (ByteBuffer) -> Void = { _ in }, whenFed: () -> Bool = { true }
   ) -> FilterOutcome {
+    release()  // a held command runs now, if it was not started before
     var signal: Int32?
+    var isFedReported = false
     var timedOut = false
     var offset = 0
     var isFeeding = true
@@ -96,6 +102,7 @@ extension ChildProcess {
         if n > 0 {
           collected.count += n
           onOutput(collected)  // its work overlaps the command's on the next bytes
+          if !isFedReported && !isFeeding && (feeder?.isDone ?? true) { isFedReported = whenFed() }
         } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
           close(output)
           output = -1
@@ -132,6 +139,10 @@ extension ChildProcess {
   /// Kills a command started but not used (`filter` never called), and waits for it to end.
   func abandon() {
     pass(SIGKILL)
+    if start >= 0 {
+      close(start)
+      start = -1
+    }
     if let feeder {
       feeder.stop()
       _ = feeder.join()

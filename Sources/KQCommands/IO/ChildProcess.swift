@@ -32,18 +32,36 @@ final class ChildProcess {
   var output: CInt
   /// The thread writing the command's stdin since `startFeeding`, until `filter` takes it.
   var feeder: InputFeeder?
+  /// A held command's start (`spawn(held:)`) until `release`, else -1.
+  var start: CInt
 
-  private init(group: pid_t, input: CInt, report: CInt, output: CInt) {
+  private init(group: pid_t, input: CInt, report: CInt, output: CInt, start: CInt) {
     self.group = group
     self.input = input
     self.report = report
     self.output = output
+    self.start = start
   }
 
   deinit {
     if input >= 0 { close(input) }
     if output >= 0 { close(output) }
+    if start >= 0 { close(start) }
     close(report)
+  }
+
+  /// Whether the command waits for `release` (`spawn(held: true)`).
+  var isHeld: Bool { start >= 0 }
+
+  /// Starts a held command: its supervisor, forked ahead, runs it now.
+  func release() {
+    guard start >= 0 else { return }
+    var go: UInt8 = 1
+    while write(start, &go, 1) < 0 && errno == EINTR {}
+    // Should the write fail, the supervisor reads end of file and reports the command not
+    // started (ECANCELED), which `filter` returns as any spawn failure.
+    close(start)
+    start = -1
   }
 
   static func spawn(shellCommand: String, environment: [String: String]) throws -> ChildProcess {
@@ -53,8 +71,11 @@ final class ChildProcess {
   /// Starts `executable` (a path) with `arguments` (argv, its name first); with
   /// `capturingOutput`, its stdout is a pipe that `filter` reads. `naming` is the command as
   /// messages show it.
+  /// `held`: the supervisor is forked now and the command only starts at `release` (see
+  /// kq_spawn_supervised_held: nothing else kq feeds may have its stdin open meanwhile).
   static func spawn(
-    executable: String, arguments: [String], environment: [String: String], capturingOutput: Bool = false, naming: String
+    executable: String, arguments: [String], environment: [String: String], capturingOutput: Bool = false,
+    held: Bool = false, naming: String
   ) throws -> ChildProcess {
     let environmentLines = environment.map { $0.key + "=" + $0.value }
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -64,12 +85,16 @@ final class ChildProcess {
       for pointer in envp { free(pointer) }
     }
     var started = kq_supervised_command()
-    let result = kq_spawn_supervised_capturing(executable, &argv, &envp, capturingOutput ? 1 : 0, &started)
+    let result =
+      held
+      ? kq_spawn_supervised_held(executable, &argv, &envp, capturingOutput ? 1 : 0, &started)
+      : kq_spawn_supervised_capturing(executable, &argv, &envp, capturingOutput ? 1 : 0, &started)
     guard result == 0 else { throw CommandError.execFailed(command: naming, reason: Errno(result).description) }
     _ = fcntl(started.input, F_SETFL, fcntl(started.input, F_GETFL) | O_NONBLOCK)
     if started.output >= 0 { _ = fcntl(started.output, F_SETFL, fcntl(started.output, F_GETFL) | O_NONBLOCK) }
     return ChildProcess(
-      group: started.supervisor, input: started.input, report: started.report, output: capturingOutput ? started.output : -1)
+      group: started.supervisor, input: started.input, report: started.report, output: capturingOutput ? started.output : -1,
+      start: held ? started.start : -1)
   }
 
   /// Writes `bytes` to the command's stdin, closes it, and waits for the command to end. A

@@ -1,5 +1,6 @@
 import Glibc
 import KQLog
+import Synchronization
 
 /// Writes a buffer into a command's stdin on a thread of its own, then closes it, so that kq's
 /// main thread reads and parses the command's output meanwhile (`kq pipe`: on two cores,
@@ -9,6 +10,8 @@ final class InputFeeder {
   private let bytes: UnsafeRawBufferPointer
   /// Written by the thread before it ends; read after `join`.
   private var written = 0
+  /// Set once the thread has closed the command's stdin: from then on kq holds no copy of it.
+  private let closed = Atomic<Bool>(false)
   /// A pipe whose write end `stop` writes to: the thread polls its read end beside `fd`.
   private let stopRead: CInt
   private let stopWrite: CInt
@@ -47,6 +50,7 @@ final class InputFeeder {
     defer {
       written = offset
       close(fd)
+      closed.store(true, ordering: .releasing)
     }
     guard let base = bytes.baseAddress else { return }
     while offset < bytes.count {
@@ -65,6 +69,9 @@ final class InputFeeder {
       }
     }
   }
+
+  /// Whether the command's stdin is closed (all of it written, or the feeding stopped).
+  var isDone: Bool { closed.load(ordering: .acquiring) }
 
   /// Makes the thread stop writing (the command is being killed, or kq is stopping).
   func stop() {

@@ -67,6 +67,9 @@ package protocol ExactlyOnceOutput: AnyObject {
   /// they all go there: its encoder is made that large at once instead of growing (and copying
   /// itself into fresh memory) as they come. Only the bytes used become resident.
   func reserve(bytes: Int, partition: Int)
+  /// `reserve`, asked before the first batch is read; returns the memory that a range of about
+  /// `bytes` will fill, for the caller to fault in on a thread meanwhile (`PagePopulation`).
+  func prepare(bytes: Int, partition: Int) -> [UnsafeMutableRawBufferPointer]
   /// Stores the range's output (nothing of it is visible before).
   func end() throws(StorageError)
   /// Drops what was added since `begin`: nothing of the range is stored or committed.
@@ -85,4 +88,11 @@ package protocol ExactlyOnceOutput: AnyObject {
   /// Ranges ended and not committed yet.
   var hasUncommittedRanges: Bool { get }
   func close()
+}
+
+extension ExactlyOnceOutput {
+  package func prepare(bytes: Int, partition: Int) -> [UnsafeMutableRawBufferPointer] {
+    reserve(bytes: bytes, partition: partition)
+    return []
+  }
 }

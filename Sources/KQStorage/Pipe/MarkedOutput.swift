@@ -196,6 +196,23 @@ package final class MarkedOutput: ExactlyOnceOutput {
     _ = makeEncoder(partition, capacity: bytes)
   }
 
+  /// `reserve`, and the other set's encoder beside it as large: their memory, as much as a
+  /// range of about `bytes` fills, is returned for kq pipe to fault in while it reads its first
+  /// batch, instead of the kernel zeroing it on the main thread as the first range is encoded
+  /// (and on the append's thread during the second).
+  package func prepare(bytes: Int, partition: Int) -> [UnsafeMutableRawBufferPointer] {
+    guard partition >= 0 && partition < shares.count, encoders[partition] == nil, appendingEncoders[partition] == nil
+    else { return [] }
+    let encoder = makeEncoder(partition, capacity: bytes)
+    let other = BatchEncoder(maxBatchBytes: batchLimit, capacity: encoder.buffer.capacity, excludedFromForks: true)
+    other.logAppendTime = encoder.logAppendTime
+    appendingEncoders[partition] = other
+    // A range of `bytes` less the 1/8 asked beyond it (its records' lengths add about 8% to
+    // 100-byte lines).
+    let used = min(encoder.buffer.capacity, bytes - bytes / 9)
+    return [encoder.buffer, other.buffer].map { UnsafeMutableRawBufferPointer(start: $0.base, count: used) }
+  }
+
   private func makeEncoder(_ partition: Int, capacity asked: Int = 0) -> BatchEncoder {
     // Kept out of the children kq forks to run the command (see ByteBuffer). As large as the
     // other set's encoder has grown, so that it does not grow (and copy itself) again: its

@@ -44,14 +44,8 @@ final class RangeAppend {
     return append
   }
 
-  /// `MADV_POPULATE_WRITE` (Linux 5.14): faults the pages in writable without writing them.
-  /// Where the kernel lacks it, nothing happens and the pages are faulted in when used.
   private func prefault() {
-    let populateWrite: Int32 = 23
-    for memory in prefaults where memory.count > 0 {
-      guard let base = memory.baseAddress else { continue }
-      _ = madvise(base, (memory.count + 4095) & ~4095, populateWrite)
-    }
+    for memory in prefaults { PagePopulation.populate(memory) }
   }
 
   /// Waits until the append is done: per partition the offset after its last record stored,

@@ -43,6 +43,24 @@ struct MarkedOutputAppendTests {
     #expect(try setup.stored(0) == setup.expected(0..<30)[0])
   }
 
+  @Test("prepare makes both sets' encoders for a partition and returns their memory; ranges go through them as through any")
+  func prepareMakesBothSets() throws {
+    let setup = try MarkedOutputTests.Setup(partitions: 1)
+    let output = setup.open()
+    let regions = output.prepare(bytes: 9 << 20, partition: 0)
+    #expect(regions.count == 2)
+    #expect(regions.allSatisfy { $0.count == 8 << 20 })
+    #expect(regions[0].baseAddress != regions[1].baseAddress)
+    for region in regions { PagePopulation.populate(region) }
+    #expect(output.prepare(bytes: 9 << 20, partition: 0).isEmpty, "made once")
+    #expect(output.prepare(bytes: 9 << 20, partition: 1).isEmpty, "no such partition")
+    _ = try output.resume([setup.input], start: { _ in 0 })
+    for start in stride(from: Int64(0), to: 30, by: 6) { try setup.process(start..<(start + 6), into: output) }
+    try output.commit()
+    #expect(try setup.committed() == 30)
+    #expect(try setup.stored(0) == setup.expected(0..<30)[0])
+  }
+
   @Test("commit waits for the append on the thread: every range ended is stored and committed, in order")
   func commitWaitsForTheAppend() throws {
     let setup = try MarkedOutputTests.Setup()
