@@ -40,11 +40,10 @@ extension BatchEncoder {
       let length = UnsafeRawPointer(found) - line
       if run.takes(length, shape: shape) {
         run.append(line, count: length, shape: shape)
-        records &+= 1
         lineStart = lineStart &+ length &+ 1
         continue
       }
-      bytes &+= run.store(into: self, timestamp: timestamp)
+      run.store(into: self, timestamp: timestamp, records: &records, bytes: &bytes)
       guard length <= largestValue else { break }
       if stopsBeforeBatch && opensBatch(keyCount: -1, valueCount: length, headersCount: headers.count) { break }
       bytes &+= appendLineGenerally(line, count: length, headers: headers, timestamp: timestamp)
@@ -52,7 +51,7 @@ extension BatchEncoder {
       lineStart = lineStart &+ length &+ 1
       run = LineRun(loading: self, shape: shape, timestamp: timestamp)
     }
-    bytes &+= run.store(into: self, timestamp: timestamp)
+    run.store(into: self, timestamp: timestamp, records: &records, bytes: &bytes)
     return AppendedLines(end: lineStart, records: records, bytes: bytes)
   }
 
@@ -79,6 +78,8 @@ extension BatchEncoder {
 struct LineShape {
   let headers: UnsafeRawBufferPointer
   let headerCount: Int
+  /// The header section's byte when it is one (a zero count, most records).
+  let headerByte: UInt8
   /// The longest value the one-pass path writes: at most `largestValue`, and short enough for
   /// the value's and the record's lengths to take 2 varint bytes each.
   let largestValue: Int
@@ -92,6 +93,7 @@ struct LineShape {
   init(headers: UnsafeRawBufferPointer, largestValue: Int, stopsBeforeBatch: Bool) {
     self.headers = headers
     headerCount = headers.count
+    headerByte = headerCount == 1 ? headers.load(as: UInt8.self) : 0
     // The record's length is 1 + timestamp delta (2) + offset delta (3) + key length (1) +
     // value length (2) + value + headers: below 0x2000 with the value at most this.
     self.largestValue = min(largestValue, 0x1fff &- 9 &- headerCount)
@@ -118,9 +120,15 @@ struct LineRun {
   /// batch here: `prefixSize` bytes from the low end.
   let prefix: UInt64
   let prefixSize: Int
-  /// Bytes of every record besides the value and its length, offset delta and length prefix:
-  /// attributes, timestamp delta, key length (-1, one byte) and headers.
+  /// Bytes of every record besides the value and its length, the offset field and the length
+  /// prefix: attributes, timestamp delta and headers.
   let fixedBody: Int
+  /// The offset delta's varint and the key length's byte after it (-1: zig-zag 1), from the
+  /// low end: `offsetFieldSize` bytes, `offsetFieldBits` bits. Kept from record to record (+2
+  /// to the zig-zagged delta in its first byte) and made again only when that byte carries.
+  var offsetField: UInt64 = 0
+  var offsetFieldBits: UInt64 = 0
+  var offsetFieldSize = 0
 
   @inline(__always)
   init(loading encoder: BatchEncoder, shape: LineShape, timestamp: Int64) {
@@ -137,12 +145,13 @@ struct LineRun {
       let (deltaBytes, deltaSize) = Self.varint(delta)
       prefix = deltaBytes &<< 8
       prefixSize = 1 &+ deltaSize
-      fixedBody = prefixSize &+ 1 &+ shape.headerCount
+      fixedBody = prefixSize &+ shape.headerCount
       // A record takes at least 6 bytes, so `used` stays below `used` + 6 * `recordsLeft`
       // while fewer than `recordsLeft` records are added.
       end = min(
         start &+ encoder.maxBatchBytes &- shape.slack, buffer.capacity &- 16 &- shape.headerCount,
         used &+ 6 &* recordsLeft &- 1)
+      makeOffsetField()
     } else {
       prefix = 0
       prefixSize = 0
@@ -162,41 +171,58 @@ struct LineRun {
   /// the headers.
   @inline(__always)
   mutating func append(_ line: UnsafeRawPointer, count length: Int, shape: LineShape) {
-    let (offsetBytes, offsetSize) = Self.varint(UInt64(truncatingIfNeeded: batchRecords) &<< 1)
     let (valueBytes, valueSize) = Self.varint(UInt64(truncatingIfNeeded: length) &<< 1)
-    let body = fixedBody &+ offsetSize &+ valueSize &+ length
+    let body = fixedBody &+ offsetFieldSize &+ valueSize &+ length
     let (bodyBytes, bodySize) = Self.varint(UInt64(truncatingIfNeeded: body) &<< 1)
     var p = out + used
     p.storeBytes(of: (bodyBytes | prefix &<< UInt64(bodySize &<< 3)).littleEndian, as: UInt64.self)
     p += bodySize &+ prefixSize
-    // Key length -1: zig-zag 1.
-    let rest = offsetBytes | (1 | valueBytes &<< 8) &<< UInt64(offsetSize &<< 3)
-    p.storeBytes(of: rest.littleEndian, as: UInt64.self)
-    p += offsetSize &+ 1 &+ valueSize
+    p.storeBytes(of: (offsetField | valueBytes &<< offsetFieldBits).littleEndian, as: UInt64.self)
+    p += offsetFieldSize &+ valueSize
     copySmall(to: p, from: line, count: length)
     p += length
-    if shape.headerCount == 1, let header = shape.headers.baseAddress {
-      p.storeBytes(of: header.load(as: UInt8.self), as: UInt8.self)
+    if shape.headerCount == 1 {
+      p.storeBytes(of: shape.headerByte, as: UInt8.self)
     } else if shape.headerCount > 1, let header = shape.headers.baseAddress {
       memcpy(p, header, shape.headerCount)
     }
     used &+= bodySize &+ body
     batchRecords &+= 1
+    // The zig-zagged delta is even: its first byte's 7 bits take 2 more unless they are 0x7e.
+    if offsetField & 0x7e != 0x7e {
+      offsetField &+= 2
+    } else {
+      makeOffsetField()
+    }
   }
 
-  /// Stores the state back into `encoder`; returns the bytes written since it was loaded or
-  /// last stored.
   @inline(__always)
-  mutating func store(into encoder: BatchEncoder, timestamp: Int64) -> Int {
-    guard batchRecords != batchRecordsBefore else { return 0 }
+  mutating func makeOffsetField() {
+    (offsetField, offsetFieldSize) = Self.offsetField(records: batchRecords)
+    offsetFieldBits = UInt64(truncatingIfNeeded: offsetFieldSize &<< 3)
+  }
+
+  /// The offset field of a batch's record after `records` others, and its size. Not inlined:
+  /// inlined, the loop kept multiples of the record count up to date for it on every record.
+  @inline(never)
+  static func offsetField(records: Int) -> (field: UInt64, size: Int) {
+    let (offsetBytes, offsetSize) = varint(UInt64(truncatingIfNeeded: records) &<< 1)
+    return (offsetBytes | 1 &<< UInt64(offsetSize &<< 3), offsetSize &+ 1)
+  }
+
+  /// Stores the state back into `encoder`; adds the records and bytes written since it was
+  /// loaded or last stored.
+  @inline(__always)
+  mutating func store(into encoder: BatchEncoder, timestamp: Int64, records: inout Int, bytes: inout Int) {
+    guard batchRecords != batchRecordsBefore else { return }
     encoder.buffer.count = used
     encoder.batchRecords = batchRecords
     encoder.recordCount &+= batchRecords &- batchRecordsBefore
     if timestamp > encoder.maxTimestamp { encoder.maxTimestamp = timestamp }
-    let written = used &- usedBefore
+    records &+= batchRecords &- batchRecordsBefore
+    bytes &+= used &- usedBefore
     usedBefore = used
     batchRecordsBefore = batchRecords
-    return written
   }
 
   /// A zig-zagged varint below 2^21 as its bytes (the first in the low 8 bits) and its size.
