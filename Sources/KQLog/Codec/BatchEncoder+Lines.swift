@@ -171,9 +171,9 @@ struct LineRun {
   /// the headers.
   @inline(__always)
   mutating func append(_ line: UnsafeRawPointer, count length: Int, shape: LineShape) {
-    let (valueBytes, valueSize) = Self.varint(UInt64(truncatingIfNeeded: length) &<< 1)
+    let (valueBytes, valueSize) = Self.shortVarint(UInt64(truncatingIfNeeded: length) &<< 1)
     let body = fixedBody &+ offsetFieldSize &+ valueSize &+ length
-    let (bodyBytes, bodySize) = Self.varint(UInt64(truncatingIfNeeded: body) &<< 1)
+    let (bodyBytes, bodySize) = Self.shortVarint(UInt64(truncatingIfNeeded: body) &<< 1)
     var p = out + used
     p.storeBytes(of: (bodyBytes | prefix &<< UInt64(bodySize &<< 3)).littleEndian, as: UInt64.self)
     p += bodySize &+ prefixSize
@@ -223,6 +223,16 @@ struct LineRun {
     bytes &+= used &- usedBefore
     usedBefore = used
     batchRecordsBefore = batchRecords
+  }
+
+  /// A zig-zagged varint below 0x4000 as its bytes (the first in the low 8 bits) and its size,
+  /// without a branch: past 0x7f, the bits above the first 7 move up one (added once more)
+  /// and the first byte gets its continuation bit.
+  @inline(__always)
+  static func shortVarint(_ zigZagged: UInt64) -> (bytes: UInt64, size: Int) {
+    let high = zigZagged & ~0x7f
+    let isLong: UInt64 = high != 0 ? 1 : 0
+    return (zigZagged &+ high &+ isLong &<< 7, 1 &+ Int(truncatingIfNeeded: isLong))
   }
 
   /// A zig-zagged varint below 2^21 as its bytes (the first in the low 8 bits) and its size.
