@@ -26,12 +26,15 @@ package final class BatchEncoder {
   /// ticket. Their CRC is written by `finish()`.
   private var queuedBatches: [(start: Int, ticket: Int)] = []
 
-  private var batchStart = -1
-  private var batchRecords = 0
-  private var baseTimestamp: Int64 = 0
-  private var maxTimestamp: Int64 = 0
+  // The open batch's state, internal (not private) for `appendLines`'s loop, which keeps it in
+  // registers and stores it back once per call (BatchEncoder+Lines.swift).
+  /// Where the open batch starts in `buffer`; -1 when none is open.
+  var batchStart = -1
+  var batchRecords = 0
+  var baseTimestamp: Int64 = 0
+  var maxTimestamp: Int64 = 0
   /// Records in all batches of the buffer, sealed or open.
-  package private(set) var recordCount = 0
+  package internal(set) var recordCount = 0
   /// Sealed batches in the buffer.
   package private(set) var batchCount = 0
 
