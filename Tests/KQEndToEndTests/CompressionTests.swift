@@ -97,6 +97,29 @@ struct CompressionTests {
     #expect(lines.count == 20000 - Int(start) && lines.first == "GET /item/\(start) 200 \(start % 97) ms")
   }
 
+  @Test("a batch with a codec holds up to 512 KiB of records (four times a plain batch), never more than max.message.bytes, and reads back whole",
+    .localOnly("reads the batch headers of a segment file"), arguments: codecs)
+  func compressedBatchSize(codec: String) throws {
+    let kq = try KQSandbox()
+    // 20,000 lines of 100 bytes: 2 MB, so four batches of 512 KiB and a short one.
+    let lines = (0..<20_000).map { String(format: "line %06d ", $0) + String(repeating: "x", count: 87) + "\n" }.joined()
+    try ByteSurgery.write(Array(lines.utf8), to: kq.file("in.txt"))
+    try kq.ok("topic", "create", "t")
+    try kq.ok("topic", "create", "small", "--config", "max.message.bytes=100KiB")
+    for topic in ["t", "small"] {
+      #expect(try kq.shell("kq produce \(topic) --compression \(codec) < '\(kq.file("in.txt"))'").status == 0)
+      #expect(try kq.ok("consume", topic).output == lines)
+      // To a regular file the consumer writes itself while its reader decodes on a thread.
+      #expect(try kq.shell("kq consume \(topic) > '\(kq.file("out.txt"))'").status == 0)
+      #expect(try ByteSurgery.read(kq.file("out.txt")) == Array(lines.utf8))
+    }
+    let counts = try Batches.scan(kq.path + "/t-0/00000000000000000000.log").map { Int($0.header.recordCount) }
+    // A record of a 100-byte value takes 108 bytes in a batch, so 512 KiB holds 4,854 of them.
+    #expect(counts.count == 5 && counts.allSatisfy { $0 <= 4_854 } && counts.dropLast().allSatisfy { $0 > 4_000 }, "\(counts)")
+    let small = try Batches.scan(kq.path + "/small-0/00000000000000000000.log").map { Int($0.header.recordCount) }
+    #expect(small.count > 20 && small.allSatisfy { $0 <= 100 * 1024 / 108 }, "\(small)")
+  }
+
   @Test("a compressed last batch cut short is a torn tail: readers stop before it, the next producer cuts it and appends", .localOnly("cuts a segment file short"),
     arguments: codecs)
   func tornTail(codec: String) throws {

@@ -295,7 +295,9 @@ final class Consumer {
   func flush(waiting: Bool = true) throws -> Bool {
     if let writer {
       var progress = OutputWriterThread.Progress()
-      if output.count > 0 { (output, progress) = writer.handOver(output, startingThread: !waiting) }
+      // A reader decoding on a thread takes the second core: the writes then stay here.
+      let startsThread = !waiting && !cursors.contains { $0.reader.decodesOnAThread }
+      if output.count > 0 { (output, progress) = writer.handOver(output, startingThread: startsThread) }
       if waiting || progress.failure != nil {
         let rest = writer.finishWrites()
         progress.written += rest.written

@@ -26,6 +26,9 @@ package protocol PartitionReading: AnyObject {
   /// end), or where it starts when the topic was created again. The reader has moved there;
   /// the caller's next offset must too. Taken once.
   func takeLogRewind() -> LogRewind?
+  /// Whether this reader has handed out compressed batches, which it decodes on a thread of
+  /// its own from the second on: that thread wants the second core.
+  var decodesOnAThread: Bool { get }
 }
 
 /// A log found ending before a reader's position: the records from `end` to `position` are
@@ -47,4 +50,6 @@ package struct LogRewind: Equatable, Sendable {
 extension PartitionReading {
   /// A local log never ends before what was read from it.
   package func takeLogRewind() -> LogRewind? { nil }
+  /// A reader decodes the batches it hands out on the caller's thread unless it says otherwise.
+  package var decodesOnAThread: Bool { false }
 }

@@ -16,8 +16,10 @@ package final class PartitionReader {
   /// it hands one out and has them decoded meanwhile (`readNextAhead`), so a read of one batch
   /// (`consume -n 1`) starts no thread.
   private var compressedBatchesHandedOut = 0
+  /// Whether a compressed batch was handed out, which from the second on are decoded ahead.
+  package var handsOutCompressedBatches: Bool { compressedBatchesHandedOut > 0 }
   /// Whether a thread could be started for `decoder`; once not, the reader decodes alone.
-  private var mayDecodeAhead = true
+  private(set) var mayDecodeAhead = true
   /// What the segment reader returned after the batch handed out last, read ahead
   /// (`readNextAhead`), oldest first; the next calls take it before reading on.
   private var readAhead: [ReadAheadOutcome] = []

@@ -159,4 +159,5 @@ extension PartitionLog: PartitionWriting {
 
 extension PartitionReader: PartitionReading {
   package func confirmTopicExists() throws(StorageError) { try checkFolder() }
+  package var decodesOnAThread: Bool { handsOutCompressedBatches && mayDecodeAhead }
 }
