@@ -97,11 +97,11 @@ struct CompressionTests {
     #expect(lines.count == 20000 - Int(start) && lines.first == "GET /item/\(start) 200 \(start % 97) ms")
   }
 
-  @Test("a batch with a codec holds up to 512 KiB of records (four times a plain batch), never more than max.message.bytes, and reads back whole",
+  @Test("a batch with a codec holds up to 256 KiB of records (twice a plain batch), never more than max.message.bytes, and reads back whole",
     .localOnly("reads the batch headers of a segment file"), arguments: codecs)
   func compressedBatchSize(codec: String) throws {
     let kq = try KQSandbox()
-    // 20,000 lines of 100 bytes: 2 MB, so four batches of 512 KiB and a short one.
+    // 20,000 lines of 100 bytes: 2 MB, so eight batches of 256 KiB and a short one.
     let lines = (0..<20_000).map { String(format: "line %06d ", $0) + String(repeating: "x", count: 87) + "\n" }.joined()
     try ByteSurgery.write(Array(lines.utf8), to: kq.file("in.txt"))
     try kq.ok("topic", "create", "t")
@@ -114,8 +114,8 @@ struct CompressionTests {
       #expect(try ByteSurgery.read(kq.file("out.txt")) == Array(lines.utf8))
     }
     let counts = try Batches.scan(kq.path + "/t-0/00000000000000000000.log").map { Int($0.header.recordCount) }
-    // A record of a 100-byte value takes 108 bytes in a batch, so 512 KiB holds 4,854 of them.
-    #expect(counts.count == 5 && counts.allSatisfy { $0 <= 4_854 } && counts.dropLast().allSatisfy { $0 > 4_000 }, "\(counts)")
+    // A record of a 99-byte value takes 108 bytes in a batch, so 256 KiB holds 2,427 of them.
+    #expect(counts.count == 9 && counts.allSatisfy { $0 <= 2_427 } && counts.dropLast().allSatisfy { $0 > 2_000 }, "\(counts)")
     let small = try Batches.scan(kq.path + "/small-0/00000000000000000000.log").map { Int($0.header.recordCount) }
     #expect(small.count > 20 && small.allSatisfy { $0 <= 100 * 1024 / 108 }, "\(small)")
   }

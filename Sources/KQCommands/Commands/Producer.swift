@@ -14,7 +14,7 @@ final class Producer {
   static let batchBytes = 1 << 17
   /// A batch with a codec holds more records: a codec's window and a reader's hand-over per
   /// batch cost less over more bytes, and the stored batch is never larger than this bound.
-  static let compressedBatchBytes = 1 << 19
+  static let compressedBatchBytes = 1 << 18
   static let syncIntervalMillis: Int64 = 1000
   /// A bulk flush waits for 1 MiB per partition the last flush wrote to, up to 8 MiB: keyed
   /// input spread over 8 partitions goes out in appends of about 1 MiB each, not 8 of 128 KiB.
