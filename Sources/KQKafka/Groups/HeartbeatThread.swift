@@ -1,4 +1,5 @@
 import Glibc
+import KQLog
 
 /// A thread that sends a Heartbeat every `interval` while the member's generation lasts, so
 /// the caller can work (fetch, run a command) without the coordinator taking its partitions.
@@ -28,28 +29,13 @@ final class HeartbeatThread: @unchecked Sendable {
 
   /// Starts the thread; the error number when the system would not start one.
   func start() -> Int32? {
-    // Asynchronous signals stay with the caller's threads (Ctrl-C must reach kq's handling).
-    var blocked = sigset_t()
-    var previous = sigset_t()
-    sigfillset(&blocked)
-    for fault in [SIGBUS, SIGSEGV, SIGILL, SIGFPE] { sigdelset(&blocked, fault) }
-    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    var created = pthread_t()
-    let context = Unmanaged.passRetained(self).toOpaque()
-    let result = pthread_create(
-      &created, nil,
-      { raw in
-        guard let raw else { return nil }
-        Unmanaged<HeartbeatThread>.fromOpaque(raw).takeRetainedValue().run()
-        return nil
-      }, context)
-    guard result == 0 else {
-      Unmanaged<HeartbeatThread>.fromOpaque(context).release()
-      return result
+    switch HelperThread.start({ [self] in run() }) {
+    case .success(let created):
+      thread = created
+      return nil
+    case .failure(let error):
+      return error.code
     }
-    thread = created
-    return nil
   }
 
   /// Ends the thread; returns once it has (a heartbeat in flight finishes first, within the

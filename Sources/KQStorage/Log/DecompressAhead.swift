@@ -112,30 +112,17 @@ final class DecompressAhead: @unchecked Sendable {
       Self.running.subtract(1, ordering: .relaxed)
       return false
     }
-    // Every asynchronous signal blocked, as on `ReadAhead`'s thread: Ctrl-C, SIGTERM and
-    // SIGPIPE still reach the reader's thread; faults (a mapped page cut off) stay here.
-    var blocked = sigset_t()
-    var previous = sigset_t()
-    sigfillset(&blocked)
-    for fault in [SIGBUS, SIGSEGV, SIGILL, SIGFPE] { sigdelset(&blocked, fault) }
-    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    var created = pthread_t()
-    let context = Unmanaged.passRetained(self).toOpaque()
-    let status = pthread_create(&created, nil, { raw in
-      guard let raw else { return nil }
-      Unmanaged<DecompressAhead>.fromOpaque(raw).takeUnretainedValue().run()
-      Unmanaged<DecompressAhead>.fromOpaque(raw).release()
+    switch HelperThread.start({ [self] in
+      run()
       DecompressAhead.running.subtract(1, ordering: .relaxed)
-      return nil
-    }, context)
-    guard status == 0 else {
-      Unmanaged<DecompressAhead>.fromOpaque(context).release()
+    }) {
+    case .success(let created):
+      thread = created
+      return true
+    case .failure:
       Self.running.subtract(1, ordering: .relaxed)
       return false
     }
-    thread = created
-    return true
   }
 
   private func run() {

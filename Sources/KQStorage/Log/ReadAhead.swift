@@ -199,29 +199,17 @@ final class ReadAhead: @unchecked Sendable {
       Self.running.subtract(1, ordering: .relaxed)
       return false
     }
-    // The thread starts with every asynchronous signal blocked, so that Ctrl-C, SIGTERM and
-    // SIGPIPE still reach (and interrupt) the reader's thread; faults stay deliverable here.
-    var blocked = sigset_t()
-    var previous = sigset_t()
-    sigfillset(&blocked)
-    for fault in [SIGBUS, SIGSEGV, SIGILL, SIGFPE] { sigdelset(&blocked, fault) }
-    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    var created = pthread_t()
-    let context = Unmanaged.passRetained(self).toOpaque()
-    let result = pthread_create(&created, nil, { raw in
-      guard let raw else { return nil }
-      Unmanaged<ReadAhead>.fromOpaque(raw).takeRetainedValue().run()
+    switch HelperThread.start({ [self] in
+      run()
       ReadAhead.running.subtract(1, ordering: .relaxed)
-      return nil
-    }, context)
-    guard result == 0 else {
-      Unmanaged<ReadAhead>.fromOpaque(context).release()
+    }) {
+    case .success(let created):
+      thread = created
+      return true
+    case .failure:
       Self.running.subtract(1, ordering: .relaxed)
       return false
     }
-    thread = created
-    return true
   }
 
   private func run() {
