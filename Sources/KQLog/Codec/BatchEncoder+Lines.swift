@@ -175,7 +175,7 @@ struct LineRun {
     let body = fixedBody &+ offsetFieldSize &+ valueSize &+ length
     let (bodyBytes, bodySize) = Self.shortVarint(UInt64(truncatingIfNeeded: body) &<< 1)
     var p = out + used
-    p.storeBytes(of: (bodyBytes | prefix &<< UInt64(bodySize &<< 3)).littleEndian, as: UInt64.self)
+    p.storeBytes(of: (bodyBytes | prefix &<< UInt64(truncatingIfNeeded: bodySize &<< 3)).littleEndian, as: UInt64.self)
     p += bodySize &+ prefixSize
     p.storeBytes(of: (offsetField | valueBytes &<< offsetFieldBits).littleEndian, as: UInt64.self)
     p += offsetFieldSize &+ valueSize
@@ -207,7 +207,7 @@ struct LineRun {
   @inline(never)
   static func offsetField(records: Int) -> (field: UInt64, size: Int) {
     let (offsetBytes, offsetSize) = varint(UInt64(truncatingIfNeeded: records) &<< 1)
-    return (offsetBytes | 1 &<< UInt64(offsetSize &<< 3), offsetSize &+ 1)
+    return (offsetBytes | 1 &<< UInt64(truncatingIfNeeded: offsetSize &<< 3), offsetSize &+ 1)
   }
 
   /// Stores the state back into `encoder`; adds the records and bytes written since it was

@@ -218,11 +218,11 @@ package final class BatchEncoder {
         // length: 8 bytes at most) gathered in a register and stored at once.
         var fields = Self.shortBytes(bodyLength)
         var bits = Self.shortSize(bodyLength) &<< 3 &+ 8
-        fields |= Self.shortBytes(delta) &<< UInt64(bits)
+        fields |= Self.shortBytes(delta) &<< UInt64(truncatingIfNeeded: bits)
         bits &+= Self.shortSize(delta) &<< 3
-        fields |= Self.shortBytes(offset) &<< UInt64(bits)
+        fields |= Self.shortBytes(offset) &<< UInt64(truncatingIfNeeded: bits)
         bits &+= Self.shortSize(offset) &<< 3
-        fields |= UInt64(truncatingIfNeeded: keyCount &<< 1) &<< UInt64(bits)
+        fields |= UInt64(truncatingIfNeeded: keyCount &<< 1) &<< UInt64(truncatingIfNeeded: bits)
         bits &+= 8
         p.storeBytes(of: fields.littleEndian, as: UInt64.self)
         p += bits &>> 3

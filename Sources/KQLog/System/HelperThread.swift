@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// A thread of kq's own beside the caller's: it starts with every asynchronous signal blocked,
 /// so that Ctrl-C, SIGTERM and SIGPIPE reach (and interrupt) the caller's threads, while the
@@ -31,5 +32,32 @@ package enum HelperThread {
   private final class Body {
     let run: () -> Void
     init(_ run: @escaping () -> Void) { self.run = run }
+  }
+}
+
+/// At most `limit` helper threads of one kind at once in the process: a reader past that many
+/// does the work on its own thread.
+package final class ThreadQuota: Sendable {
+  package let limit: Int
+  private let running = Atomic<Int>(0)
+
+  package init(limit: Int) { self.limit = limit }
+
+  /// Runs `body` on a new helper thread if fewer than `limit` of this kind run; nil when the
+  /// quota is taken or the system would not make a thread.
+  package func start(_ body: @escaping () -> Void) -> pthread_t? {
+    guard running.add(1, ordering: .relaxed).newValue <= limit else {
+      running.subtract(1, ordering: .relaxed)
+      return nil
+    }
+    switch HelperThread.start({ [self] in
+      body()
+      running.subtract(1, ordering: .relaxed)
+    }) {
+    case .success(let created): return created
+    case .failure:
+      running.subtract(1, ordering: .relaxed)
+      return nil
+    }
   }
 }

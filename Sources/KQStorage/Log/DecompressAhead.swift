@@ -46,8 +46,7 @@ final class DecompressAhead: @unchecked Sendable {
 
   /// Decoding threads running in the process; readers past this many decode on their own
   /// thread, as before (a consume of many partitions has one reader each).
-  static let maxThreads = 8
-  private static let running = Atomic<Int>(0)
+  static let threads = ThreadQuota(limit: 8)
 
   var isRunning: Bool { thread != nil }
 
@@ -108,21 +107,9 @@ final class DecompressAhead: @unchecked Sendable {
   }
 
   private func startThread() -> Bool {
-    guard Self.running.add(1, ordering: .relaxed).newValue <= Self.maxThreads else {
-      Self.running.subtract(1, ordering: .relaxed)
-      return false
-    }
-    switch HelperThread.start({ [self] in
-      run()
-      DecompressAhead.running.subtract(1, ordering: .relaxed)
-    }) {
-    case .success(let created):
-      thread = created
-      return true
-    case .failure:
-      Self.running.subtract(1, ordering: .relaxed)
-      return false
-    }
+    guard let created = Self.threads.start({ [self] in run() }) else { return false }
+    thread = created
+    return true
   }
 
   private func run() {

@@ -144,8 +144,7 @@ final class ReadAhead: @unchecked Sendable {
   /// A thread sleeps while its window waits for its reader, so eight (a partition's reads each,
   /// as `kq consume` of an 8-partition topic makes) share the spare core without much
   /// switching, and the windows they hold stay within `SegmentBatchReader.maxWindows`.
-  static let maxThreads = 8
-  private static let running = Atomic<Int>(0)
+  static let threads = ThreadQuota(limit: 8)
 
   /// The window starting at `start`, waiting a little while the thread maps it; nil when the
   /// thread is not heading there or is late (not running: its CPU is busy), and the reader
@@ -195,21 +194,9 @@ final class ReadAhead: @unchecked Sendable {
   }
 
   private func startThread() -> Bool {
-    guard Self.running.add(1, ordering: .relaxed).newValue <= Self.maxThreads else {
-      Self.running.subtract(1, ordering: .relaxed)
-      return false
-    }
-    switch HelperThread.start({ [self] in
-      run()
-      ReadAhead.running.subtract(1, ordering: .relaxed)
-    }) {
-    case .success(let created):
-      thread = created
-      return true
-    case .failure:
-      Self.running.subtract(1, ordering: .relaxed)
-      return false
-    }
+    guard let created = Self.threads.start({ [self] in run() }) else { return false }
+    thread = created
+    return true
   }
 
   private func run() {
