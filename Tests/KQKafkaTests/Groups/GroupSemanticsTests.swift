@@ -22,9 +22,10 @@ struct GroupSemanticsTests {
         let (memberId, protocolName) = ScriptedBroker.answerJoinGroup(peer, request)
         log.add("join '\(memberId)' \(protocolName)")
       case .syncGroup:
-        let (generation, assignment) = ScriptedBroker.answerSyncGroup(peer, request)
-        let decoded = (try? ConsumerProtocol.Assignment(decoding: assignment))?.partitions ?? [:]
-        log.add("sync \(generation) \(decoded)")
+        ScriptedBroker.answerSyncGroup(peer, request) { generation, assignment in
+          let decoded = (try? ConsumerProtocol.Assignment(decoding: assignment))?.partitions ?? [:]
+          log.add("sync \(generation) \(decoded)")
+        }
       case .heartbeat:
         log.add("heartbeat")
         ScriptedBroker.answerErrorCode(peer, request, 27)  // REBALANCE_IN_PROGRESS

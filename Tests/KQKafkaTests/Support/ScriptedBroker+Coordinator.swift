@@ -62,11 +62,12 @@ extension ScriptedBroker {
 
 extension ScriptedBroker {
   /// Answers SyncGroup with the assignment its leader sent (a one-member group gets its own
-  /// plan back). Returns the generation the request named and that assignment.
-  @discardableResult
-  static func answerSyncGroup(_ peer: FakeBroker.Peer, _ request: FakeBroker.Peer.Request)
-    -> (generation: Int32, assignment: [UInt8])
-  {
+  /// plan back), after `received` is told the generation the request named and that
+  /// assignment: a test that logs them has them logged before the member can go on.
+  static func answerSyncGroup(
+    _ peer: FakeBroker.Peer, _ request: FakeBroker.Peer.Request,
+    received: (_ generation: Int32, _ assignment: [UInt8]) -> Void = { _, _ in }
+  ) {
     var r = request.body
     _ = try? r.string()
     let generation = (try? r.int32()) ?? -9
@@ -77,6 +78,7 @@ extension ScriptedBroker {
     _ = try? r.arrayCount()
     _ = try? r.string()
     let assignment = (try? r.bytes()) ?? []
+    received(generation, assignment)
     peer.answer(request) { w in
       w.int32(0)
       w.int16(0)
@@ -85,7 +87,6 @@ extension ScriptedBroker {
       w.bytes(assignment)
       w.taggedFields()
     }
-    return (generation, assignment)
   }
 
   /// Answers a request whose response is a throttle time and one error code (Heartbeat,
