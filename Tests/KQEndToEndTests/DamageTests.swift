@@ -72,6 +72,42 @@ struct DamageTests {
     #expect(try kq.committed("e", topic: "big") == [damaged.header.baseOffset])
   }
 
+  @Test(
+    "a corrupt batch amid a bulk read of 3 partitions to a regular file or /dev/null: exit 74 naming its byte, every record before it written, no record twice",
+    arguments: ["none", "lz4"])
+  func damageInBulkRead(codec: String) throws {
+    let kq = try KQSandbox()
+    let lines = "awk 'BEGIN { for (p = 0; p < 3; p++) for (i = 0; i < 40000; i++) printf \"%d-%08d-%088d\\n\", p, i, i > (\"lines\" p) }'"
+    try kq.shell(
+      lines + " && kq topic create t -p 3 > /dev/null && for p in 0 1 2; do kq produce t --partition $p --compression \(codec) < lines$p || exit 1; done"
+    ).checked()
+    let path = FileNames.logFile(in: kq.path + "/t-1", base: 0)
+    let batches = try Batches.scan(path)
+    try #require(batches.count > 8)
+    let damaged = batches[batches.count / 2]
+    try ByteSurgery.flipByte(path, at: damaged.position + damaged.header.size / 2)
+    let message = "kq: error: corrupt record batch in \(path) at byte \(damaged.position): checksum mismatch"
+    for sink in ["> out", "> /dev/null", "| cat > out"] {
+      let result = try kq.shell("rm -f out; kq consume t \(sink); echo \"status ${PIPESTATUS[0]}\"")
+      #expect(result.output == "status 74\n", "\(codec) \(sink): \(result)")
+      #expect(result.errors.hasPrefix(message), "\(codec) \(sink): \(result.errors)")
+      guard sink != "> /dev/null" else { continue }
+      // Each partition's records come out in order from its first, none twice; partition 1's
+      // are exactly those before the damaged batch.
+      var next = [0, 0, 0]
+      for line in kq.read("out").split(separator: "\n") {
+        let fields = line.split(separator: "-")
+        guard fields.count == 3, let partition = Int(fields[0]), let index = Int(fields[1]), (0..<3).contains(partition) else {
+          Issue.record("\(codec) \(sink): unexpected line \(line)")
+          break
+        }
+        #expect(index == next[partition], "\(codec) \(sink): partition \(partition) record \(index)")
+        next[partition] = index + 1
+      }
+      #expect(next[1] == Int(damaged.header.baseOffset), "\(codec) \(sink): \(next)")
+    }
+  }
+
   @Test("a record whose headers are malformed (CRC intact) is named with its batch's byte, not dropped or placed at byte -1")
   func malformedHeaders() throws {
     let kq = try KQSandbox()

@@ -21,11 +21,17 @@ final class Consumer {
   let context: Context
   private(set) var cursors: [Cursor]
   private let printer: RecordPrinter
+  /// The records of a compressed batch of which `bulk` wanted only part, decoded here.
+  private let partDecoded = ByteBuffer(capacity: 0)
   private var output = ByteBuffer(capacity: outputBufferCapacity)
   static let outputBufferCapacity = outputFlushBytes + (1 << 16)
   /// Writes full buffers to a regular file on a second thread while the next fills (nil for
   /// any other stdout, and with group commits, whose ledger counts bytes as they are written).
   private let writer: OutputWriterThread?
+  /// Whole batches of local partitions, printed as plain values to a regular file or /dev/null,
+  /// go through here: checked, copied and written on two threads taking turns (nil otherwise,
+  /// and from the first batch that fails its checks on).
+  private var bulk: BatchValueWriter?
   /// Bytes written to stdout so far, before those in `output`.
   private var bytesWritten = 0
   private(set) var delivered = 0
@@ -61,8 +67,20 @@ final class Consumer {
     self.context = context
     self.cursors = cursors
     self.ledger = tracksRecordEnds ? DeliveryLedger() : nil
-    self.writer = tracksRecordEnds ? nil : OutputWriterThread.forRegularFile(context.stdout, bufferCapacity: Self.outputBufferCapacity)
     self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
+    var terminator: UInt8?
+    switch options.output {
+    case .values: terminator = 10
+    case .nulTerminated: terminator = 0
+    default: terminator = nil
+    }
+    let readsLocally = !cursors.isEmpty && cursors.allSatisfy { $0.reader.offersUncheckedBatches }
+    if !tracksRecordEnds, readsLocally, let terminator {
+      self.bulk = BatchValueWriter.forFileOrNull(context.stdout, terminator: terminator)
+    }
+    self.writer =
+      tracksRecordEnds || bulk != nil
+      ? nil : OutputWriterThread.forRegularFile(context.stdout, bufferCapacity: Self.outputBufferCapacity)
   }
 
   enum Ending { case finished, readerGone, interrupted(Int32), idle }
@@ -84,13 +102,18 @@ final class Consumer {
       var progressed = false
       for index in cursors.indices where !cursors[index].isDone {
         if try readBatch(index) { progressed = true }
-        if let max = options.maxRecords, delivered >= max { return try finish(.finished) }
+        if bulk?.hasFailed == true, try settleBulk() { continue }
+        if let max = options.maxRecords, delivered >= max {
+          if try settleBulk() { continue }
+          return try finish(.finished)
+        }
         if output.count >= Self.outputFlushBytes { guard try flush(waiting: false) else { return stopped() } }
       }
       if let signals = context.signals, let number = signals.pending() { return try finish(.interrupted(number)) }
       if progressed { continue }
       // A follower the group gave no partition waits for the next rebalance.
       let isWaitingForPartitions = cursors.isEmpty && rebalance != nil
+      if try settleBulk() { continue }
       if !options.follow || (cursors.allSatisfy({ $0.isDone }) && !isWaitingForPartitions) { return try finish(.finished) }
       guard try flush() else { return stopped() }
       guard let watcher else { return .finished }
@@ -182,6 +205,27 @@ final class Consumer {
     return .readerGone
   }
 
+  /// Writes what `bulk` gathered and waits for it. When a batch failed its checks there, every
+  /// cursor goes back to its first record not written and reads on the checked way, which
+  /// reports the damage after the records before it (true: the loop goes on). A failed write
+  /// throws.
+  private func settleBulk() throws -> Bool {
+    guard let bulk else { return false }
+    bytesWritten += bulk.finish()
+    guard let failure = bulk.takeFailure() else { return false }
+    self.bulk = nil
+    if let error = failure.writeFailure { throw StorageError.io(error, operation: "write", path: "standard output") }
+    for index in cursors.indices {
+      if let unwritten = failure.unwritten[index] {
+        cursors[index].next = unwritten.offset
+        delivered -= unwritten.records
+      }
+      cursors[index].isDone = false
+      try cursors[index].reader.seek(to: cursors[index].next)
+    }
+    return true
+  }
+
   /// Reads one batch of a partition into the output. False when it had nothing new.
   private func readBatch(_ index: Int) throws -> Bool {
     var cursor = cursors[index]
@@ -190,13 +234,20 @@ final class Consumer {
       cursor.isDone = true
       return false
     }
-    let read = try cursor.reader.nextBatch()
+    var unchecked: UncheckedBatch?
+    let read: RecordBatchView?
+    if bulk != nil {
+      unchecked = try cursor.reader.nextUncheckedBatch()
+      read = unchecked?.view
+    } else {
+      read = try cursor.reader.nextBatch()
+    }
     if cursor.reader.hasLostOffsets { Self.warnAboutLostOffsets(cursor, context: context) }
     if let rewind = cursor.reader.takeLogRewind() {
       Self.warn(about: rewind, &cursor, context: context)
       ledger?.record(end: bytesWritten + output.count, partition: cursor.partition, next: rewind.end)
     }
-    guard let batch = read else {
+    guard var batch = read else {
       if !options.follow { cursor.isDone = true }
       return false
     }
@@ -209,9 +260,39 @@ final class Consumer {
     if case .timestamp(let millis) = options.stop { stopTime = millis }
     // The reader checked the batch (`BatchCheck`); a cleaned batch may hold fewer records than
     // offsets, so what was delivered is counted from the values copied, the position from nextOffset.
-    if ledger == nil, let terminator = plainTerminator, batch.baseOffset >= next, batch.lastOffset < stopAt,
-      stopTime.map({ batch.maxTimestamp < $0 }) ?? true, Int(batch.recordCount) <= limit
-    {
+    let isWholeBatchOfValues =
+      ledger == nil && plainTerminator != nil && batch.baseOffset >= next && batch.lastOffset < stopAt
+      && (stopTime.map({ batch.maxTimestamp < $0 }) ?? true) && Int(batch.recordCount) <= limit
+    if let bulk, let unchecked {
+      if isWholeBatchOfValues {
+        // What the output holds (records of part of a batch) goes out before the batch.
+        if output.count > 0 { guard try flush() else { return false } }
+        let count = Int(batch.recordCount)
+        bulk.add(unchecked, cursor: index, records: count)
+        cursor.next = batch.nextOffset
+        delivered += count
+        if count >= limit || cursor.next >= stopAt { cursor.isDone = true }
+        return true
+      }
+      // Part of the batch is wanted: what was gathered goes out first, then this batch is
+      // checked here and printed record by record below. A failure there is `settleBulk`'s.
+      bytesWritten += bulk.finish()
+      if bulk.hasFailed { return true }
+      guard (try? batch.validateCRC()) != nil else {
+        // Read again the checked way, which reports the damage.
+        self.bulk = nil
+        try cursor.reader.seek(to: cursor.next)
+        return true
+      }
+      if batch.compressionCodec != 0 {
+        do throws(BatchDecodeError) {
+          batch = try batch.decompressed(into: partDecoded, maxMessageBytes: unchecked.maxMessageBytes)
+        } catch {
+          throw cursor.reader.damage(error)
+        }
+      }
+    }
+    if isWholeBatchOfValues, let terminator = plainTerminator {
       // The whole batch is wanted: copy its values without decoding the rest.
       let mark = output.count
       if let count = try? batch.appendValues(into: output, terminator: terminator) {
@@ -293,6 +374,11 @@ final class Consumer {
   /// cut the write short; then `stopped()` tells which. Without `waiting`, a writer thread
   /// may still be writing it on return.
   func flush(waiting: Bool = true) throws -> Bool {
+    if let bulk {
+      bytesWritten += bulk.finish()
+      // Nothing after a batch that failed its checks goes out: `settleBulk` reads on from it.
+      if bulk.hasFailed { return true }
+    }
     if let writer {
       var progress = OutputWriterThread.Progress()
       // A reader decoding on a thread takes the second core: the writes then stay here.

@@ -29,6 +29,14 @@ package protocol PartitionReading: AnyObject {
   /// Whether this reader has handed out compressed batches, which it decodes on a thread of
   /// its own from the second on: that thread wants the second core.
   var decodesOnAThread: Bool { get }
+  /// Whether `nextUncheckedBatch` hands out batches (a local log's reader); nil from it otherwise.
+  var offersUncheckedBatches: Bool { get }
+  /// Like `nextBatch`, but the batch's CRC is left to the caller (`RecordBatchView.validateCRC`)
+  /// and a compressed batch is handed out as stored, for the caller to decode. Every other check
+  /// is made, as by `nextBatch`. A batch that fails the caller's checks is read again with
+  /// `nextBatch` after a `seek` to its base offset, which reports the damage (or, at the end of
+  /// the newest segment, waits out a write in progress) as it always does.
+  func nextUncheckedBatch() throws(StorageError) -> UncheckedBatch?
 }
 
 /// A log found ending before a reader's position: the records from `end` to `position` are
@@ -52,4 +60,6 @@ extension PartitionReading {
   package func takeLogRewind() -> LogRewind? { nil }
   /// A reader decodes the batches it hands out on the caller's thread unless it says otherwise.
   package var decodesOnAThread: Bool { false }
+  package var offersUncheckedBatches: Bool { false }
+  package func nextUncheckedBatch() throws(StorageError) -> UncheckedBatch? { nil }
 }

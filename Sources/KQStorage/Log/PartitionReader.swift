@@ -242,6 +242,16 @@ package final class PartitionReader {
   /// Every batch returned passed `BatchCheck` and follows the one before it; anything else
   /// that is not a torn tail of the newest segment throws (`corruptBatch`, `offsetGap`).
   package func nextBatch() throws(StorageError) -> RecordBatchView? {
+    try next(checking: true)?.view
+  }
+
+  /// `PartitionReading.nextUncheckedBatch`: no CRC checked, no read-ahead thread (which would
+  /// check them), compressed batches as stored.
+  package func nextUncheckedBatch() throws(StorageError) -> UncheckedBatch? {
+    try next(checking: false)
+  }
+
+  private func next(checking: Bool) throws(StorageError) -> UncheckedBatch? {
     var hasLookedAgain = false
     while true {
       if segment == nil {
@@ -268,7 +278,8 @@ package final class PartitionReader {
         }
       } else {
         expected = current.reader.expectedOffset
-        do { outcome = try current.reader.next() } catch {
+        if !checking { current.reader.readsAhead = false }
+        do { outcome = try current.reader.next(validateCRC: checking) } catch {
           throw .io(error, operation: "read", path: current.reader.path)
         }
       }
@@ -281,7 +292,8 @@ package final class PartitionReader {
         position = batch.nextOffset
         if batch.isControl { continue }
         lastBatch = (current.reader.path, at)
-        if batch.compressionCodec == 0 { return batch }
+        if !checking { return UncheckedBatch(view: batch, memory: current.reader.lastBatchMemory, maxMessageBytes: maxMessageBytes) }
+        if batch.compressionCodec == 0 { return UncheckedBatch(view: batch, memory: nil, maxMessageBytes: maxMessageBytes) }
         let decoded: RecordBatchView
         do throws(BatchDecodeError) {
           if let decodedAhead, let decodedInto {
@@ -294,7 +306,7 @@ package final class PartitionReader {
           throw .corruptBatch(file: current.reader.path, position: at, reason: error)
         }
         readNextAhead(current)
-        return decoded
+        return UncheckedBatch(view: decoded, memory: nil, maxMessageBytes: maxMessageBytes)
       case .end, .incomplete:
         if try hasGrown(current) { continue }
         if try moveToNextSegment(after: current, outcome: outcome) { continue }

@@ -51,6 +51,8 @@ package final class SegmentBatchReader {
   /// The read-ahead thread's window the reader is in, and the reader's place in its checks.
   private var madeWindow: ReadAhead.Window?
   private var checkedIndex = 0
+  /// The window the batch returned last lies in, nil when it was read into the buffer.
+  package private(set) var lastBatchMemory: MappedRegion?
   /// What `touchPages` read last.
   private var pageProbe: UInt8 = 0
   /// Windows this reader mapped itself; from the second on, it is a bulk read and a
@@ -261,6 +263,11 @@ package final class SegmentBatchReader {
     let size = Int(length) + BatchLayout.logOverhead
     if Int64(size) > remaining { return .incomplete(position: position) }
     let (p, available) = try fill(size)
+    if let window, window.contains(position, count: size), p == window.pointer(at: position) {
+      lastBatchMemory = window
+    } else {
+      lastBatchMemory = nil
+    }
     let view: RecordBatchView
     do {
       view = try RecordBatchView(at: p, available: available)

@@ -160,4 +160,9 @@ extension PartitionLog: PartitionWriting {
 extension PartitionReader: PartitionReading {
   package func confirmTopicExists() throws(StorageError) { try checkFolder() }
   package var decodesOnAThread: Bool { handsOutCompressedBatches && mayDecodeAhead }
+  package var offersUncheckedBatches: Bool { true }
+}
+
+extension MappedRegion: BatchMemory {
+  package var faultGeneration: Int { MappingFaults.current }
 }

@@ -1,0 +1,300 @@
+import Glibc
+import KQLog
+
+/// Consume's bulk path to a regular file or /dev/null (see `Consumer`): whole batches that local
+/// readers handed out unchecked (`nextUncheckedBatch`) are gathered into jobs of about
+/// `jobBytes` stored bytes. A job's batches are checked (CRC), decoded when compressed, their
+/// values copied into one buffer and written, all on one thread: this one, or a second thread
+/// while this one gathers and does the next job. Each batch's bytes are then read, copied and
+/// written on one core; handing them from core to core (a thread checking, one copying, one
+/// writing) cost more than the work itself on two cores. Jobs are written strictly in the order
+/// gathered, so the output's bytes are those one thread would write.
+///
+/// A batch that fails its checks (or decoding) ends the bulk path: the values before it are
+/// written, nothing after it, and `takeFailure` tells the consumer where each cursor's unwritten
+/// records begin, to read them again the checked way, which reports the damage as usual (or, at
+/// the end of the newest segment, waits out a write in progress).
+final class BatchValueWriter: @unchecked Sendable {
+  static let jobBytes = 1 << 18
+
+  /// Where unwritten records begin, per cursor index, after a batch failed its checks or a
+  /// write failed.
+  struct Failure {
+    var writeFailure: Errno?
+    /// The first unwritten batch's base offset, and how many records were counted as delivered
+    /// from there on.
+    var unwritten: [Int: (offset: Int64, records: Int)] = [:]
+  }
+
+  private struct Entry {
+    enum Bytes {
+      case mapped(RecordBatchView, any BatchMemory)
+      /// Copied into the job's `copies` (bytes in a reader's buffer, valid only until its next call).
+      case copied(at: Int, size: Int)
+    }
+    let bytes: Bytes
+    let cursor: Int
+    let baseOffset: Int64
+    let records: Int
+    let maxMessageBytes: Int
+  }
+
+  private final class Job {
+    let sequence: Int
+    var entries: [Entry] = []
+    let copies = ByteBuffer(capacity: 0)
+    var storedBytes = 0
+    // Set by the thread that runs the job, read by the gatherer once `isDone` (under `mutex`).
+    var entriesWritten = 0
+    var bytesWritten = 0
+    var writeFailure: Errno?
+    var isDone = false
+    init(sequence: Int) { self.sequence = sequence }
+  }
+
+  /// One thread's reused buffers: the job's values, and a compressed batch's records.
+  private final class Scratch {
+    let output = ByteBuffer(capacity: BatchValueWriter.jobBytes + (1 << 16))
+    let decoded = ByteBuffer(capacity: 0)
+  }
+
+  private let fd: CInt
+  private let terminator: UInt8
+  private var gathering: Job?
+  private var nextSequence = 0
+  /// Jobs handed out and not yet collected, oldest first (the gathering thread's).
+  private var inFlight: [Job] = []
+  private var failure: Failure?
+  private let mainScratch = Scratch()
+  private let threadScratch = Scratch()
+  private var work: BackgroundWork?
+  private var threadFailed = false
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  // Guarded by `mutex`:
+  private var threadJob: Job?
+  private var nextToWrite = 0
+  /// Set once a job did not write all of its entries: no later job writes.
+  private var isAborted = false
+  private var stopping = false
+
+  /// A writer for `sink` when it is a descriptor on a regular file or /dev/null, else nil
+  /// (a pipe or a terminal: a write there may wait on a reader or be cut short by a signal).
+  static func forFileOrNull(_ sink: any ByteSink, terminator: UInt8) -> BatchValueWriter? {
+    guard let fdSink = sink as? FileDescriptorSink else { return nil }
+    var info = stat()
+    guard fstat(fdSink.fd, &info) == 0 else { return nil }
+    if (info.st_mode & S_IFMT) == S_IFCHR {
+      var null = stat()
+      guard stat("/dev/null", &null) == 0, (null.st_mode & S_IFMT) == S_IFCHR, null.st_rdev == info.st_rdev else {
+        return nil
+      }
+    } else if (info.st_mode & S_IFMT) != S_IFREG {
+      return nil
+    }
+    return BatchValueWriter(fd: fdSink.fd, terminator: terminator)
+  }
+
+  private init(fd: CInt, terminator: UInt8) {
+    self.fd = fd
+    self.terminator = terminator
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(condition, nil)
+  }
+
+  deinit {
+    pthread_mutex_lock(mutex)
+    stopping = true
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+    work?.wait()
+    pthread_cond_destroy(condition)
+    pthread_mutex_destroy(mutex)
+    condition.deallocate()
+    mutex.deallocate()
+  }
+
+  /// Adds a whole batch, wanted entirely, whose `records` records the caller counts as delivered.
+  /// Runs a job once one is gathered.
+  func add(_ batch: UncheckedBatch, cursor: Int, records: Int) {
+    let job = gathering ?? newJob()
+    let view = batch.view
+    let bytes: Entry.Bytes
+    if let memory = batch.memory {
+      bytes = .mapped(view, memory)
+    } else {
+      bytes = .copied(at: job.copies.count, size: view.size)
+      job.copies.append(view.base, count: view.size)
+    }
+    job.entries.append(
+      Entry(bytes: bytes, cursor: cursor, baseOffset: view.baseOffset, records: records, maxMessageBytes: batch.maxMessageBytes))
+    job.storedBytes += view.size
+    if job.storedBytes >= Self.jobBytes { hand(job, mayUseThread: true) }
+  }
+
+  private func newJob() -> Job {
+    let job = Job(sequence: nextSequence)
+    nextSequence += 1
+    gathering = job
+    return job
+  }
+
+  /// Runs what is gathered and waits until every job is written (or skipped after a failure).
+  /// Returns the bytes written since the last call.
+  @discardableResult
+  func finish() -> Int {
+    if let job = gathering { hand(job, mayUseThread: false) }
+    pthread_mutex_lock(mutex)
+    while threadJob != nil { pthread_cond_wait(condition, mutex) }
+    pthread_mutex_unlock(mutex)
+    return collect()
+  }
+
+  /// What failed, once: nil while every job so far wrote all it held.
+  func takeFailure() -> Failure? {
+    defer { failure = nil }
+    return failure
+  }
+
+  /// Whether anything failed since the last `takeFailure`.
+  var hasFailed: Bool { failure != nil }
+
+  /// Gives `job` to the second thread when it is idle, else runs it here.
+  private func hand(_ job: Job, mayUseThread: Bool) {
+    gathering = nil
+    inFlight.append(job)
+    if mayUseThread && work == nil && !threadFailed {
+      work = BackgroundWork.start { [self] in serve() }
+      threadFailed = work == nil
+    }
+    if mayUseThread && work != nil {
+      pthread_mutex_lock(mutex)
+      if threadJob == nil {
+        threadJob = job
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+        return
+      }
+      pthread_mutex_unlock(mutex)
+    }
+    run(job, mainScratch)
+    collect()
+  }
+
+  /// Takes the finished jobs, oldest first, noting what they left unwritten.
+  @discardableResult
+  private func collect() -> Int {
+    var written = 0
+    pthread_mutex_lock(mutex)
+    while let job = inFlight.first, job.isDone {
+      inFlight.removeFirst()
+      written += job.bytesWritten
+      guard job.entriesWritten < job.entries.count || job.writeFailure != nil else { continue }
+      var noted = failure ?? Failure()
+      noted.writeFailure = noted.writeFailure ?? job.writeFailure
+      for entry in job.entries[job.entriesWritten...] {
+        let before = noted.unwritten[entry.cursor]
+        noted.unwritten[entry.cursor] = (before?.offset ?? entry.baseOffset, (before?.records ?? 0) + entry.records)
+      }
+      failure = noted
+    }
+    pthread_mutex_unlock(mutex)
+    return written
+  }
+
+  private func serve() {
+    pthread_mutex_lock(mutex)
+    while true {
+      while threadJob == nil && !stopping { pthread_cond_wait(condition, mutex) }
+      guard let job = threadJob else { break }
+      pthread_mutex_unlock(mutex)
+      run(job, threadScratch)
+      pthread_mutex_lock(mutex)
+      threadJob = nil
+      pthread_cond_broadcast(condition)
+    }
+    pthread_mutex_unlock(mutex)
+  }
+
+  /// Checks and copies the job's values, then writes them in the job's turn.
+  private func run(_ job: Job, _ scratch: Scratch) {
+    let formatted = format(job, scratch)
+    pthread_mutex_lock(mutex)
+    while nextToWrite != job.sequence { pthread_cond_wait(condition, mutex) }
+    let skips = isAborted
+    pthread_mutex_unlock(mutex)
+    if !skips {
+      let (written, failed) = Self.write(fd, scratch.output)
+      job.bytesWritten = written
+      job.writeFailure = failed
+      job.entriesWritten = failed == nil ? formatted : 0
+    }
+    pthread_mutex_lock(mutex)
+    if job.entriesWritten < job.entries.count || job.writeFailure != nil { isAborted = true }
+    job.isDone = true
+    nextToWrite += 1
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+  }
+
+  /// Copies the values of the job's batches into `scratch.output`, up to the first batch that
+  /// fails its checks; returns how many batches it copied. Nothing at all when a mapped page
+  /// turned to zeros meanwhile (the file was cut under its mapping).
+  private func format(_ job: Job, _ scratch: Scratch) -> Int {
+    let output = scratch.output
+    output.count = 0
+    var generation: Int?
+    for entry in job.entries {
+      if case .mapped(_, let memory) = entry.bytes {
+        generation = memory.faultGeneration
+        break
+      }
+    }
+    var formatted = 0
+    for entry in job.entries {
+      let view: RecordBatchView
+      switch entry.bytes {
+      case .mapped(let mapped, _): view = mapped
+      case .copied(let at, let size): view = RecordBatchView(unchecked: UnsafeRawPointer(job.copies.base + at), size: size)
+      }
+      let mark = output.count
+      do throws(BatchDecodeError) {
+        try view.validateCRC()
+        let plain =
+          view.compressionCodec == 0
+          ? view : try view.decompressed(into: scratch.decoded, maxMessageBytes: entry.maxMessageBytes)
+        guard try plain.appendValues(into: output, terminator: terminator) == entry.records else {
+          output.count = mark
+          break
+        }
+      } catch {
+        output.count = mark
+        break
+      }
+      formatted += 1
+    }
+    for entry in job.entries {
+      guard case .mapped(_, let memory) = entry.bytes else { continue }
+      if memory.faultGeneration != generation {
+        output.count = 0
+        return 0
+      }
+      break
+    }
+    return formatted
+  }
+
+  /// Writes all of `buffer`, or as much as the file took before failing.
+  private static func write(_ fd: CInt, _ buffer: ByteBuffer) -> (written: Int, failure: Errno?) {
+    var done = 0
+    while done < buffer.count {
+      let n = Glibc.write(fd, buffer.base + done, buffer.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return (done, Errno.current)
+      }
+      done += n
+    }
+    return (done, nil)
+  }
+}
