@@ -16,6 +16,8 @@ import KQLog
 /// the end of the newest segment, waits out a write in progress).
 final class BatchValueWriter: @unchecked Sendable {
   static let jobBytes = 1 << 18
+  /// At most this many jobs wait, copied, for an earlier one to be written.
+  static let maxReady = 2
 
   /// Where unwritten records begin, per cursor index, after a batch failed its checks or a
   /// write failed.
@@ -45,6 +47,7 @@ final class BatchValueWriter: @unchecked Sendable {
     let copies = ByteBuffer(capacity: 0)
     var storedBytes = 0
     // Set by the thread that runs the job, read by the gatherer once `isDone` (under `mutex`).
+    var entriesFormatted = 0
     var entriesWritten = 0
     var bytesWritten = 0
     var writeFailure: Errno?
@@ -54,7 +57,7 @@ final class BatchValueWriter: @unchecked Sendable {
 
   /// One thread's reused buffers: the job's values, and a compressed batch's records.
   private final class Scratch {
-    let output = ByteBuffer(capacity: BatchValueWriter.jobBytes + (1 << 16))
+    let output = ByteBuffer(capacity: 0)
     let decoded = ByteBuffer(capacity: 0)
   }
 
@@ -65,15 +68,19 @@ final class BatchValueWriter: @unchecked Sendable {
   /// Jobs handed out and not yet collected, oldest first (the gathering thread's).
   private var inFlight: [Job] = []
   private var failure: Failure?
-  private let mainScratch = Scratch()
-  private let threadScratch = Scratch()
   private var work: BackgroundWork?
   private var threadFailed = false
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   // Guarded by `mutex`:
-  private var threadJob: Job?
+  /// Jobs gathered and not yet taken by a thread, oldest first.
+  private var queue: [Job] = []
+  /// Jobs whose values are copied, waiting for their turn to be written, by sequence.
+  private var ready: [Int: (job: Job, scratch: Scratch)] = [:]
+  private var spareScratch: [Scratch] = []
   private var nextToWrite = 0
+  /// Whether a thread is writing the ready jobs in turn.
+  private var isWriting = false
   /// Set once a job did not write all of its entries: no later job writes.
   private var isAborted = false
   private var stopping = false
@@ -129,7 +136,7 @@ final class BatchValueWriter: @unchecked Sendable {
     job.entries.append(
       Entry(bytes: bytes, cursor: cursor, baseOffset: view.baseOffset, records: records, maxMessageBytes: batch.maxMessageBytes))
     job.storedBytes += view.size
-    if job.storedBytes >= Self.jobBytes { hand(job, mayUseThread: true) }
+    if job.storedBytes >= Self.jobBytes { hand(job) }
   }
 
   private func newJob() -> Job {
@@ -143,9 +150,10 @@ final class BatchValueWriter: @unchecked Sendable {
   /// Returns the bytes written since the last call.
   @discardableResult
   func finish() -> Int {
-    if let job = gathering { hand(job, mayUseThread: false) }
+    if let job = gathering { hand(job) }
+    while let job = takeQueued(leaving: 0) { process(job) }
     pthread_mutex_lock(mutex)
-    while threadJob != nil { pthread_cond_wait(condition, mutex) }
+    while nextToWrite < nextSequence { pthread_cond_wait(condition, mutex) }
     pthread_mutex_unlock(mutex)
     return collect()
   }
@@ -159,26 +167,29 @@ final class BatchValueWriter: @unchecked Sendable {
   /// Whether anything failed since the last `takeFailure`.
   var hasFailed: Bool { failure != nil }
 
-  /// Gives `job` to the second thread when it is idle, else runs it here.
-  private func hand(_ job: Job, mayUseThread: Bool) {
+  /// Queues `job` for the second thread, and runs queued jobs here while more than one waits:
+  /// the gathering thread reads on while the other works, and works while a job waits anyway.
+  private func hand(_ job: Job) {
     gathering = nil
     inFlight.append(job)
-    if mayUseThread && work == nil && !threadFailed {
+    pthread_mutex_lock(mutex)
+    queue.append(job)
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+    if work == nil && !threadFailed && job.sequence > 0 {
       work = BackgroundWork.start { [self] in serve() }
       threadFailed = work == nil
     }
-    if mayUseThread && work != nil {
-      pthread_mutex_lock(mutex)
-      if threadJob == nil {
-        threadJob = job
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-        return
-      }
-      pthread_mutex_unlock(mutex)
-    }
-    run(job, mainScratch)
+    while let queued = takeQueued(leaving: work == nil ? 0 : 1) { process(queued) }
     collect()
+  }
+
+  /// The oldest queued job, when more than `leaving` are queued.
+  private func takeQueued(leaving: Int) -> Job? {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    guard queue.count > leaving else { return nil }
+    return queue.removeFirst()
   }
 
   /// Takes the finished jobs, oldest first, noting what they left unwritten.
@@ -205,35 +216,49 @@ final class BatchValueWriter: @unchecked Sendable {
   private func serve() {
     pthread_mutex_lock(mutex)
     while true {
-      while threadJob == nil && !stopping { pthread_cond_wait(condition, mutex) }
-      guard let job = threadJob else { break }
+      while queue.isEmpty && !stopping { pthread_cond_wait(condition, mutex) }
+      guard !queue.isEmpty else { break }
+      let job = queue.removeFirst()
       pthread_mutex_unlock(mutex)
-      run(job, threadScratch)
+      process(job)
       pthread_mutex_lock(mutex)
-      threadJob = nil
-      pthread_cond_broadcast(condition)
     }
     pthread_mutex_unlock(mutex)
   }
 
-  /// Checks and copies the job's values, then writes them in the job's turn.
-  private func run(_ job: Job, _ scratch: Scratch) {
-    let formatted = format(job, scratch)
+  /// Checks and copies the job's values, then writes every job that is ready in turn, unless
+  /// another thread is writing them already. A thread never waits for its job's turn: the one
+  /// writing writes it.
+  private func process(_ job: Job) {
     pthread_mutex_lock(mutex)
-    while nextToWrite != job.sequence { pthread_cond_wait(condition, mutex) }
-    let skips = isAborted
+    // Jobs copied ahead of one still being copied wait, holding their buffers and windows:
+    // a thread that fell behind (descheduled) must not let the other run far ahead.
+    while ready.count >= Self.maxReady { pthread_cond_wait(condition, mutex) }
+    let scratch = spareScratch.popLast() ?? Scratch()
     pthread_mutex_unlock(mutex)
-    if !skips {
-      let (written, failed) = Self.write(fd, scratch.output)
-      job.bytesWritten = written
-      job.writeFailure = failed
-      job.entriesWritten = failed == nil ? formatted : 0
-    }
+    job.entriesFormatted = format(job, scratch)
     pthread_mutex_lock(mutex)
-    if job.entriesWritten < job.entries.count || job.writeFailure != nil { isAborted = true }
-    job.isDone = true
-    nextToWrite += 1
-    pthread_cond_broadcast(condition)
+    ready[job.sequence] = (job, scratch)
+    if !isWriting {
+      isWriting = true
+      while let (next, output) = ready.removeValue(forKey: nextToWrite) {
+        let skips = isAborted
+        pthread_mutex_unlock(mutex)
+        if !skips {
+          let (written, failed) = Self.write(fd, output.output)
+          next.bytesWritten = written
+          next.writeFailure = failed
+          next.entriesWritten = failed == nil ? next.entriesFormatted : 0
+        }
+        pthread_mutex_lock(mutex)
+        if next.entriesWritten < next.entries.count || next.writeFailure != nil { isAborted = true }
+        next.isDone = true
+        nextToWrite += 1
+        spareScratch.append(output)
+      }
+      isWriting = false
+      pthread_cond_broadcast(condition)
+    }
     pthread_mutex_unlock(mutex)
   }
 
