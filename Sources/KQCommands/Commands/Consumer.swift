@@ -3,7 +3,9 @@ import KQLog
 
 /// The consume loop: partitions read batch by batch in turn, each in offset order, records
 /// rendered into one output buffer written in large writes; flushed whenever kq has caught
-/// up and is about to wait, so a follower's reader sees each record at once.
+/// up and is about to wait, so a follower's reader sees each record at once. Plain values of
+/// local partitions to a regular file or /dev/null take the bulk path (`BatchValueWriter`):
+/// whole batches are gathered unchecked and checked, copied and written on two threads.
 final class Consumer {
   static let outputFlushBytes = 1 << 18
 
