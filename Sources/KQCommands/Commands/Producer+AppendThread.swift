@@ -49,7 +49,7 @@ extension Producer {
       let (_, failure) = count(service.append(flush.appends), of: flush.partitions, resetting: encoders)
       throw ProduceStorageFailure(underlying: failure ?? openFailure, stored: recordsStored)
     }
-    thread.start(flush.appends)
+    thread.begin(flush.appends)
     threadFlush = ThreadFlush(partitions: flush.partitions)
     swapDeferred()
     deferredBytes = 0

@@ -46,7 +46,7 @@ package final class AppendThread: @unchecked Sendable {
 
   /// Hands the thread one flush, appended as `LogService.append` appends it. The flush before
   /// must be finished.
-  package func start(_ flush: [PartitionAppend]) {
+  package func begin(_ flush: [PartitionAppend]) {
     pthread_mutex_lock(mutex)
     appends = flush
     results = nil
@@ -54,7 +54,7 @@ package final class AppendThread: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
-  /// Waits until the flush started last is appended; its results, as `LogService.append`
+  /// Waits until the flush begun last is appended; its results, as `LogService.append`
   /// gives them.
   package func finish() -> [Result<AppendedRecords, StorageError>] {
     pthread_mutex_lock(mutex)
