@@ -6,8 +6,10 @@ import Glibc
 /// in flight: the batches' bytes must stay where they are and unchanged until `finish`
 /// returns, and the caller uses neither the service nor its writers meanwhile.
 ///
-/// The thread waits between flushes; `stop` ends it (its owner calls it: the thread holds
-/// this object while it runs).
+/// A flush the thread has not taken when `finish` is called (the thread got no CPU: the other
+/// core is busy) is appended by the caller instead, so a thread the machine does not run never
+/// holds the caller up. The thread waits between flushes; `stop` ends it (its owner calls it:
+/// the thread holds this object while it runs).
 package final class AppendThread: @unchecked Sendable {
   /// Append threads running in the process: one per producer; a producer past this many
   /// (tests running many at once) appends on its own thread.
@@ -18,7 +20,9 @@ package final class AppendThread: @unchecked Sendable {
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var thread: pthread_t?
   // Guarded by `mutex`:
+  /// The flush begun and not yet taken by the thread.
   private var appends: [PartitionAppend]?
+  private var isAppending = false
   private var results: [Result<AppendedRecords, StorageError>]?
   private var isStopping = false
 
@@ -54,11 +58,16 @@ package final class AppendThread: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
-  /// Waits until the flush begun last is appended; its results, as `LogService.append`
-  /// gives them.
+  /// Returns once the flush begun last is appended, appending it here when the thread has not
+  /// taken it yet; its results, as `LogService.append` gives them.
   package func finish() -> [Result<AppendedRecords, StorageError>] {
     pthread_mutex_lock(mutex)
-    while results == nil && appends != nil { pthread_cond_wait(condition, mutex) }
+    if let untaken = appends {
+      appends = nil
+      pthread_mutex_unlock(mutex)
+      return service.append(untaken)
+    }
+    while isAppending { pthread_cond_wait(condition, mutex) }
     let finished = results ?? []
     results = nil
     pthread_mutex_unlock(mutex)
@@ -81,10 +90,12 @@ package final class AppendThread: @unchecked Sendable {
     while true {
       while appends == nil && !isStopping { pthread_cond_wait(condition, mutex) }
       guard let flush = appends else { break }
+      appends = nil
+      isAppending = true
       pthread_mutex_unlock(mutex)
       let appended = service.append(flush)
       pthread_mutex_lock(mutex)
-      appends = nil
+      isAppending = false
       results = appended
       pthread_cond_broadcast(condition)
     }
