@@ -140,8 +140,8 @@ struct BulkProduceTests {
 
   @Test("bulk input that pauses, then single lines: each is readable while kq waits for the next, and a topic deleted then costs exactly what was stored", .localOnly("Tansu 0.6.0 acknowledges an append to a deleted topic (ClusterTopicDeletionTests)"))
   func bulkThenSingleLinesThenDeletion() throws {
-    // Bulk flushes are appended on a second thread while the next is read; input that stops
-    // coming must wait for the flush in flight and append the rest at once.
+    // Input that stops coming after bulk flushes must have every flush appended (one still in
+    // flight, where flushes overlap the reading, included) and the rest appended at once.
     let kq = try KQSandbox()
     try kq.shell(Self.makeLines).checked()
     try kq.ok("topic", "create", "t")

@@ -14,10 +14,6 @@ extension Producer {
   /// the flush before it and only seals its own, which the compressor's thread goes on
   /// compressing while this thread reads, encodes and writes the next (`deferredEncoders`);
   /// any other flush writes both, in input order.
-  ///
-  /// Without a codec, a bulk flush into a data directory is appended on the service's
-  /// `AppendThread` while this thread reads and encodes the next; any other flush waits for it
-  /// first (`Producer+AppendThread`).
   func flush(keepingInFlight: Bool = false) throws {
     if keepingInFlight, try defersWrites() {
       guard pendingBytes > 0 else { return }
@@ -26,8 +22,6 @@ extension Producer {
       guard pendingBytes > 0 else { return advanceStickyPartition() }  // the first such flush
       return try write(keepingInFlight: true)
     }
-    if keepingInFlight, let thread = try bulkAppendThread() { return try writeOnThread(thread) }
-    try settleAppendThread()
     if deferredBytes > 0 {
       swapDeferred()
       defer { swapDeferred() }
@@ -46,7 +40,7 @@ extension Producer {
   }
 
   /// Trades the pending encoders for the deferred ones, and their byte counts.
-  func swapDeferred() {
+  private func swapDeferred() {
     let count = max(encoders.count, deferredEncoders.count)
     let current = encoders + Array(repeating: nil, count: count - encoders.count)
     encoders = deferredEncoders + Array(repeating: nil, count: count - deferredEncoders.count)
@@ -57,17 +51,42 @@ extension Producer {
   /// Writes every pending batch (see `flush`).
   private func write(keepingInFlight: Bool) throws {
     guard pendingBytes > 0 else { return try settlePipeline() }
+    var stored: [Int: (first: Int64, count: Int)] = [:]
+    var failure: StorageError?
     // Every partition's batches go to the service in one call, so that a cluster sends them
     // all before it awaits an answer.
-    let flush = openAppends()
-    if let pipeline = try openPipeline() {
-      return try send(
-        flush.appends, partitions: flush.partitions, through: pipeline, openFailure: flush.openFailure,
-        keepingInFlight: keepingInFlight)
+    var appends: [PartitionAppend] = []
+    var partitions: [Int] = []
+    var openFailure: StorageError?
+    for partition in encoders.indices {
+      guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
+      let bytes = encoder.finish()
+      do throws(StorageError) {
+        appends.append(PartitionAppend(writer: try writer(for: partition), batches: UnsafeMutableRawBufferPointer(mutating: bytes)))
+        partitions.append(partition)
+      } catch {
+        openFailure = error
+        break
+      }
     }
-    var (stored, failure) = count(service.append(flush.appends), of: flush.partitions, resetting: encoders)
-    failure = failure ?? flush.openFailure
-    flushDone(appends: flush.appends.count)
+    if let pipeline = try openPipeline() {
+      return try send(appends, partitions: partitions, through: pipeline, openFailure: openFailure, keepingInFlight: keepingInFlight)
+    }
+    for (partition, result) in zip(partitions, service.append(appends)) {
+      switch result {
+      case .success(let appended):
+        stored[partition] = (appended.firstOffset, appended.recordCount)
+        encoders[partition]?.reset()
+      case .failure(.appendStoppedPartway(let first, let count, let cause)):
+        stored[partition] = (first, count)
+        failure = failure ?? cause
+      case .failure(let error):
+        failure = failure ?? error
+      }
+      recordsStored += stored[partition]?.count ?? 0
+    }
+    failure = failure ?? openFailure
+    flushDone(appends: appends.count)
     if let failure {
       if options.printOffsets { try printOffsets(stored) }
       throw ProduceStorageFailure(underlying: failure, stored: recordsStored)
@@ -80,55 +99,6 @@ extension Producer {
       }
     }
     if options.printOffsets { try printOffsets(stored) }
-  }
-
-  /// A flush's appends, one per partition with pending batches, in partition order, up to the
-  /// first partition whose writer does not open (that failure comes after them).
-  struct OpenedFlush {
-    var appends: [PartitionAppend] = []
-    var partitions: [Int] = []
-    var openFailure: StorageError?
-  }
-
-  /// The pending batches of every partition with their writers (see `OpenedFlush`).
-  func openAppends() -> OpenedFlush {
-    var flush = OpenedFlush()
-    for partition in encoders.indices {
-      guard let encoder = encoders[partition], !encoder.isEmpty else { continue }
-      let bytes = encoder.finish()
-      do throws(StorageError) {
-        flush.appends.append(PartitionAppend(writer: try writer(for: partition), batches: UnsafeMutableRawBufferPointer(mutating: bytes)))
-        flush.partitions.append(partition)
-      } catch {
-        flush.openFailure = error
-        break
-      }
-    }
-    return flush
-  }
-
-  /// Counts the records that appends to `partitions` stored (`results` as `LogService.append`
-  /// gives them) and empties the encoders of those that stored all; returns per partition the
-  /// first offset and count stored, and the first failure.
-  func count(_ results: [Result<AppendedRecords, StorageError>], of partitions: [Int], resetting written: [BatchEncoder?])
-    -> (stored: [Int: (first: Int64, count: Int)], failure: StorageError?)
-  {
-    var stored: [Int: (first: Int64, count: Int)] = [:]
-    var failure: StorageError?
-    for (partition, result) in zip(partitions, results) {
-      switch result {
-      case .success(let appended):
-        stored[partition] = (appended.firstOffset, appended.recordCount)
-        if partition < written.count { written[partition]?.reset() }
-      case .failure(.appendStoppedPartway(let first, let count, let cause)):
-        stored[partition] = (first, count)
-        failure = failure ?? cause
-      case .failure(let error):
-        failure = failure ?? error
-      }
-      recordsStored += stored[partition]?.count ?? 0
-    }
-    return (stored, failure)
   }
 
   /// What every flush does once its appends went out: nothing pending, the next bulk flush's
@@ -190,7 +160,6 @@ extension Producer {
   /// Without syncing: fails when a partition written was deleted since (its records with it),
   /// so that kq never exits 0 with records gone.
   func confirmAll() throws {
-    try settleAppendThread()
     try settlePipeline()
     for partition in writers.keys.sorted() {
       do { try writers[partition]?.confirmAppended() } catch {
@@ -206,7 +175,6 @@ extension Producer {
   }
 
   func syncAll() throws {
-    try settleAppendThread()
     try settlePipeline()
     for partition in writers.keys.sorted() {
       do { try writers[partition]?.makeDurable() } catch {

@@ -48,10 +48,6 @@ final class Producer {
   var pipeline = PipelineState.unasked
   /// Flushes sent through it and not yet settled, oldest first.
   var flights: [SentFlush] = []
-  /// The service's `AppendThread`, once asked (`Producer+AppendThread`).
-  var appendThread = AppendThreadState.unasked
-  /// The flush it is appending, from `deferredEncoders`.
-  var threadFlush: ThreadFlush?
   var pendingBytes = 0
   /// Partitions of the records in the pending batches, in input order (for --print-offsets).
   var pendingPartitions: [Int32] = []
@@ -138,7 +134,6 @@ final class Producer {
       if input.count == input.capacity { input.grow(to: input.capacity * 2) }
       let n: Int
       do { n = try context.stdin.read(into: input.base + input.count, count: input.capacity - input.count) } catch {
-        try settleAppendThread()
         throw ProduceStorageFailure(underlying: .io(error, operation: "read", path: "standard input"), stored: recordsStored)
       }
       if n == 0 { atEnd = true } else { input.count += n }
@@ -438,7 +433,6 @@ final class Producer {
   }
 
   deinit {
-    if case .running(let thread) = appendThread { thread.stop() }
     for writer in writers.values { writer.close() }
   }
 }

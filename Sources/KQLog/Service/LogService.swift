@@ -24,10 +24,6 @@ package protocol LogService: AnyObject {
   /// Where appends may be acknowledged after the call that sends them (a cluster's idempotent
   /// producer): a pipeline of this service's writers; nil where each append waits.
   func appendPipeline() throws(StorageError) -> (any AppendPipeline)?
-  /// A thread that makes this service's appends while the caller encodes the next flush, where
-  /// `append` may run on a thread other than the one that opened the writers (locally); nil
-  /// where it may not, or when no thread can be had.
-  func appendThread() -> AppendThread?
   func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading
   func offset(forTimestamp timestamp: Int64, topic: TopicName, partition: Int) throws(StorageError) -> Int64?
   /// What lets a follower (`consume -f`) wait for records to arrive at any of `readers`, all
@@ -68,8 +64,6 @@ extension LogService {
   }
 
   package func appendPipeline() throws(StorageError) -> (any AppendPipeline)? { nil }
-
-  package func appendThread() -> AppendThread? { nil }
 
   /// One append after another, stopping at the first failure.
   package func append(_ appends: [PartitionAppend]) -> [Result<AppendedRecords, StorageError>] {

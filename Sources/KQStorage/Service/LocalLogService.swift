@@ -53,10 +53,6 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
       clock: directory.clock)
   }
 
-  /// Appends of writers this service opened touch only their own partition's files and locks
-  /// (and the file system, which the caller leaves alone meanwhile).
-  package func appendThread() -> AppendThread? { AppendThread.start(appendingThrough: self) }
-
   package func compact(_ topic: TopicName, partition: Int) throws(StorageError) -> CompactionReport {
     let config = try directory.config(of: topic)
     try checkPartition(topic, partition, config: config)

@@ -116,8 +116,8 @@ struct ProduceFailureTests {
   @Test("a full disk in one partition of a keyed bulk flush: the count is exactly the records stored, each partition a prefix of its lines")
   func diskFullInKeyedBulkFlush() throws {
     // 60,000 keyed lines of about 100 bytes into 4 partitions of 256 KiB segments: bulk flushes
-    // of up to 4 MiB, appended on the append thread while the next is encoded. Partition 2's
-    // segment starting past the middle of its records cannot be written.
+    // of up to 4 MiB (a flush appended while the next is encoded must count the same way).
+    // Partition 2's segment two thirds into its records cannot be written.
     let input = (0..<60_000).map { "key\($0 % 101):" + String(format: "%09d", $0) + String(repeating: "v", count: 84) + "\n" }.joined()
     let create = ["topic", "create", "k", "--partitions", "4", "--config", "segment.bytes=256KiB"]
     #expect(kq(create + ["--dir", directory.at("probe")]).status == .success)
