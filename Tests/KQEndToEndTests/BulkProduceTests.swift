@@ -137,4 +137,52 @@ struct BulkProduceTests {
     #expect(produced.firstErrorLine.contains("40000 records before it were stored"), "\(produced)")
     try kq.shell("kq consume t > out && cmp lines out").checked()
   }
+
+  @Test("bulk input that pauses, then single lines: each is readable while kq waits for the next, and a topic deleted then costs exactly what was stored", .localOnly("Tansu 0.6.0 acknowledges an append to a deleted topic (ClusterTopicDeletionTests)"))
+  func bulkThenSingleLinesThenDeletion() throws {
+    // Input that stops coming after bulk flushes must have every flush appended (one still in
+    // flight, where flushes overlap the reading, included) and the rest appended at once.
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines).checked()
+    try kq.ok("topic", "create", "t")
+    let lines = kq.read("lines")
+    let producer = try kq.start("produce", "t", "--sync", "none")
+    producer.write(lines)
+    #expect(eventually(timeout: 60) { (try? kq.run("consume", "t").output) == lines }, "the bulk input was not all readable while kq waited")
+    var expected = lines
+    for index in 0..<3 {
+      producer.write("single \(index)\n")
+      expected += "single \(index)\n"
+      #expect(eventually { (try? kq.run("consume", "t").output) == expected }, "line \(index) was not readable while kq waited")
+    }
+    try kq.ok("topic", "delete", "t")
+    producer.write("after the deletion\n")
+    producer.closeInput()
+    let ended = try producer.finish()
+    #expect(ended.status == 66, "\(ended)")
+    #expect(
+      ended.errors
+        == "kq: error: topic 't' was deleted while kq was using it; the 40003 records this run stored went with it (hint: create it again with 'kq topic create t' to go on)\n"
+    )
+  }
+
+  @Test("three bulk producers into one partition at once: offsets dense, every line once, each producer's lines in its input order")
+  func concurrentBulkProducers() throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t")
+    try kq.shell(
+      Self.makeLines + " && for p in a b c; do sed \"s/^/$p /\" lines > $p; done"
+        + " && { cat a | kq produce t & cat b | kq produce t & cat c | kq produce t & wait; }"
+    ).checked()
+    let stored = try kq.shell("kq consume t --format '%o %v\\n'").checked().lines
+    #expect(stored.count == 120_000)
+    #expect(stored.enumerated().allSatisfy { $0.element.hasPrefix("\($0.offset) ") })
+    for producer in ["a", "b", "c"] {
+      let own = stored.compactMap { line -> Substring? in
+        let value = line.drop { $0 != " " }.dropFirst()
+        return value.hasPrefix(producer + " ") ? value : nil
+      }
+      #expect(own.joined(separator: "\n") + "\n" == kq.read(producer), "producer \(producer)'s lines")
+    }
+  }
 }

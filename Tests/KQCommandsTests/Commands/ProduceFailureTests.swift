@@ -112,4 +112,36 @@ struct ProduceFailureTests {
     )
     #expect(kq(["consume", "t"]).output == input.split(separator: "\n").prefix(stored).map { $0 + "\n" }.joined())
   }
+
+  @Test("a full disk in one partition of a keyed bulk flush: the count is exactly the records stored, each partition a prefix of its lines")
+  func diskFullInKeyedBulkFlush() throws {
+    // 60,000 keyed lines of about 100 bytes into 4 partitions of 256 KiB segments: bulk flushes
+    // of up to 4 MiB (a flush appended while the next is encoded must count the same way).
+    // Partition 2's segment two thirds into its records cannot be written.
+    let input = (0..<60_000).map { "key\($0 % 101):" + String(format: "%09d", $0) + String(repeating: "v", count: 84) + "\n" }.joined()
+    let create = ["topic", "create", "k", "--partitions", "4", "--config", "segment.bytes=256KiB"]
+    #expect(kq(create + ["--dir", directory.at("probe")]).status == .success)
+    #expect(kq(["produce", "k", "-K", ":", "--dir", directory.at("probe")], stdin: input).status == .success)
+    let bases = try FileManager.default.contentsOfDirectory(atPath: directory.at("probe/k-2"))
+      .filter { $0.hasSuffix(".log") }.sorted()
+    try #require(bases.count > 4, "\(bases)")
+    let failing = bases[bases.count * 2 / 3]
+    #expect(kq(create).status == .success)
+    let faults = FaultPlan()
+    faults.arm(.write, pathSuffix: "k-2/" + failing, .fail(.noSpace))
+    let run = kq(["produce", "k", "-K", ":"], stdin: input, fileSystem: faults.fileSystem)
+    #expect(run.status == .ioError)
+    let counted = run.errors.split(separator: ";").dropFirst().first?.split(separator: " ").first.flatMap { Int($0) }
+    let stored = kq(["consume", "k", "--format", "%p %k:%v\\n"]).output.split(separator: "\n")
+    #expect(counted == stored.count, "\(run.errors)")
+    let lines = input.split(separator: "\n")
+    for partition in 0..<4 {
+      let own = stored.filter { $0.hasPrefix("\(partition) ") }.map { $0.dropFirst(2) }
+      let keys = Set(own.map { $0.prefix { $0 != ":" } })
+      let expected = lines.filter { keys.contains($0.prefix { $0 != ":" }) }
+      let isInputPrefix = own.elementsEqual(expected.prefix(own.count))
+      #expect(isInputPrefix, "partition \(partition): \(own.count) records, not the first of its lines")
+      if partition == 2 { #expect(own.count == Int(failing.dropLast(4))) }
+    }
+  }
 }
