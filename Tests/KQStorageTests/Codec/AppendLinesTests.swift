@@ -18,6 +18,7 @@ struct AppendLinesTests {
     var largestValue = 1 << 20
     var stopsBeforeBatch = false
     var capacity = 64
+    var delimiter: UInt8 = 10
   }
 
   /// Encodes `input` with `appendLines` (the calls cut at `cuts`, each call from where the one
@@ -44,17 +45,17 @@ struct AppendLinesTests {
           while true {
             let before = bulk.buffer.count
             let run = bulk.appendLines(
-              base, from: end, count: limit, delimiter: 10, headers: headers, timestamp: timestamp,
+              base, from: end, count: limit, delimiter: Int32(setting.delimiter), headers: headers, timestamp: timestamp,
               largestValue: setting.largestValue, stopsBeforeBatch: setting.stopsBeforeBatch)
             #expect(run.bytes == bulk.buffer.count - before, "bytes reported", sourceLocation: sourceLocation)
-            for line in lines(of: raw, from: end, to: run.end) {
+            for line in lines(of: raw, from: end, to: run.end, delimiter: setting.delimiter) {
               general.append(key: nil, value: line, headers: headers, timestamp: timestamp)
             }
             end = run.end
             records += run.records
             grew += run.bytes
             // The caller's part with stopsBeforeBatch: the line it stopped at opens a batch.
-            guard setting.stopsBeforeBatch, end < limit, let found = memchr(base + end, 10, limit - end) else { break }
+            guard setting.stopsBeforeBatch, end < limit, let found = memchr(base + end, Int32(setting.delimiter), limit - end) else { break }
             let length = UnsafeRawPointer(found) - base - end
             guard length <= setting.largestValue else { break }
             #expect(bulk.opensBatch(keyCount: -1, valueCount: length, headersCount: headers.count), sourceLocation: sourceLocation)
@@ -82,10 +83,12 @@ struct AppendLinesTests {
   }
 
   /// The values of the terminated lines in `raw[start..<end]`.
-  static func lines(of raw: UnsafeRawBufferPointer, from start: Int, to end: Int) -> [UnsafeRawBufferPointer] {
+  static func lines(of raw: UnsafeRawBufferPointer, from start: Int, to end: Int, delimiter: UInt8 = 10)
+    -> [UnsafeRawBufferPointer]
+  {
     var result: [UnsafeRawBufferPointer] = []
     var lineStart = start
-    while lineStart < end, let newline = raw[lineStart..<end].firstIndex(of: 10) {
+    while lineStart < end, let newline = raw[lineStart..<end].firstIndex(of: delimiter) {
       result.append(UnsafeRawBufferPointer(rebasing: raw[lineStart..<newline]))
       lineStart = newline + 1
     }
@@ -179,5 +182,28 @@ struct AppendLinesTests {
     #expect(Self.expectSameAsGeneral(long, Setting(largestValue: 50)) == (2, 1))
     #expect(Self.expectSameAsGeneral(long, Setting(largestValue: 51)) == (long.count, 3))
     #expect(Self.expectSameAsGeneral([]) == (0, 0))
+  }
+
+  @Test("lines of 0 to 70,000 bytes, found many per scan or past a long quiet run, store the same bytes")
+  func longAndShortLines() {
+    var random = SeededGenerator(seed: 10)
+    let lengths =
+      (0..<2000).map { _ in Int.random(in: 0...3, using: &random) } + [255, 256, 257, 383, 384, 385, 70_000, 0, 1, 1000]
+      + (0..<2000).map { _ in Int.random(in: 0...600, using: &random) }
+    let data = Self.text(lengths, seed: 11)
+    let (end, records) = Self.expectSameAsGeneral(data)
+    #expect(end == data.count && records == lengths.count)
+    let cuts = (0..<60).map { _ in Int.random(in: 0...data.count, using: &random) }.sorted()
+    #expect(Self.expectSameAsGeneral(data, cuts: cuts).end == data.count)
+  }
+
+  @Test("NUL-terminated records (-0) store the same bytes, a newline inside a value kept")
+  func nulTerminated() {
+    var random = SeededGenerator(seed: 12)
+    let lengths = (0..<3000).map { _ in Int.random(in: 0...300, using: &random) }
+    // The text's newlines become the terminators, and every 7th byte a newline in the value.
+    let data = Self.text(lengths, seed: 13).enumerated().map { $1 == 10 ? 0 : $0 % 7 == 0 ? 10 : $1 }
+    let (end, records) = Self.expectSameAsGeneral(data, Setting(delimiter: 0))
+    #expect(end == data.count && records == lengths.count)
   }
 }
