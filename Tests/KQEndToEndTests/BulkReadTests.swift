@@ -40,6 +40,26 @@ struct BulkReadTests {
     }
   }
 
+  @Test("to a regular file while busy loops take the cores: two threads copying and writing in turn never wait on each other for good")
+  func regularFileUnderLoad() throws {
+    let kq = try KQSandbox()
+    try kq.shell(Self.makeLines + " && kq produce big --create < lines && kq topic create eight -p 8 > /dev/null").checked()
+    try kq.shell("for p in 0 1 2 3 4 5 6 7; do head -n 30000 lines | kq produce eight --partition $p || exit 1; done").checked()
+    // A thread descheduled while holding the job whose turn it is once left both threads waiting.
+    let script = """
+      for i in 1 2 3; do (while :; do :; done) & done
+      trap 'kill $(jobs -p) 2> /dev/null' EXIT
+      for i in $(seq 1 25); do
+        timeout -s KILL 30 kq consume big > out || { echo "run $i: status $?"; exit 1; }
+        cmp -s lines out || { echo "run $i: output differs"; exit 1; }
+        timeout -s KILL 30 kq consume eight > out || { echo "eight, run $i: status $?"; exit 1; }
+        test "$(wc -l < out)" -eq 240000 || { echo "eight, run $i: $(wc -l < out) lines"; exit 1; }
+      done
+      """
+    let result = try kq.shell(script, timeout: 600)
+    #expect(result.status == 0, "\(result)")
+  }
+
   @Test("a write that fails on the writer thread ends the read with exit 74, as on the reader's own thread")
   func regularFileWriteFailure() throws {
     let kq = try KQSandbox()

@@ -84,6 +84,9 @@ final class BatchValueWriter: @unchecked Sendable {
   /// Set once a job did not write all of its entries: no later job writes.
   private var isAborted = false
   private var stopping = false
+  /// Called by the thread about to copy a job's values, with the job's number (tests delay one
+  /// thread with it). Set before the first `add`.
+  var beforeCopying: ((Int) -> Void)?
 
   /// A writer for `sink` when it is a descriptor on a regular file or /dev/null, else nil
   /// (a pipe or a terminal: a write there may wait on a reader or be cut short by a signal).
@@ -230,10 +233,12 @@ final class BatchValueWriter: @unchecked Sendable {
   /// another thread is writing them already. A thread never waits for its job's turn: the one
   /// writing writes it.
   private func process(_ job: Job) {
+    beforeCopying?(job.sequence)
     pthread_mutex_lock(mutex)
     // Jobs copied ahead of one still being copied wait, holding their buffers and windows:
-    // a thread that fell behind (descheduled) must not let the other run far ahead.
-    while ready.count >= Self.maxReady { pthread_cond_wait(condition, mutex) }
+    // a thread that fell behind (descheduled) must not let the other run far ahead. The job
+    // whose turn it is never waits (it is what the others wait for).
+    while ready.count >= Self.maxReady && job.sequence != nextToWrite { pthread_cond_wait(condition, mutex) }
     let scratch = spareScratch.popLast() ?? Scratch()
     pthread_mutex_unlock(mutex)
     job.entriesFormatted = format(job, scratch)
