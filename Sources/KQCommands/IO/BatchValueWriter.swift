@@ -46,7 +46,7 @@ final class BatchValueWriter: @unchecked Sendable {
     var entries: [Entry] = []
     let copies = ByteBuffer(capacity: 0)
     var storedBytes = 0
-    // Set by the thread that runs the job, read by the gatherer once `isDone` (under `mutex`).
+    // Set by the thread that runs the job, read by the gatherer once `isDone` (under `monitor`).
     var entriesFormatted = 0
     var entriesWritten = 0
     var bytesWritten = 0
@@ -70,9 +70,8 @@ final class BatchValueWriter: @unchecked Sendable {
   private var failure: Failure?
   private var work: BackgroundWork?
   private var threadFailed = false
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  // Guarded by `mutex`:
+  private let monitor = Monitor()
+  // Guarded by `monitor`:
   /// Jobs gathered and not yet taken by a thread, oldest first.
   private var queue: [Job] = []
   /// Jobs whose values are copied, waiting for their turn to be written, by sequence.
@@ -108,20 +107,11 @@ final class BatchValueWriter: @unchecked Sendable {
   private init(fd: CInt, terminator: UInt8) {
     self.fd = fd
     self.terminator = terminator
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
   }
 
   deinit {
-    pthread_mutex_lock(mutex)
-    stopping = true
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcasting { stopping = true }
     work?.wait()
-    pthread_cond_destroy(condition)
-    pthread_mutex_destroy(mutex)
-    condition.deallocate()
-    mutex.deallocate()
   }
 
   /// Adds a whole batch, wanted entirely, whose `records` records the caller counts as delivered.
@@ -155,9 +145,9 @@ final class BatchValueWriter: @unchecked Sendable {
   func finish() -> Int {
     if let job = gathering { hand(job) }
     while let job = takeQueued(leaving: 0) { process(job) }
-    pthread_mutex_lock(mutex)
-    while nextToWrite < nextSequence { pthread_cond_wait(condition, mutex) }
-    pthread_mutex_unlock(mutex)
+    monitor.lock()
+    while nextToWrite < nextSequence { monitor.wait() }
+    monitor.unlock()
     return collect()
   }
 
@@ -175,10 +165,10 @@ final class BatchValueWriter: @unchecked Sendable {
   private func hand(_ job: Job) {
     gathering = nil
     inFlight.append(job)
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     queue.append(job)
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast()
+    monitor.unlock()
     if work == nil && !threadFailed && job.sequence > 0 {
       work = BackgroundWork.start { [self] in serve() }
       threadFailed = work == nil
@@ -189,8 +179,8 @@ final class BatchValueWriter: @unchecked Sendable {
 
   /// The oldest queued job, when more than `leaving` are queued.
   private func takeQueued(leaving: Int) -> Job? {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     guard queue.count > leaving else { return nil }
     return queue.removeFirst()
   }
@@ -199,7 +189,7 @@ final class BatchValueWriter: @unchecked Sendable {
   @discardableResult
   private func collect() -> Int {
     var written = 0
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while let job = inFlight.first, job.isDone {
       inFlight.removeFirst()
       written += job.bytesWritten
@@ -212,21 +202,21 @@ final class BatchValueWriter: @unchecked Sendable {
       }
       failure = noted
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     return written
   }
 
   private func serve() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while true {
-      while queue.isEmpty && !stopping { pthread_cond_wait(condition, mutex) }
+      while queue.isEmpty && !stopping { monitor.wait() }
       guard !queue.isEmpty else { break }
       let job = queue.removeFirst()
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       process(job)
-      pthread_mutex_lock(mutex)
+      monitor.lock()
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   /// Checks and copies the job's values, then writes every job that is ready in turn, unless
@@ -234,37 +224,37 @@ final class BatchValueWriter: @unchecked Sendable {
   /// writing writes it.
   private func process(_ job: Job) {
     beforeCopying?(job.sequence)
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     // Jobs copied ahead of one still being copied wait, holding their buffers and windows:
     // a thread that fell behind (descheduled) must not let the other run far ahead. The job
     // whose turn it is never waits (it is what the others wait for).
-    while ready.count >= Self.maxReady && job.sequence != nextToWrite { pthread_cond_wait(condition, mutex) }
+    while ready.count >= Self.maxReady && job.sequence != nextToWrite { monitor.wait() }
     let scratch = spareScratch.popLast() ?? Scratch()
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     job.entriesFormatted = format(job, scratch)
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     ready[job.sequence] = (job, scratch)
     if !isWriting {
       isWriting = true
       while let (next, output) = ready.removeValue(forKey: nextToWrite) {
         let skips = isAborted
-        pthread_mutex_unlock(mutex)
+        monitor.unlock()
         if !skips {
           let (written, failed) = Self.write(fd, output.output)
           next.bytesWritten = written
           next.writeFailure = failed
           next.entriesWritten = failed == nil ? next.entriesFormatted : 0
         }
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         if next.entriesWritten < next.entries.count || next.writeFailure != nil { isAborted = true }
         next.isDone = true
         nextToWrite += 1
         spareScratch.append(output)
       }
       isWriting = false
-      pthread_cond_broadcast(condition)
+      monitor.broadcast()
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   /// Copies the values of the job's batches into `scratch.output`, up to the first batch that

@@ -18,11 +18,10 @@ final class OutputWriterThread: @unchecked Sendable {
   }
 
   private let fd: CInt
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let monitor = Monitor()
   private var work: BackgroundWork?
   private var threadFailed = false
-  // Guarded by `mutex`:
+  // Guarded by `monitor`:
   /// The buffer being written, nil when the thread is idle.
   private var inFlight: ByteBuffer?
   /// The buffer written last, returned for reuse.
@@ -42,20 +41,11 @@ final class OutputWriterThread: @unchecked Sendable {
   private init(fd: CInt, spare: ByteBuffer) {
     self.fd = fd
     self.spare = spare
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
   }
 
   deinit {
-    pthread_mutex_lock(mutex)
-    stopping = true
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcasting { stopping = true }
     work?.wait()
-    pthread_cond_destroy(condition)
-    pthread_mutex_destroy(mutex)
-    condition.deallocate()
-    mutex.deallocate()
   }
 
   /// Hands `full` over to be written and returns an empty buffer to fill next, with what the
@@ -68,13 +58,13 @@ final class OutputWriterThread: @unchecked Sendable {
       full.count = 0
       return (full, done)
     }
-    pthread_mutex_lock(mutex)
-    while inFlight != nil { pthread_cond_wait(condition, mutex) }
+    monitor.lock()
+    while inFlight != nil { monitor.wait() }
     let empty = spare
     let done = takeProgress()
     inFlight = full
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast()
+    monitor.unlock()
     empty.count = 0
     return (empty, done)
   }
@@ -82,13 +72,13 @@ final class OutputWriterThread: @unchecked Sendable {
   /// Waits for the buffer being written, if any; returns what the writes since the last
   /// `handOver` or `finishWrites` did.
   func finishWrites() -> Progress {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    while inFlight != nil { pthread_cond_wait(condition, mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
+    while inFlight != nil { monitor.wait() }
     return takeProgress()
   }
 
-  /// Called with `mutex` held.
+  /// Called with `monitor` held.
   private func takeProgress() -> Progress {
     let taken = progress
     progress.written = 0
@@ -101,21 +91,21 @@ final class OutputWriterThread: @unchecked Sendable {
   }
 
   private func serve() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while true {
-      while inFlight == nil && !stopping { pthread_cond_wait(condition, mutex) }
+      while inFlight == nil && !stopping { monitor.wait() }
       guard let buffer = inFlight else { break }
       let failedBefore = progress.failure != nil
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       let done = failedBefore ? Progress() : Self.write(fd, buffer)
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       progress.written += done.written
       if progress.failure == nil { progress.failure = done.failure }
       spare = buffer
       inFlight = nil
-      pthread_cond_broadcast(condition)
+      monitor.broadcast()
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   /// Writes all of `buffer`, or as much as the file took before failing.

@@ -93,11 +93,10 @@ final class ReadAhead: @unchecked Sendable {
   private let fd: CInt
   private let path: String
   private let fileSystem: FileSystem
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let monitor = Monitor()
   private var thread: pthread_t?
   private let stopping = Atomic<Bool>(false)
-  // Guarded by `mutex`:
+  // Guarded by `monitor`:
   /// Where the next window starts, once the one at `walkFrom` (the reader's own) is walked.
   private var cursor: Int64 = 0
   private var walkFrom: Int64?
@@ -115,28 +114,19 @@ final class ReadAhead: @unchecked Sendable {
     self.fd = fd
     self.path = path
     self.fileSystem = fileSystem
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
-  }
-
-  deinit {
-    pthread_cond_destroy(condition)
-    pthread_mutex_destroy(mutex)
-    condition.deallocate()
-    mutex.deallocate()
   }
 
   /// Has the thread walk the window the reader just mapped at `start` (to find where the
   /// next one starts) and make the next one. False when no thread could be started.
   func begin(after start: Int64, fileSize: Int64) -> Bool {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     walkFrom = start
     cursor = start
     self.fileSize = fileSize
     ready = nil
     isDone = false
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast()
+    monitor.unlock()
     return thread != nil || startThread()
   }
 
@@ -150,8 +140,8 @@ final class ReadAhead: @unchecked Sendable {
   /// thread is not heading there or is late (not running: its CPU is busy), and the reader
   /// maps the window itself.
   func take(at start: Int64) -> Window? {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     var deadline = timespec()
     clock_gettime(CLOCK_REALTIME, &deadline)
     deadline.tv_nsec += Self.patienceNanos
@@ -160,7 +150,7 @@ final class ReadAhead: @unchecked Sendable {
       deadline.tv_nsec -= 1_000_000_000
     }
     while ready == nil && (isWorking || !isDone) {
-      if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return nil }
+      if !monitor.wait(until: &deadline) { return nil }
     }
     guard let window = ready, window.start == start else {
       ready = nil
@@ -168,17 +158,17 @@ final class ReadAhead: @unchecked Sendable {
       return nil
     }
     ready = nil
-    pthread_cond_broadcast(condition)
+    monitor.broadcast()
     return window
   }
 
   /// Hands over a window the reader is done with, for this thread to unmap. A window handed
   /// over before the last one was unmapped is unmapped here.
   func retire(_ region: MappedRegion) {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     let earlier = retired
     retired = region
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     withExtendedLifetime(earlier) {}  // unmapped after the unlock
   }
 
@@ -186,9 +176,9 @@ final class ReadAhead: @unchecked Sendable {
   func stop() {
     guard let thread else { return }
     stopping.store(true, ordering: .relaxed)
-    pthread_mutex_lock(mutex)
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.lock()
+    monitor.broadcast()
+    monitor.unlock()
     pthread_join(thread, nil)
     self.thread = nil
   }
@@ -200,37 +190,37 @@ final class ReadAhead: @unchecked Sendable {
   }
 
   private func run() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while true {
-      while !stopping.load(ordering: .relaxed) && (ready != nil || isDone) { pthread_cond_wait(condition, mutex) }
+      while !stopping.load(ordering: .relaxed) && (ready != nil || isDone) { monitor.wait() }
       if stopping.load(ordering: .relaxed) { break }
       let start = cursor
       let size = fileSize
       let walking = walkFrom == start
       isWorking = true
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       let window = make(at: start, fileSize: size)
       if let window, !walking {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         if cursor == start { ready = window }  // the reader may take it while it is checked
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
+        monitor.broadcast()
+        monitor.unlock()
       }
       let (end, stopped) = window?.walk(fileSize: size, verifying: !walking, stop: stopping) ?? (start, true)
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       let finished = retired
       retired = nil
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       withExtendedLifetime(finished) {}  // unmapped here, after the checks and outside the lock
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       isWorking = false
-      defer { pthread_cond_broadcast(condition) }
+      defer { monitor.broadcast() }
       guard cursor == start, !stopping.load(ordering: .relaxed) else { continue }  // begun anew meanwhile
       if walking { walkFrom = nil }
       cursor = end
       if stopped || end == start || size - end < SegmentBatchReader.mapThreshold { isDone = true }
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   private func make(at start: Int64, fileSize: Int64) -> Window? {
