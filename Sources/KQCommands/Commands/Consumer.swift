@@ -38,8 +38,9 @@ final class Consumer {
   private var bytesWritten = 0
   private(set) var delivered = 0
   /// The byte after each value when printing values only (the default and -0), else nil.
-  private var plainTerminator: UInt8? {
-    switch options.output {
+  private var plainTerminator: UInt8? { Self.plainTerminator(for: options.output) }
+  private static func plainTerminator(for output: ConsumeOptions.Output) -> UInt8? {
+    switch output {
     case .values: 10
     case .nulTerminated: 0
     default: nil
@@ -70,14 +71,8 @@ final class Consumer {
     self.cursors = cursors
     self.ledger = tracksRecordEnds ? DeliveryLedger() : nil
     self.printer = RecordPrinter(output: options.output, topic: options.topic.value)
-    var terminator: UInt8?
-    switch options.output {
-    case .values: terminator = 10
-    case .nulTerminated: terminator = 0
-    default: terminator = nil
-    }
     let readsLocally = !cursors.isEmpty && cursors.allSatisfy { $0.reader.offersUncheckedBatches }
-    if !tracksRecordEnds, readsLocally, let terminator {
+    if !tracksRecordEnds, readsLocally, let terminator = Self.plainTerminator(for: options.output) {
       self.bulk = BatchValueWriter.forFileOrNull(context.stdout, terminator: terminator)
     }
     self.writer =

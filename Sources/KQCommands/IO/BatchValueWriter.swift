@@ -240,10 +240,10 @@ final class BatchValueWriter: @unchecked Sendable {
         let skips = isAborted
         monitor.unlock()
         if !skips {
-          let (written, failed) = Self.write(fd, output.output)
-          next.bytesWritten = written
-          next.writeFailure = failed
-          next.entriesWritten = failed == nil ? next.entriesFormatted : 0
+          let done = OutputWriterThread.write(fd, output.output)
+          next.bytesWritten = done.written
+          next.writeFailure = done.failure
+          next.entriesWritten = done.failure == nil ? next.entriesFormatted : 0
         }
         monitor.lock()
         if next.entriesWritten < next.entries.count || next.writeFailure != nil { isAborted = true }
@@ -263,13 +263,11 @@ final class BatchValueWriter: @unchecked Sendable {
   private func format(_ job: Job, _ scratch: Scratch) -> Int {
     let output = scratch.output
     output.count = 0
-    var generation: Int?
-    for entry in job.entries {
-      if case .mapped(_, let memory) = entry.bytes {
-        generation = memory.faultGeneration
-        break
-      }
-    }
+    let memory = job.entries.lazy.compactMap { entry -> (any BatchMemory)? in
+      guard case .mapped(_, let memory) = entry.bytes else { return nil }
+      return memory
+    }.first
+    let generation = memory?.faultGeneration
     var formatted = 0
     for entry in job.entries {
       let view: RecordBatchView
@@ -293,28 +291,10 @@ final class BatchValueWriter: @unchecked Sendable {
       }
       formatted += 1
     }
-    for entry in job.entries {
-      guard case .mapped(_, let memory) = entry.bytes else { continue }
-      if memory.faultGeneration != generation {
-        output.count = 0
-        return 0
-      }
-      break
+    if let memory, memory.faultGeneration != generation {
+      output.count = 0
+      return 0
     }
     return formatted
-  }
-
-  /// Writes all of `buffer`, or as much as the file took before failing.
-  private static func write(_ fd: CInt, _ buffer: ByteBuffer) -> (written: Int, failure: Errno?) {
-    var done = 0
-    while done < buffer.count {
-      let n = Glibc.write(fd, buffer.base + done, buffer.count - done)
-      if n < 0 {
-        if errno == EINTR { continue }
-        return (done, Errno.current)
-      }
-      done += n
-    }
-    return (done, nil)
   }
 }

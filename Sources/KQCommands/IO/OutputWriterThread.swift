@@ -108,8 +108,9 @@ final class OutputWriterThread: @unchecked Sendable {
     monitor.unlock()
   }
 
-  /// Writes all of `buffer`, or as much as the file took before failing.
-  private static func write(_ fd: CInt, _ buffer: ByteBuffer) -> Progress {
+  /// Writes all of `buffer` to a regular file (or /dev/null), or as much as it took before
+  /// failing. Also `BatchValueWriter`'s.
+  static func write(_ fd: CInt, _ buffer: ByteBuffer) -> Progress {
     var done = 0
     while done < buffer.count {
       let n = Glibc.write(fd, buffer.base + done, buffer.count - done)

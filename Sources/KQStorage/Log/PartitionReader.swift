@@ -292,7 +292,7 @@ package final class PartitionReader {
         position = batch.nextOffset
         if batch.isControl { continue }
         lastBatch = (current.reader.path, at)
-        if !checking { return UncheckedBatch(view: batch, memory: current.reader.lastBatchMemory, maxMessageBytes: maxMessageBytes) }
+        if !checking { return UncheckedBatch(view: batch, memory: current.reader.window(holding: batch, at: at), maxMessageBytes: maxMessageBytes) }
         if batch.compressionCodec == 0 { return UncheckedBatch(view: batch, memory: nil, maxMessageBytes: maxMessageBytes) }
         let decoded: RecordBatchView
         do throws(BatchDecodeError) {

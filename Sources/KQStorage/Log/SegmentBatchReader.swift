@@ -54,8 +54,6 @@ package final class SegmentBatchReader {
   /// The read-ahead thread's window the reader is in, and the reader's place in its checks.
   private var madeWindow: ReadAhead.Window?
   private var checkedIndex = 0
-  /// The window the batch returned last lies in, nil when it was read into the buffer.
-  package private(set) var lastBatchMemory: MappedRegion?
   /// What `touchPages` read last.
   private var pageProbe: UInt8 = 0
   /// Windows this reader mapped itself; from the second on, it is a bulk read and a
@@ -155,6 +153,14 @@ package final class SegmentBatchReader {
     return mapWindow(fileSystem, fd, path, at: position, needed: batchSize, fileSize: fileSize, size: size) ?? region
   }
 
+
+  /// The mapped window that `view`, the batch this reader returned last (from file position
+  /// `at`), lies in; nil when it was read into the buffer, which the next call may overwrite.
+  package func window(holding view: RecordBatchView, at batchPosition: Int64) -> MappedRegion? {
+    guard let window, window.contains(batchPosition, count: view.size), view.base == window.pointer(at: batchPosition)
+    else { return nil }
+    return window
+  }
 
   private func dropWindow() {
     if let window, let readAhead { readAhead.retire(window) }
@@ -269,11 +275,6 @@ package final class SegmentBatchReader {
     let size = Int(length) + BatchLayout.logOverhead
     if Int64(size) > remaining { return .incomplete(position: position) }
     let (p, available) = try fill(size)
-    if let window, window.contains(position, count: size), p == window.pointer(at: position) {
-      lastBatchMemory = window
-    } else {
-      lastBatchMemory = nil
-    }
     let view: RecordBatchView
     do {
       view = try RecordBatchView(at: p, available: available)
