@@ -4,18 +4,23 @@ import KQLog
 /// Consume's bulk path to a regular file or /dev/null (see `Consumer`): whole batches that local
 /// readers handed out unchecked (`nextUncheckedBatch`) are gathered into jobs of about
 /// `jobBytes` stored bytes. A job's batches are checked (CRC), decoded when compressed, their
-/// values copied into one buffer and written, all on one thread: this one, or a second thread
-/// while this one gathers and does the next job. Each batch's bytes are then read, copied and
-/// written on one core; handing them from core to core (a thread checking, one copying, one
-/// writing) cost more than the work itself on two cores. Jobs are written strictly in the order
-/// gathered, so the output's bytes are those one thread would write.
+/// values copied into one buffer, on this thread or a second one. The second thread writes the
+/// copied jobs strictly in the order gathered (so the output's bytes are those one thread would
+/// write), and copies a queued job while none is ready to write: to a regular file the writes
+/// cost about as much as everything else together, and go on without a break while this
+/// thread gathers and copies the next jobs. This thread writes only a job it copied whose turn
+/// it is while the second thread is busy copying (decoding compressed batches, where copying
+/// is the larger part), so those bytes are written from the cache of the core that made them.
 ///
 /// A batch that fails its checks (or decoding) ends the bulk path: the values before it are
 /// written, nothing after it, and `takeFailure` tells the consumer where each cursor's unwritten
 /// records begin, to read them again the checked way, which reports the damage as usual (or, at
 /// the end of the newest segment, waits out a write in progress).
 final class BatchValueWriter: @unchecked Sendable {
-  static let jobBytes = 1 << 18
+  /// About this many bytes of values a job: a stored batch counts its size, a compressed one
+  /// `compressedWeight` times its size (log lines compress 2.5-3 times).
+  static let jobBytes = 768 << 10
+  static let compressedWeight = 3
   /// At most this many jobs wait, copied, for an earlier one to be written.
   static let maxReady = 2
 
@@ -45,7 +50,7 @@ final class BatchValueWriter: @unchecked Sendable {
     let sequence: Int
     var entries: [Entry] = []
     let copies = ByteBuffer(capacity: 0)
-    var storedBytes = 0
+    var weight = 0
     // Set by the thread that runs the job, read by the gatherer once `isDone` (under `monitor`).
     var entriesFormatted = 0
     var entriesWritten = 0
@@ -80,6 +85,8 @@ final class BatchValueWriter: @unchecked Sendable {
   private var nextToWrite = 0
   /// Whether a thread is writing the ready jobs in turn.
   private var isWriting = false
+  /// Whether the second thread is copying a job's values.
+  private var helperCopies = false
   /// Set once a job did not write all of its entries: no later job writes.
   private var isAborted = false
   private var stopping = false
@@ -128,8 +135,8 @@ final class BatchValueWriter: @unchecked Sendable {
     }
     job.entries.append(
       Entry(bytes: bytes, cursor: cursor, baseOffset: view.baseOffset, records: records, maxMessageBytes: batch.maxMessageBytes))
-    job.storedBytes += view.size
-    if job.storedBytes >= Self.jobBytes { hand(job) }
+    job.weight += view.compressionCodec == 0 ? view.size : view.size * Self.compressedWeight
+    if job.weight >= Self.jobBytes { hand(job) }
   }
 
   private func newJob() -> Job {
@@ -169,7 +176,8 @@ final class BatchValueWriter: @unchecked Sendable {
     queue.append(job)
     monitor.broadcast()
     monitor.unlock()
-    if work == nil && !threadFailed && job.sequence > 0 {
+    // One job that is not full is the whole read: no thread for it.
+    if work == nil && !threadFailed && (job.sequence > 0 || job.weight >= Self.jobBytes) {
       work = BackgroundWork.start { [self] in serve() }
       threadFailed = work == nil
     }
@@ -206,55 +214,77 @@ final class BatchValueWriter: @unchecked Sendable {
     return written
   }
 
+  /// The second thread: writes the ready jobs in turn unless the gathering thread is writing
+  /// them, else copies the oldest queued job, else waits.
   private func serve() {
     monitor.lock()
     while true {
-      while queue.isEmpty && !stopping { monitor.wait() }
-      guard !queue.isEmpty else { break }
-      let job = queue.removeFirst()
-      monitor.unlock()
-      process(job)
-      monitor.lock()
+      if !isWriting && ready[nextToWrite] != nil {
+        writeReady()
+      } else if !queue.isEmpty {
+        let job = queue.removeFirst()
+        helperCopies = true
+        monitor.unlock()
+        copy(job, mayWait: false)
+        monitor.lock()
+        helperCopies = false
+      } else if stopping {
+        break
+      } else {
+        monitor.wait()
+      }
     }
     monitor.unlock()
   }
 
-  /// Checks and copies the job's values, then writes every job that is ready in turn, unless
-  /// another thread is writing them already. A thread never waits for its job's turn: the one
-  /// writing writes it.
+  /// The gathering thread's part of a job: copies its values, then writes the jobs ready in
+  /// turn when there is no second thread, or when the second thread is copying and this job's
+  /// turn has come.
   private func process(_ job: Job) {
+    copy(job, mayWait: true)
+    monitor.lock()
+    if work == nil || (helperCopies && !isWriting && job.sequence == nextToWrite) { writeReady() }
+    monitor.unlock()
+  }
+
+  /// Checks and copies the job's values into a scratch buffer, ready to write. The gathering
+  /// thread waits first while `maxReady` copied jobs wait for an earlier one (being copied by the
+  /// second thread): a thread that fell behind (descheduled) must not let the other run far
+  /// ahead. The job whose turn it is never waits (it is what the others wait for), nor does the
+  /// second thread (it writes the jobs the gathering thread waits on).
+  private func copy(_ job: Job, mayWait: Bool) {
     beforeCopying?(job.sequence)
     monitor.lock()
-    // Jobs copied ahead of one still being copied wait, holding their buffers and windows:
-    // a thread that fell behind (descheduled) must not let the other run far ahead. The job
-    // whose turn it is never waits (it is what the others wait for).
-    while ready.count >= Self.maxReady && job.sequence != nextToWrite { monitor.wait() }
+    while mayWait && ready.count >= Self.maxReady && job.sequence != nextToWrite { monitor.wait() }
     let scratch = spareScratch.popLast() ?? Scratch()
     monitor.unlock()
     job.entriesFormatted = format(job, scratch)
     monitor.lock()
     ready[job.sequence] = (job, scratch)
-    if !isWriting {
-      isWriting = true
-      while let (next, output) = ready.removeValue(forKey: nextToWrite) {
-        let skips = isAborted
-        monitor.unlock()
-        if !skips {
-          let done = OutputWriterThread.write(fd, output.output)
-          next.bytesWritten = done.written
-          next.writeFailure = done.failure
-          next.entriesWritten = done.failure == nil ? next.entriesFormatted : 0
-        }
-        monitor.lock()
-        if next.entriesWritten < next.entries.count || next.writeFailure != nil { isAborted = true }
-        next.isDone = true
-        nextToWrite += 1
-        spareScratch.append(output)
+    monitor.broadcast()
+    monitor.unlock()
+  }
+
+  /// Writes every job that is ready in turn; called and returning with `monitor` locked.
+  private func writeReady() {
+    isWriting = true
+    while let (job, output) = ready.removeValue(forKey: nextToWrite) {
+      let skips = isAborted
+      monitor.unlock()
+      if !skips {
+        let done = OutputWriterThread.write(fd, output.output)
+        job.bytesWritten = done.written
+        job.writeFailure = done.failure
+        job.entriesWritten = done.failure == nil ? job.entriesFormatted : 0
       }
-      isWriting = false
+      monitor.lock()
+      if job.entriesWritten < job.entries.count || job.writeFailure != nil { isAborted = true }
+      job.isDone = true
+      nextToWrite += 1
+      spareScratch.append(output)
       monitor.broadcast()
     }
-    monitor.unlock()
+    isWriting = false
   }
 
   /// Copies the values of the job's batches into `scratch.output`, up to the first batch that

@@ -10,6 +10,9 @@ import Testing
 /// output in the order the batches were added, whatever either thread's speed.
 @Suite("bulk values written on two threads")
 struct BatchValueWriterTests {
+  /// Batches of about 60 KB: about thirteen a job, and eleven jobs in all.
+  static let batchCount = 144
+
   /// `batches` batches of `perBatch` records "batch-record" padded to 100 bytes, and the lines
   /// a consumer prints for them.
   static func batches(_ batches: Int, perBatch: Int) -> (bytes: [UInt8], lines: String) {
@@ -65,9 +68,9 @@ struct BatchValueWriterTests {
 
   @Test("the second thread held up after taking a job: the one whose turn it is goes on, the others wait for it, all in order")
   func secondThreadHeldUp() throws {
-    let (bytes, lines) = Self.batches(48, perBatch: 600)
-    // Each job holds about four 60 KB batches; the second thread sleeps on every other job it
-    // takes, long enough for the gathering thread to copy two later jobs meanwhile.
+    let (bytes, lines) = Self.batches(Self.batchCount, perBatch: 600)
+    // The second thread sleeps on every other job it takes, long enough for the gathering
+    // thread to copy two later jobs meanwhile.
     let result = try Self.write(bytes) { sequence, onGatherer in
       if !onGatherer && sequence % 2 == 1 { usleep(30_000) }
     }
@@ -78,7 +81,7 @@ struct BatchValueWriterTests {
 
   @Test("the gathering thread held up instead, and neither held up: the same bytes")
   func gathererHeldUp() throws {
-    let (bytes, lines) = Self.batches(48, perBatch: 600)
+    let (bytes, lines) = Self.batches(Self.batchCount, perBatch: 600)
     for holdsGatherer in [true, false] {
       let result = try Self.write(bytes) { sequence, onGatherer in
         if holdsGatherer && onGatherer && sequence % 3 == 0 { usleep(20_000) }
@@ -90,7 +93,7 @@ struct BatchValueWriterTests {
 
   @Test("a batch failing its CRC: the values before it written, none after, and where the unwritten records begin")
   func damagedBatch() throws {
-    var (bytes, lines) = Self.batches(48, perBatch: 600)
+    var (bytes, lines) = Self.batches(Self.batchCount, perBatch: 600)
     // Damage the 30th batch's records: its CRC no longer matches.
     var position = 0
     for _ in 0..<29 {
