@@ -17,7 +17,9 @@ let package = Package(
     .target(name: "CKQSpawn"),
     // What every backend shares: the record batch codec, names and configs, the errors, and the
     // service protocols the commands talk to (LogService and its readers, writers, groups).
-    .target(name: "KQLog", dependencies: ["CKQCRC32C", "KQCompression"], swiftSettings: releaseSpeed),
+    // sched_setaffinity(2) and sched_getcpu(3), which Glibc's Swift module leaves out (_GNU_SOURCE).
+    .target(name: "CKQCores"),
+    .target(name: "KQLog", dependencies: ["CKQCRC32C", "CKQCores", "KQCompression"], swiftSettings: releaseSpeed),
     // The local engine: a data directory of segment files.
     .target(name: "CKQPrefetch"),
     .target(name: "CKQWriteback"),

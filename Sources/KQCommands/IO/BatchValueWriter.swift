@@ -75,6 +75,10 @@ final class BatchValueWriter: @unchecked Sendable {
   private var failure: Failure?
   private var work: BackgroundWork?
   private var threadFailed = false
+  /// The two threads on different cores while jobs are in flight (from the first hand-over to
+  /// `finish`); this thread gets its cores back between.
+  private var cores: CoreSplit?
+  private var holdsCore = false
   private let monitor = Monitor()
   // Guarded by `monitor`:
   /// Jobs gathered and not yet taken by a thread, oldest first.
@@ -119,6 +123,7 @@ final class BatchValueWriter: @unchecked Sendable {
   deinit {
     monitor.broadcasting { stopping = true }
     work?.wait()
+    if holdsCore { cores?.end() }
   }
 
   /// Adds a whole batch, wanted entirely, whose `records` records the caller counts as delivered.
@@ -155,6 +160,10 @@ final class BatchValueWriter: @unchecked Sendable {
     monitor.lock()
     while nextToWrite < nextSequence { monitor.wait() }
     monitor.unlock()
+    if holdsCore {
+      cores?.end()
+      holdsCore = false
+    }
     return collect()
   }
 
@@ -178,8 +187,17 @@ final class BatchValueWriter: @unchecked Sendable {
     monitor.unlock()
     // One job that is not full is the whole read: no thread for it.
     if work == nil && !threadFailed && (job.sequence > 0 || job.weight >= Self.jobBytes) {
+      cores = CoreSplit.begin()
+      holdsCore = cores != nil
       work = BackgroundWork.start { [self] in serve() }
       threadFailed = work == nil
+      if threadFailed && holdsCore {
+        cores?.end()
+        holdsCore = false
+      }
+    } else if work != nil && !holdsCore, let cores {
+      cores.resume()
+      holdsCore = true
     }
     while let queued = takeQueued(leaving: work == nil ? 0 : 1) { process(queued) }
     collect()
@@ -217,6 +235,7 @@ final class BatchValueWriter: @unchecked Sendable {
   /// The second thread: writes the ready jobs in turn unless the gathering thread is writing
   /// them, else copies the oldest queued job, else waits.
   private func serve() {
+    cores?.enterSecondThread()
     monitor.lock()
     while true {
       if !isWriting && ready[nextToWrite] != nil {
