@@ -3,7 +3,7 @@ import KQLog
 
 /// Consume's bulk path to a regular file or /dev/null (see `Consumer`): whole batches that local
 /// readers handed out unchecked (`nextUncheckedBatch`) are gathered into jobs of about
-/// `jobBytes` stored bytes. A job's batches are checked (CRC), decoded when compressed, their
+/// `jobBytes` bytes of values. A job's batches are checked (CRC), decoded when compressed, their
 /// values copied into one buffer, on this thread or a second one. The second thread writes the
 /// copied jobs strictly in the order gathered (so the output's bytes are those one thread would
 /// write), and copies a queued job while none is ready to write: to a regular file the writes
@@ -11,6 +11,7 @@ import KQLog
 /// thread gathers and copies the next jobs. This thread writes only a job it copied whose turn
 /// it is while the second thread is busy copying (decoding compressed batches, where copying
 /// is the larger part), so those bytes are written from the cache of the core that made them.
+/// While jobs are in flight the two threads run on different cores (`CoreSplit`).
 ///
 /// A batch that fails its checks (or decoding) ends the bulk path: the values before it are
 /// written, nothing after it, and `takeFailure` tells the consumer where each cursor's unwritten
