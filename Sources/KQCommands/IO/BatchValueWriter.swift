@@ -76,8 +76,8 @@ final class BatchValueWriter: @unchecked Sendable {
   private var failure: Failure?
   private var work: BackgroundWork?
   private var threadFailed = false
-  /// The two threads on different cores while jobs are in flight (from the first hand-over to
-  /// `finish`); this thread gets its cores back between.
+  /// The two threads on different cores while jobs are in flight (from a hand-over to `finish`);
+  /// this thread gets its cores back between (`holdsCore` while it is confined).
   private var cores: CoreSplit?
   private var holdsCore = false
   private let monitor = Monitor()
@@ -124,7 +124,7 @@ final class BatchValueWriter: @unchecked Sendable {
   deinit {
     monitor.broadcasting { stopping = true }
     work?.wait()
-    if holdsCore { cores?.end() }
+    releaseCore()
   }
 
   /// Adds a whole batch, wanted entirely, whose `records` records the caller counts as delivered.
@@ -161,10 +161,7 @@ final class BatchValueWriter: @unchecked Sendable {
     monitor.lock()
     while nextToWrite < nextSequence { monitor.wait() }
     monitor.unlock()
-    if holdsCore {
-      cores?.end()
-      holdsCore = false
-    }
+    releaseCore()
     return collect()
   }
 
@@ -188,20 +185,22 @@ final class BatchValueWriter: @unchecked Sendable {
     monitor.unlock()
     // One job that is not full is the whole read: no thread for it.
     if work == nil && !threadFailed && (job.sequence > 0 || job.weight >= Self.jobBytes) {
-      cores = CoreSplit.begin()
-      holdsCore = cores != nil
+      cores = CoreSplit()
       work = BackgroundWork.start { [self] in serve() }
       threadFailed = work == nil
-      if threadFailed && holdsCore {
-        cores?.end()
-        holdsCore = false
-      }
-    } else if work != nil && !holdsCore, let cores {
-      cores.resume()
-      holdsCore = true
+    }
+    if work != nil && !holdsCore, let cores {
+      holdsCore = cores.confineCaller()
+      if !holdsCore { self.cores = nil }  // refused: not asked again at every job
     }
     while let queued = takeQueued(leaving: work == nil ? 0 : 1) { process(queued) }
     collect()
+  }
+
+  private func releaseCore() {
+    guard holdsCore else { return }
+    cores?.releaseCaller()
+    holdsCore = false
   }
 
   /// The oldest queued job, when more than `leaving` are queued.

@@ -6,14 +6,14 @@ import CKQCores
 /// (and stayed there) while the second core idled: on two cores, consume to a file took 25.6 to
 /// 39 ms from run to run (median 38); split, 27.6 to 31.4 (median 29).
 package struct CoreSplit {
-  /// The calling thread's cores before the split, given back by `end()`.
-  private let original: kq_core_set
+  /// The calling thread's cores, given back by `releaseCaller`.
+  private let allowed: kq_core_set
   private let callerCores: kq_core_set
   private let secondCores: kq_core_set
 
-  /// Splits the cores, restricting the calling thread to the one it runs on; nil (and nothing
-  /// changed) when the process may use only one core, or the system does not tell.
-  package static func begin() -> CoreSplit? {
+  /// The split of the calling thread's cores (nothing restricted yet); nil when it may use only
+  /// one core, or the system does not tell.
+  package init?() {
     var allowed = kq_core_set()
     guard kq_cores_allowed(&allowed) == 0, kq_cores_count(&allowed) >= 2 else { return nil }
     var core = kq_core_current()
@@ -22,20 +22,9 @@ package struct CoreSplit {
     kq_cores_add(&caller, core)
     var second = allowed
     kq_cores_remove(&second, core)
-    guard kq_cores_restrict(&caller) == 0 else { return nil }
-    return CoreSplit(original: allowed, callerCores: caller, secondCores: second)
-  }
-
-  /// Restricts the calling thread, the second one, to the other cores.
-  package func enterSecondThread() {
-    var cores = secondCores
-    _ = kq_cores_restrict(&cores)
-  }
-
-  /// Restricts the calling thread to its core again (after `end`).
-  package func resume() {
-    var cores = callerCores
-    _ = kq_cores_restrict(&cores)
+    self.allowed = allowed
+    self.callerCores = caller
+    self.secondCores = second
   }
 
   /// How many cores the calling thread may run on (0 when the system does not tell).
@@ -44,9 +33,21 @@ package struct CoreSplit {
     return kq_cores_allowed(&allowed) == 0 ? Int(kq_cores_count(&allowed)) : 0
   }
 
+  /// Restricts the calling thread to its core; false when the system refused.
+  package func confineCaller() -> Bool {
+    var cores = callerCores
+    return kq_cores_restrict(&cores) == 0
+  }
+
+  /// Restricts the calling thread, the second one, to the other cores.
+  package func enterSecondThread() {
+    var cores = secondCores
+    _ = kq_cores_restrict(&cores)
+  }
+
   /// Gives the calling thread back the cores it had.
-  package func end() {
-    var cores = original
+  package func releaseCaller() {
+    var cores = allowed
     _ = kq_cores_restrict(&cores)
   }
 }

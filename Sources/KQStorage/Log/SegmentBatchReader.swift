@@ -151,7 +151,6 @@ package final class SegmentBatchReader {
     return mapWindow(fileSystem, fd, path, at: position, needed: batchSize, fileSize: fileSize) ?? region
   }
 
-
   /// The mapped window that `view`, the batch this reader returned last (from file position
   /// `at`), lies in; nil when it was read into the buffer, which the next call may overwrite.
   package func window(holding view: RecordBatchView, at batchPosition: Int64) -> MappedRegion? {

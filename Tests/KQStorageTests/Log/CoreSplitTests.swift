@@ -23,22 +23,22 @@ struct CoreSplitTests {
     Self.onOwnThread {
       let before = CoreSplit.coresAllowed
       guard before >= 2 else {
-        seen = (before, before, CoreSplit.begin() != nil, 0, CoreSplit.coresAllowed)
+        seen = (before, before, CoreSplit() != nil, 0, CoreSplit.coresAllowed)
         return
       }
-      guard let split = CoreSplit.begin() else { return }
+      guard let split = CoreSplit(), split.confineCaller() else { return }
       let caller = CoreSplit.coresAllowed
       // The caller may now use one core: nothing more to split.
-      let again = CoreSplit.begin() != nil
+      let again = CoreSplit() != nil
       nonisolated(unsafe) var second = 0
       Self.onOwnThread {
         split.enterSecondThread()
         second = CoreSplit.coresAllowed
       }
-      split.end()
+      split.releaseCaller()
       seen = (before, caller, again, second, CoreSplit.coresAllowed)
     }
-    let result = try? #require(seen, "begin() refused to split \(CoreSplit.coresAllowed) cores")
+    let result = try? #require(seen, "CoreSplit refused to split \(CoreSplit.coresAllowed) cores")
     guard let result else { return }
     if result.before >= 2 {
       #expect(result.caller == 1)
