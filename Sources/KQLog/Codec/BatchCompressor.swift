@@ -47,7 +47,7 @@ package final class BatchCompressor {
   }
 }
 
-/// What a `BatchCompressor` and its thread share, under `lock`. A ticket is a task's place in
+/// What a `BatchCompressor` and its thread share, under `monitor`. A ticket is a task's place in
 /// the order of `submit`; `slots` holds the tasks from ticket `firstTicket` on, and sheds the
 /// ones whose results were taken once they are many (a producer that defers each flush's
 /// writes never empties the queue: the next flush's batches are in it). Encodings are written
@@ -74,10 +74,9 @@ final class CompressionQueue: @unchecked Sendable {
     var isTaken = false
   }
 
-  private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  /// Signalled when a task is queued or at the end (for the thread), broadcast when the
-  /// thread finishes a task (for `settle`).
-  private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  /// Broadcast when a task is queued or at the end (for the thread), and when the thread
+  /// finishes a task (for `settle`).
+  private let monitor = Monitor()
   private var slots: [Slot] = []
   private var firstTicket = 0
   private var spareBuffers: [ByteBuffer] = []
@@ -89,42 +88,30 @@ final class CompressionQueue: @unchecked Sendable {
   private var takenPrefix = 0
   private var isStopping = false
 
-  init() {
-    pthread_mutex_init(lock, nil)
-    pthread_cond_init(changed, nil)
-  }
-
-  deinit {
-    pthread_cond_destroy(changed)
-    pthread_mutex_destroy(lock)
-    lock.deallocate()
-    changed.deallocate()
-  }
-
   func submit(_ task: Task) -> Int {
-    pthread_mutex_lock(lock)
+    monitor.lock()
     let ticket = firstTicket + slots.count
     slots.append(Slot(task: task))
-    pthread_cond_broadcast(changed)
-    pthread_mutex_unlock(lock)
+    monitor.broadcast()
+    monitor.unlock()
     return ticket
   }
 
   /// Returns once every task up to `ticket` is compressed: compresses those nobody has
   /// started, then waits for the one the thread may be on. Later tasks are left to the thread.
   func settle(through ticket: Int) {
-    pthread_mutex_lock(lock)
+    monitor.lock()
     while nextTask < slots.count && firstTicket + nextTask <= ticket {
       runNextTask()
     }
-    while let running = threadTicket, running <= ticket { pthread_cond_wait(changed, lock) }
-    pthread_mutex_unlock(lock)
+    while let running = threadTicket, running <= ticket { monitor.wait() }
+    monitor.unlock()
   }
 
   /// Hands `body` the encoding of `ticket`'s section (nil when it is not smaller), then keeps
   /// its buffer for the next task.
   func takeResult<R>(_ ticket: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-    pthread_mutex_lock(lock)
+    monitor.lock()
     let index = ticket - firstTicket
     let isKnown = index >= 0 && index < slots.count && slots[index].isDone && !slots[index].isTaken
     let encoding = isKnown ? slots[index].encoding : nil
@@ -132,12 +119,12 @@ final class CompressionQueue: @unchecked Sendable {
       slots[index].encoding = nil
       slots[index].isTaken = true
     }
-    pthread_mutex_unlock(lock)
+    monitor.unlock()
     let result = body(encoding?.count.map { UnsafeRawBufferPointer(start: encoding?.buffer.base, count: $0) })
-    pthread_mutex_lock(lock)
+    monitor.lock()
     if let encoding { spareBuffers.append(encoding.buffer) }
     shedTakenSlots()
-    pthread_mutex_unlock(lock)
+    monitor.unlock()
     return result
   }
 
@@ -155,26 +142,26 @@ final class CompressionQueue: @unchecked Sendable {
 
   /// The thread's loop: takes the first task nobody has started, until `stop`.
   func serve() {
-    pthread_mutex_lock(lock)
+    monitor.lock()
     while true {
-      while !isStopping && nextTask >= slots.count { pthread_cond_wait(changed, lock) }
+      while !isStopping && nextTask >= slots.count { monitor.wait() }
       if isStopping { break }
       threadTicket = firstTicket + nextTask
       runNextTask()
       threadTicket = nil
-      pthread_cond_broadcast(changed)
+      monitor.broadcast()
     }
-    pthread_mutex_unlock(lock)
+    monitor.unlock()
   }
 
   func stop() {
-    pthread_mutex_lock(lock)
+    monitor.lock()
     isStopping = true
-    pthread_cond_broadcast(changed)
-    pthread_mutex_unlock(lock)
+    monitor.broadcast()
+    monitor.unlock()
   }
 
-  /// Compresses the first task nobody has started, with `lock` held on entry and on return
+  /// Compresses the first task nobody has started, with `monitor` held on entry and on return
   /// (not while compressing: meanwhile taken slots before it may be shed, so it finds its slot
   /// again by ticket).
   private func runNextTask() {
@@ -182,12 +169,12 @@ final class CompressionQueue: @unchecked Sendable {
     nextTask += 1
     let task = slots[ticket - firstTicket].task
     let buffer = spareBuffers.popLast() ?? ByteBuffer(capacity: 0)
-    pthread_mutex_unlock(lock)
+    monitor.unlock()
     buffer.count = 0
     buffer.reserve(CompressionCodec.encodingCapacity(task.count))
     let input = UnsafeRawBufferPointer(start: task.source, count: task.count)
     let written = (try? task.codec.compress(input, into: buffer.base)) ?? nil
-    pthread_mutex_lock(lock)
+    monitor.lock()
     slots[ticket - firstTicket].encoding = Encoding(buffer: buffer, count: written)
     slots[ticket - firstTicket].isDone = true
   }

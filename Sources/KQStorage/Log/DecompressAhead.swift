@@ -16,10 +16,9 @@ final class DecompressAhead: @unchecked Sendable {
     let maxMessageBytes: Int
   }
 
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let monitor = Monitor()
   private var thread: pthread_t?
-  // Guarded by `mutex`:
+  // Guarded by `monitor`:
   /// Batches handed over and not yet taken by the thread, oldest first.
   private var jobs: [Job] = []
   /// Results not yet taken by the reader, by the sequence number of their job.
@@ -30,19 +29,11 @@ final class DecompressAhead: @unchecked Sendable {
   private var isStopping = false
 
   init() {
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
     jobs.reserveCapacity(4)
     results.reserveCapacity(4)
   }
 
-  deinit {
-    stop()
-    pthread_cond_destroy(condition)
-    pthread_mutex_destroy(mutex)
-    condition.deallocate()
-    mutex.deallocate()
-  }
+  deinit { stop() }
 
   /// Decoding threads running in the process; readers past this many decode on their own
   /// thread, as before (a consume of many partitions has one reader each).
@@ -55,11 +46,11 @@ final class DecompressAhead: @unchecked Sendable {
   /// batch itself when it needs it.
   func submit(_ batch: RecordBatchView, into buffer: ByteBuffer, maxMessageBytes: Int) -> Bool {
     guard thread != nil || startThread() else { return false }
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     jobs.append(Job(sequence: submitted, batch: batch, buffer: buffer, maxMessageBytes: maxMessageBytes))
     submitted += 1
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast()
+    monitor.unlock()
     return true
   }
 
@@ -67,8 +58,8 @@ final class DecompressAhead: @unchecked Sendable {
   /// the batch itself if the thread has not taken it yet, else the newest the thread has not
   /// taken; sleeps only when the thread has taken them all.
   func wait() -> Result<RecordBatchView, BatchDecodeError> {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     let wanted = taken
     while true {
       if let index = results.firstIndex(where: { $0.sequence == wanted }) {
@@ -76,13 +67,13 @@ final class DecompressAhead: @unchecked Sendable {
         return results.remove(at: index).result
       }
       guard let first = jobs.first else {
-        pthread_cond_wait(condition, mutex)
+        monitor.wait()
         continue
       }
       let job = first.sequence == wanted ? jobs.removeFirst() : jobs.removeLast()
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       let result = Self.decode(job)
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       results.append((job.sequence, result))
     }
   }
@@ -98,10 +89,10 @@ final class DecompressAhead: @unchecked Sendable {
   /// Ends the thread (after the batches handed over); returns once it has.
   func stop() {
     guard let thread else { return }
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     isStopping = true
-    pthread_cond_broadcast(condition)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast()
+    monitor.unlock()
     pthread_join(thread, nil)
     self.thread = nil
   }
@@ -113,17 +104,17 @@ final class DecompressAhead: @unchecked Sendable {
   }
 
   private func run() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while true {
-      while !isStopping && jobs.isEmpty { pthread_cond_wait(condition, mutex) }
+      while !isStopping && jobs.isEmpty { monitor.wait() }
       guard !jobs.isEmpty else { break }  // stopping, with nothing left to decode
       let job = jobs.removeFirst()
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       let decoded = Self.decode(job)
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       results.append((job.sequence, decoded))
-      pthread_cond_broadcast(condition)
+      monitor.broadcast()
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 }
