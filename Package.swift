@@ -19,7 +19,9 @@ let package = Package(
     // service protocols the commands talk to (LogService and its readers, writers, groups).
     // sched_setaffinity(2) and sched_getcpu(3), which Glibc's Swift module leaves out (_GNU_SOURCE).
     .target(name: "CKQCores"),
-    .target(name: "KQLog", dependencies: ["CKQCRC32C", "CKQCores", "KQCompression"], swiftSettings: releaseSpeed),
+    // memfd_create(2) and two mappings of it back to back (MirroredRing).
+    .target(name: "CKQRing"),
+    .target(name: "KQLog", dependencies: ["CKQCRC32C", "CKQCores", "CKQRing", "KQCompression"], swiftSettings: releaseSpeed),
     // The local engine: a data directory of segment files.
     .target(name: "CKQPrefetch"),
     .target(name: "CKQWriteback"),

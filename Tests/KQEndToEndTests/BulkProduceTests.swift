@@ -166,6 +166,44 @@ struct BulkProduceTests {
     )
   }
 
+  @Test("lines longer than stdin's read-ahead ring between megabytes of short ones, and a line across its end, come back byte for byte")
+  func longLinesAmongBulkInput() throws {
+    // The ring holds 1 MiB: the 3 MB line sends the producer back to reading stdin itself.
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t", "--config", "max.message.bytes=8388608")
+    try kq.shell(
+      Self.makeLines
+        + " && { cat lines; head -c 3000000 /dev/zero | tr '\\0' x; echo; cat lines; head -c 700000 /dev/zero | tr '\\0' y; echo; cat lines; } > input"
+        + " && cat input | kq produce t && kq consume t > out && cmp input out"
+    ).checked()
+  }
+
+  @Test("a signal while bulk input keeps coming ends produce at once with 143 or 130; every record it counts is stored", arguments: [SIGTERM, SIGINT])
+  func signalDuringBulkInput(signal: Int32) throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t")
+    let producer = try kq.start("produce", "t", "--sync", "none")
+    let line = String(repeating: "z", count: 99) + "\n"
+    let chunk = Array(String(repeating: line, count: 10_000).utf8)
+    let fed = DispatchSemaphore(value: 0)
+    let feeding = Thread {  // 300 MB, 1 MB a write, or until kq has gone (EPIPE)
+      for _ in 0..<300 { producer.write(chunk) }
+      fed.signal()
+    }
+    feeding.start()
+    #expect(eventually(timeout: 60) { ((try? kq.run("consume", "t", "-n", "1").output) ?? "") == line })
+    producer.signal(signal)
+    // The feeder's writes fail once kq has gone; only then may finish close its pipe.
+    #expect(fed.wait(timeout: .now() + 120) == .success, "kq did not end after the signal")
+    let ended = try producer.finish(timeout: 30)
+    #expect(ended.status == (signal == SIGINT ? 130 : 143), "\(ended)")
+    let said = try #require(ended.errors.firstMatch(of: /kq: interrupted; (\d+) records stored\n/), "\(ended)")
+    let stored = try kq.ok("consume", "t").output
+    #expect(stored.utf8.count == Int(said.1)! * line.utf8.count)
+    #expect(stored.utf8.allSatisfy { $0 == UInt8(ascii: "z") || $0 == 10 })
+    #expect(Int(said.1)! < 3_000_000, "kq read all the input after the signal")
+  }
+
   @Test("three bulk producers into one partition at once: offsets dense, every line once, each producer's lines in its input order")
   func concurrentBulkProducers() throws {
     let kq = try KQSandbox()

@@ -16,6 +16,11 @@ final class Producer {
   /// batch cost less over more bytes, and the stored batch is never larger than this bound.
   static let compressedBatchBytes = 1 << 18
   static let syncIntervalMillis: Int64 = 1000
+  /// A read of this much or more is bulk input: stdin is read on a second thread from then on
+  /// (`InputReadAhead`), and the loop encodes at most `readAheadSlice` bytes between looks.
+  static let readAheadBytes = 1 << 16
+  static let readAheadSlice = 1 << 18
+  private var triedReadAhead = false
   /// A bulk flush waits for 1 MiB per partition the last flush wrote to, up to 8 MiB: keyed
   /// input spread over 8 partitions goes out in appends of about 1 MiB each, not 8 of 128 KiB.
   var flushLimit = Producer.flushBytes
@@ -138,8 +143,18 @@ final class Producer {
       }
       if n == 0 { atEnd = true } else { input.count += n }
       timestamp = options.timestamp ?? context.clock.nowMillis()
-      try consumeRecords(atEnd: atEnd)
+      try consumeInput(atEnd: atEnd)
       if pendingBytes >= flushLimit { try flush(keepingInFlight: true) }
+      if !atEnd && n >= Self.readAheadBytes && !triedReadAhead, let ahead = startReadingAhead() {
+        switch try readAhead(ahead) {
+        case .ended: atEnd = true
+        case .interrupted(let number):
+          interrupted = number
+          atEnd = true
+        case .lineLongerThanRing: mustWait = false
+        }
+        continue
+      }
       if !atEnd {
         switch inputReadiness() {
         case .ready: mustWait = false
@@ -208,12 +223,28 @@ final class Producer {
     return entries[0].revents != 0 ? .ready : .waiting
   }
 
-  /// Encodes every whole record in the input buffer; at the end, the unterminated last one too.
-  private func consumeRecords(atEnd: Bool) throws {
+  /// Encodes every whole record in the input buffer and drops them from it.
+  private func consumeInput(atEnd: Bool) throws {
+    input.removeFirst(try consumeRecords(input.base, count: input.count, atEnd: atEnd))
+    try refuseLongLine(buffered: input.count)
+  }
+
+  /// A line longer than any record can be: refused once this much of it is buffered, instead
+  /// of buffering forever.
+  private func refuseLongLine(buffered: Int) throws {
+    if buffered > Int(config.maxMessageBytes) + (1 << 20) {
+      try flush()
+      throw ProduceInputError.recordTooLarge(
+        line: recordsSeen + 1, size: buffered, limit: config.maxMessageBytes, stored: recordsStored, topic: options.topic.value,
+        sizeIsLowerBound: true)
+    }
+  }
+
+  /// Encodes every whole record of `base[0..<count]`; at the end, the unterminated last one too.
+  /// Returns how many bytes the records took.
+  private func consumeRecords(_ base: UnsafeMutableRawPointer, count: Int, atEnd: Bool) throws -> Int {
     let delimiter: Int32 = options.framing == .nulTerminated ? 0 : 10
     var start = 0
-    let base = input.base
-    let count = input.count
     if isPlainInput {
       start = plainRecords(base, count: count, delimiter: delimiter)
     } else if let keyedLines {
@@ -229,13 +260,74 @@ final class Producer {
       try record(UnsafeRawBufferPointer(start: base + start, count: count - start))
       start = count
     }
-    input.removeFirst(start)
-    if input.count > Int(config.maxMessageBytes) + (1 << 20) {
-      // A line longer than any record can be: refuse it now instead of buffering forever.
-      try flush()
-      throw ProduceInputError.recordTooLarge(
-        line: recordsSeen + 1, size: input.count, limit: config.maxMessageBytes, stored: recordsStored, topic: options.topic.value,
-        sizeIsLowerBound: true)
+    return start
+  }
+
+  // MARK: Reading ahead
+
+  private enum ReadAheadEnd { case ended, interrupted(Int32), lineLongerThanRing }
+
+  /// Stdin read on a second thread from now on, what `input` holds first; nil (reading goes on
+  /// here) where stdin is no descriptor, records are compressed (the compressor's thread has
+  /// the second core), or the thread cannot be made. Tried once.
+  private func startReadingAhead() -> InputReadAhead? {
+    triedReadAhead = true
+    guard let fd = context.stdin.descriptor, compressor == nil,
+      config.compressionType.storedCodec(requested: options.compression) == .none,
+      let ahead = InputReadAhead(fd: fd, prefix: input.bytes)
+    else { return nil }
+    input.removeFirst(input.count)
+    return ahead
+  }
+
+  /// Encodes what `ahead` reads until the input ends or a signal comes, flushing whenever
+  /// stdin has nothing more right now, as the loop in `run` does. A line longer than the ring
+  /// ends it early: what was read goes back into `input` for `run`, which reads on alone.
+  private func readAhead(_ ahead: InputReadAhead) throws -> ReadAheadEnd {
+    defer { ahead.stop() }
+    var scanned = 0
+    while true {
+      let available = ahead.available()
+      if available.count > scanned || (available.ended && available.count > 0) {
+        // Past bytes already scanned without a line's end (a long line), or no progress.
+        let take = min(available.count, scanned + Self.readAheadSlice)
+        let atEnd = available.ended && take == available.count
+        timestamp = options.timestamp ?? context.clock.nowMillis()
+        let used = try consumeRecords(available.bytes, count: take, atEnd: atEnd)
+        ahead.consume(used)
+        scanned = take - used
+        try refuseLongLine(buffered: scanned)
+        if pendingBytes >= flushLimit { try flush(keepingInFlight: true) }
+        progress?.update(records: recordsSeen, bytes: 0)
+        if let number = context.signals?.pending() { return .interrupted(number) }
+        continue
+      }
+      if available.ended { return .ended }
+      if let failure = available.failure {
+        try flush()
+        throw ProduceStorageFailure(underlying: .io(failure, operation: "read", path: "standard input"), stored: recordsStored)
+      }
+      if available.count == ahead.ring.size {
+        ahead.stop()
+        let rest = ahead.available()
+        input.append(UnsafeRawBufferPointer(start: rest.bytes, count: rest.count))
+        return .lineLongerThanRing
+      }
+      switch inputReadiness() {
+      case .signal(let number): return .interrupted(number)
+      case .ready: break
+      case .waiting: try flush()
+      }
+      var timeout: Int32 = -1
+      if unsynced && options.sync == .exit {
+        timeout = Self.millisUntilSync(lastSyncMillis: lastSyncMillis, now: context.clock.nowMillis())
+      }
+      switch ahead.wait(forMoreThan: scanned, signals: context.signals?.fd, timeout: timeout) {
+      case .more: break
+      case .timeout: if unsynced && options.sync == .exit { try syncAll() }
+      case .signal:
+        if let number = context.signals?.pending() { return .interrupted(number) }
+      }
     }
   }
 

@@ -1,0 +1,219 @@
+import Glibc
+import KQLog
+
+/// Reads a descriptor on a second thread into a `MirroredRing` while the caller encodes what is
+/// already there. On two cores `cat file | kq produce t` spent about a third of kq's CPU in the
+/// pipe's read(2); the reading thread now runs beside the pipe's writer, and the caller keeps
+/// the encoding and the appends, on a core of its own while input keeps coming (`CoreSplit`).
+///
+/// The caller takes what has been read (`available`), gives back what it is done with
+/// (`consume`), and waits for more in `wait`, which also returns on a signal or a timeout so
+/// that Ctrl-C and the once-a-second sync keep working. The reading thread never blocks where
+/// `stop` cannot reach it: it waits in poll(2) on the descriptor and a pipe of its own.
+final class InputReadAhead {
+  /// What the reading thread has read and the caller not consumed yet: `count` contiguous bytes
+  /// from `bytes`; whether the input ended after them, or failed.
+  struct Available {
+    let bytes: UnsafeMutableRawPointer
+    let count: Int
+    let ended: Bool
+    let failure: Errno?
+  }
+
+  enum Wake { case more, signal, timeout }
+
+  /// A wait longer than this gives the caller its cores back: input that comes slowly needs no
+  /// second core, and a producer fed by `tail -f` may run for days.
+  static let idleMillis: Int32 = 50
+
+  let ring: MirroredRing
+  private let fd: CInt
+  private let readSize: Int
+  private let monitor = Monitor()
+  // Under `monitor`:
+  private var written: Int
+  private var consumed = 0
+  private var ended = false
+  private var failure: Errno?
+  private var stopping = false
+  private var waitsForRoom = false
+  private var callerWaits = false
+  /// Readable when the reading thread has read more while the caller waits.
+  private let wakeEnds: (read: CInt, write: CInt)
+  /// Readable when `stop` wants the reading thread to end.
+  private let stopEnds: (read: CInt, write: CInt)
+  private var thread: pthread_t?
+  private let split: CoreSplit?
+  private var holdsCore = false
+
+  /// Starts the reading thread, the ring holding `prefix` first (bytes the caller read itself).
+  /// Reads take at most `readSize` bytes: the ring and a read stay within the cores' caches.
+  /// Nil when the ring, a pipe or the thread cannot be made (the caller reads on its own then).
+  init?(fd: CInt, prefix: UnsafeRawBufferPointer, ringSize: Int = 1 << 20, readSize: Int = 1 << 17) {
+    guard readSize > 0, let ring = MirroredRing(size: max(ringSize, prefix.count + readSize)) else { return nil }
+    guard let wake = Self.makePipe() else { return nil }
+    guard let stop = Self.makePipe() else {
+      close(wake.read)
+      close(wake.write)
+      return nil
+    }
+    self.ring = ring
+    self.fd = fd
+    self.readSize = readSize
+    self.wakeEnds = wake
+    self.stopEnds = stop
+    if let base = prefix.baseAddress, prefix.count > 0 { memcpy(ring.base, base, prefix.count) }
+    written = prefix.count
+    split = CoreSplit()
+    switch HelperThread.start({ [self] in readUntilEnd() }) {
+    case .success(let started): thread = started
+    case .failure: return nil  // deinit closes the pipes
+    }
+    if let split, split.confineCaller() { holdsCore = true }
+  }
+
+  deinit {
+    stop()
+    closePipes()
+  }
+
+  /// What has been read and not consumed.
+  func available() -> Available {
+    monitor.lock()
+    defer { monitor.unlock() }
+    return Available(bytes: ring.address(at: consumed), count: written - consumed, ended: ended, failure: failure)
+  }
+
+  /// Gives back the first `count` bytes of what is available, for the reading thread to fill.
+  func consume(_ count: Int) {
+    guard count > 0 else { return }
+    monitor.lock()
+    consumed += min(count, written - consumed)
+    if waitsForRoom { monitor.broadcast() }
+    monitor.unlock()
+  }
+
+  /// Waits until more than `count` bytes are available (or the input ended or failed), `signals`
+  /// is readable, or `timeout` milliseconds pass (-1: no limit).
+  func wait(forMoreThan count: Int, signals: CInt?, timeout: Int32) -> Wake {
+    var entries = [pollfd(fd: wakeEnds.read, events: Int16(POLLIN), revents: 0)]
+    if let signals { entries.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0)) }
+    var left = timeout
+    defer {
+      monitor.lock()
+      callerWaits = false
+      monitor.unlock()
+    }
+    while true {
+      monitor.lock()
+      callerWaits = true
+      let more = written - consumed > count || ended || failure != nil
+      monitor.unlock()
+      if more { return .more }
+      let step = holdsCore && (left < 0 || left > Self.idleMillis) ? Self.idleMillis : left
+      let result = poll(&entries, nfds_t(entries.count), step)
+      if result < 0 {
+        if errno == EINTR { continue }
+        return .timeout
+      }
+      if result == 0 {
+        if holdsCore { releaseCore() }
+        if left >= 0 {
+          left -= step
+          if left <= 0 { return .timeout }
+        }
+        continue
+      }
+      if entries.count > 1 && entries[1].revents != 0 { return .signal }
+      drainWakes()
+    }
+  }
+
+  /// Ends the reading thread and waits for it; what it read stays available. The caller's
+  /// cores are given back.
+  func stop() {
+    if holdsCore { releaseCore() }
+    guard let running = thread else { return }
+    monitor.broadcasting { stopping = true }
+    var byte: UInt8 = 1
+    _ = write(stopEnds.write, &byte, 1)
+    pthread_join(running, nil)
+    thread = nil
+  }
+
+  private func releaseCore() {
+    split?.releaseCaller()
+    holdsCore = false
+  }
+
+  // MARK: The reading thread
+
+  private func readUntilEnd() {
+    split?.enterSecondThread()
+    var entries = [
+      pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopEnds.read, events: Int16(POLLIN), revents: 0),
+    ]
+    while true {
+      monitor.lock()
+      while !stopping && written - consumed == ring.size {
+        waitsForRoom = true
+        monitor.wait()
+      }
+      waitsForRoom = false
+      let target = ring.address(at: written)
+      let room = min(ring.size - (written - consumed), readSize)
+      let stopped = stopping
+      monitor.unlock()
+      if stopped { return }
+      entries[0].revents = 0
+      entries[1].revents = 0
+      if poll(&entries, 2, -1) < 0 {
+        if errno == EINTR || errno == EAGAIN { continue }
+        return finish(failure: Errno.current)
+      }
+      if entries[1].revents != 0 { return }
+      let n = read(fd, target, room)
+      if n < 0 {
+        if errno == EINTR || errno == EAGAIN { continue }
+        return finish(failure: Errno.current)
+      }
+      if n == 0 { return finish(failure: nil) }
+      monitor.lock()
+      written += n
+      let wakes = callerWaits
+      monitor.unlock()
+      if wakes { wakeCaller() }
+    }
+  }
+
+  private func finish(failure: Errno?) {
+    monitor.broadcasting {
+      if let failure { self.failure = failure } else { ended = true }
+    }
+    wakeCaller()
+  }
+
+  private func wakeCaller() {
+    var byte: UInt8 = 1
+    _ = write(wakeEnds.write, &byte, 1)  // a full pipe is readable already
+  }
+
+  private func drainWakes() {
+    var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+    while withUnsafeMutableBytes(of: &bytes, { read(wakeEnds.read, $0.baseAddress, $0.count) }) == 32 {}
+  }
+
+  private static func makePipe() -> (read: CInt, write: CInt)? {
+    var ends: [CInt] = [0, 0]
+    guard pipe(&ends) == 0 else { return nil }
+    for end in ends {
+      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+    }
+    return (ends[0], ends[1])
+  }
+
+  private func closePipes() {
+    for end in [wakeEnds.read, wakeEnds.write, stopEnds.read, stopEnds.write] { close(end) }
+  }
+}
