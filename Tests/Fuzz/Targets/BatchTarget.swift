@@ -6,6 +6,7 @@ import KQStorage
 /// whether its CRC held or not, so the record decoder meets bytes no CRC vouches for.
 enum BatchTarget {
   nonisolated(unsafe) static let buffer = ByteBuffer(capacity: 0)
+  nonisolated(unsafe) static let valueCopies = ByteBuffer(capacity: 0)
 
   static func run(_ input: UnsafeRawBufferPointer) {
     guard let base = input.baseAddress else { return }
@@ -34,14 +35,22 @@ enum BatchTarget {
     let records: RecordBatchView
     do { records = try view.decompressed(into: buffer, maxMessageBytes: 1 << 20) } catch { return }
     var count: Int64 = 0
+    var values: [UInt8] = []
     do {
       try records.forEachRecord { record in
         if isWhole && record.offset != view.baseOffset + count { wrongAnswer("record \(count) has offset \(record.offset)") }
         count += 1
+        if let value = record.value { values += value }
+        values.append(10)
         try record.forEachHeader { _, _ in }
         return true
       }
     } catch { return }
     if isWhole && count != Int64(view.recordCount) { wrongAnswer("\(count) records read of \(view.recordCount)") }
+    // The bulk consumer's copy of values (`kq_append_values`) reads what the decoder read.
+    if count == Int64(view.recordCount), let copied = try? records.appendValues(into: valueCopies, terminator: 10) {
+      if copied != Int(count) || valueCopies.array != values { wrongAnswer("appendValues disagrees with the decoder") }
+    }
+    valueCopies.removeFirst(valueCopies.count)
   }
 }

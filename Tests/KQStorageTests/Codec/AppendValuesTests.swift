@@ -1,3 +1,5 @@
+import CKQValues
+import Glibc
 import KQTestSupport
 import Testing
 
@@ -228,5 +230,68 @@ struct AppendValuesTests {
       $0.baseAddress!.storeBigEndian(Int32(size - BatchLayout.logOverhead), at: BatchLayout.batchLength)
     }
     try Self.expectFailure(bytes, available: size, .malformedRecord(index: 2))
+  }
+  /// `bytes` copied so that they end where a page no access is allowed to begins: a load past
+  /// their end faults.
+  static func withGuardedCopy<T>(of bytes: [UInt8], _ body: (UnsafePointer<UInt8>) throws -> T) throws -> T {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let pages = (bytes.count + page - 1) / page + 1
+    let mapped = try #require(mmap(nil, pages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+    try #require(mapped != MAP_FAILED)
+    defer { munmap(mapped, pages * page) }
+    try #require(mprotect(mapped + (pages - 1) * page, page, PROT_NONE) == 0)
+    let start = mapped + (pages - 1) * page - bytes.count
+    bytes.withUnsafeBytes { _ = memcpy(start, $0.baseAddress!, bytes.count) }
+    return try body(start.assumingMemoryBound(to: UInt8.self))
+  }
+
+  @Test(
+    "the C loop with SSE2 and with AVX2 moves copies the same values and stops at the same record, on intact and on mangled batches, without reading past them",
+    arguments: 0..<120 as Range<UInt64>)
+  func bothMoveWidthsAgree(seed: UInt64) throws {
+    var random = SeededGenerator(seed: seed)
+    let records = Self.randomRecords(&random, seed: seed)
+    var bytes = BatchEncoder.encode(records)
+    let intact = seed % 2 == 0
+    if !intact {  // a few bytes of the records changed: lengths, varints, values
+      for _ in 0..<Int.random(in: 1...4, using: &random) {
+        bytes[Int.random(in: BatchLayout.headerSize..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+      }
+      if seed % 4 == 1 { bytes.removeLast(Int.random(in: 1...min(40, bytes.count - BatchLayout.headerSize), using: &random)) }
+    }
+    let outputs = try Self.withGuardedCopy(of: bytes) { base in
+      [kq_append_values_sse2, kq_append_values].map { variant -> (position: Int, index: Int, values: [UInt8]) in
+        var out = [UInt8](repeating: 0xee, count: bytes.count + records.count)
+        return out.withUnsafeMutableBufferPointer { buffer in
+          var cursor = kq_values_cursor(position: BatchLayout.headerSize, index: 0, out: buffer.baseAddress!)
+          variant(base, bytes.count, records.count, 10, &cursor)
+          return (cursor.position, cursor.index, Array(buffer[0..<(cursor.out - buffer.baseAddress!)]))
+        }
+      }
+    }
+    #expect(outputs[0].position == outputs[1].position && outputs[0].index == outputs[1].index)
+    #expect(outputs[0].values == outputs[1].values)
+    if intact {
+      // Up to the first record of another shape, the values the records hold.
+      let index = outputs[0].index
+      #expect(outputs[0].values == records[0..<index].flatMap { ($0.value ?? []) + [10] })
+    }
+  }
+
+  @Test("the C loop copies every record of a batch of plain lines, with either move width")
+  func plainLinesAllInC() throws {
+    let records = (0..<2_000).map { Record(key: nil, value: Array(String(format: "%099d", $0).utf8), timestamp: 1_700_000_000_000) }
+    let bytes = BatchEncoder.encode(records)
+    try Self.withGuardedCopy(of: bytes) { base in
+      for variant in [kq_append_values_sse2, kq_append_values] {
+        var out = [UInt8](repeating: 0, count: bytes.count + records.count)
+        out.withUnsafeMutableBufferPointer { buffer in
+          var cursor = kq_values_cursor(position: BatchLayout.headerSize, index: 0, out: buffer.baseAddress!)
+          variant(base, bytes.count, records.count, 10, &cursor)
+          #expect(cursor.index == records.count && cursor.position == bytes.count)
+          #expect(Array(buffer[0..<(cursor.out - buffer.baseAddress!)]) == records.flatMap { $0.value! + [10] })
+        }
+      }
+    }
   }
 }
