@@ -8,8 +8,9 @@ import KQLog
 ///
 /// The caller takes what has been read (`available`), gives back what it is done with
 /// (`consume`), and waits for more in `wait`, which also returns on a signal or a timeout so
-/// that Ctrl-C and the once-a-second sync keep working. The reading thread never blocks where
-/// `stop` cannot reach it: it waits in poll(2) on the descriptor and a pipe of its own.
+/// that Ctrl-C and the once-a-second sync keep working. The reading thread waits in poll(2) on
+/// the descriptor and a pipe of its own, which `stop` writes to; it reads only what poll found
+/// (a read waits only where another process took those bytes first).
 final class InputReadAhead {
   /// What the reading thread has read and the caller not consumed yet: `count` contiguous bytes
   /// from `bytes`; whether the input ended after them, or failed.
@@ -134,11 +135,12 @@ final class InputReadAhead {
   func stop() {
     if holdsCore { releaseCore() }
     guard let running = thread else { return }
+    thread = nil
     monitor.broadcasting { stopping = true }
     var byte: UInt8 = 1
     _ = write(stopEnds.write, &byte, 1)
-    pthread_join(running, nil)
-    thread = nil
+    // The reading thread itself, when it let go of the last reference (no caller stopped it).
+    if pthread_equal(running, pthread_self()) != 0 { pthread_detach(running) } else { pthread_join(running, nil) }
   }
 
   private func releaseCore() {
