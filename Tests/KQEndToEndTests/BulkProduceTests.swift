@@ -9,6 +9,19 @@ struct BulkProduceTests {
   /// 40,000 lines of 100 bytes (4 MB): four bulk flushes and a last one.
   static let makeLines = "awk 'BEGIN { for (i = 0; i < 40000; i++) printf \"%09d%090d\\n\", i, i % 977 }' > lines"
 
+  /// A producer into a new topic t, with `arguments`, fed the 40,000 lines and still waiting for
+  /// more once every one of them is readable; the lines.
+  static func producerAfterBulkInput(_ kq: KQSandbox, _ arguments: String...) throws -> (KQProcess.Running, String) {
+    try kq.shell(makeLines).checked()
+    try kq.ok("topic", "create", "t")
+    let lines = kq.read("lines")
+    let producer = try kq.start(["produce", "t"] + arguments)
+    producer.write(lines)
+    let stored = eventually(timeout: 60) { (try? kq.run("consume", "t").output) == lines }
+    #expect(stored, "the bulk input was not all readable while kq waited for more")
+    return (producer, lines)
+  }
+
   @Test("piped lines come back byte for byte, plain and lz4, and verify finds nothing wrong")
   func plainAndCompressed() throws {
     let kq = try KQSandbox()
@@ -109,13 +122,7 @@ struct BulkProduceTests {
     // Bulk flushes with a codec leave their batches to the next flush (compressed meanwhile on
     // the second thread); input that stops coming must not keep the last of them back.
     let kq = try KQSandbox()
-    try kq.shell(Self.makeLines).checked()
-    try kq.ok("topic", "create", "t")
-    let lines = kq.read("lines")
-    let producer = try kq.start("produce", "t", "--compression", "lz4", "--sync", "none")
-    producer.write(lines)
-    let stored = eventually(timeout: 60) { (try? kq.run("consume", "t").output) == lines }
-    #expect(stored, "the records before the pause were not all readable while kq waited for input")
+    let (producer, lines) = try Self.producerAfterBulkInput(kq, "--compression", "lz4", "--sync", "none")
     producer.write("the last line\n")
     producer.closeInput()
     let finished = try producer.finish()
@@ -143,12 +150,7 @@ struct BulkProduceTests {
     // Input that stops coming after bulk flushes must have every flush appended (one still in
     // flight, where flushes overlap the reading, included) and the rest appended at once.
     let kq = try KQSandbox()
-    try kq.shell(Self.makeLines).checked()
-    try kq.ok("topic", "create", "t")
-    let lines = kq.read("lines")
-    let producer = try kq.start("produce", "t", "--sync", "none")
-    producer.write(lines)
-    #expect(eventually(timeout: 60) { (try? kq.run("consume", "t").output) == lines }, "the bulk input was not all readable while kq waited")
+    let (producer, lines) = try Self.producerAfterBulkInput(kq, "--sync", "none")
     var expected = lines
     for index in 0..<3 {
       producer.write("single \(index)\n")
@@ -183,12 +185,7 @@ struct BulkProduceTests {
   @Test("Ctrl-C while kq waits after bulk input ends produce with 130; every record is stored and counted")
   func interruptedAfterBulkInput() throws {
     let kq = try KQSandbox()
-    try kq.shell(Self.makeLines).checked()
-    try kq.ok("topic", "create", "t")
-    let lines = kq.read("lines")
-    let producer = try kq.start("produce", "t")
-    producer.write(lines)  // 4 MB: read on the second thread
-    #expect(eventually(timeout: 60) { (try? kq.run("consume", "t").output) == lines })
+    let (producer, lines) = try Self.producerAfterBulkInput(kq)  // 4 MB: read on the second thread
     producer.signal(SIGINT)
     let ended = try producer.finish(timeout: 30)
     #expect(ended.status == 130, "\(ended)")
