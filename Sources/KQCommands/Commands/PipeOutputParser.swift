@@ -200,17 +200,6 @@ final class PipeOutputParser {
       guard let hit = memchr(base, byte, bytes.count) else { return nil }
       return (UnsafeRawPointer(hit) - base, 1)
     }
-    return delimiter.withUnsafeBytes { needle -> (Int, Int)? in
-      guard let first = needle.first, let needleBase = needle.baseAddress else { return nil }
-      var start = 0
-      while start + needle.count <= bytes.count {
-        guard let hit = memchr(base + start, Int32(first), bytes.count - start) else { return nil }
-        let at = UnsafeRawPointer(hit) - base
-        if at + needle.count > bytes.count { return nil }
-        if memcmp(base + at, needleBase, needle.count) == 0 { return (at, needle.count) }
-        start = at + 1
-      }
-      return nil
-    }
+    return delimiter.withUnsafeBytes { needle in bytes.firstOffset(of: needle).map { ($0, needle.count) } }
   }
 }

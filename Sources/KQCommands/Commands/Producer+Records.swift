@@ -80,24 +80,10 @@ extension Producer {
       guard let base = bytes.baseAddress, let hit = memchr(base, byte, bytes.count) else { return nil }
       return (UnsafeRawPointer(hit) - base, 1)
     }
-    guard let delimiter = options.keyDelimiter, let at = find(delimiter, in: bytes) else { return nil }
-    return (at, delimiter.count)
-  }
-
-  private func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer) -> Int? {
-    guard let base = bytes.baseAddress, !needle.isEmpty else { return nil }
-    return needle.withUnsafeBytes { n -> Int? in
-      guard let first = n.first, let needleBase = n.baseAddress else { return nil }
-      var start = 0
-      while start + n.count <= bytes.count {
-        guard let hit = memchr(base + start, Int32(first), bytes.count - start) else { return nil }
-        let at = UnsafeRawPointer(hit) - base
-        if at + n.count > bytes.count { return nil }
-        if memcmp(base + at, needleBase, n.count) == 0 { return at }
-        start = at + 1
-      }
+    guard let delimiter = options.keyDelimiter, let at = delimiter.withUnsafeBytes({ bytes.firstOffset(of: $0) }) else {
       return nil
     }
+    return (at, delimiter.count)
   }
 
   private func jsonRecord(_ bytes: UnsafeRawBufferPointer) throws {
