@@ -92,14 +92,9 @@ package final class SignalWatcher {
 
   package init?() {
     signalsTaken = signalsReported.load(ordering: .acquiring)  // also runs its lazy set-up before the handler can
-    var ends: [CInt] = [0, 0]
-    guard pipe(&ends) == 0 else { return nil }
-    for end in ends {
-      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-    }
-    fd = ends[0]
-    signalPipeWriteEnd = ends[1]
+    guard let ends = WakePipe.makeEnds() else { return nil }
+    fd = ends.read
+    signalPipeWriteEnd = ends.write
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { number in
       var byte = UInt8(truncatingIfNeeded: number)

@@ -12,37 +12,25 @@ final class InputFeeder {
   private var written = 0
   /// Set once the thread has closed the command's stdin: from then on kq holds no copy of it.
   private let closed = Atomic<Bool>(false)
-  /// A pipe whose write end `stop` writes to: the thread polls its read end beside `fd`.
-  private let stopRead: CInt
-  private let stopWrite: CInt
+  /// Woken by `stop`: the thread polls it beside `fd`.
+  private let stopping: WakePipe
   private var work: BackgroundWork?
 
   /// Starts the thread; nil when it cannot (the caller feeds `fd` itself). `fd` is the
   /// feeder's from here on (non-blocking), closed when it is done.
   static func start(writing bytes: UnsafeRawBufferPointer, to fd: CInt) -> InputFeeder? {
-    var ends: [CInt] = [-1, -1]
-    guard pipe(&ends) == 0 else { return nil }
-    for end in ends {
-      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-    }
-    let feeder = InputFeeder(fd: fd, bytes: bytes, stopRead: ends[0], stopWrite: ends[1])
+    guard let stopping = WakePipe() else { return nil }
+    let feeder = InputFeeder(fd: fd, bytes: bytes, stopping: stopping)
     // SIGINT and SIGTERM stay with the main thread, which passes them on to the command.
     guard let work = BackgroundWork.start({ feeder.feed() }) else { return nil }
     feeder.work = work
     return feeder
   }
 
-  private init(fd: CInt, bytes: UnsafeRawBufferPointer, stopRead: CInt, stopWrite: CInt) {
+  private init(fd: CInt, bytes: UnsafeRawBufferPointer, stopping: WakePipe) {
     self.fd = fd
     self.bytes = bytes
-    self.stopRead = stopRead
-    self.stopWrite = stopWrite
-  }
-
-  deinit {
-    close(stopRead)
-    close(stopWrite)
+    self.stopping = stopping
   }
 
   private func feed() {
@@ -54,7 +42,7 @@ final class InputFeeder {
     }
     guard let base = bytes.baseAddress else { return }
     while offset < bytes.count {
-      var entries = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
+      var entries = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0), pollfd(fd: stopping.readEnd, events: Int16(POLLIN), revents: 0)]
       if poll(&entries, 2, -1) < 0 {
         if errno == EINTR { continue }
         return
@@ -74,10 +62,7 @@ final class InputFeeder {
   var isDone: Bool { closed.load(ordering: .acquiring) }
 
   /// Makes the thread stop writing (the command is being killed, or kq is stopping).
-  func stop() {
-    var byte: UInt8 = 1
-    _ = write(stopWrite, &byte, 1)
-  }
+  func stop() { stopping.wake() }
 
   /// Waits for the thread to end; how many bytes it wrote.
   func join() -> Int {

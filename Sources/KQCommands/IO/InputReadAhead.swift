@@ -36,13 +36,13 @@ final class InputReadAhead {
   private var consumed = 0
   private var ended = false
   private var failure: Errno?
-  private var stopping = false
+  private var isStopping = false
   private var waitsForRoom = false
   private var callerWaits = false
-  /// Readable when the reading thread has read more while the caller waits.
-  private let wakeEnds: (read: CInt, write: CInt)
-  /// Readable when `stop` wants the reading thread to end.
-  private let stopEnds: (read: CInt, write: CInt)
+  /// Woken when the reading thread has read more while the caller waits.
+  private let moreRead: WakePipe
+  /// Woken when `stop` wants the reading thread to end.
+  private let stopping: WakePipe
   private var thread: pthread_t?
   private let split: CoreSplit?
   private var holdsCore = false
@@ -52,31 +52,23 @@ final class InputReadAhead {
   /// Nil when the ring, a pipe or the thread cannot be made (the caller reads on its own then).
   init?(fd: CInt, prefix: UnsafeRawBufferPointer, ringSize: Int = 1 << 20, readSize: Int = 1 << 17) {
     guard readSize > 0, let ring = MirroredRing(size: max(ringSize, prefix.count + readSize)) else { return nil }
-    guard let wake = Self.makePipe() else { return nil }
-    guard let stop = Self.makePipe() else {
-      close(wake.read)
-      close(wake.write)
-      return nil
-    }
+    guard let moreRead = WakePipe(), let stopping = WakePipe() else { return nil }
     self.ring = ring
     self.fd = fd
     self.readSize = readSize
-    self.wakeEnds = wake
-    self.stopEnds = stop
+    self.moreRead = moreRead
+    self.stopping = stopping
     if let base = prefix.baseAddress, prefix.count > 0 { memcpy(ring.base, base, prefix.count) }
     written = prefix.count
     split = CoreSplit()
     switch HelperThread.start({ [self] in readUntilEnd() }) {
     case .success(let started): thread = started
-    case .failure: return nil  // deinit closes the pipes
+    case .failure: return nil
     }
     if let split, split.confineCaller() { holdsCore = true }
   }
 
-  deinit {
-    stop()
-    closePipes()
-  }
+  deinit { stop() }
 
   /// What has been read and not consumed.
   func available() -> Available {
@@ -97,7 +89,7 @@ final class InputReadAhead {
   /// Waits until more than `count` bytes are available (or the input ended or failed), `signals`
   /// is readable, or `timeout` milliseconds pass (-1: no limit).
   func wait(forMoreThan count: Int, signals: CInt?, timeout: Int32) -> Wake {
-    var entries = [pollfd(fd: wakeEnds.read, events: Int16(POLLIN), revents: 0)]
+    var entries = [pollfd(fd: moreRead.readEnd, events: Int16(POLLIN), revents: 0)]
     if let signals { entries.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0)) }
     var left = timeout
     defer {
@@ -126,7 +118,7 @@ final class InputReadAhead {
         continue
       }
       if entries.count > 1 && entries[1].revents != 0 { return .signal }
-      drainWakes()
+      moreRead.drain()
     }
   }
 
@@ -136,9 +128,8 @@ final class InputReadAhead {
     if holdsCore { releaseCore() }
     guard let running = thread else { return }
     thread = nil
-    monitor.broadcasting { stopping = true }
-    var byte: UInt8 = 1
-    _ = write(stopEnds.write, &byte, 1)
+    monitor.broadcasting { isStopping = true }
+    stopping.wake()
     // The reading thread itself, when it let go of the last reference (no caller stopped it).
     if pthread_equal(running, pthread_self()) != 0 { pthread_detach(running) } else { pthread_join(running, nil) }
   }
@@ -153,18 +144,18 @@ final class InputReadAhead {
   private func readUntilEnd() {
     split?.enterSecondThread()
     var entries = [
-      pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopEnds.read, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopping.readEnd, events: Int16(POLLIN), revents: 0),
     ]
     while true {
       monitor.lock()
-      while !stopping && written - consumed == ring.size {
+      while !isStopping && written - consumed == ring.size {
         waitsForRoom = true
         monitor.wait()
       }
       waitsForRoom = false
       let target = ring.address(at: written)
       let room = min(ring.size - (written - consumed), readSize)
-      let stopped = stopping
+      let stopped = isStopping
       monitor.unlock()
       if stopped { return }
       entries[0].revents = 0
@@ -184,7 +175,7 @@ final class InputReadAhead {
       written += n
       let wakes = callerWaits
       monitor.unlock()
-      if wakes { wakeCaller() }
+      if wakes { moreRead.wake() }
     }
   }
 
@@ -192,30 +183,6 @@ final class InputReadAhead {
     monitor.broadcasting {
       if let failure { self.failure = failure } else { ended = true }
     }
-    wakeCaller()
-  }
-
-  private func wakeCaller() {
-    var byte: UInt8 = 1
-    _ = write(wakeEnds.write, &byte, 1)  // a full pipe is readable already
-  }
-
-  private func drainWakes() {
-    var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-    while withUnsafeMutableBytes(of: &bytes, { read(wakeEnds.read, $0.baseAddress, $0.count) }) == 32 {}
-  }
-
-  private static func makePipe() -> (read: CInt, write: CInt)? {
-    var ends: [CInt] = [0, 0]
-    guard pipe(&ends) == 0 else { return nil }
-    for end in ends {
-      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-    }
-    return (ends[0], ends[1])
-  }
-
-  private func closePipes() {
-    for end in [wakeEnds.read, wakeEnds.write, stopEnds.read, stopEnds.write] { close(end) }
+    moreRead.wake()
   }
 }
