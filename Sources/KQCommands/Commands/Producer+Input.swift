@@ -16,17 +16,25 @@ extension Producer {
   func waitForInput() throws -> Readiness {
     guard let fd = context.stdin.descriptor else { return .ready }
     while true {
-      var timeout: Int32 = -1
-      if unsynced && options.sync == .exit {
-        timeout = Self.millisUntilSync(lastSyncMillis: lastSyncMillis, now: context.clock.nowMillis())
-      }
-      let readiness = poll(fd, timeout: timeout)
+      let readiness = poll(fd, timeout: millisUntilDueSync())
       if case .waiting = readiness {
-        if unsynced && options.sync == .exit { try syncAll() }
+        try syncIfDue()
         continue
       }
       return readiness
     }
+  }
+
+  /// How long input may be waited for before `--sync exit`'s once-a-second sync of what is
+  /// unsynced is due; -1 (no limit) when none is.
+  private func millisUntilDueSync() -> Int32 {
+    guard unsynced && options.sync == .exit else { return -1 }
+    return Self.millisUntilSync(lastSyncMillis: lastSyncMillis, now: context.clock.nowMillis())
+  }
+
+  /// The sync `millisUntilDueSync` waited for, once its time has come.
+  private func syncIfDue() throws {
+    if unsynced && options.sync == .exit { try syncAll() }
   }
 
   /// How long to wait for input before the once-a-second sync is due: 0 to 1000 ms, also when
@@ -147,13 +155,9 @@ extension Producer {
       case .ready: break
       case .waiting: try flush()
       }
-      var timeout: Int32 = -1
-      if unsynced && options.sync == .exit {
-        timeout = Self.millisUntilSync(lastSyncMillis: lastSyncMillis, now: context.clock.nowMillis())
-      }
-      switch ahead.wait(forMoreThan: scanned, signals: context.signals?.fd, timeout: timeout) {
+      switch ahead.wait(forMoreThan: scanned, signals: context.signals?.fd, timeout: millisUntilDueSync()) {
       case .more: break
-      case .timeout: if unsynced && options.sync == .exit { try syncAll() }
+      case .timeout: try syncIfDue()
       case .signal:
         if let number = context.signals?.pending() { return .interrupted(number) }
       }
