@@ -130,28 +130,23 @@ static int has_avx2(void) {
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
   return (b & bit_AVX2) != 0;
 }
-#endif
 
 /// 0: not chosen yet; 1: SSE2; 2: AVX2. Racing first calls choose the same.
 static int chosen;
 
-static int choose(void) {
-  int choice = 1;
-#if defined(__x86_64__)
-  if (has_avx2()) choice = 2;
-#endif
-  __atomic_store_n(&chosen, choice, __ATOMIC_RELAXED);
-  return choice;
-}
-
-int kq_append_values_uses_avx2(void) {
+static int uses_avx2(void) {
   int choice = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-  return (choice ? choice : choose()) == 2;
+  if (choice == 0) {
+    choice = has_avx2() ? 2 : 1;
+    __atomic_store_n(&chosen, choice, __ATOMIC_RELAXED);
+  }
+  return choice == 2;
 }
+#endif
 
 void kq_append_values(const uint8_t *base, size_t size, size_t count, uint8_t terminator, kq_values_cursor *cursor) {
 #if defined(__x86_64__)
-  if (kq_append_values_uses_avx2()) {
+  if (uses_avx2()) {
     append_values_avx2(base, size, count, terminator, cursor);
     return;
   }

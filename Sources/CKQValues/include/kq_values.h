@@ -26,7 +26,5 @@ void kq_append_values(const uint8_t *base, size_t size, size_t count, uint8_t te
 
 /// The same with SSE2 moves only, whatever the CPU (tests run both).
 void kq_append_values_sse2(const uint8_t *base, size_t size, size_t count, uint8_t terminator, kq_values_cursor *cursor);
-/// Whether `kq_append_values` uses AVX2 moves on this machine.
-int kq_append_values_uses_avx2(void);
 
 #endif
