@@ -242,6 +242,7 @@ final class Consumer {
     if cursor.reader.hasLostOffsets { Self.warnAboutLostOffsets(cursor, context: context) }
     if let rewind = cursor.reader.takeLogRewind() {
       Self.warn(about: rewind, &cursor, context: context)
+      if rewind.topicCreatedAgain { rebalance?.commits.forgetCommit(partition: cursor.partition) }
       ledger?.record(end: bytesWritten + output.count, partition: cursor.partition, next: rewind.end)
     }
     guard var batch = read else {

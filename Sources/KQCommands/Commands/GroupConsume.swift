@@ -202,6 +202,12 @@ final class CommitTracker {
     return true
   }
 
+  /// The topic under `partition`'s reader was deleted and created again: what this member
+  /// committed was the old topic's, and in the new one it has committed nothing yet. A rejoin
+  /// that then finds no commit for the partition keeps the reader where it is in the new
+  /// topic, instead of reading it again from the start.
+  func forgetCommit(partition: Int) { committedOffsets[partition] = nil }
+
   /// After a rebalance: the group's offsets as committed now, and the readers of the
   /// partitions this member owns in the new generation.
   func restart(committed: [Int: Int64], readers: [(Int, any PartitionReading)]) {
