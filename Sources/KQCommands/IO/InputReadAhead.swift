@@ -8,9 +8,12 @@ import KQLog
 ///
 /// The caller takes what has been read (`available`), gives back what it is done with
 /// (`consume`), and waits for more in `wait`, which also returns on a signal or a timeout so
-/// that Ctrl-C and the once-a-second sync keep working. The reading thread waits in poll(2) on
-/// the descriptor and a pipe of its own, which `stop` writes to; it reads only what poll found
-/// (a read waits only where another process took those bytes first).
+/// that Ctrl-C and the once-a-second sync keep working. Before it waits, the caller reads what
+/// stdin holds itself: the reading thread shares its core with the pipe's writer, the busier
+/// core, and reads taken in turn (`isReading`) keep the ring in input order. The reading thread
+/// waits in poll(2) on the descriptor and a pipe of its own, which `stop` writes to; both
+/// threads read only what poll found (a read waits only where another process took those bytes
+/// first).
 final class InputReadAhead {
   /// What the reading thread has read and the caller not consumed yet: `count` contiguous bytes
   /// from `bytes`; whether the input ended after them, or failed.
@@ -39,6 +42,12 @@ final class InputReadAhead {
   private var isStopping = false
   private var waitsForRoom = false
   private var callerWaits = false
+  /// Whether a read(2) into the ring is under way, on either thread: reads are taken in turn,
+  /// so the ring holds the input in order.
+  private var isReading = false
+  /// Reads the caller made itself (`readWaiting`): when none came between the reading thread's
+  /// poll and its turn, what poll found is still there.
+  private(set) var callerReads = 0
   /// Woken when the reading thread has read more while the caller waits.
   private let moreRead: WakePipe
   /// Woken when `stop` wants the reading thread to end.
@@ -101,8 +110,13 @@ final class InputReadAhead {
       monitor.lock()
       callerWaits = true
       let more = written - consumed > count || ended || failure != nil
+      let reads = !more && !isReading && written - consumed < ring.size
+      if reads { isReading = true }
+      let target = ring.address(at: written)
+      let room = min(ring.size - (written - consumed), readSize)
       monitor.unlock()
       if more { return .more }
+      if reads && readWaiting(into: target, room: room) { continue }
       let step = holdsCore && (left < 0 || left > Self.idleMillis) ? Self.idleMillis : left
       let result = poll(&entries, nfds_t(entries.count), step)
       if result < 0 {
@@ -134,6 +148,23 @@ final class InputReadAhead {
     if pthread_equal(running, pthread_self()) != 0 { pthread_detach(running) } else { pthread_join(running, nil) }
   }
 
+  /// On the caller's thread, while it would otherwise wait for the reading thread: reads what
+  /// stdin holds right now into the ring itself (the reading thread shares a core with the
+  /// pipe's writer, and that core is the busier one). True when the read brought something,
+  /// or the end.
+  private func readWaiting(into target: UnsafeMutableRawPointer, room: Int) -> Bool {
+    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    let n = poll(&entry, 1, 0) == 1 ? read(fd, target, room) : -1
+    let failed = n < 0 && errno != EINTR && errno != EAGAIN && entry.revents != 0 ? Errno.current : nil
+    monitor.lock()
+    isReading = false
+    if n > 0 { written += n } else if n == 0 { ended = true } else if let failed { failure = failed }
+    if n >= 0 { callerReads += 1 }
+    if waitsForRoom { monitor.broadcast() }
+    monitor.unlock()
+    return n >= 0 || failed != nil
+  }
+
   private func releaseCore() {
     split?.releaseCaller()
     holdsCore = false
@@ -148,14 +179,13 @@ final class InputReadAhead {
     ]
     while true {
       monitor.lock()
-      while !isStopping && written - consumed == ring.size {
+      while !isStopping && !ended && failure == nil && (written - consumed == ring.size || isReading) {
         waitsForRoom = true
         monitor.wait()
       }
       waitsForRoom = false
-      let target = ring.address(at: written)
-      let room = min(ring.size - (written - consumed), readSize)
-      let stopped = isStopping
+      let stopped = isStopping || ended || failure != nil
+      let readsBefore = callerReads
       monitor.unlock()
       if stopped { return }
       entries[0].revents = 0
@@ -165,16 +195,28 @@ final class InputReadAhead {
         return finish(failure: Errno.current)
       }
       if entries[1].revents != 0 { return }
-      let n = read(fd, target, room)
-      if n < 0 {
-        if errno == EINTR || errno == EAGAIN { continue }
-        return finish(failure: Errno.current)
-      }
-      if n == 0 { return finish(failure: nil) }
       monitor.lock()
-      written += n
+      let turn = !isReading && !ended && failure == nil && written - consumed < ring.size
+      if turn { isReading = true }
+      let target = ring.address(at: written)
+      let room = min(ring.size - (written - consumed), readSize)
+      let callerRead = callerReads != readsBefore
+      monitor.unlock()
+      guard turn else { continue }
+      // When the caller read since the poll, it may have taken all poll saw: look again.
+      var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: Int16(POLLIN))
+      let n = !callerRead || poll(&entry, 1, 0) == 1 ? read(fd, target, room) : -1
+      let error = errno
+      monitor.lock()
+      isReading = false
+      if n > 0 { written += n }
       let wakes = callerWaits
       monitor.unlock()
+      if n < 0 {
+        if entry.revents == 0 || error == EINTR || error == EAGAIN { continue }
+        return finish(failure: Errno(error))
+      }
+      if n == 0 { return finish(failure: nil) }
       if wakes { moreRead.wake() }
     }
   }

@@ -72,6 +72,24 @@ struct InputReadAheadTests {
     _ = writer
   }
 
+  @Test("the caller reads while it would wait, beside the reading thread: every byte once and in order")
+  func callerAndThreadTakeTurns() throws {
+    let feeder = try Feeder()
+    let bytes = (0..<20_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 16) }
+    let ahead = try #require(
+      InputReadAhead(fd: feeder.readEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0), ringSize: 1 << 16, readSize: 4_096))
+    let writer = feeder.write(bytes, chunks: [1 << 20, 3, 50_000], closing: true)
+    let (read, ended) = Self.drain(ahead, takes: [70_000, 1, 8_191])
+    #expect(ended)
+    #expect(read.count == bytes.count)
+    #expect(read == bytes)
+    // The caller drains the ring faster than the thread fills it 4 KiB at a time, so it finds
+    // the pipe holding bytes when it comes to wait: some reads were its own.
+    #expect(ahead.callerReads > 0)
+    ahead.stop()
+    _ = writer
+  }
+
   @Test("a full ring waits for the caller: the reading thread never overwrites what was not consumed")
   func fullRingWaits() throws {
     let feeder = try Feeder()
