@@ -12,4 +12,12 @@ static inline int kq_start_writeback(int fd, long long offset, long long count) 
   return sync_file_range(fd, (off_t)offset, (off_t)count, SYNC_FILE_RANGE_WRITE);
 }
 
+/// Reserves blocks for `count` bytes of `fd` from `offset` without changing its size
+/// (fallocate(2) with FALLOC_FL_KEEP_SIZE), so that appends there skip the file system's block
+/// allocation. A hint for speed only. Returns 0, or -1 with errno set (EOPNOTSUPP where the
+/// file system has no such call).
+static inline int kq_preallocate(int fd, long long offset, long long count) {
+  return fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)count);
+}
+
 #endif

@@ -25,6 +25,9 @@ final class ActiveSegment {
   let timeIndexFD: CInt
   var state: State
   var hasUnsyncedWrites = false
+  /// Where the blocks this writer reserved past the log's end end (`PartitionLog.preallocate`);
+  /// 0 when it reserved none.
+  var preallocatedEnd: Int64 = 0
   /// Whether this writer fsynced the folder since it opened the segment: until then the
   /// segment's name may not be durable (another writer may have created it and never synced).
   var isNameDurable = false

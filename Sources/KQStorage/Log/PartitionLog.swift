@@ -38,6 +38,7 @@ package final class PartitionLog {
   deinit { close() }
 
   package func close() {
+    if let active { releasePreallocationOnClose(active) }
     active?.close()
     active = nil
     for (fd, _) in unsyncedSealed { try? fileSystem.close(fd) }
@@ -159,6 +160,7 @@ package final class PartitionLog {
     }
     guard count > 0 else { return }
     var path = segment.logPath
+    preallocate(segment, for: count, at: previous.size)
     do {
       try fileSystem.write(segment.logFD, from: bytes, count: count, at: previous.size, path: path)
       if startsWriteback { startWriteback(segment, wrote: count, at: previous.size) }
@@ -202,6 +204,7 @@ package final class PartitionLog {
     // A power cut must never keep the next segment and lose this one's tail or name (a
     // sealed segment torn, or an offset gap): both are durable before the next one exists.
     try syncBeforeRoll(segment)
+    releasePreallocation(segment, size: segment.state.size)
     let next = try ActiveSegment.create(folder: folder, base: segment.state.nextOffset, fileSystem: fileSystem)
     if segment.hasUnsyncedWrites {
       // Index files of a sealed segment are synced by name at the next sync.
@@ -231,6 +234,7 @@ package final class PartitionLog {
       {
         return active
       }
+      releasePreallocation(active, size: Int64(info.st_size))
       if active.hasUnsyncedWrites {
         // Keep its descriptor until the next sync, so our writes still get synced.
         if let fd = try? fileSystem.open(active.logPath, O_RDONLY) { unsyncedSealed.append((fd, active.logPath)) }
@@ -263,6 +267,7 @@ package final class PartitionLog {
       let (segment, report) = try ActiveSegment.open(
         folder: folder, base: bases[bases.count - 1], fileSystem: fileSystem, mode: mode)
       if let report { recoveryReports.append(report) }
+      releaseLeftoverPreallocation(segment)
       active = segment
     }
     let now = clock.nowMillis()

@@ -154,6 +154,20 @@ package final class FileSystem: @unchecked Sendable {
     _ = kq_start_writeback(fd, offset, Int64(count))
   }
 
+  /// `fallocate(2)` with FALLOC_FL_KEEP_SIZE: blocks for `count` bytes from `offset`, the size
+  /// unchanged. A hint for speed only: false where the file system refuses it.
+  package func preallocate(_ fd: CInt, from offset: Int64, count: Int64) -> Bool {
+    kq_preallocate(fd, offset, count) == 0
+  }
+
+  /// `fstat(2)`: the bytes of disk the file holds (`st_blocks` of 512 bytes), which blocks
+  /// reserved past its end (`preallocate`) make more than its size.
+  package func allocatedBytes(of fd: CInt) -> Int64? {
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    return Int64(info.st_blocks).multipliedReportingOverflow(by: 512).overflow ? nil : Int64(info.st_blocks) * 512
+  }
+
   /// `fdatasync(2)`: the file's data and the metadata needed to read it back (its size).
   package func syncData(_ fd: CInt, path: String) throws(Errno) {
     _ = try check(.sync, path)
