@@ -4,18 +4,21 @@ import KQLog
 /// 256 KiB or more) first reserves the segment's next 8 MiB with `fallocate(2)`, keeping the
 /// file's size, so its writes skip ext4's block allocation: 100 MB in 1 MiB writes took 22.4 ms
 /// of system time without and 20.0 ms with. Readers, recovery and retention see only the size.
-/// Reserved blocks are given back (`ftruncate` to the size, under the append lock, the size
-/// read then) when the writer rolls the segment, finds another writer moved its end, or closes;
-/// a writer killed before that leaves them, and the next writer to open the segment gives them
-/// back. Only on the plain file system: tests that record or inject calls see none of this.
+/// Reserved blocks are given back (`FileSystem.releaseBlocksPastEnd`: `ftruncate` to the size,
+/// under the append lock, the size read then) when the writer rolls the segment, finds another
+/// writer moved its end, or closes; a writer killed before that leaves them, and the next writer
+/// to open the segment gives them back. Only on the plain file system: tests that record or
+/// inject calls see none of this.
 extension PartitionLog {
   /// A run of at least this many bytes is a bulk append, which reserves blocks ahead.
   static let preallocationThreshold = 256 << 10
   /// How far past the run's end a bulk append reserves.
   static let preallocationStep: Int64 = 8 << 20
   /// More than this held past a segment's last page when a writer opens it: a killed writer's
-  /// reservation, given back.
+  /// reservation, given back. (A writer's own is given back past 64 KiB: ext4 may hold an
+  /// extent block or so besides the data.)
   static let leftoverPreallocation: Int64 = 1 << 20
+  static let ownPreallocationSlack: Int64 = 64 << 10
 
   /// Before a run of `count` bytes is written at `offset` of the segment's log.
   func preallocate(_ segment: ActiveSegment, for count: Int, at offset: Int64) {
@@ -34,7 +37,7 @@ extension PartitionLog {
   func releasePreallocation(_ segment: ActiveSegment, size: Int64) {
     defer { segment.preallocatedEnd = 0 }
     guard segment.preallocatedEnd > size else { return }
-    try? fileSystem.truncate(segment.logFD, to: size, path: segment.logPath)
+    fileSystem.releaseBlocksPastEnd(segment.logFD, size: size, slack: Self.ownPreallocationSlack)
   }
 
   /// `releasePreallocation` at `close`, under the append lock taken for it.
@@ -49,11 +52,7 @@ extension PartitionLog {
   /// On opening the active segment (under the append lock): blocks a killed writer reserved
   /// past its end are given back.
   func releaseLeftoverPreallocation(_ segment: ActiveSegment) {
-    guard fileSystem.isPlain, let allocated = fileSystem.allocatedBytes(of: segment.logFD),
-      let size = try? fileSystem.size(of: segment.logFD, path: segment.logPath)
-    else { return }
-    let pages = (size + 4095) & ~4095
-    guard allocated - pages > Self.leftoverPreallocation else { return }
-    try? fileSystem.truncate(segment.logFD, to: size, path: segment.logPath)
+    guard fileSystem.isPlain, let size = try? fileSystem.size(of: segment.logFD, path: segment.logPath) else { return }
+    fileSystem.releaseBlocksPastEnd(segment.logFD, size: size, slack: Self.leftoverPreallocation)
   }
 }

@@ -160,12 +160,21 @@ package final class FileSystem: @unchecked Sendable {
     kq_preallocate(fd, offset, count) == 0
   }
 
-  /// `fstat(2)`: the bytes of disk the file holds (`st_blocks` of 512 bytes), which blocks
-  /// reserved past its end (`preallocate`) make more than its size.
-  package func allocatedBytes(of fd: CInt) -> Int64? {
+  /// Gives back the blocks the file holds past its last page beyond `slack` bytes (a
+  /// `preallocate` reservation): `ftruncate(2)` to `size`, its size, which ext4 and tmpfs take
+  /// as "free what lies past the end"; the access and modification times are set back as they
+  /// were (retention falls back to the latter for a segment without timestamps). Best effort:
+  /// nothing when `fstat` shows another size or nothing past the end, or a call fails.
+  package func releaseBlocksPastEnd(_ fd: CInt, size: Int64, slack: Int64) {
     var info = stat()
-    guard fstat(fd, &info) == 0 else { return nil }
-    return Int64(info.st_blocks).multipliedReportingOverflow(by: 512).overflow ? nil : Int64(info.st_blocks) * 512
+    guard fstat(fd, &info) == 0, Int64(info.st_size) == size else { return }
+    let (allocated, overflow) = Int64(info.st_blocks).multipliedReportingOverflow(by: 512)
+    let (pages, pagesOverflow) = size.addingReportingOverflow(4095)
+    guard !overflow, !pagesOverflow, allocated - (pages & ~4095) > slack else { return }
+    while ftruncate(fd, off_t(size)) == -1 {
+      if errno != EINTR { return }
+    }
+    _ = futimens(fd, [info.st_atim, info.st_mtim])
   }
 
   /// `fdatasync(2)`: the file's data and the metadata needed to read it back (its size).
