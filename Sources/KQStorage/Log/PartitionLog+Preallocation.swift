@@ -32,27 +32,25 @@ extension PartitionLog {
     segment.preallocatedEnd = upTo
   }
 
-  /// Gives back what this writer reserved past the log's end, `size` (read under the append
-  /// lock, which the caller holds).
-  func releasePreallocation(_ segment: ActiveSegment, size: Int64) {
-    defer { segment.preallocatedEnd = 0 }
-    guard segment.preallocatedEnd > size else { return }
-    fileSystem.releaseBlocksPastEnd(segment.logFD, size: size, slack: Self.ownPreallocationSlack)
+  /// Gives back what this writer reserved past the log's end (the caller holds the append
+  /// lock, so the size `releaseBlocksPastEnd` reads is the log's end).
+  func releasePreallocation(_ segment: ActiveSegment) {
+    guard segment.preallocatedEnd > 0 else { return }
+    segment.preallocatedEnd = 0
+    fileSystem.releaseBlocksPastEnd(segment.logFD, slack: Self.ownPreallocationSlack)
   }
 
   /// `releasePreallocation` at `close`, under the append lock taken for it.
   func releasePreallocationOnClose(_ segment: ActiveSegment) {
-    guard segment.preallocatedEnd > 0 else { return }
-    guard (try? lock.acquire()) != nil else { return }
+    guard segment.preallocatedEnd > 0, (try? lock.acquire()) != nil else { return }
     defer { lock.release() }
-    guard let size = try? fileSystem.size(of: segment.logFD, path: segment.logPath) else { return }
-    releasePreallocation(segment, size: size)
+    releasePreallocation(segment)
   }
 
   /// On opening the active segment (under the append lock): blocks a killed writer reserved
   /// past its end are given back.
   func releaseLeftoverPreallocation(_ segment: ActiveSegment) {
-    guard fileSystem.isPlain, let size = try? fileSystem.size(of: segment.logFD, path: segment.logPath) else { return }
-    fileSystem.releaseBlocksPastEnd(segment.logFD, size: size, slack: Self.leftoverPreallocation)
+    guard fileSystem.isPlain else { return }
+    fileSystem.releaseBlocksPastEnd(segment.logFD, slack: Self.leftoverPreallocation)
   }
 }

@@ -204,7 +204,7 @@ package final class PartitionLog {
     // A power cut must never keep the next segment and lose this one's tail or name (a
     // sealed segment torn, or an offset gap): both are durable before the next one exists.
     try syncBeforeRoll(segment)
-    releasePreallocation(segment, size: segment.state.size)
+    releasePreallocation(segment)
     let next = try ActiveSegment.create(folder: folder, base: segment.state.nextOffset, fileSystem: fileSystem)
     if segment.hasUnsyncedWrites {
       // Index files of a sealed segment are synced by name at the next sync.
@@ -234,7 +234,7 @@ package final class PartitionLog {
       {
         return active
       }
-      releasePreallocation(active, size: Int64(info.st_size))
+      releasePreallocation(active)
       if active.hasUnsyncedWrites {
         // Keep its descriptor until the next sync, so our writes still get synced.
         if let fd = try? fileSystem.open(active.logPath, O_RDONLY) { unsyncedSealed.append((fd, active.logPath)) }

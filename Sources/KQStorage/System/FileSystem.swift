@@ -161,13 +161,15 @@ package final class FileSystem: @unchecked Sendable {
   }
 
   /// Gives back the blocks the file holds past its last page beyond `slack` bytes (a
-  /// `preallocate` reservation): `ftruncate(2)` to `size`, its size, which ext4 and tmpfs take
-  /// as "free what lies past the end"; the access and modification times are set back as they
-  /// were (retention falls back to the latter for a segment without timestamps). Best effort:
-  /// nothing when `fstat` shows another size or nothing past the end, or a call fails.
-  package func releaseBlocksPastEnd(_ fd: CInt, size: Int64, slack: Int64) {
+  /// `preallocate` reservation): `ftruncate(2)` to the size `fstat` shows, which ext4 and tmpfs
+  /// take as "free what lies past the end" (the caller holds what keeps the size from changing:
+  /// the append lock). The access and modification times are set back as they were (retention
+  /// falls back to the latter for a segment without timestamps). Best effort: nothing when
+  /// nothing lies past the end, or a call fails.
+  package func releaseBlocksPastEnd(_ fd: CInt, slack: Int64) {
     var info = stat()
-    guard fstat(fd, &info) == 0, Int64(info.st_size) == size else { return }
+    guard fstat(fd, &info) == 0 else { return }
+    let size = Int64(info.st_size)
     let (allocated, overflow) = Int64(info.st_blocks).multipliedReportingOverflow(by: 512)
     let (pages, pagesOverflow) = size.addingReportingOverflow(4095)
     guard !overflow, !pagesOverflow, allocated - (pages & ~4095) > slack else { return }
