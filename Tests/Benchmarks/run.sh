@@ -307,6 +307,19 @@ if want produce; then
   bench lim_plog "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/logs100.txt | cat > $W/lim"
   bench kq_plog_lz4 "$RUNS" "$WARM" --prepare "rm -rf $K/lz4 && $KQ --dir $K/lz4 topic create t >/dev/null" -- \
     "cat $D/logs100.txt | $KQ --dir $K/lz4 produce t --compression lz4 --sync none"
+  # The least any lz4 producer from a pipe does (row 1e's bound): read, LZ4 on both cores, write
+  # in order; no records, CRC, lock or sync (kq-codec-bench --pipe-bound, Benchmarks README).
+  BOUND=$ROOT/.build-bench/release/kq-codec-bench
+  if (cd "$ROOT" && swift build -c release --product kq-codec-bench --scratch-path .build-bench) \
+      >> "$LOGS/build.log" 2>&1 &&
+    bench bound_plog_lz4 "$RUNS" "$WARM" --prepare "rm -f $W/bound" -- "cat $D/logs100.txt | $BOUND --pipe-bound $W/bound"
+  then
+    note "1e's bound (kq-codec-bench --pipe-bound: read, LZ4 on both cores, write; no records): $(python3 -c '
+import json, sys
+median = lambda name: json.load(open(name))["results"][0]["median"]
+bound, limit = median(sys.argv[1]), median(sys.argv[2])
+print(f"{bound * 1e3:.1f} ms, {limit / bound:.0%} of the limit")' "$J/bound_plog_lz4.json" "$J/lim_plog.json")"
+  fi
   # The keyed limit writes 8 files and fsyncs each, as kq does: split cuts the piped input
   # into 8 pieces of equal size (its line round robin, -n r/8, is slower than kq itself).
   chunk=$(( $(stat -c %s "$D/keyed.txt") / 8 + 1 ))

@@ -36,6 +36,10 @@ func bestSpeed(bytes: Int, seconds: Double = 0.3, _ body: () -> Void) -> Double 
 }
 
 let arguments = CommandLine.arguments
+// kq-codec-bench --pipe-bound OUTPUT [THREADS]: see PipeBound.
+if arguments.count >= 3, arguments.count <= 4, arguments[1] == "--pipe-bound" {
+  exit(PipeBound.run(output: arguments[2], threads: arguments.count == 4 ? Int(arguments[3]) ?? 0 : 2))
+}
 // kq-codec-bench --decode CODEC STREAM ORIGINAL: decode a stream another library wrote.
 if arguments.count == 5, arguments[1] == "--decode",
   let codec = CompressionCodec.allCases.first(where: { $0.description == arguments[2] }),
@@ -53,7 +57,7 @@ if arguments.count == 5, arguments[1] == "--decode",
   exit(0)
 }
 guard arguments.count >= 2, let input = readFile(arguments[1]) else {
-  print("usage: kq-codec-bench FILE [gzip|snappy|lz4|zstd ...] | --decode CODEC STREAM ORIGINAL")
+  print("usage: kq-codec-bench FILE [gzip|snappy|lz4|zstd ...] | --decode CODEC STREAM ORIGINAL | --pipe-bound OUTPUT [THREADS]")
   exit(64)
 }
 let names = arguments.count > 2 ? Array(arguments[2...]) : ["gzip", "snappy", "lz4", "zstd"]
