@@ -1,3 +1,4 @@
+import Foundation
 import KQTestSupport
 import Testing
 
@@ -113,6 +114,31 @@ struct DescribeTests {
     try kq.ok("produce", "a", "--create", stdin: "fresh\n")
     #expect(try kq.ok("consume", "a").output == "fresh\n")
     #expect(try kq.ok("topic", "delete", "a", "a").output == "deleted topic a\n")
+  }
+
+  @Test("a deletion killed after its first step: verify reports the leftovers, topic delete finishes it, a new topic of the name is new to the groups", .localOnly("the leftovers are a data directory's files"))
+  func interruptedDeletion() throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t", "--partitions", "3")
+    try kq.ok("produce", "t", stdin: "old-1\nold-2\nold-3\n")
+    try kq.ok("consume", "t", "--group", "g")
+    // What kill -9 after the configuration's unlink leaves: partition folders, the group's offsets.
+    try FileManager.default.removeItem(atPath: kq.path + "/topics/t/config")
+    #expect(try kq.ok("topic", "list").output == "")
+    let found = try kq.run("verify")
+    #expect(found.status == 74 && found.output.contains("t-2: \(kq.path)/t-2 was left by an interrupted topic"), "\(found)")
+    #expect(try kq.ok("topic", "delete", "t").output == "deleted topic t (finished an interrupted deletion)\n")
+    #expect(try kq.ok("verify").output.contains("no problems"))
+    #expect(try kq.run("topic", "delete", "t").status == 66)
+    // Killed again; this time the name is created anew: the group reads all of the new topic.
+    try kq.ok("topic", "create", "t", "--partitions", "3")
+    try kq.ok("produce", "t", stdin: "old-1\nold-2\nold-3\n")
+    try kq.ok("consume", "t", "--group", "g")
+    try FileManager.default.removeItem(atPath: kq.path + "/topics/t/config")
+    try kq.ok("topic", "create", "t")
+    try kq.ok("produce", "t", stdin: "new-1\nnew-2\n")
+    #expect(try kq.ok("consume", "t", "--group", "g").output == "new-1\nnew-2\n")
+    #expect(try kq.ok("verify").output.contains("no problems"))
   }
 
   @Test("topic create twice fails unless --if-not-exists")

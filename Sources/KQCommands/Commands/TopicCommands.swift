@@ -49,11 +49,21 @@ enum TopicDeleteCommand {
       if ifExists { return }
       throw StorageError.topicNotFound(names[0].value)
     }
-    // Every name is checked before the first topic is deleted (the help promises it).
+    // Every name is checked before the first topic is deleted (the help promises it). A name
+    // without a topic may still hold what an interrupted deletion left: deleting it finishes
+    // that deletion (a name with nothing there is still "does not exist").
+    var finished: [TopicName] = []
     if !ifExists {
-      for name in names { _ = try service.config(of: name) }
+      for name in names {
+        do { _ = try service.config(of: name) } catch {
+          guard case .topicNotFound = error else { throw error }
+          try service.deleteTopic(name)
+          finished.append(name)
+        }
+      }
     }
-    for name in names {
+    for name in finished { session.confirm("deleted topic \(name) (finished an interrupted deletion)\n") }
+    for name in names where !finished.contains(name) {
       do { try service.deleteTopic(name) } catch {
         if case .topicNotFound = error, ifExists { continue }
         throw error

@@ -69,6 +69,9 @@ enum VerifyText {
     case .badCheckpoint: return "damaged checkpoint in \(finding.file)"
     case .pastLogEnd(let offset, let end): return "\(finding.file) names offset \(offset), past the log end \(end)"
     case .unreadable(let errno): return "cannot read \(finding.file): \(errno)"
+    case .leftover:
+      return "\(finding.file) was left by an interrupted topic create, alter or delete "
+        + "(--repair removes it, as the deletion would have)"
     }
   }
 
@@ -86,6 +89,7 @@ enum VerifyText {
     case .badCheckpoint: "damaged_checkpoint"
     case .pastLogEnd: "past_log_end"
     case .unreadable: "unreadable"
+    case .leftover: "leftover"
     }
   }
 
@@ -116,6 +120,7 @@ enum VerifyText {
     case .resetCheckpoint: "repaired: reset the checkpoint in \(action.file) (the next writer checks every segment)"
     case .rewroteFile(let kept): "repaired: rewrote \(action.file) from what could be read (the damaged one kept as \(kept))"
     case .createdFolder: "repaired: created the missing empty partition folder \(action.file)"
+    case .removedLeftovers: "repaired: removed what an interrupted topic operation left (\(action.file))"
     }
   }
 

@@ -69,7 +69,9 @@ extension CommandTree {
       ],
       discussion: """
         Deletes each named topic with its partitions and records. There is no undo. Every name \
-        is checked before the first topic is deleted.
+        is checked before the first topic is deleted. A deletion that was interrupted (kill -9, \
+        a power cut) is finished by deleting the name again, by creating it, or by 'kq verify \
+        --repair'.
         """,
       examples: [
         Example("kq topic delete logs", "Delete 'logs' and everything in it."),

@@ -27,6 +27,9 @@ package struct VerifyFinding: Equatable, Sendable {
     case pastLogEnd(offset: Int64, logEnd: Int64)
     /// A file that could not be read.
     case unreadable(Errno)
+    /// A partition folder no configuration names, or groups' offsets or a `topics/` folder of
+    /// a topic without a configuration: what an interrupted create, alter or delete left.
+    case leftover
   }
 
   package var topic: String?
@@ -66,6 +69,8 @@ package struct RepairAction: Equatable, Sendable {
     case rewroteFile(movedTo: String)
     /// A partition folder the configuration names was missing; an empty one was made.
     case createdFolder
+    /// What an interrupted create, alter or delete left was removed, as a deletion removes it.
+    case removedLeftovers
   }
 
   package var topic: String?

@@ -29,8 +29,9 @@ extension DataDirectory {
 
   /// Creates the topic, atomically and once however many processes try at the same moment:
   /// under the exclusive topics lock, the partition folders first and the configuration last
-  /// (FORMAT.md, "Files"). A folder already at a partition's name belongs to no live topic (an
-  /// interrupted create or delete left it): it is retired, never written into.
+  /// (FORMAT.md, "Files"). What an interrupted create or delete of the name left (partition
+  /// folders, the groups' offsets) belongs to no live topic: it is removed first
+  /// (`removeLeftovers`), never written into or read as the new topic's.
   package func createTopic(_ topic: TopicName, config: TopicConfig) throws(StorageError) {
     try config.checkCompactionLags()
     try makeFolder(names.topicsFolder)
@@ -39,6 +40,7 @@ extension DataDirectory {
       for existing in try topicNames() where existing.collisionKey == topic.collisionKey && existing != topic {
         throw .topicNameCollision(topic.value, existing: existing.value)
       }
+      try removeLeftovers(of: topic)
       try makeFolder(names.topicFolder(topic))
       try createPartitionFolders(topic, range: 0..<config.partitions)
       try writeConfig(config, of: topic)
@@ -97,31 +99,75 @@ extension DataDirectory {
   /// an append in progress and moves out of its name before it is removed, so a writer still
   /// holding it finds it gone at its next append or sync and fails (`topicDeleted`): records
   /// are never appended to a deleted topic, nor to a new one of the same name, unnoticed.
+  /// A deletion interrupted after the configuration went (kill -9, a power cut) is finished by
+  /// the next deletion of the name, its next creation, or `kq verify --repair`; a deletion of
+  /// a name without a configuration that finds such leftovers finishes it and succeeds.
   package func deleteTopic(_ topic: TopicName) throws(StorageError) {
     try withTopicsLock(exclusive: true) { () throws(StorageError) in
-      let config = try self.config(of: topic)
+      let config: TopicConfig
+      do throws(StorageError) { config = try self.config(of: topic) } catch {
+        guard case .topicNotFound = error, try removeLeftovers(of: topic) else { throw error }
+        return
+      }
       let path = names.topicConfig(topic)
       do throws(Errno) {
         try fileSystem.unlink(path)
         try fileSystem.syncDirectory(names.topicFolder(topic))
       } catch { throw .io(error, operation: "delete", path: path) }
       for partition in 0..<config.partitions { try retirePartitionFolder(topic, partition) }
-      try removeTree(names.topicFolder(topic))
-      if let groups = try? fileSystem.listDirectoryCompletely(names.groupsFolder) {
-        for group in groups {
-          guard let name = try? GroupName(group) else { continue }
-          // No commit can come meanwhile (they take the lock shared, and need `config`), but a
-          // consumer that read the topic before may take a lease there: a lease file alone
-          // holds no offset, so a folder it keeps from being removed may stay.
-          do throws(StorageError) { try removeTree(names.groupTopicFolder(name, topic)) } catch {
-            guard case .io(let errno, _, _) = error, errno == .notEmpty else { throw error }
-          }
-        }
+      try removeLeftovers(of: topic)
+    }
+  }
+
+  /// Removes what a topic without a configuration left, under the exclusive topics lock: every
+  /// partition folder of its name (however many: a killed `topic create -p 5000` or `topic
+  /// alter` may have made more than any configuration named), the groups' offsets, leases and
+  /// pipe checkpoints for it (they would otherwise apply to a new topic of the name and skip
+  /// its records), and its folder under `topics/`. Returns whether there was anything.
+  @discardableResult
+  func removeLeftovers(of topic: TopicName) throws(StorageError) -> Bool {
+    var found = false
+    for partition in try partitionFoldersOnDisk(topic) {
+      try retirePartitionFolder(topic, partition)
+      found = true
+    }
+    for group in try groupNames() {
+      let folder = names.groupTopicFolder(group, topic)
+      guard fileSystem.exists(folder) else { continue }
+      found = true
+      // No commit can come meanwhile (they take the lock shared, and need `config`), but a
+      // consumer that read the topic before may take a lease there: a lease file alone
+      // holds no offset, so a folder it keeps from being removed may stay.
+      do throws(StorageError) { try removeTree(folder) } catch {
+        guard case .io(let errno, _, _) = error, errno == .notEmpty else { throw error }
       }
+    }
+    if fileSystem.exists(names.topicFolder(topic)) {
+      found = true
+      try removeTree(names.topicFolder(topic))
+    }
+    if found {
       do throws(Errno) { try fileSystem.syncDirectory(self.path) } catch {
         throw .io(error, operation: "fsync", path: self.path)
       }
     }
+    return found
+  }
+
+  /// The partition numbers of the folders named `TOPIC-N` in the data directory, whatever
+  /// the configuration says.
+  func partitionFoldersOnDisk(_ topic: TopicName) throws(StorageError) -> [Int] {
+    let entries: [String]
+    do { entries = try fileSystem.listDirectoryCompletely(path) } catch {
+      throw .io(error, operation: "list", path: path)
+    }
+    let prefix = topic.value + "-"
+    return entries.compactMap { entry -> Int? in
+      guard entry.hasPrefix(prefix) else { return nil }
+      let digits = entry.dropFirst(prefix.count)
+      guard let partition = Int(digits), partition >= 0, String(partition) == digits else { return nil }
+      return partition
+    }.sorted()
   }
 
   /// Removes the partition's folder, if there is one, safely against its writers: takes the
@@ -129,7 +175,7 @@ extension DataDirectory {
   /// name into `deleted/`, and removes it there. A writer that gets the lock afterwards finds
   /// that its lock file no longer has the partition's name (`PartitionLock.acquire`).
   /// Called under the exclusive topics lock, the only holder of `deleted/`.
-  private func retirePartitionFolder(_ topic: TopicName, _ partition: Int) throws(StorageError) {
+  func retirePartitionFolder(_ topic: TopicName, _ partition: Int) throws(StorageError) {
     let folder = names.partitionFolder(topic, partition)
     let lockPath = FileNames.lockFile(in: folder)
     let fd: CInt

@@ -10,6 +10,11 @@ extension DataDirectory {
     var report = VerifyReport()
     let topics: [TopicName]
     if let requested { topics = requested } else { topics = try topicNames() }
+    let leftovers = try leftoverFindings().filter { finding in
+      requested.map { requested in requested.contains { $0.value == finding.topic } } ?? true
+    }
+    report.findings += leftovers
+    if repair && !leftovers.isEmpty { report.repairs += try removeLeftovers(leftovers) }
     var logEnds: [TopicName: [Int: Int64]] = [:]
     for topic in topics {
       var partitions: Int

@@ -71,6 +71,78 @@ struct TopicLifecycleTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.data.names.deletedFolder).isEmpty)
   }
 
+  /// A deletion killed after its first step (the configuration unlinked), with the groups'
+  /// offsets and partition folders, some past the count, still there.
+  static func interruptedDeletion(partitions: Int = 3) throws -> (PartitionFixture, GroupName) {
+    var config = TopicConfig()
+    config.partitions = partitions
+    let fixture = try PartitionFixture(config: config)
+    let group = try GroupName("g")
+    for partition in 0..<partitions {
+      try Batches.append([Self.records(["old"])], to: try fixture.writer(partition: partition))
+      try fixture.data.commit(group: group, topic: fixture.topic, partition: partition, offset: 1)
+    }
+    try FileManager.default.createDirectory(atPath: fixture.data.partitionFolder(fixture.topic, 7), withIntermediateDirectories: false)
+    try FileManager.default.removeItem(atPath: fixture.data.names.topicConfig(fixture.topic))
+    return (fixture, group)
+  }
+
+  static func leftoverFolders(_ fixture: PartitionFixture) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: fixture.data.path).filter { $0.hasPrefix("events-") }.sorted()
+  }
+
+  @Test("a topic created where a deletion was interrupted starts clean: no old folders, no groups' offsets that skip its records")
+  func creationAfterInterruptedDeletion() throws {
+    let (fixture, group) = try Self.interruptedDeletion()
+    var config = TopicConfig()
+    config.partitions = 2
+    try fixture.data.createTopic(fixture.topic, config: config)
+    #expect(try fixture.data.committedOffsets(group: group, topic: fixture.topic) == [:])
+    #expect(try Self.leftoverFolders(fixture) == ["events-0", "events-1"])
+    #expect(try fixture.readAll().isEmpty)
+  }
+
+  @Test("deleting a name whose deletion was interrupted finishes it; with nothing left, the name does not exist")
+  func deletionFinishesInterruptedOne() throws {
+    let (fixture, group) = try Self.interruptedDeletion()
+    try fixture.data.deleteTopic(fixture.topic)
+    #expect(try Self.leftoverFolders(fixture).isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: fixture.data.names.groupTopicFolder(group, fixture.topic)))
+    #expect(!FileManager.default.fileExists(atPath: fixture.data.names.topicFolder(fixture.topic)))
+    #expect(throws: StorageError.topicNotFound("events")) { try fixture.data.deleteTopic(fixture.topic) }
+  }
+
+  @Test("verify reports what an interrupted deletion left, and --repair removes it; a live topic's folders stay")
+  func verifyFindsLeftovers() throws {
+    let (fixture, group) = try Self.interruptedDeletion()
+    let other = try TopicName("events-1")  // its folders, events-1-N, are no leftovers of events
+    try fixture.data.createTopic(other, config: TopicConfig())
+    let otherWriter = try PartitionLog(
+      folder: fixture.data.partitionFolder(other, 0), config: TopicConfig(), fileSystem: FileSystem(), clock: fixture.clock)
+    try Batches.append([Self.records(["kept"])], to: otherWriter)
+    let report = try fixture.data.verify(topics: nil, repair: false) { _ in }
+    let leftovers = report.findings.filter { $0.kind == .leftover }.map { URL(fileURLWithPath: $0.file).lastPathComponent }
+    #expect(leftovers.sorted() == ["events", "events", "events-0", "events-1", "events-2", "events-7"])
+    #expect(report.problems.count == 6)
+    let repaired = try fixture.data.verify(topics: nil, repair: true) { _ in }
+    #expect(repaired.repairs.contains { $0.kind == .removedLeftovers })
+    #expect(try Self.leftoverFolders(fixture) == ["events-1-0"])
+    #expect(!FileManager.default.fileExists(atPath: fixture.data.names.groupTopicFolder(group, fixture.topic)))
+    #expect(try fixture.data.verify(topics: nil, repair: false) { _ in }.problems.isEmpty)
+  }
+
+  @Test("verify reports partition folders past a live topic's count (an interrupted alter), and --repair removes only those")
+  func verifyFindsFoldersPastCount() throws {
+    let fixture = try PartitionFixture()
+    try Batches.append([Self.records(["kept"])], to: try fixture.writer())
+    try FileManager.default.createDirectory(atPath: fixture.data.partitionFolder(fixture.topic, 1), withIntermediateDirectories: false)
+    let report = try fixture.data.verify(topics: nil, repair: true) { _ in }
+    #expect(report.problems.map(\.kind) == [.leftover])
+    #expect(report.problems.first?.partition == 1)
+    #expect(try Self.leftoverFolders(fixture) == ["events-0"])
+    #expect(try fixture.readAll().map(\.record.value) == [Array("kept".utf8)])
+  }
+
   @Test("a commit for a deleted topic is refused, so it cannot bring back the offsets the deletion removed")
   func commitAfterDeletion() throws {
     let fixture = try PartitionFixture()
