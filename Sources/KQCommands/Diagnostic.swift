@@ -145,6 +145,10 @@ struct Diagnostic {
       self.init(
         message: "topic '\(topic)' has no partition \(partition)",
         hint: "it has \(count) partition\(count == 1 ? "" : "s"), numbered from 0", status: .usage)
+    case .partitionFolderMissing(let topic, let partition, let path):
+      self.init(
+        message: "partition \(partition) of topic '\(topic)' has no folder: \(path) is missing",
+        hint: "'kq verify --repair' creates it empty; the records it held are gone", status: .ioError)
     case .unknownConfig(let key):
       self.init(message: "unknown config key '\(key)'", hint: "known keys: " + TopicConfig.alterableKeys.joined(separator: ", "), status: .usage)
     case .invalidConfig(let key, let value, let reason):

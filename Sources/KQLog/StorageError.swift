@@ -32,6 +32,9 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   /// The name differs from an existing topic's only by '.' versus '_' (Kafka refuses it too).
   case topicNameCollision(String, existing: String)
   case partitionNotFound(topic: String, partition: Int, partitionCount: Int)
+  /// The topic exists and names the partition, but its folder `path` is gone (removed by hand,
+  /// or lost): damage, which `kq verify --repair` mends by creating the folder empty.
+  case partitionFolderMissing(topic: String, partition: Int, path: String)
   case unknownConfig(key: String)
   case invalidConfig(key: String, value: String, reason: String)
   case recordTooLarge(size: Int, limit: Int)

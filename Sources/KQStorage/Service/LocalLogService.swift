@@ -48,9 +48,11 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
 
   package func openWriter(_ topic: TopicName, partition: Int, config: TopicConfig) throws(StorageError) -> any PartitionWriting {
     try checkPartition(topic, partition, config: config)
-    return try PartitionLog(
-      folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
-      clock: directory.clock)
+    do {
+      return try PartitionLog(
+        folder: directory.partitionFolder(topic, partition), config: config, fileSystem: directory.fileSystem,
+        clock: directory.clock)
+    } catch { throw missingFolderOr(error, topic, partition) }
   }
 
   package func compact(_ topic: TopicName, partition: Int) throws(StorageError) -> CompactionReport {
@@ -75,6 +77,9 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
   package func openReader(_ topic: TopicName, partition: Int) throws(StorageError) -> any PartitionReading {
     let config = try directory.config(of: topic)
     try checkPartition(topic, partition, config: config)
+    if !directory.fileSystem.exists(directory.partitionFolder(topic, partition)) {
+      throw missingFolderOr(.topicDeleted(topic.value), topic, partition)
+    }
     return PartitionReader(
       folder: directory.partitionFolder(topic, partition), fileSystem: directory.fileSystem,
       maxMessageBytes: Int(config.maxMessageBytes))
@@ -91,6 +96,20 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
       maxMessageBytes: Int(try directory.config(of: topic).maxMessageBytes))
   }
 
+  /// `error`, unless it says the topic was deleted while its configuration is still there and
+  /// the partition's folder is not: then the folder was removed by something other than a
+  /// deletion (which removes the configuration first), and that is what the user must hear.
+  /// The folder is looked for again last: a deletion and creation meanwhile makes a new one.
+  private func missingFolderOr(_ error: StorageError, _ topic: TopicName, _ partition: Int) -> StorageError {
+    guard case .topicDeleted = error else { return error }
+    let folder = directory.partitionFolder(topic, partition)
+    let fileSystem = directory.fileSystem
+    guard !fileSystem.exists(folder), fileSystem.exists(directory.names.topicConfig(topic)), !fileSystem.exists(folder) else {
+      return error
+    }
+    return .partitionFolderMissing(topic: topic.value, partition: partition, path: folder)
+  }
+
   private func checkPartition(_ topic: TopicName, _ partition: Int, config: TopicConfig?) throws(StorageError) {
     let count: Int
     if let config { count = config.partitions } else { count = try directory.config(of: topic).partitions }
@@ -105,7 +124,7 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
     let folder = directory.partitionFolder(topic, partition)
     let bases: [Int64]
     do { bases = try SegmentFiles.bases(in: folder, fileSystem: directory.fileSystem) } catch {
-      if case .io(let errno, _, _) = error, errno == .noSuchFile { throw .topicDeleted(topic.value) }
+      if case .io(let errno, _, _) = error, errno == .noSuchFile { throw missingFolderOr(.topicDeleted(topic.value), topic, partition) }
       throw error
     }
     return try CompressionSurvey.survey(
@@ -117,10 +136,8 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
     let fileSystem = directory.fileSystem
     let bases: [Int64]
     do { bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem) } catch {
-      // The configuration was read, and the folder is gone: deleted meanwhile.
-      if case .io(let errno, _, _) = error, errno == .noSuchFile, !fileSystem.exists(directory.names.topicConfig(topic)) {
-        throw .topicDeleted(topic.value)
-      }
+      // The configuration was read, and the folder is gone: deleted meanwhile, or lost.
+      if case .io(let errno, _, _) = error, errno == .noSuchFile { throw missingFolderOr(.topicDeleted(topic.value), topic, partition) }
       throw error
     }
     var summary = PartitionSummary(
