@@ -145,6 +145,12 @@ struct Diagnostic {
       self.init(
         message: "topic '\(topic)' has no partition \(partition)",
         hint: "it has \(count) partition\(count == 1 ? "" : "s"), numbered from 0", status: .usage)
+    case .syncedRecordsMissing(let file, let logEnd, let recoveryPoint):
+      self.init(
+        message: "\(file) ends at offset \(logEnd), but offsets up to \(recoveryPoint - 1) were synced: "
+          + "records kq made durable were lost outside it",
+        hint: "run 'kq verify --repair': writers then continue at offset \(recoveryPoint), so that no offset is given twice",
+        status: .ioError)
     case .partitionFolderMissing(let topic, let partition, let path):
       self.init(
         message: "partition \(partition) of topic '\(topic)' has no folder: \(path) is missing",

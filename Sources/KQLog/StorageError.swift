@@ -11,6 +11,11 @@ package indirect enum StorageError: Error, Equatable, Sendable {
   /// from `firstOffset` cannot be read, up to `endOffset` when known (where intact records,
   /// or the next segment, begin).
   case damagedLog(file: String, position: Int64, reason: BatchDecodeError, firstOffset: Int64, endOffset: Int64?)
+  /// The partition's newest segment `file` ends (or is torn) at offset `logEnd`, but kq.lock
+  /// records every offset below `recoveryPoint` as synced: records kq made durable were lost
+  /// outside it (the file cut or lost). Appends stop until `kq verify --repair` makes writers
+  /// continue at `recoveryPoint`, so that no offset is given twice.
+  case syncedRecordsMissing(file: String, logEnd: Int64, recoveryPoint: Int64)
   /// Segments whose offsets do not continue: `file` starts at offset `found`, but the segment
   /// before it ends at `expected` (a segment file lost or emptied, or two overlapping).
   case offsetGap(file: String, expected: Int64, found: Int64)

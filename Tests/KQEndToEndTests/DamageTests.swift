@@ -25,6 +25,32 @@ struct DamageTests {
     #expect(![132, 133, 134, 139].contains(result.status), "\(what) trapped: \(result)")
   }
 
+  @Test(
+    "synced records cut from the newest segment (mid-batch or at a batch's end) stop the writer; --repair makes writers continue past them, so no offset is given twice",
+    arguments: [false, true])
+  func syncedRecordsCut(atBatchEnd: Bool) throws {
+    let kq = try Self.smallBatches(4)  // offsets 0-19, synced at each produce's exit
+    try kq.ok("consume", "t", "--group", "g")  // commits 20
+    let path = Self.log(kq)
+    let batches = try Batches.scan(path)
+    let cut = atBatchEnd ? batches[2].position : batches[2].position + 30
+    try ByteSurgery.truncate(path, to: cut)
+    let refused = try kq.run("produce", "t", "--print-offsets", stdin: "new-1\n")
+    #expect(refused.status == 74, "\(refused)")
+    #expect(
+      refused.firstErrorLine.hasPrefix("kq: error: \(path) ends at offset 10, but offsets up to 19 were synced"), "\(refused)")
+    #expect(try ByteSurgery.size(path) == cut, "the writer cut nothing")
+    let found = try kq.run("verify")
+    #expect(found.status == 74 && found.output.contains("kq.lock names offset 20, past the log end 10"), "\(found)")
+    #expect(!found.output.contains("the next writer cuts them"), "\(found)")
+    try kq.run("verify", "--repair")
+    #expect(try kq.ok("verify").output.contains("no problems"))
+    #expect(try kq.ok("produce", "t", "--print-offsets", stdin: "new-1\nnew-2\n").output == "0 20\n0 21\n")
+    #expect(try kq.ok("consume", "t", "--group", "g").output == "new-1\nnew-2\n")
+    let all = try kq.ok("consume", "t")
+    #expect(all.output == (0..<2).flatMap { b in (0..<5).map { "\(b)-\($0)\n" } }.joined() + "new-1\nnew-2\n", "\(all)")
+  }
+
   @Test("a partition folder removed by hand is damage, not a deletion: consume, produce and describe exit 74 naming it, and verify --repair makes it again")
   func missingPartitionFolder() throws {
     let kq = try KQSandbox()

@@ -85,6 +85,10 @@ final class ActiveSegment {
     /// After a proven reboot, the recovery point: a whole final batch failing its checks at
     /// or past it may be cut (its later pages never reached the disk). nil otherwise.
     var unsyncedFrom: Int64?
+    /// The recovery point of a checkpoint that parses, whatever the boot: every record below
+    /// it was synced, so a tail torn below it is no unfinished write but synced records lost
+    /// outside kq (`syncedRecordsMissing`), and nothing is cut. nil when unknown.
+    var syncedBelow: Int64? = nil
   }
 
   /// Opens the existing segment at `base` and recovers it: a torn tail is cut and the indexes
@@ -292,7 +296,12 @@ final class ActiveSegment {
         fd: logFD, path: logPath, fileSystem: fileSystem, at: failure.position, fileSize: size,
         expected: failure.expected, unsyncedFrom: mode.unsyncedFrom)
     } catch { throw io(error, "read", logPath) }
-    guard case .damaged(let intact) = verdict else { return failure.position }
+    guard case .damaged(let intact) = verdict else {
+      if let synced = mode.syncedBelow, failure.expected < synced {
+        throw .syncedRecordsMissing(file: logPath, logEnd: failure.expected, recoveryPoint: synced)
+      }
+      return failure.position
+    }
     throw .damagedLog(
       file: logPath, position: failure.position, reason: failure.reason, firstOffset: failure.expected,
       endOffset: intact?.baseOffset)

@@ -256,9 +256,13 @@ package final class PartitionLog {
     // only what any crash leaves (a torn final batch) may be cut.
     let isSameBoot = checkpoint?.bootID == bootID
     let mode = ActiveSegment.RecoveryMode(
-      fullCheck: !isSameBoot, unsyncedFrom: isSameBoot ? nil : checkpoint?.recoveryPoint)
+      fullCheck: !isSameBoot, unsyncedFrom: isSameBoot ? nil : checkpoint?.recoveryPoint,
+      syncedBelow: checkpoint?.recoveryPoint)
     if !isSameBoot { try checkSealedSegments(bases, from: checkpoint?.recoveryPoint ?? 0) }
     if bases.isEmpty {
+      if let synced = checkpoint?.recoveryPoint, synced > 0 {
+        throw .syncedRecordsMissing(file: FileNames.logFile(in: folder, base: 0), logEnd: 0, recoveryPoint: synced)
+      }
       let segment = try ActiveSegment.create(folder: folder, base: 0, fileSystem: fileSystem)
       isDirectoryDirty = true
       bases = [0]
@@ -266,6 +270,12 @@ package final class PartitionLog {
     } else {
       let (segment, report) = try ActiveSegment.open(
         folder: folder, base: bases[bases.count - 1], fileSystem: fileSystem, mode: mode)
+      // Synced records gone without a torn batch (the file cut at a batch's end): appending
+      // here would give their offsets to new records.
+      if let synced = checkpoint?.recoveryPoint, segment.state.nextOffset < synced {
+        segment.close()
+        throw .syncedRecordsMissing(file: segment.logPath, logEnd: segment.state.nextOffset, recoveryPoint: synced)
+      }
       if let report { recoveryReports.append(report) }
       releaseLeftoverPreallocation(segment)
       active = segment

@@ -16,6 +16,8 @@ struct PartitionCheck {
   var cleanedEnd: Int64 = 0
   var listed: [Range<Int64>]? = []
   var checkpointIsBad = false
+  /// The kq.lock checkpoint's recovery point, when it parses: every offset below it was synced.
+  var recoveryPoint: Int64?
   var bytes: Int64 = 0
 
   /// The offset after the last the partition holds, damaged data included.
@@ -34,6 +36,7 @@ struct PartitionCheck {
     do {
       if let bytes = try fileSystem.readSmallFile(lockPath, limit: 256), !bytes.isEmpty {
         checkpoint = PartitionLock.parse(bytes[...])
+        check.recoveryPoint = checkpoint?.recoveryPoint
         if checkpoint == nil {
           check.checkpointIsBad = true
           check.add(file: lockPath, position: nil, .badCheckpoint)
@@ -58,7 +61,7 @@ struct PartitionCheck {
     }
     check.segments.removeAll { $0.isGone }
     check.judgeSegments()
-    if let checkpoint, checkpoint.recoveryPoint > check.logEnd, !check.segments.isEmpty {
+    if let checkpoint, checkpoint.recoveryPoint > check.logEnd {
       check.add(file: lockPath, position: nil, .pastLogEnd(offset: checkpoint.recoveryPoint, logEnd: check.logEnd))
       check.checkpointIsBad = true
     }
@@ -81,7 +84,10 @@ struct PartitionCheck {
             endOffset: isSealed ? segments[index + 1].base : failure.intact?.baseOffset))
         continue
       }
-      if let torn = segment.tornAt { add(file: log, position: torn, .tornTail(bytes: segment.logSize - torn)) }
+      // Torn below the recovery point is no unfinished write: the checkpoint's finding names it.
+      if let torn = segment.tornAt, recoveryPoint.map({ $0 <= segment.end }) ?? true {
+        add(file: log, position: torn, .tornTail(bytes: segment.logSize - torn))
+      }
       for (path, onDisk, expected) in [
         (FileNames.offsetIndexFile(in: folder, base: segment.base), segment.indexOnDisk, segment.expectedIndex),
         (FileNames.timeIndexFile(in: folder, base: segment.base), segment.timeIndexOnDisk, segment.expectedTimeIndex(sealed: isSealed)),

@@ -29,7 +29,15 @@ struct PartitionRepair {
     defer { lock.release() }
     var repair = PartitionRepair(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem)
     let before = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
-    try repair.mendSegments(before)
+    // Synced records lost outside kq (the log ends before kq.lock's recovery point): their
+    // offsets may be in a --print-offsets line or a group's commit, so writers continue past
+    // them, and a torn tail there is kept aside like other damaged bytes.
+    let syncedEnd = before.recoveryPoint.flatMap { $0 > before.logEnd ? $0 : nil }
+    try repair.mendSegments(before, keepingTornTails: syncedEnd != nil)
+    if let syncedEnd {
+      let mended = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
+      if mended.logEnd < syncedEnd { try repair.startSegment(syncedEnd) }
+    }
     let after = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
     let unreadable = UnreadableOffsets.joined(after.gaps + repair.movedBelowCleanedEnd)
     if after.listed != unreadable {
@@ -48,7 +56,7 @@ struct PartitionRepair {
     actions.append(RepairAction(topic: topic, partition: partition, file: file, kind: kind))
   }
 
-  private mutating func mendSegments(_ check: PartitionCheck) throws(StorageError) {
+  private mutating func mendSegments(_ check: PartitionCheck, keepingTornTails: Bool) throws(StorageError) {
     for (index, segment) in check.segments.enumerated() {
       let isSealed = index < check.segments.count - 1
       if check.mustMoveAside(index) {
@@ -63,8 +71,15 @@ struct PartitionRepair {
       }
       let log = FileNames.logFile(in: folder, base: segment.base)
       if let torn = segment.tornAt {
-        try truncate(log, to: torn)
-        record(log, .cutTornTail(bytes: segment.logSize - torn))
+        if keepingTornTails {
+          let side = try uniqueDamagedPath(FileNames.segmentBaseName(segment.base) + ".log.from-" + String(torn))
+          try copy(log, from: torn, to: side)
+          try truncate(log, to: torn)
+          record(log, .movedAside(movedTo: side, unreadable: nil))
+        } else {
+          try truncate(log, to: torn)
+          record(log, .cutTornTail(bytes: segment.logSize - torn))
+        }
       }
       try rewriteIndexes(segment, sealed: isSealed, onlyWhenDifferent: true)
     }
@@ -89,7 +104,7 @@ struct PartitionRepair {
     if sealing { try startSegment(continueAt) }
   }
 
-  private mutating func startSegment(_ base: Int64) throws(StorageError) {
+  mutating func startSegment(_ base: Int64) throws(StorageError) {
     for path in [
       FileNames.logFile(in: folder, base: base), FileNames.offsetIndexFile(in: folder, base: base),
       FileNames.timeIndexFile(in: folder, base: base),
