@@ -26,6 +26,20 @@ struct StreamPipeTests {
     #expect(try kq.ok("consume", "out").lines.count == 20)
   }
 
+  @Test("OUT's compression.type is how the pipe stores its batches, as produce stores them; a later run reads their marks back", .localOnly("a cluster's broker applies the topic's compression.type itself"))
+  func outputCompression() throws {
+    let kq = try KQSandbox()
+    try kq.ok("produce", "in", "--create", stdin: (0..<2000).map { "v\($0)\n" }.joined())
+    try kq.ok("topic", "create", "out", "--config", "compression.type=lz4")
+    try kq.ok("pipe", "in", "out", "--group", "g", "--batch", "700", "--", "sed", "s/^/x/")
+    let described = try kq.ok("describe", "out")
+    #expect(described.output.contains("lz4 100%"), "\(described)")
+    try kq.ok("produce", "in", stdin: (2000..<2500).map { "v\($0)\n" }.joined())
+    try kq.ok("pipe", "in", "out", "--group", "g", "--", "sed", "s/^/x/")
+    #expect(try kq.ok("consume", "out").lines == Self.values(0..<2500))
+    #expect(try kq.ok("verify").output.contains("no problems"))
+  }
+
   @Test("one CMD runs at a time, each with its own batch's offsets: the next one starts once the last has ended")
   func oneCommandAtATime() throws {
     let kq = try Self.sandbox()

@@ -206,6 +206,7 @@ package final class MarkedOutput: ExactlyOnceOutput {
     let encoder = makeEncoder(partition, capacity: bytes)
     let other = BatchEncoder(maxBatchBytes: batchLimit, capacity: encoder.buffer.capacity, excludedFromForks: true)
     other.logAppendTime = encoder.logAppendTime
+    other.codec = encoder.codec
     appendingEncoders[partition] = other
     // A range of `bytes` less the 1/8 asked beyond it (its records' lengths add about 8% to
     // 100-byte lines).
@@ -219,6 +220,8 @@ package final class MarkedOutput: ExactlyOnceOutput {
     // pages are only resident once touched.
     let capacity = max(1 << 16, asked, appendingEncoders[partition]?.buffer.capacity ?? 0)
     let encoder = BatchEncoder(maxBatchBytes: batchLimit, capacity: capacity, excludedFromForks: true)
+    // The topic's compression.type, as produce and mirror store it (kq pipe asks for none).
+    encoder.codec = config.compressionType.storedCodec(requested: .none)
     if config.timestampType == .logAppendTime {
       let clock = directory.clock
       encoder.logAppendTime = { clock.nowMillis() }
