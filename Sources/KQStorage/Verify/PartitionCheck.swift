@@ -52,9 +52,11 @@ struct PartitionCheck {
     }
     let bases = try SegmentFiles.bases(in: folder, fileSystem: fileSystem)
     let buffer = ByteBuffer(capacity: SegmentBatchReader.readSize)
+    let decoded = ByteBuffer(capacity: 0)
     for (index, base) in bases.enumerated() {
       let segment = try SegmentCheck.run(
-        folder: folder, base: base, isActive: index == bases.count - 1, fileSystem: fileSystem, buffer: buffer)
+        folder: folder, base: base, isActive: index == bases.count - 1, fileSystem: fileSystem, buffer: buffer,
+        decoded: decoded)
       check.bytes += segment.logSize
       progress(segment.logSize)
       check.segments.append(segment)

@@ -63,10 +63,11 @@ struct SegmentCheck {
   }
 
   /// Reads the segment's indexes, then checks every batch and record of its log.
-  /// `buffer` is the reader's, shared by the segments of a partition.
-  static func run(folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem, buffer: ByteBuffer)
-    throws(StorageError) -> SegmentCheck
-  {
+  /// `buffer` is the reader's and `decoded` a compressed batch's records, both shared by the
+  /// segments of a partition.
+  static func run(
+    folder: String, base: Int64, isActive: Bool, fileSystem: FileSystem, buffer: ByteBuffer, decoded: ByteBuffer
+  ) throws(StorageError) -> SegmentCheck {
     var check = SegmentCheck(base: base, isActive: isActive)
     let indexPath = FileNames.offsetIndexFile(in: folder, base: base)
     let timePath = FileNames.timeIndexFile(in: folder, base: base)
@@ -85,13 +86,13 @@ struct SegmentCheck {
     }
     defer { try? fileSystem.close(fd) }
     do { check.logSize = try fileSystem.size(of: fd, path: path) } catch { throw .io(error, operation: "stat", path: path) }
-    try check.scan(fd: fd, path: path, folder: folder, fileSystem: fileSystem, buffer: buffer)
+    try check.scan(fd: fd, path: path, folder: folder, fileSystem: fileSystem, buffer: buffer, decoded: decoded)
     return check
   }
 
-  private mutating func scan(fd: CInt, path: String, folder: String, fileSystem: FileSystem, buffer: ByteBuffer)
-    throws(StorageError)
-  {
+  private mutating func scan(
+    fd: CInt, path: String, folder: String, fileSystem: FileSystem, buffer: ByteBuffer, decoded: ByteBuffer
+  ) throws(StorageError) {
     let reader = SegmentBatchReader(
       fd: fd, path: path, fileSystem: fileSystem, from: 0, expecting: base, fileSize: logSize, buffer: buffer)
     // A segment the cleaner wrote: batches may have lost records (FORMAT.md, "Compaction").
@@ -104,7 +105,7 @@ struct SegmentCheck {
       var reason: BatchDecodeError?
       switch outcome {
       case .batch(let batch, let position):
-        if let recordReason = Self.checkRecords(batch) {
+        if let recordReason = Self.checkRecords(batch, decoded: decoded) {
           failedAt = position
           reason = recordReason
         } else {
@@ -146,17 +147,25 @@ struct SegmentCheck {
   }
 
   private static func isRecordReason(_ reason: BatchDecodeError) -> Bool {
-    if case .malformedRecord = reason { return true }
-    return false
+    switch reason {
+    case .malformedRecord, .undecodableRecords: true
+    default: false
+    }
   }
 
-  /// Decodes every record of a batch whose CRC passed: lengths, varints, and (CreateTime) a
-  /// maxTimestamp that is the largest record timestamp. Compressed batches are left to readers.
-  private static func checkRecords(_ batch: RecordBatchView) -> BatchDecodeError? {
-    guard batch.compressionCodec == 0 else { return nil }
+  /// Decodes every record of a batch whose CRC passed: a compressed one's records section
+  /// first (the CRC covers the compressed bytes, so a faulty encoder's output passes it), then
+  /// lengths, varints, and (CreateTime) a maxTimestamp that is the largest record timestamp.
+  /// Decoded up to kq's bound for any batch (`largestDecompressedBytes`), whatever the topic's
+  /// `max.message.bytes`.
+  private static func checkRecords(_ batch: RecordBatchView, decoded: ByteBuffer) -> BatchDecodeError? {
+    let plain: RecordBatchView
+    do { plain = try batch.decompressed(into: decoded, maxMessageBytes: RecordBatchView.largestDecompressedBytes) } catch {
+      return error
+    }
     var largest = Int64.min
     do {
-      try batch.forEachRecord { record in
+      try plain.forEachRecord { record in
         largest = max(largest, record.timestamp)
         return true
       }
