@@ -8,6 +8,10 @@ package struct BackendOpener: LogServiceOpener {
 
   package init(fileSystem: FileSystem = FileSystem()) { local = LocalLogServiceOpener(fileSystem: fileSystem) }
 
+  /// Makes the cluster client stop retrying and connecting while `descriptor` is readable
+  /// (the process's signal pipe: see `Cancellation`). Call once, before any service opens.
+  package static func stopsClusterWaits(when descriptor: CInt) { Cancellation.descriptor = descriptor }
+
   package func open(_ location: LogLocation, create: Bool, clock: any WallClock) throws -> any LogService {
     switch location {
     case .directory: try local.open(location, create: create, clock: clock)

@@ -198,6 +198,7 @@ struct Diagnostic {
         case .generationEnded:
           ("the partitions' next owners go on from the group's last commit; run kq again to take part", .temporaryFailure)
         case .notImplemented: ("run it on a data directory with --dir for now", .usage)
+        case .interrupted: (nil, .interrupted)
         case .fenced: ("the process that took over goes on from the group's committed offsets; nothing is lost or written twice", .unavailable)
         case .other: (nil, .unavailable)
         }

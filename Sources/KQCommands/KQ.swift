@@ -1,3 +1,4 @@
+import Glibc
 import KQLog
 
 /// kq's one entry point: parse, run, and turn every error into one worded diagnostic and an
@@ -14,6 +15,8 @@ package enum KQ {
     } catch {
       let diagnostic = Diagnostic(for: error)
       context.stderr.write(diagnostic.rendered)
+      // A cluster wait that Ctrl-C or SIGTERM ended: the signal is still there to tell which.
+      if diagnostic.status == .interrupted, context.signals?.pending() == SIGTERM { return .terminated }
       return diagnostic.status
     }
   }

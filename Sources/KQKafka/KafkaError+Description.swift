@@ -7,7 +7,7 @@ extension KafkaError: CustomStringConvertible {
     case .connectionRefused(let address): "connection refused by \(address)"
     case .unreachable(let address): "broker \(address) is unreachable"
     case .connectTimedOut(let address): "connecting to \(address) timed out"
-    case .requestTimedOut(let address, let api): "\(address) did not answer a \(api.name) request in time"
+    case .requestTimedOut(let address, let api): "\(address) did not answer \(api.name.article) \(api.name) request in time"
     case .closedByBroker(let address): "\(address) closed the connection"
     case .network(let address, let operation, let errno):
       "\(operation) to \(address) failed: \(SocketErrno.name(errno))"
@@ -22,7 +22,7 @@ extension KafkaError: CustomStringConvertible {
       "\(address) sent a malformed \(api.name) response: \(reason)"
     case .responseTooLarge(let address, let size, let limit):
       "\(address) sent a response of \(size) bytes, more than the limit of \(limit)"
-    case .unencodableRequest(let api, let reason): "cannot encode a \(api.name) request: \(reason)"
+    case .unencodableRequest(let api, let reason): "cannot encode \(api.name.article) \(api.name) request: \(reason)"
     case .unsupportedApi(let api, let address, let versions?):
       "\(address) supports \(api.name) versions \(versions.lowerBound)-\(versions.upperBound), kq needs \(api.supportedVersions.lowerBound)-\(api.supportedVersions.upperBound)"
     case .unsupportedApi(let api, let address, nil): "\(address) does not support \(api.name)"
@@ -37,6 +37,7 @@ extension KafkaError: CustomStringConvertible {
     case .notAMember(let group): "not a member of group '\(group)'"
     case .deliveryUnknown(let topic, let partition, let cause):
       "topic '\(topic)' partition \(partition): the batch may or may not have been stored (\(cause))"
+    case .interrupted: "interrupted while waiting for the cluster"
     }
   }
 }
@@ -59,4 +60,9 @@ extension Duration {
     let millis = milliseconds
     return millis % 1000 == 0 ? "\(millis / 1000) s" : "\(millis) ms"
   }
+}
+
+extension String {
+  /// "a" or "an" before this word, by its first letter (ApiVersions, OffsetFetch, ...).
+  fileprivate var article: String { first.map { "AEIOU".contains($0) } == true ? "an" : "a" }
 }

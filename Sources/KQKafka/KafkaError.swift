@@ -52,6 +52,9 @@ package indirect enum KafkaError: Error, Equatable, Sendable {
   /// A produce request was sent and its answer lost (`cause`): the broker may or may not have
   /// stored the batch, and without an idempotent producer id a retry could store it twice.
   case deliveryUnknown(topic: String, partition: Int32, cause: KafkaError)
+  /// The process asked the client to stop waiting (`Cancellation`: kq's Ctrl-C or SIGTERM)
+  /// during a retry's pause or a connection attempt.
+  case interrupted
 
   /// The broker error code, also when wrapped in `timedOut`.
   package var code: KafkaErrorCode? {

@@ -85,6 +85,8 @@ package enum ClusterFailure: Equatable, Sendable {
   /// covered was not committed (a transaction's output aborted with them). Join again; the
   /// partitions' next owners go on from the group's last commit.
   case generationEnded
+  /// Ctrl-C or SIGTERM while the client waited to retry or to connect.
+  case interrupted
   /// What kq does not do on a cluster yet.
   case notImplemented
   /// Anything else the broker answered.

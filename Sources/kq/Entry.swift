@@ -5,6 +5,9 @@ import KQCommands
 @main
 struct Entry {
   static func main() {
-    exit(KQ.run(arguments: CommandLine.arguments, context: .process(services: BackendOpener())).rawValue)
+    let context = Context.process(services: BackendOpener())
+    // Ctrl-C and SIGTERM also end the cluster client's retries and connection attempts.
+    if let signals = context.signals { BackendOpener.stopsClusterWaits(when: signals.fd) }
+    exit(KQ.run(arguments: CommandLine.arguments, context: context).rawValue)
   }
 }

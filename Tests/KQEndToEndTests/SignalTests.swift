@@ -44,6 +44,26 @@ struct SignalTests {
     #expect(try kq.committed("g", topic: "big") == [Int64(wholeLines)])
   }
 
+  @Test(
+    "Ctrl-C or SIGTERM while kq retries a cluster it cannot reach ends it at once with 130 or 143, not at --broker-timeout",
+    arguments: ["INT", "TERM"])
+  func signalWhileRetryingCluster(signal: String) throws {
+    let kq = try KQSandbox()
+    // Port 1 on loopback refuses every connection: kq pauses and tries again until the timeout.
+    let script = """
+      kq --brokers 127.0.0.1:1 --broker-timeout 20s \(signal == "INT" ? "topic list" : "consume t -f") & pid=$!
+      sleep 1.5
+      start=$(date +%s%N); kill -\(signal) $pid
+      wait $pid; status=$?; end=$(date +%s%N)
+      echo "status $status ms $(( (end - start) / 1000000 ))"
+      """
+    let result = try kq.shell(script, environment: ["KQ_BROKERS": ""]).checked()
+    let words = result.output.split(whereSeparator: \.isWhitespace)
+    #expect(words.count == 4 && words[1] == (signal == "TERM" ? "143" : "130"), "\(result)")
+    #expect((words.count == 4 ? Int(words[3]) ?? .max : .max) < 2000, "\(result)")
+    #expect(result.errors.contains("kq: error: interrupted while waiting for the cluster"), "\(result)")
+  }
+
   @Test("a follower whose reader has gone exits 0 quietly while it waits")
   func followerNoticesClosedPipe() throws {
     let kq = try KQSandbox()

@@ -185,7 +185,7 @@ package final class KafkaCluster {
         guard deadline.remaining > pause else {
           throw .timedOut(operation: operation, after: options.timeout, last: error)
         }
-        Self.pause(pause)
+        guard Cancellation.pause(pause) else { throw .interrupted }
         pause = min(pause * 2, options.retryBackoffMax)
       }
     }
@@ -204,11 +204,4 @@ package final class KafkaCluster {
     }
   }
 
-  /// Sleeps the calling thread (a retry's backoff).
-  static func pause(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-    var left = timespec()
-    while nanosleep(&request, &left) == -1 && errno == EINTR { request = left }
-  }
 }

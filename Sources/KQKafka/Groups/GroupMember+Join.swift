@@ -20,7 +20,7 @@ extension GroupMember {
         guard isImmediate || error.isRetriable else { throw error }
         guard deadline.remaining > pause else { throw .timedOut(operation: "joining group '\(group)'", after: total, last: error) }
         if !isImmediate {
-          KafkaCluster.pause(pause)
+          guard Cancellation.pause(pause) else { throw .interrupted }
           pause = min(pause * 2, cluster.options.retryBackoffMax)
         }
       }

@@ -22,6 +22,7 @@ extension KafkaError {
     case .tlsRequired, .closedBeforeHandshake, .saslRequired: .notAuthorized
     case .unsupportedApi: .unsupported
     case .deliveryUnknown: .deliveryUnknown
+    case .interrupted: .interrupted
     case .timedOut(_, _, let last?): last.failure == .refused ? .refused : .unavailable
     case .broker(let code, _, _):
       switch code {

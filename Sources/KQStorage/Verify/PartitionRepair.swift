@@ -36,7 +36,12 @@ struct PartitionRepair {
     try repair.mendSegments(before, keepingTornTails: syncedEnd != nil)
     if let syncedEnd {
       let mended = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
-      if mended.logEnd < syncedEnd { try repair.startSegment(syncedEnd) }
+      if mended.logEnd < syncedEnd, let last = mended.segments.last {
+        try repair.rewriteIndexes(last, sealed: true, onlyWhenDifferent: true)  // sealed by the new segment
+        try repair.startSegment(syncedEnd)
+      } else if mended.logEnd < syncedEnd {
+        try repair.startSegment(syncedEnd)
+      }
     }
     let after = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
     let unreadable = UnreadableOffsets.joined(after.gaps + repair.movedBelowCleanedEnd)
@@ -129,7 +134,7 @@ struct PartitionRepair {
     do { try fileSystem.syncDirectory(damagedFolder) } catch { throw .io(error, operation: "fsync", path: damagedFolder) }
   }
 
-  private mutating func rewriteIndexes(_ segment: SegmentCheck, sealed: Bool, onlyWhenDifferent: Bool) throws(StorageError) {
+  mutating func rewriteIndexes(_ segment: SegmentCheck, sealed: Bool, onlyWhenDifferent: Bool) throws(StorageError) {
     for (path, onDisk, expected) in [
       (FileNames.offsetIndexFile(in: folder, base: segment.base), segment.indexOnDisk, segment.expectedIndex),
       (FileNames.timeIndexFile(in: folder, base: segment.base), segment.timeIndexOnDisk, segment.expectedTimeIndex(sealed: sealed)),
