@@ -120,7 +120,7 @@ complete -c kq -n '__kq_at \'produce\'' -s K -l key-delimiter -x -d 'Split each 
 complete -c kq -n '__kq_at \'produce\'' -l key -x -d 'Give every record the key K'
 complete -c kq -n '__kq_at \'produce\'' -s H -l header -x -d 'Add header K with value V to every record'
 complete -c kq -n '__kq_at \'produce\'' -s p -l partition -x -d 'Write every record to partition N (default'
-complete -c kq -n '__kq_at \'produce\'' -l create -d 'Create the topic with default settings if it does not exist (otherwise that is an error, exit 66)'
+complete -c kq -n '__kq_at \'produce\'' -l create -d 'Create the topic with default settings if it does not exist (otherwise that is an error, exit 66), with partitions up to -p\'s when it is given'
 complete -c kq -n '__kq_at \'produce\'' -l print-offsets -d 'Write one line \'PARTITION OFFSET\' to stdout for each record stored'
 complete -c kq -n '__kq_at \'produce\'' -l sync -x -a 'exit batch none' -d 'When records reach the disk'
 complete -c kq -n '__kq_at \'produce\'' -l compression -x -a 'none gzip snappy lz4 zstd' -d 'Compress each batch with CODEC'

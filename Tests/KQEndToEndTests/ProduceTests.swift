@@ -123,6 +123,11 @@ struct ProduceTests {
     #expect(try kq.ok("topic", "list").output == "nope\n")
     let config = try JSON.object(try kq.ok("describe", "nope", "--json").output)["config"] as? [String: Any]
     #expect(JSON.int(config?["partitions"]) == 1)
+    // With -p N the new topic has partition N, instead of being made and then refused.
+    try kq.ok("produce", "pinned", "--create", "-p", "3", stdin: "b\n")
+    #expect(try kq.ok("consume", "pinned", "-p", "3").output == "b\n")
+    let pinned = try JSON.object(try kq.ok("describe", "pinned", "--json").output)["config"] as? [String: Any]
+    #expect(JSON.int(pinned?["partitions"]) == 4)
   }
 
   @Test("a record over max.message.bytes exits 65 naming its line; the records before it are kept")

@@ -40,6 +40,17 @@ struct StreamPipeTests {
     #expect(try kq.ok("verify").output.contains("no problems"))
   }
 
+  @Test("OUT among the inputs is refused before anything runs: the pipe would read its own output back without end")
+  func outputAmongInputs() throws {
+    let kq = try Self.sandbox(records: 3)
+    for arguments in [["pipe", "in", "in", "--group", "g", "--", "cat"], ["pipe", "out", "--from-topics", "in,out", "--group", "g", "--", "cat"]] {
+      let refused = try kq.run(arguments, stdin: [])
+      #expect(refused.status == 64 && refused.firstErrorLine.contains("is also an input"), "\(refused)")
+    }
+    #expect(try kq.ok("consume", "in").lines == ["v0", "v1", "v2"])
+    #expect(try kq.ok("consume", "out").output == "")
+  }
+
   @Test("one CMD runs at a time, each with its own batch's offsets: the next one starts once the last has ended")
   func oneCommandAtATime() throws {
     let kq = try Self.sandbox()

@@ -79,6 +79,12 @@ struct PipeOptions {
       inputs = [try session.topicName(topics[0], argument: "IN")]
       output = try session.topicName(topics[1], argument: "OUT")
     }
+    // OUT among the inputs would read its own output back, forever (mirror refuses it too).
+    if inputs.contains(output) {
+      throw CommandError.message(
+        "OUT '\(output)' is also an input: kq pipe would read its own output back without end",
+        hint: "give an OUT other than the topics it reads", status: .usage)
+    }
     let group = try GroupConsume.groupName(arguments.value("group") ?? "", session: session, argument: "'--group'")
     let command: Command
     if let shell = arguments.value("exec") {

@@ -77,7 +77,11 @@ enum ProduceCommand {
     let service = try session.service(create: true)
     do { return (service, try service.config(of: topic), false) } catch StorageError.topicNotFound(_) {}
     var created = true
-    do { try service.createTopic(topic, config: TopicConfig()) } catch StorageError.topicAlreadyExists(_) { created = false }
+    // The topic is this run's to shape: with -p N, it has partition N (-p is below the most a
+    // topic may have), rather than being made and then refused.
+    var config = TopicConfig()
+    if let partition = options.partition { config.partitions = max(config.partitions, partition + 1) }
+    do { try service.createTopic(topic, config: config) } catch StorageError.topicAlreadyExists(_) { created = false }
     return (service, try service.config(of: topic), created)
   }
 }

@@ -27,8 +27,8 @@ extension CommandTree {
           + "lands where Kafka would put it; records without a key are spread over the partitions)."),
       FlagSpec(
         "create",
-        help: "Create the topic with default settings if it does not exist (otherwise that is an error, exit 66). "
-          + "With --json, a record naming a partition the new topic lacks adds partitions up to it, "
+        help: "Create the topic with default settings if it does not exist (otherwise that is an error, exit 66), "
+          + "with partitions up to -p's when it is given. With --json, a record naming a partition the new topic lacks adds partitions up to it, "
           + "so 'kq consume T --json | kq produce COPY --json --create' keeps every record's partition."),
       FlagSpec(
         "print-offsets",
