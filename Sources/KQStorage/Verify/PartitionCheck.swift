@@ -70,6 +70,26 @@ struct PartitionCheck {
     return check
   }
 
+  /// `run` holding the partition's append lock, so that no append, roll, retention or
+  /// compaction swap changes its files meanwhile (writers wait); nil when the partition was
+  /// deleted meanwhile.
+  static func runLocked(folder: String, topic: String, partition: Int, fileSystem: FileSystem) throws(StorageError)
+    -> PartitionCheck?
+  {
+    let lock: PartitionLock
+    do { lock = try PartitionLock(folder: folder, fileSystem: fileSystem) } catch {
+      if case .topicDeleted = error { return nil }
+      throw error
+    }
+    defer { lock.close() }
+    do { try lock.acquire() } catch {
+      if case .topicDeleted = error { return nil }
+      throw error
+    }
+    defer { lock.release() }
+    return try run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
+  }
+
   private mutating func add(file: String, position: Int64?, _ kind: VerifyFinding.Kind) {
     findings.append(VerifyFinding(topic: topic, partition: partition, file: file, position: position, kind: kind))
   }
