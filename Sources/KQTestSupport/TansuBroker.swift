@@ -91,6 +91,10 @@ package final class TansuBroker: @unchecked Sendable {
 
   /// Stops the broker and waits for it to exit. SIGKILL: its storage is memory, nothing is
   /// lost, and on SIGTERM it takes seconds to wind down.
+  /// Sends the broker process `number` (SIGSTOP freezes it: connections stay open, nothing
+  /// is answered; SIGCONT thaws it).
+  package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
   package func stop() {
     guard process.isRunning else { return }
     kill(process.processIdentifier, SIGKILL)

@@ -91,3 +91,27 @@ struct ClusterRestartTests {
     #expect(rows.map { JSON.int($0["committed_offset"]) } == [3, 3], "\(rows)")
   }
 }
+
+extension ClusterRestartTests {
+  @Test("a produce to a broker that stops answering ends within --broker-timeout, resends included, and says the last batch may or may not be stored")
+  func produceToFrozenBroker() throws {
+    let cluster = try ClusterTests.Cluster()
+    try cluster.ok("topic", "create", "t")
+    let producer = try KQProcess.start(
+      ["--broker-timeout", "2s", "produce", "t", "--print-offsets"], directory: cluster.kq.path, environment: cluster.environment)
+    producer.write("a\n")
+    #expect(producer.readLine(timeout: 30) == "0 0")
+    cluster.broker.signal(SIGSTOP)
+    defer { cluster.broker.signal(SIGCONT) }
+    let start = Date()
+    producer.write("b\n")
+    producer.closeInput()
+    let ended = try producer.finish()
+    let seconds = Date().timeIntervalSince(start)
+    #expect(ended.status == 69, "\(ended)")
+    #expect(ended.errors.contains("the batch may or may not have been stored"), "\(ended)")
+    #expect(ended.errors.contains("1 record before it was stored"), "\(ended)")
+    // One timeout for the batch, resends and all (each used to get a timeout of its own).
+    #expect(seconds < 3.5, "exited after \(seconds) s: \(ended)")
+  }
+}

@@ -19,13 +19,15 @@ extension KafkaCluster {
   /// DUPLICATE_SEQUENCE_NUMBER answer means the first send was stored, and where is looked
   /// up); otherwise it is `deliveryUnknown`, since a retry could store the records twice.
   package func produce(
-    _ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32, transactionalId: String? = nil
+    _ batches: UnsafeRawBufferPointer, to topic: String, partition: Int32, transactionalId: String? = nil,
+    until deadline: Deadline? = nil
   ) throws(KafkaError) -> ProduceResult {
     guard BatchLayout.wholeBatchesLength(batches) == batches.count, !batches.isEmpty else {
       throw .invalidArgument("the bytes to produce are not whole RecordBatch v2 batches")
     }
     let isIdempotent = Int64(bigEndian: batches.loadUnaligned(fromByteOffset: BatchLayout.producerId, as: Int64.self)) >= 0
-    return try retrying("producing to '\(topic)' partition \(partition)") { (deadline) throws(KafkaError) in
+    let operation = "producing to '\(topic)' partition \(partition)"
+    return try retrying(operation, until: deadline ?? .after(options.timeout)) { (deadline) throws(KafkaError) in
       let leader = try leader(of: topic, partition: partition, deadline: deadline)
       var request = ProduceRequest(
         topic: topic, partition: partition, records: batches, timeoutMs: timeoutMillis(requestDeadline(deadline)))

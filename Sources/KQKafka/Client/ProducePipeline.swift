@@ -56,6 +56,13 @@ package final class ProducePipeline {
     /// The batches, kept until acknowledged: a resend sends them as stamped.
     var bytes: ByteBuffer
     var request: Request
+    /// When the request must be settled, resends included: the client's timeout from the
+    /// moment it was first sent (`--broker-timeout` bounds the whole produce of a batch).
+    var deadline: Deadline
+
+    var wasSent: Bool {
+      if case .sent = request { true } else { false }
+    }
 
     /// Why it was not sent, when it was not.
     var unsentBecause: KafkaError? {
@@ -102,8 +109,10 @@ package final class ProducePipeline {
       let bytes = spare.popLast() ?? ByteBuffer(capacity: run.batches.count)
       bytes.count = 0
       bytes.append(run.batches)
-      let request = transmit(bytes, to: key)
-      queues[key, default: []].append(InFlight(flight: flight, slot: slot, key: key, bytes: bytes, request: request))
+      let deadline = Deadline.after(cluster.options.timeout)
+      let request = transmit(bytes, to: key, deadline: deadline)
+      queues[key, default: []].append(
+        InFlight(flight: flight, slot: slot, key: key, bytes: bytes, request: request, deadline: deadline))
       bytesInFlight += bytes.count
     }
     return takeSettled()
@@ -117,9 +126,8 @@ package final class ProducePipeline {
 
   /// Sends `bytes` to the partition's leader, unless an earlier request of the partition was
   /// never sent: this one waits for that one's resend, in order.
-  private func transmit(_ bytes: ByteBuffer, to key: PartitionKey) -> Request {
+  private func transmit(_ bytes: ByteBuffer, to key: PartitionKey, deadline: Deadline) -> Request {
     if let error = queues[key]?.lazy.compactMap(\.unsentBecause).first { return .unsent(error) }
-    let deadline = Deadline.after(cluster.options.timeout)
     do throws(KafkaError) {
       let leader = try cluster.leader(of: key.topic, partition: key.partition, deadline: deadline)
       let request = ProduceRequest(
@@ -169,9 +177,10 @@ package final class ProducePipeline {
     }
     let answers: [ProduceRequest.PartitionResult]
     do throws(KafkaError) {
-      answers = try connection.receive(ticket, deadline: .after(cluster.options.requestTimeout))
+      answers = try connection.receive(ticket, deadline: cluster.requestDeadline(request.deadline))
     } catch {
-      return mayRetry && error.isRetriable ? .retry(error) : .failed(error)
+      if mayRetry && error.isRetriable && request.deadline.remaining > cluster.options.retryBackoff { return .retry(error) }
+      return .failed(unknownDelivery(request, error))
     }
     guard let result = answers.first(where: { $0.topic == request.key.topic && $0.partition == request.key.partition })
     else {
@@ -214,10 +223,25 @@ package final class ProducePipeline {
       }
       let batches = UnsafeRawBufferPointer(start: request.bytes.base, count: request.bytes.count)
       do throws(KafkaError) {
-        record(request, .success(try cluster.produce(batches, to: request.key.topic, partition: request.key.partition)))
+        record(
+          request,
+          .success(try cluster.produce(batches, to: request.key.topic, partition: request.key.partition, until: request.deadline)))
       } catch {
-        record(request, .failure(error))
+        record(request, .failure(unknownDelivery(request, error)))
       }
+    }
+  }
+
+  /// `error` ends `request`: when it was sent and the broker never answered (a timeout, a
+  /// connection lost), the broker may have stored its batches, and the failure says so.
+  private func unknownDelivery(_ request: InFlight, _ error: KafkaError) -> KafkaError {
+    guard request.wasSent else { return error }
+    switch error {
+    case .deliveryUnknown: return error
+    case .timedOut(_, _, let last?) where last.isRetriable:
+      return .deliveryUnknown(topic: request.key.topic, partition: request.key.partition, cause: error)
+    default:
+      return error.isRetriable ? .deliveryUnknown(topic: request.key.topic, partition: request.key.partition, cause: error) : error
     }
   }
 

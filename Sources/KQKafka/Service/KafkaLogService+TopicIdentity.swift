@@ -22,8 +22,12 @@ extension KafkaLogService {
 
   /// `error`, or `topicDeleted` when the append failed because the topic is gone or another
   /// of its name replaced it (a recreated topic refuses the producer's next sequence number).
+  /// A cluster that did not answer is not asked again: that would only wait out another timeout.
   func failure(_ error: StorageError, appendingTo topic: TopicName, id: KafkaUUID) -> StorageError {
     if case .topicNotFound = error { return .topicDeleted(topic.value) }
+    if case .cluster(_, let kind) = error, kind == .unavailable || kind == .deliveryUnknown || kind == .interrupted {
+      return error
+    }
     do { try confirmTopic(topic, id: id) } catch .topicDeleted(let name) { return .topicDeleted(name) } catch {}
     return error
   }
