@@ -99,17 +99,20 @@ struct Diagnostic {
         ?? "offsets from \(firstOffset) on"
       self.init(
         message: "damaged record batch in \(file) at byte \(position): \(Self.describe(reason)); \(offsets) cannot be read",
-        hint: "appends to this partition stop until the damage is repaired; nothing was cut or deleted; keep a copy of the folder for investigation",
+        hint: "appends to this partition stop until 'kq verify --repair' moves the damage aside; nothing was cut or deleted; keep a copy of the folder for investigation",
         status: .ioError)
     case .offsetGap(let file, let expected, let found):
       let what = found > expected
         ? "offsets \(expected) to \(found - 1) are missing: \(file) starts at \(found), but the segment before it ends at \(expected)"
         : "\(file) starts at offset \(found), inside the segment before it (which ends at \(expected))"
       self.init(
-        message: what, hint: "a segment file was lost, emptied or copied in; keep a copy of the folder for investigation",
+        message: what,
+        hint: "a segment file was lost, emptied or copied in; 'kq verify --repair' lists the gap so that readers pass it; keep a copy of the folder for investigation",
         status: .ioError)
     case .corruptIndex(let file, let reason), .corruptFile(let file, let reason):
-      self.init(message: "damaged file \(file): \(reason)", hint: "keep a copy of it for investigation", status: .ioError)
+      self.init(
+        message: "damaged file \(file): \(reason)",
+        hint: "'kq verify --repair' keeps it aside and mends what it can; keep a copy of it for investigation", status: .ioError)
     case .unsupportedFormat(let path, let found, let newestSupported):
       self.init(
         message: "\(path) says format \(found); this kq reads format \(newestSupported)",
@@ -158,7 +161,8 @@ struct Diagnostic {
     case .unknownConfig(let key):
       self.init(message: "unknown config key '\(key)'", hint: "known keys: " + TopicConfig.alterableKeys.joined(separator: ", "), status: .usage)
     case .invalidConfig(let key, let value, let reason):
-      self.init(message: "invalid value '\(value)' for \(key): \(reason)", hint: nil, status: .usage)
+      let hint = key == "partitions" ? "as in Kafka, partitions are never taken away; copy the records into a new topic instead" : nil
+      self.init(message: "invalid value '\(value)' for \(key): \(reason)", hint: hint, status: .usage)
     case .recordTooLarge(let size, let limit):
       self.init(message: "record of \(size) bytes exceeds max.message.bytes (\(limit))", hint: nil, status: .dataError)
     case .offsetOutOfRange(let offset, let start, let end):

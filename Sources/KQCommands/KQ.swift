@@ -44,6 +44,7 @@ package enum KQ {
       return .success
     }
     let session = Session(arguments: invocation.arguments, context: context)
+    try session.checkGlobalOptions()
     switch command.path {
     case ["topic", "create"]: try TopicCreateCommand.run(session)
     case ["topic", "list"]: try TopicListCommand.run(session)
@@ -100,11 +101,20 @@ struct Session {
     return .cluster(brokers: brokers, timeoutMillis: try brokerTimeoutMillis())
   }
 
+  /// The global options' values, also those that do not apply (`--brokers` beside `--dir`
+  /// wins nothing, but a typo in it is still one): every flag is checked before any work.
+  func checkGlobalOptions() throws {
+    _ = try brokerTimeoutMillis()
+    if let brokers = arguments.globalBrokers, brokers.allSatisfy({ $0 == " " }) {
+      throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
+    }
+  }
+
   /// `--broker-timeout`, 30 s when not given.
   func brokerTimeoutMillis() throws -> Int64 {
     guard let text = arguments.value("broker-timeout") else { return 30_000 }
     guard let millis = DurationParsing.milliseconds(text, unitRequired: true), millis > 0 else {
-      throw arguments.invalidValue("broker-timeout", hint: "give a duration such as 500ms, 10s or 2m")
+      throw arguments.invalidValue("broker-timeout", hint: "give a duration above 0 with a unit, such as 500ms, 10s or 2m")
     }
     return millis
   }

@@ -237,7 +237,7 @@ struct DamageTests {
     try ByteSurgery.write([], to: config)
     for arguments in [["consume", "t"], ["describe", "t"], ["produce", "t"]] {
       let result = try kq.run(arguments, stdin: Array("x\n".utf8))
-      #expect(result.status == 74 && result.firstErrorLine == "kq: error: damaged file \(config): the file is empty (hint: keep a copy of it for investigation)", "\(arguments): \(result)")
+      #expect(result.status == 74 && result.firstErrorLine == "kq: error: damaged file \(config): the file is empty (hint: 'kq verify --repair' keeps it aside and mends what it can; keep a copy of it for investigation)", "\(arguments): \(result)")
     }
   }
 }

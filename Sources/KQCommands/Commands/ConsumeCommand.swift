@@ -58,7 +58,7 @@ enum ConsumeCommand {
     options.follow = arguments.has("follow")
     if let idle = arguments.value("idle") {
       guard let ms = DurationParsing.milliseconds(idle, unitRequired: true), ms > 0 else {
-        throw arguments.invalidValue("idle", hint: "write a duration with a unit, such as 30s or 5m")
+        throw arguments.invalidValue("idle", hint: "write a duration above 0 with a unit, such as 30s or 5m")
       }
       options.idleMillis = ms
     }

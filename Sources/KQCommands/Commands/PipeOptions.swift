@@ -138,7 +138,8 @@ struct PipeOptions {
     guard let text = session.arguments.value(flag) else { return nil }
     guard let millis = DurationParsing.milliseconds(text, unitRequired: true), millis > 0 || (allowsZero && millis == 0)
     else {
-      throw session.arguments.invalidValue(flag, hint: "write a duration with a unit, such as 500ms, 30s or 5m")
+      throw session.arguments.invalidValue(
+        flag, hint: "write a duration \(allowsZero ? "of 0 or more" : "above 0") with a unit, such as 500ms, 30s or 5m")
     }
     return millis
   }

@@ -53,8 +53,10 @@ enum ConfigSettings {
       }
       // One key set twice has no clear winner: `--retention 7d --config retention.ms=1d`.
       if settings.contains(where: { $0.key == key }) {
-        let first = key == "retention.ms" && arguments.has("retention") ? "--retention" : "--config \(key)"
-        throw UsageError(.conflictingFlags(first, "--config \(key)"), commandPath: arguments.commandPath)
+        guard key == "retention.ms" && arguments.has("retention") else {
+          throw UsageError(.repeatedFlag("--config \(key)"), commandPath: arguments.commandPath)
+        }
+        throw UsageError(.conflictingFlags("--retention", "--config \(key)"), commandPath: arguments.commandPath)
       }
       settings.append((key, value))
     }
