@@ -133,6 +133,7 @@ extension Producer {
       output.append(String(p) + " " + String(offset) + "\n")
       left[p] = (offset + 1, count - 1)
     }
+    progress?.finish()  // stdout may be the same terminal: the lines go below, not after, the progress line
     do { try context.stdout.write(output.bytes) } catch {
       if error == .brokenPipe { return }
       throw ProduceStorageFailure(underlying: .io(error, operation: "write", path: "standard output"), stored: recordsStored)
