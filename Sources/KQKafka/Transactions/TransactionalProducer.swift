@@ -33,7 +33,8 @@ package final class TransactionalProducer {
     self.transactionalId = transactionalId
     producer = IdempotentProducer(identity: ProducerIdentity(id: -1, epoch: -1))
     let timeout = Int32(Self.transactionTimeout.wireMilliseconds)
-    let response = try atCoordinator("getting a producer id for transactional id '\(transactionalId)'") {
+    let operation = "getting a producer id for transactional id '\(transactionalId)'"
+    let response = try atCoordinator(operation, until: .after(cluster.options.timeout)) {
       (connection, deadline) throws(KafkaError) in
       let response = try connection.request(
         InitProducerIdRequest(transactionalId: transactionalId, transactionTimeoutMs: timeout),
@@ -53,7 +54,7 @@ package final class TransactionalProducer {
   {
     if added[topic]?.contains(partition) != true {
       let identity = producer.identity
-      try atCoordinator("adding partition \(partition) of '\(topic)' to a transaction") {
+      try atCoordinator("adding partition \(partition) of '\(topic)' to a transaction", until: stepDeadline()) {
         (connection, deadline) throws(KafkaError) in
         let results = try connection.request(
           AddPartitionsToTxnRequest(
@@ -67,7 +68,8 @@ package final class TransactionalProducer {
     }
     try producer.stamp(batches, topic: topic, partition: partition)
     return try cluster.produce(
-      UnsafeRawBufferPointer(batches), to: topic, partition: partition, transactionalId: transactionalId)
+      UnsafeRawBufferPointer(batches), to: topic, partition: partition, transactionalId: transactionalId,
+      until: stepDeadline())
   }
 
   /// Commits `offsets` of a topic for `group` in the open transaction: AddOffsetsToTxn at the
@@ -78,7 +80,7 @@ package final class TransactionalProducer {
   ) throws(KafkaError) {
     let identity = producer.identity
     if !groups.contains(group) {
-      try atCoordinator("adding offsets of group '\(group)' to a transaction") {
+      try atCoordinator("adding offsets of group '\(group)' to a transaction", until: stepDeadline()) {
         (connection, deadline) throws(KafkaError) in
         let code = try connection.request(
           AddOffsetsToTxnRequest(transactionalId: transactionalId, producer: identity, group: group),
@@ -90,7 +92,8 @@ package final class TransactionalProducer {
     let request = TxnOffsetCommitRequest(
       transactionalId: transactionalId, group: group, producer: identity, generationId: generationId, memberId: memberId,
       topic: topic, offsets: offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-    try cluster.retrying("committing offsets of group '\(group)' in a transaction") { (deadline) throws(KafkaError) in
+    try cluster.retrying("committing offsets of group '\(group)' in a transaction", until: stepDeadline()) {
+      (deadline) throws(KafkaError) in
       let connection = try cluster.coordinatorConnection(of: group, deadline: deadline)
       for result in try connection.request(request, deadline: cluster.requestDeadline(deadline))
       where !result.errorCode.isNone {
@@ -98,6 +101,18 @@ package final class TransactionalProducer {
         throw .broker(result.errorCode, subject: subject, message: "offsets of group '\(group)'")
       }
     }
+  }
+
+  /// When the open transaction's steps (adding partitions, producing, committing offsets,
+  /// ending it) must all be done by: the client's timeout from its first step, so that
+  /// `--broker-timeout` bounds a transaction, not each of its steps. nil between transactions.
+  private var transactionDeadline: Deadline?
+
+  private func stepDeadline() -> Deadline {
+    if let transactionDeadline { return transactionDeadline }
+    let deadline = Deadline.after(cluster.options.timeout)
+    transactionDeadline = deadline
+    return deadline
   }
 
   /// Commits the open transaction: its records become visible to readers of committed
@@ -111,7 +126,8 @@ package final class TransactionalProducer {
   private func end(commits: Bool) throws(KafkaError) {
     guard isOpen else { return }
     let identity = producer.identity
-    try atCoordinator(commits ? "committing a transaction" : "aborting a transaction") {
+    defer { transactionDeadline = nil }
+    try atCoordinator(commits ? "committing a transaction" : "aborting a transaction", until: stepDeadline()) {
       (connection, deadline) throws(KafkaError) in
       let code = try connection.request(
         EndTxnRequest(transactionalId: transactionalId, producer: identity, commits: commits),
@@ -128,9 +144,9 @@ package final class TransactionalProducer {
   /// coordinator errors are retriable).
   @discardableResult
   private func atCoordinator<T>(
-    _ operation: String, _ body: (BrokerConnection, Deadline) throws(KafkaError) -> T
+    _ operation: String, until deadline: Deadline, _ body: (BrokerConnection, Deadline) throws(KafkaError) -> T
   ) throws(KafkaError) -> T {
-    try cluster.retrying(operation) { (deadline) throws(KafkaError) in
+    try cluster.retrying(operation, until: deadline) { (deadline) throws(KafkaError) in
       do throws(KafkaError) {
         let connection = try cluster.connection(to: try transactionCoordinator(deadline), deadline: deadline)
         return try body(connection, deadline)
