@@ -99,6 +99,9 @@ static inline __attribute__((always_inline)) void append_values(
       value_count = 0;  // null
     }
     if (p + value_count >= record_end) break;
+    // No headers (the usual record): their count is the one byte left, and it must be 0;
+    // any other record's headers are walked by the checked path.
+    if (p + value_count + 1 != record_end || base[p + value_count] != 0) break;
     copy_small(out, base + p, value_count);
     out += value_count;
     *out++ = terminator;

@@ -59,6 +59,28 @@ package enum ByteSurgery {
     try write(bytes, to: path)
   }
 
+  /// Sets the header count of record `index` (one without headers: its last byte) in the
+  /// uncompressed batch at `position` to 5, leaving its CRC right: headers that run past the
+  /// record, as a faulty writer could leave them.
+  package static func breakHeaderCount(_ path: String, batchAt position: Int, record index: Int) throws {
+    var bytes = try read(path)
+    let batchLength = bytes[(position + BatchLayout.batchLength)..<(position + BatchLayout.batchLength + 4)]
+      .reduce(0) { $0 << 8 | Int($1) }
+    let end = position + BatchLayout.logOverhead + batchLength
+    try bytes.withUnsafeMutableBytes { raw in
+      guard let base = raw.baseAddress else { throw POSIXError(.EINVAL) }
+      var start = position + BatchLayout.headerSize
+      for _ in 0...index {
+        guard let length = VarInt.read(base, at: &start, end: end) else { throw POSIXError(.EINVAL) }
+        start += Int(length)
+      }
+      raw[start - 1] = UInt8(VarInt.zigZag(5))
+      let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(position + BatchLayout.attributes)..<end]))
+      (base + position).storeBigEndian(crc, at: BatchLayout.crc)
+    }
+    try write(bytes, to: path)
+  }
+
   /// Writes `bytes` at `offset` of the batch starting at `batch`, then stores the batch's CRC
   /// anew: damage that a bad writer, not a bad disk, makes (the checksum holds).
   package static func rewriteBatch(_ path: String, batch: Int, at offset: Int, with bytes: [UInt8]) throws {

@@ -162,7 +162,7 @@ struct DamageTests {
     // The record ends with its headers: count 1 (zig-zag 2), then "h" and "v" with lengths.
     try #require(Array(try ByteSurgery.read(path).suffix(5)) == [2, 2, 104, 2, 118])
     try ByteSurgery.rewriteBatch(path, batch: second.position, at: second.header.size - 5, with: [4])
-    for format in [["--json"], ["--format", "%s %h\\n"]] {
+    for format in [["--json"], ["--format", "%s %h\\n"], []] {
       let consumed = try kq.run(["consume", "t"] + format, stdin: [])
       #expect(consumed.status == 74, "\(format): \(consumed)")
       #expect(consumed.lines.count == 1, "\(format): the first record only")
@@ -170,6 +170,20 @@ struct DamageTests {
         consumed.firstErrorLine.hasPrefix(
           "kq: error: corrupt record batch in \(path) at byte \(second.position): record 0 of the batch is malformed"),
         "\(format): \(consumed)")
+    }
+  }
+
+  @Test("a record without headers whose header count says 5 (CRC intact): plain consume, to a pipe and to a file, stops there with 74 like every format")
+  func brokenHeaderCount() throws {
+    let kq = try KQSandbox()
+    try kq.shell("seq 1 1000 | kq produce t --create").checked()
+    let path = Self.log(kq)
+    try ByteSurgery.breakHeaderCount(path, batchAt: 0, record: 14)
+    for script in ["kq consume t | cat", "kq consume t > out; status=$?; cat out; exit $status", "kq consume t --format '%o %s\\n' | cut -d' ' -f2"] {
+      let consumed = try kq.shell("set -o pipefail; " + script)
+      #expect(consumed.status == 74, "\(script): \(consumed)")
+      #expect(consumed.lines == (1...14).map(String.init), "\(script): the records before it, and no more")
+      #expect(consumed.firstErrorLine.contains("record 14 of the batch is malformed"), "\(script): \(consumed)")
     }
   }
 

@@ -312,6 +312,8 @@ final class Consumer {
           reachedStopTime = true
           return false
         }
+        // Headers that do not fit their record are damage even when the format prints none.
+        try record.forEachHeader { _, _ in }
         try printer.print(record, partition: partition, into: output)
         next = record.offset + 1
         ledger?.record(end: bytesWritten + output.count, partition: partition, next: next)
