@@ -54,9 +54,9 @@ struct MirrorTests {
   }
 
   @Test("refusals are one line with kq's status", arguments: [
-    (["mirror", "logs", "kafka://nohost/logs"], 64, "kq: error: DST 'kafka://nohost/logs' names no topic (hint: 'nohost' is not HOST:PORT; write kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or a local TOPIC)"),
-    (["mirror", "http://h:1/logs", "copy"], 64, "kq: error: SRC 'http://h:1/logs' names no topic (hint: the only URL scheme is kafka://; write kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or a local TOPIC)"),
-    (["mirror", "logs", "kafka://h:1/"], 64, "kq: error: DST 'kafka://h:1/' names no topic (hint: the topic name: it is empty)"),
+    (["mirror", "logs", "kafka://nohost/logs"], 64, "kq: error: DST 'kafka://nohost/logs' is not a kafka:// URL kq can use (hint: 'nohost' is not HOST:PORT; write kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or a local TOPIC)"),
+    (["mirror", "http://h:1/logs", "copy"], 64, "kq: error: SRC 'http://h:1/logs' is not a kafka:// URL kq can use (hint: the only URL scheme is kafka://; write kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or a local TOPIC)"),
+    (["mirror", "logs", "kafka://h:1/"], 64, "kq: error: DST 'kafka://h:1/' names no valid topic (hint: the topic name: it is empty)"),
     (["mirror", "logs", "logs"], 64, "kq: error: SRC and DST are the same topic 'logs' (hint: give a DST other than SRC)"),
     (["mirror", "missing", "copy"], 66, "kq: error: topic 'missing' does not exist (hint: create it with 'kq topic create missing', or produce with --create)"),
     (["mirror", "logs", "narrow"], 64, "kq: error: 'narrow' has 1 partition, fewer than the 2 of 'logs' (hint: add partitions with 'kq topic alter narrow --partitions 2', or mirror to a new topic)"),

@@ -61,7 +61,7 @@ enum MirrorCommand {
     case .success(let endpoint): return endpoint
     case .failure(let problem):
       // One line, as every refusal of a mirror's sides (not the usage line a flag's gets).
-      throw CommandError.message("\(argument) '\(text)' names no topic", hint: problem.hint, status: .usage)
+      throw CommandError.message("\(argument) '\(text)' \(problem.phrase)", hint: problem.hint, status: .usage)
     }
   }
 

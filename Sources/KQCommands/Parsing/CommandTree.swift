@@ -12,7 +12,7 @@ package enum CommandTree {
         + "--dir wins over both)."),
     FlagSpec(
       "broker-timeout", value: "DURATION",
-      help: "With --brokers: fail an operation the cluster does not complete within DURATION, e.g. 10s (default 30s). A follower (consume -f) waits out an unreachable cluster instead, with one warning."),
+      help: "With --brokers: fail an operation the cluster does not complete within DURATION, e.g. 10s (default 30s). A follower (consume -f) that has reached the cluster once waits out an outage instead, with one warning."),
     FlagSpec("help", short: "h", help: "Show help for kq or for the command, and exit."),
     FlagSpec("version", help: "Print kq's version and exit."),
   ]

@@ -43,6 +43,14 @@ struct MirrorEndpoint: Equatable {
     case url(String)
     case topic(String)
 
+    /// What is wrong, after the side and its text: a URL that is not one, or a bad topic.
+    var phrase: String {
+      switch self {
+      case .url: "is not a kafka:// URL kq can use"
+      case .topic: "names no valid topic"
+      }
+    }
+
     var hint: String {
       switch self {
       case .url(let why): why + "; write kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or a local TOPIC"
