@@ -120,7 +120,10 @@ enum DescribeCommand {
     for key in TopicConfig.keys {
       let value = config.value(of: key) ?? ""
       var shown = value
-      if ConfigSettings.durationKeys.contains(key), let ms = Int64(value) { shown += " (" + DurationParsing.format(ms) + ")" }
+      if ConfigSettings.durationKeys.contains(key), let ms = Int64(value) {
+        // Int64.max is Kafka's "no limit" for max.compaction.lag.ms.
+        shown += " (" + (ms == Int64.max ? "forever" : DurationParsing.format(ms)) + ")"
+      }
       if ConfigSettings.sizeKeys.contains(key), let bytes = Int64(value), bytes >= 0 { shown += " (" + ByteSizeParsing.format(bytes) + ")" }
       text += "  \(key)=\(shown)\n"
     }
