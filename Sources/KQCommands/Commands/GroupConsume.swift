@@ -180,7 +180,7 @@ final class CommitTracker {
         return false
       }
       do {
-        try service.commit(group: group, topic: topic, partition: partition, offset: offset)
+        try service.commit(group: group, topic: topic, partition: partition, offset: offset, readBy: reader)
       } catch {
         if waitsOutOutages, membership?.needsRejoin != true, case .cluster(let reason, .unavailable) = error {
           if let warnings { outageWarning?.warn(OutageWarning.text(for: reason), to: warnings) }

@@ -202,7 +202,8 @@ final class Mirror {
     for index in lanes.indices where lanes[index].committed != lanes[index].cursor.next {
       let cursor = lanes[index].cursor
       try cursor.reader.confirmTopicExists()
-      try sourceService.commit(group: group, topic: sourceTopic, partition: cursor.partition, offset: cursor.next)
+      try sourceService.commit(
+        group: group, topic: sourceTopic, partition: cursor.partition, offset: cursor.next, readBy: cursor.reader)
       lanes[index].committed = cursor.next
     }
   }

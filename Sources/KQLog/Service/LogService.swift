@@ -34,6 +34,11 @@ package protocol LogService: AnyObject {
   func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName]
   func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64]
   func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError)
+  /// `commit` of what `reader` read, once it confirms its topic is still the one it opened
+  /// (`confirmTopicExists`), with no deletion or creation of the topic able to come between the
+  /// two: a consumer of a deleted topic never commits into a new one of its name.
+  func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64, readBy reader: any PartitionReading)
+    throws(StorageError)
   /// Joins `group` as a member owning those of `partitions` that no other live member owns
   /// (perhaps none, never waiting for one). The membership lasts until `leave` or its release.
   /// `sessionTimeout` is how long a member that stops sending heartbeats (a process killed)
@@ -57,6 +62,15 @@ package protocol LogService: AnyObject {
 
 extension LogService {
   package func members(of group: GroupName) throws(StorageError) -> GroupMembers? { nil }
+
+  /// Confirmed, then committed: where nothing can keep a topic from changing between the two
+  /// (a cluster), the topic's id that the reader checks is what tells.
+  package func commit(
+    group: GroupName, topic: TopicName, partition: Int, offset: Int64, readBy reader: any PartitionReading
+  ) throws(StorageError) {
+    try reader.confirmTopicExists()
+    try commit(group: group, topic: topic, partition: partition, offset: offset)
+  }
 
   /// Joins with the service's default session timeout.
   package func join(group: GroupName, partitions: [InputPartition]) throws(StorageError) -> any GroupMembership {

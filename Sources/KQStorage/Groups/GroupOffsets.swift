@@ -57,9 +57,15 @@ extension DataDirectory {
   /// Makes `offset` the group's committed offset for the partition, durably. Under the shared
   /// topics lock, and only while the topic exists: a deletion removes the groups' offsets of
   /// the topic, and a commit of a consumer that read it must not bring them back.
-  package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
+  /// `confirming`, run under the lock before anything is written, may throw to refuse (a
+  /// reader whose partition folder is no longer the one it opened).
+  package func commit(
+    group: GroupName, topic: TopicName, partition: Int, offset: Int64,
+    confirming: () throws(StorageError) -> Void = {}
+  ) throws(StorageError) {
     try withTopicsLock(exclusive: false) { () throws(StorageError) in
       guard fileSystem.exists(names.topicConfig(topic)) else { throw .topicDeleted(topic.value) }
+      try confirming()
       try makeGroupFolders(group, topic)
       let path = names.groupOffset(group, topic, partition)
       do throws(Errno) {

@@ -27,6 +27,15 @@ package final class LocalLogService: LogService, LogVerifying, LogCompacting {
   package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
     try directory.commit(group: group, topic: topic, partition: partition, offset: offset)
   }
+  /// The reader's check under the same shared topics lock as the commit, which a deletion or
+  /// creation takes exclusively.
+  package func commit(
+    group: GroupName, topic: TopicName, partition: Int, offset: Int64, readBy reader: any PartitionReading
+  ) throws(StorageError) {
+    try directory.commit(group: group, topic: topic, partition: partition, offset: offset) { () throws(StorageError) in
+      try reader.confirmTopicExists()
+    }
+  }
   /// Takes the lease of each partition that no live process holds, in order. A lease ends the
   /// moment its process does (the kernel releases its lock, even after kill -9): there is no
   /// session to time out, and `sessionTimeout` changes nothing.

@@ -156,6 +156,23 @@ struct TopicLifecycleTests {
     #expect(try fixture.data.committedOffsets(group: group, topic: fixture.topic) == [:])
   }
 
+  @Test("a consumer of a topic deleted and created again since it read cannot commit into the new one: the check and the commit are one step")
+  func commitOfReaderAfterRecreation() throws {
+    let fixture = try PartitionFixture()
+    try Batches.append([Self.records(["old-1", "old-2"])], to: try fixture.writer())
+    let service = LocalLogService(directory: fixture.data)
+    let reader = try service.openReader(fixture.topic, partition: 0)
+    try reader.seek(to: 0)
+    let group = try GroupName("g")
+    try service.commit(group: group, topic: fixture.topic, partition: 0, offset: 1, readBy: reader)
+    try fixture.data.deleteTopic(fixture.topic)
+    try fixture.data.createTopic(fixture.topic, config: fixture.config)
+    #expect(throws: StorageError.topicDeleted("events")) {
+      try service.commit(group: group, topic: fixture.topic, partition: 0, offset: 2, readBy: reader)
+    }
+    #expect(try fixture.data.committedOffsets(group: group, topic: fixture.topic) == [:])
+  }
+
   @Test("a lease taken in a group's folder of the topic while it is deleted does not fail the deletion")
   func leaseDuringDeletion() throws {
     let fixture = try PartitionFixture()
