@@ -36,6 +36,35 @@ package enum ByteSurgery {
   /// leaving its CRC right: the record's key length is set to 63 bytes, past the record's
   /// end (records under 63 bytes, one-byte lengths), and the batch's CRC is recomputed.
   package static func malformRecord(_ path: String, batchAt position: Int, record index: Int) throws {
+    try editRecord(path, batchAt: position, record: index) { raw, start, end in
+      guard let base = raw.baseAddress else { throw POSIXError(.EINVAL) }
+      var field = start
+      // length, attributes (1 byte), timestamp delta, offset delta: then the key length.
+      guard VarInt.skip(base, at: &field, end: end) else { throw POSIXError(.EINVAL) }
+      field += 1
+      guard VarInt.skip(base, at: &field, end: end), VarInt.skip(base, at: &field, end: end) else { throw POSIXError(.EINVAL) }
+      raw[field] = UInt8(VarInt.zigZag(63))
+    }
+  }
+
+  /// Sets the header count of record `index` (one without headers: its last byte) in the
+  /// uncompressed batch at `position` to 5, leaving its CRC right: headers that run past the
+  /// record, as a faulty writer could leave them.
+  package static func breakHeaderCount(_ path: String, batchAt position: Int, record index: Int) throws {
+    try editRecord(path, batchAt: position, record: index) { raw, start, _ in
+      guard let base = raw.baseAddress else { throw POSIXError(.EINVAL) }
+      var next = start
+      guard let length = VarInt.read(base, at: &next, end: raw.count) else { throw POSIXError(.EINVAL) }
+      raw[next + Int(length) - 1] = UInt8(VarInt.zigZag(5))
+    }
+  }
+
+  /// Calls `edit` with the file's bytes, where record `index` of the uncompressed batch at
+  /// `position` starts and where the batch ends, then stores the batch's CRC anew.
+  private static func editRecord(
+    _ path: String, batchAt position: Int, record index: Int,
+    _ edit: (UnsafeMutableRawBufferPointer, _ recordStart: Int, _ batchEnd: Int) throws -> Void
+  ) throws {
     var bytes = try read(path)
     let batchLength = bytes[(position + BatchLayout.batchLength)..<(position + BatchLayout.batchLength + 4)]
       .reduce(0) { $0 << 8 | Int($1) }
@@ -47,34 +76,7 @@ package enum ByteSurgery {
         guard let length = VarInt.read(base, at: &start, end: end) else { throw POSIXError(.EINVAL) }
         start += Int(length)
       }
-      var field = start
-      // length, attributes (1 byte), timestamp delta, offset delta: then the key length.
-      guard VarInt.skip(base, at: &field, end: end) else { throw POSIXError(.EINVAL) }
-      field += 1
-      guard VarInt.skip(base, at: &field, end: end), VarInt.skip(base, at: &field, end: end) else { throw POSIXError(.EINVAL) }
-      raw[field] = UInt8(VarInt.zigZag(63))
-      let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(position + BatchLayout.attributes)..<end]))
-      (base + position).storeBigEndian(crc, at: BatchLayout.crc)
-    }
-    try write(bytes, to: path)
-  }
-
-  /// Sets the header count of record `index` (one without headers: its last byte) in the
-  /// uncompressed batch at `position` to 5, leaving its CRC right: headers that run past the
-  /// record, as a faulty writer could leave them.
-  package static func breakHeaderCount(_ path: String, batchAt position: Int, record index: Int) throws {
-    var bytes = try read(path)
-    let batchLength = bytes[(position + BatchLayout.batchLength)..<(position + BatchLayout.batchLength + 4)]
-      .reduce(0) { $0 << 8 | Int($1) }
-    let end = position + BatchLayout.logOverhead + batchLength
-    try bytes.withUnsafeMutableBytes { raw in
-      guard let base = raw.baseAddress else { throw POSIXError(.EINVAL) }
-      var start = position + BatchLayout.headerSize
-      for _ in 0...index {
-        guard let length = VarInt.read(base, at: &start, end: end) else { throw POSIXError(.EINVAL) }
-        start += Int(length)
-      }
-      raw[start - 1] = UInt8(VarInt.zigZag(5))
+      try edit(raw, start, end)
       let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[(position + BatchLayout.attributes)..<end]))
       (base + position).storeBigEndian(crc, at: BatchLayout.crc)
     }
