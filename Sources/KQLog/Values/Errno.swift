@@ -19,6 +19,9 @@ package struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConverti
   package static let notDirectory = Errno(ENOTDIR)
   package static let badFileDescriptor = Errno(EBADF)
 
+  /// A file that may not be written here: a read-only file system, or no permission.
+  package var forbidsWriting: Bool { code == EROFS || code == EACCES || code == EPERM }
+
   /// The C library's wording, e.g. "No space left on device".
   package var description: String {
     guard let text = strerror(code) else { return "errno \(code)" }

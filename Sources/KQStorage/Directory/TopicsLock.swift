@@ -11,7 +11,16 @@ extension DataDirectory {
     let path = names.topicsLock
     let fd: CInt
     do { fd = try fileSystem.open(path, O_RDWR | O_CREAT, mode: 0o600) } catch {
-      throw .io(error, operation: "open", path: path)
+      // A reader of a data directory it may not write (read-only, another user's) shares the
+      // lock through a read-only descriptor (flock needs none other); where the file is not
+      // even there, nothing can be changing topics that it could wait for.
+      guard !exclusive, error.forbidsWriting else { throw .io(error, operation: "open", path: path) }
+      guard let readOnly = try? fileSystem.open(path, O_RDONLY) else { return try body() }
+      defer { try? fileSystem.close(readOnly) }
+      do { _ = try fileSystem.lock(readOnly, exclusive: false, path: path) } catch {
+        throw .io(error, operation: "flock", path: path)
+      }
+      return try body()
     }
     defer { try? fileSystem.close(fd) }  // closing releases the lock
     do { _ = try fileSystem.lock(fd, exclusive: exclusive, path: path) } catch {

@@ -79,6 +79,8 @@ struct PartitionCheck {
     let lock: PartitionLock
     do { lock = try PartitionLock(folder: folder, fileSystem: fileSystem) } catch {
       if case .topicDeleted = error { return nil }
+      // A directory verify may not write, nothing here writes either: the first pass stands.
+      if case .io(let errno, _, _) = error, errno.forbidsWriting { return nil }
       throw error
     }
     defer { lock.close() }

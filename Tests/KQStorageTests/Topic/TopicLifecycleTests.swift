@@ -131,6 +131,18 @@ struct TopicLifecycleTests {
     #expect(try fixture.data.verify(topics: nil, repair: false) { _ in }.problems.isEmpty)
   }
 
+  @Test("verify of a data directory it may not write (read-only, another user's) shares the topics lock read-only and checks as usual")
+  func verifyReadOnly() throws {
+    let fixture = try PartitionFixture()
+    try Batches.append([Self.records(["kept"])], to: try fixture.writer())
+    let faults = FaultPlan()
+    let data = try DataDirectory.open(at: fixture.data.path, create: false, fileSystem: faults.fileSystem)
+    faults.arm(.open, pathSuffix: "topics.lock", .fail(Errno(EROFS)))
+    let report = try data.verify(topics: nil, repair: false) { _ in }
+    #expect(report.problems.isEmpty && report.partitionsChecked == 1)
+    #expect(faults.fired == ["open \(fixture.data.path)/topics.lock"])
+  }
+
   @Test("verify reports partition folders past a live topic's count (an interrupted alter), and --repair removes only those")
   func verifyFindsFoldersPastCount() throws {
     let fixture = try PartitionFixture()
