@@ -15,17 +15,17 @@ package enum Cancellation {
     return Glibc.poll(&entry, 1, 0) == 1
   }
 
-  /// poll(2) on `fd` for `events`, with the cancellation descriptor beside it, retrying
-  /// EINTR: the number of `fd`'s ready entries (0: `timeout` passed), or nil when
+  /// poll(2) on `fd` for `events` until `deadline`, with the cancellation descriptor beside it,
+  /// retrying EINTR: whether `fd` is ready (false: the deadline passed), or nil when
   /// cancellation was asked for. Throws the errno of a failed poll.
-  static func wait(fd: CInt, events: CShort, timeout: () -> Int32) throws(SocketFailure) -> Int32? {
+  static func wait(fd: CInt, events: CShort, until deadline: Deadline) throws(SocketFailure) -> Bool? {
     var entries = [pollfd(fd: fd, events: events, revents: 0)]
     if descriptor >= 0 { entries.append(pollfd(fd: descriptor, events: CShort(POLLIN), revents: 0)) }
     while true {
-      let ready = Glibc.poll(&entries, nfds_t(entries.count), timeout())
+      let ready = Glibc.poll(&entries, nfds_t(entries.count), deadline.pollTimeoutMillis)
       if ready >= 0 {
         if entries.count > 1 && entries[1].revents != 0 { return nil }
-        return ready == 0 ? 0 : 1
+        return ready > 0
       }
       if errno != EINTR { throw SocketFailure(errno: errno) }
     }

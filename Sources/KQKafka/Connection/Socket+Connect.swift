@@ -44,12 +44,12 @@ extension Socket {
     if Glibc.connect(fd, info.ai_addr, info.ai_addrlen) == 0 { return socket }
     var code = errno
     if code == EINTR || code == EINPROGRESS {
-      let ready: Int32?
-      do { ready = try Cancellation.wait(fd: fd, events: CShort(POLLOUT)) { deadline.pollTimeoutMillis } } catch {
+      let ready: Bool?
+      do { ready = try Cancellation.wait(fd: fd, events: CShort(POLLOUT), until: deadline) } catch {
         throw .network(address, operation: "connecting", errno: error.errno)
       }
       guard let ready else { throw .interrupted }
-      if ready == 0 { throw .connectTimedOut(address) }
+      if !ready { throw .connectTimedOut(address) }
       var result: CInt = 0
       var length = socklen_t(MemoryLayout<CInt>.size)
       guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &result, &length) == 0 else {

@@ -53,6 +53,16 @@ package struct FileNames: Sendable {
     return String(name[..<dash])
   }
 
+  /// The topic and partition a data directory entry names when it is a partition folder's
+  /// name, `TOPIC-N` with N in plain decimal (so `A-1-0` is partition 0 of `A-1`, never one of
+  /// `A`'s); nil for any other name.
+  package static func partition(ofFolderName entry: String) -> (topic: String, partition: Int)? {
+    guard let dash = entry.lastIndex(of: "-") else { return nil }
+    let digits = entry[entry.index(after: dash)...]
+    guard let partition = Int(digits), partition >= 0, String(partition) == digits else { return nil }
+    return (String(entry[..<dash]), partition)
+  }
+
   package static func segmentBaseName(_ baseOffset: Int64) -> String {
     let digits = String(baseOffset)
     return String(repeating: "0", count: max(0, 20 - digits.count)) + digits

@@ -161,12 +161,9 @@ extension DataDirectory {
     do { entries = try fileSystem.listDirectoryCompletely(path) } catch {
       throw .io(error, operation: "list", path: path)
     }
-    let prefix = topic.value + "-"
     return entries.compactMap { entry -> Int? in
-      guard entry.hasPrefix(prefix) else { return nil }
-      let digits = entry.dropFirst(prefix.count)
-      guard let partition = Int(digits), partition >= 0, String(partition) == digits else { return nil }
-      return partition
+      guard let named = FileNames.partition(ofFolderName: entry), named.topic == topic.value else { return nil }
+      return named.partition
     }.sorted()
   }
 

@@ -23,7 +23,10 @@ extension DataDirectory {
         throw .io(error, operation: "list", path: path)
       }
       for entry in entries.sorted() {
-        guard let (topic, partition) = Self.partitionFolderName(entry), isDirectory(path + "/" + entry) else { continue }
+        guard let named = FileNames.partition(ofFolderName: entry), let topic = try? TopicName(named.topic),
+          isDirectory(path + "/" + entry)
+        else { continue }
+        let partition = named.partition
         // A damaged configuration is verify's own finding; its folders are not leftovers.
         if fileSystem.exists(names.topicConfig(topic)), partitions(of: topic).map({ partition < $0 }) ?? true { continue }
         findings.append(VerifyFinding(topic: topic.value, partition: partition, file: path + "/" + entry, position: nil, kind: .leftover))
@@ -65,16 +68,6 @@ extension DataDirectory {
       }
       return actions
     }
-  }
-
-  /// The topic and partition of a data directory entry named as a partition folder, `TOPIC-N`.
-  static func partitionFolderName(_ entry: String) -> (TopicName, Int)? {
-    guard let dash = entry.lastIndex(of: "-") else { return nil }
-    let digits = entry[entry.index(after: dash)...]
-    guard let partition = Int(digits), partition >= 0, String(partition) == digits,
-      let topic = try? TopicName(String(entry[..<dash]))
-    else { return nil }
-    return (topic, partition)
   }
 
   private func isDirectory(_ path: String) -> Bool {

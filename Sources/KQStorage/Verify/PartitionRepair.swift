@@ -36,10 +36,9 @@ struct PartitionRepair {
     try repair.mendSegments(before, keepingTornTails: syncedEnd != nil)
     if let syncedEnd {
       let mended = try PartitionCheck.run(folder: folder, topic: topic, partition: partition, fileSystem: fileSystem) { _ in }
-      if mended.logEnd < syncedEnd, let last = mended.segments.last {
-        try repair.rewriteIndexes(last, sealed: true, onlyWhenDifferent: true)  // sealed by the new segment
-        try repair.startSegment(syncedEnd)
-      } else if mended.logEnd < syncedEnd {
+      if mended.logEnd < syncedEnd {
+        // The newest segment is sealed by the new one: its .timeindex gets its final entry.
+        if let last = mended.segments.last { try repair.rewriteIndexes(last, sealed: true, onlyWhenDifferent: true) }
         try repair.startSegment(syncedEnd)
       }
     }
@@ -77,10 +76,7 @@ struct PartitionRepair {
       let log = FileNames.logFile(in: folder, base: segment.base)
       if let torn = segment.tornAt {
         if keepingTornTails {
-          let side = try uniqueDamagedPath(FileNames.segmentBaseName(segment.base) + ".log.from-" + String(torn))
-          try copy(log, from: torn, to: side)
-          try truncate(log, to: torn)
-          record(log, .movedAside(movedTo: side, unreadable: nil))
+          try moveTailAside(of: segment, from: torn, unreadable: nil)
         } else {
           try truncate(log, to: torn)
           record(log, .cutTornTail(bytes: segment.logSize - torn))
@@ -93,20 +89,29 @@ struct PartitionRepair {
   /// The damaged rest of the active segment: copied aside, then cut; writers continue past
   /// the highest offset it named.
   private mutating func cutActive(_ segment: SegmentCheck, _ failure: SegmentCheck.Failure) throws(StorageError) {
-    let log = FileNames.logFile(in: folder, base: segment.base)
     let continueAt = max(failure.highestHeld, failure.expected)
     if failure.position == 0 {
       try moveSegmentAside(segment.base, unreadable: continueAt > segment.base ? segment.base..<continueAt : nil)
       try startSegment(max(continueAt, segment.base))
       return
     }
-    let side = try uniqueDamagedPath(FileNames.segmentBaseName(segment.base) + ".log.from-" + String(failure.position))
-    try copy(log, from: failure.position, to: side)
-    try truncate(log, to: failure.position)
-    record(log, .movedAside(movedTo: side, unreadable: continueAt > failure.expected ? failure.expected..<continueAt : nil))
+    let unreadable = continueAt > failure.expected ? failure.expected..<continueAt : nil
+    try moveTailAside(of: segment, from: failure.position, unreadable: unreadable)
     let sealing = continueAt > failure.expected
     try rewriteIndexes(segment, sealed: sealing, onlyWhenDifferent: false)
     if sealing { try startSegment(continueAt) }
+  }
+
+  /// Copies the segment's log from `position` to `damaged/BASE.log.from-POSITION` (fsynced),
+  /// then cuts the log there.
+  private mutating func moveTailAside(of segment: SegmentCheck, from position: Int64, unreadable: Range<Int64>?)
+    throws(StorageError)
+  {
+    let log = FileNames.logFile(in: folder, base: segment.base)
+    let side = try uniqueDamagedPath(FileNames.segmentBaseName(segment.base) + ".log.from-" + String(position))
+    try copy(log, from: position, to: side)
+    try truncate(log, to: position)
+    record(log, .movedAside(movedTo: side, unreadable: unreadable))
   }
 
   mutating func startSegment(_ base: Int64) throws(StorageError) {
