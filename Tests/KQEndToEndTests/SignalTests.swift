@@ -64,6 +64,21 @@ struct SignalTests {
     #expect(result.errors.contains("kq: error: interrupted while waiting for the cluster"), "\(result)")
   }
 
+  @Test(
+    "a produce interrupted while it connects to a cluster says it stored nothing, with 130 or 143", arguments: ["INT", "TERM"])
+  func signalWhileProduceConnects(signal: String) throws {
+    let kq = try KQSandbox()
+    let script = """
+      kq --brokers 127.0.0.1:1 --broker-timeout 20s produce t </dev/null & pid=$!
+      sleep 1.5
+      kill -\(signal) $pid
+      wait $pid; echo "status $?"
+      """
+    let result = try kq.shell(script, environment: ["KQ_BROKERS": ""]).checked()
+    #expect(result.output == "status \(signal == "TERM" ? 143 : 130)\n", "\(result)")
+    #expect(result.errors == "kq: interrupted; 0 records stored\n", "\(result)")
+  }
+
   @Test("a follower whose reader has gone exits 0 quietly while it waits")
   func followerNoticesClosedPipe() throws {
     let kq = try KQSandbox()

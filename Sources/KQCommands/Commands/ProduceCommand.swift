@@ -1,3 +1,4 @@
+import Glibc
 import KQCompression
 import KQLog
 
@@ -51,7 +52,7 @@ enum ProduceCommand {
     options.printOffsets = arguments.has("print-offsets")
     if options.printOffsets { try session.context.requireStandardOutput() }
 
-    let (service, config, created) = try open(options, session)
+    let (service, config, created) = try openOrReportInterruption(options, session)
     if let partition = options.partition, partition >= config.partitions {
       throw StorageError.partitionNotFound(topic: options.topic.value, partition: partition, partitionCount: config.partitions)
     }
@@ -62,6 +63,19 @@ enum ProduceCommand {
       options: options, config: config, service: service, context: session.context,
       addsPartitions: created && options.framing == .json && options.partition == nil)
     try producer.run()
+  }
+
+  /// `open`, where Ctrl-C or SIGTERM while kq connects to a cluster ends the run as an
+  /// interruption before the first record does: "interrupted; 0 records stored", 130 or 143.
+  private static func openOrReportInterruption(_ options: ProduceOptions, _ session: Session) throws -> (
+    service: any LogService, config: TopicConfig, created: Bool
+  ) {
+    do {
+      return try open(options, session)
+    } catch StorageError.cluster(_, .interrupted) {
+      session.context.stderr.write("kq: interrupted; 0 records stored\n")
+      throw session.context.signals?.pending() == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
+    }
   }
 
   /// The service and the topic's configuration, creating the topic with `--create`; `created`
