@@ -12,6 +12,17 @@ package struct BackendOpener: LogServiceOpener {
   /// (the process's signal pipe: see `Cancellation`). Call once, before any service opens.
   package static func stopsClusterWaits(when descriptor: CInt) { Cancellation.descriptor = descriptor }
 
+  package func brokerListProblem(_ brokers: String) -> String? {
+    do {
+      _ = try BrokerAddress.list(parsing: brokers)
+      return nil
+    } catch .invalidAddress(let item, let reason) {
+      return item == brokers ? reason : "'\(item)': \(reason)"
+    } catch {
+      return error.description
+    }
+  }
+
   package func open(_ location: LogLocation, create: Bool, clock: any WallClock) throws -> any LogService {
     switch location {
     case .directory: try local.open(location, create: create, clock: clock)

@@ -92,21 +92,30 @@ struct Session {
   /// (`dataDirectoryPath`).
   func location() throws -> LogLocation {
     if arguments.globalDirectory != nil { return .directory(try dataDirectoryPath()) }
-    var brokers = arguments.globalBrokers
-    if brokers == nil, let listed = context.environment["KQ_BROKERS"], !listed.isEmpty { brokers = listed }
-    guard let brokers else { return .directory(try dataDirectoryPath()) }
-    guard !brokers.allSatisfy({ $0 == " " }) else {
-      throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
+    if let brokers = arguments.globalBrokers {  // checked by checkGlobalOptions
+      return .cluster(brokers: brokers, timeoutMillis: try brokerTimeoutMillis())
     }
-    return .cluster(brokers: brokers, timeoutMillis: try brokerTimeoutMillis())
+    guard let listed = context.environment["KQ_BROKERS"], !listed.isEmpty else { return .directory(try dataDirectoryPath()) }
+    if let problem = listed.allSatisfy({ $0 == " " }) ? "it names no broker" : context.services.brokerListProblem(listed) {
+      throw CommandError.message(
+        "KQ_BROKERS='\(listed)' is not a broker list: \(problem)",
+        hint: "set it to HOST:PORT of one or more brokers, separated by ',', or unset it to use the data directory",
+        status: .usage)
+    }
+    return .cluster(brokers: listed, timeoutMillis: try brokerTimeoutMillis())
   }
 
   /// The global options' values, also those that do not apply (`--brokers` beside `--dir`
   /// wins nothing, but a typo in it is still one): every flag is checked before any work.
   func checkGlobalOptions() throws {
     _ = try brokerTimeoutMillis()
-    if let brokers = arguments.globalBrokers, brokers.allSatisfy({ $0 == " " }) {
-      throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
+    if let brokers = arguments.globalBrokers {
+      if brokers.allSatisfy({ $0 == " " }) {
+        throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
+      }
+      if let problem = context.services.brokerListProblem(brokers) {
+        throw arguments.invalidValue("brokers", hint: "\(problem); give HOST:PORT of one or more brokers, separated by ','")
+      }
     }
   }
 

@@ -111,6 +111,32 @@ struct ExitStatusTests {
       #expect(result.status == 66 && result.firstErrorLine.hasPrefix("kq: error: topic 'absent' does not exist"), "\(result)")
     }
   }
+
+  @Test("a malformed broker list exits 64 before anything connects, naming --brokers or KQ_BROKERS; --brokers beside --dir too")
+  func malformedBrokerList() throws {
+    let kq = try KQSandbox()
+    try kq.ok("topic", "create", "t")
+    for (flags, item, reason) in [
+      (["--brokers", "bad:"], "", "the port must be a number from 1 to 65535"), (["--brokers", "a:1,b:x"], "'b:x': ", "the port must"),
+      (["--brokers", "a:1,,b:2"], "", "an empty item in the list"), (["--brokers", "tcp://a:1"], "", "a broker is HOST:PORT, without 'tcp://'"),
+    ] {
+      for dir in [[], ["--dir", kq.path]] {
+        let result = try kq.run(flags + dir + ["topic", "list"], stdin: [])
+        #expect(result.status == 64 && result.output == "", "\(result)")
+        #expect(result.firstErrorLine.hasPrefix("kq: error: invalid value '\(flags[1])' for '--brokers' (hint: \(item)\(reason)"), "\(result)")
+      }
+    }
+    let fromEnvironment = try kq.run(["produce", "t"], stdin: Array("a\n".utf8), environment: ["KQ_BROKERS": "bad:"])
+    #expect(fromEnvironment.status == 64, "\(fromEnvironment)")
+    #expect(
+      fromEnvironment.firstErrorLine.hasPrefix("kq: error: KQ_BROKERS='bad:' is not a broker list: the port must be a number from 1 to 65535 (hint: "),
+      "\(fromEnvironment)")
+    // KQ_BROKERS is a default that --dir overrides: not used, not judged.
+    _ = try kq.run(["--dir", kq.path, "topic", "create", "local"], stdin: []).checked()
+    let local = try kq.run(["--dir", kq.path, "consume", "local"], stdin: [], environment: ["KQ_BROKERS": "bad:"])
+    #expect(local.status == 0 && local.errors == "", "\(local)")
+    #expect(try kq.ok("consume", "t").output == "")
+  }
 }
 
 /// What the exit status says when stdout cannot be written: whether the command's work was

@@ -13,4 +13,12 @@ package protocol LogServiceOpener: Sendable {
   /// The service at `location`. With `create`, a data directory that does not exist yet is
   /// made; without, it throws `dataDirectoryNotFound`.
   func open(_ location: LogLocation, create: Bool, clock: any WallClock) throws -> any LogService
+  /// What is wrong with a broker list as written (`HOST:PORT[,...]`), nil when nothing is:
+  /// checked before any connection, also where the list goes unused (beside `--dir`).
+  func brokerListProblem(_ brokers: String) -> String?
+}
+
+extension LogServiceOpener {
+  /// An opener without clusters takes any list: opening one fails anyway.
+  package func brokerListProblem(_ brokers: String) -> String? { nil }
 }
