@@ -86,8 +86,13 @@ struct ConsumeTests {
     let format = "%t|%p|%o|%k|%s|%v|%S|%K|%T|%h|%%\\t\\\\\\x41\\n"
     let result = try kq.ok("consume", "f", "--format", format)
     #expect(result.output == "f|1|0|key|value|value|5|3|1234|h=1,g=|%\t\\A\n" + "f|1|1||||-1|-1|99||%\t\\A\n")
-    let bad = try kq.run("consume", "f", "--format", "%q")
-    #expect(bad.status == 64 && bad.firstErrorLine.contains("unknown token '%q'"), "\(bad)")
+    for (format, what) in [("%q", "unknown token '%q'"), ("%v\\q", "unknown escape '\\q'"), ("%v%", "a lone '%' at the end"),
+                           ("%v\\", "a lone '\\' at the end")] {
+      let bad = try kq.run("consume", "f", "--format", format)
+      #expect(bad.status == 64 && bad.output == "" && bad.firstErrorLine.contains(what), "\(bad)")
+    }
+    let carriage = try kq.ok("consume", "f", "-n", "1", "--format", "%v\\r\\0|")
+    #expect(carriage.output == "value\r\0|")
   }
 
   @Test("--json through produce --json copies keys, values (binary too), headers and timestamps exactly")

@@ -71,9 +71,10 @@ enum ConsumeCommand {
         case .unknownToken(let token): what = "unknown token '\(token)'"
         case .unknownEscape(let escape): what = "unknown escape '\(escape)'"
         case .danglingPercent: what = "a lone '%' at the end"
+        case .danglingBackslash: what = "a lone '\\' at the end"
         }
         throw arguments.invalidValue(
-          "format", hint: what + "; tokens are %t %p %o %k %s %v %S %K %T %h %%, escapes \\n \\t \\\\")
+          "format", hint: what + "; tokens are %t %p %o %k %s %v %S %K %T %h %%, escapes \\n \\t \\r \\0 \\xNN \\\\")
       }
     }
     options.exec = try bindExec(session)

@@ -16,6 +16,7 @@ package struct FormatString: Equatable, Sendable {
     case unknownToken(String)
     case unknownEscape(String)
     case danglingPercent
+    case danglingBackslash
   }
 
   package init(parsing text: String) throws(ParseError) {
@@ -53,7 +54,8 @@ package struct FormatString: Equatable, Sendable {
           literal.append(UInt8(ascii: "%"))
         }
         i += 2
-      } else if byte == UInt8(ascii: "\\") && i + 1 < bytes.count {
+      } else if byte == UInt8(ascii: "\\") {
+        guard i + 1 < bytes.count else { throw .danglingBackslash }
         let escape = bytes[i + 1]
         switch escape {
         case UInt8(ascii: "n"): literal.append(10)

@@ -25,7 +25,7 @@ extension CommandTree {
       FlagSpec(
         "format", value: "FMT",
         help: "Write each record as FMT with kcat's tokens: %t topic, %p partition, %o offset, %k key, "
-          + "%s (or %v) value, %S value length, %K key length, %T timestamp, %h headers; escapes \\n \\t \\\\."),
+          + "%s (or %v) value, %S value length, %K key length, %T timestamp, %h headers; escapes \\n \\t \\r \\0 \\xNN \\\\."),
       FlagSpec("json", help: "Write one JSON object per line: the envelope that 'kq produce --json' reads back."),
       FlagSpec("null", short: "0", help: "Write each value followed by a NUL byte instead of a newline."),
       FlagSpec(
