@@ -211,6 +211,9 @@ package enum KQProcess {
 
     package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// SIGSTOP, returning once every thread has stopped (`ProcessTable.freeze`); SIGCONT thaws.
+    package func freeze() -> Bool { ProcessTable.freeze(process.processIdentifier) }
+
     /// Waits until the process catches `signals` (its handlers are installed, as
     /// /proc/PID/status's SigCgt shows), so a signal sent next reaches kq's own handling
     /// rather than the default action. False after `timeout`.

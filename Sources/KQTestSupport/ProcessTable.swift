@@ -4,8 +4,9 @@ import Foundation
 package enum ProcessTable {
   /// The fields of /proc/PID/stat after the command name: state, ppid, pgrp, …; nil when
   /// the process is gone.
-  private static func fields(of pid: Int32) -> [Substring]? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+  private static func fields(of pid: Int32, thread: Int32? = nil) -> [Substring]? {
+    let path = thread.map { "/proc/\(pid)/task/\($0)/stat" } ?? "/proc/\(pid)/stat"
+    guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
       let close = stat.lastIndex(of: ")")
     else { return nil }
     return stat[stat.index(after: close)...].split(separator: " ")
@@ -20,6 +21,18 @@ package enum ProcessTable {
   package static func isAlive(_ pid: Int32) -> Bool {
     guard let fields = fields(of: pid), let state = fields.first else { return false }
     return state != "Z" && state != "X"
+  }
+
+  /// Sends `pid` SIGSTOP and waits until every one of its threads has stopped: until then, a
+  /// thread that a request wakes may still answer it (seen under load). False when they did
+  /// not all stop within 10 s.
+  package static func freeze(_ pid: Int32) -> Bool {
+    kill(pid, SIGSTOP)
+    return eventually(timeout: 10) {
+      let threads = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).compactMap { Int32($0) }
+      // A thread that ended meanwhile has no state to wait for.
+      return !threads.isEmpty && threads.allSatisfy { (fields(of: pid, thread: $0)?.first ?? "T") == "T" }
+    }
   }
 
   /// The processes of group `group` that are alive (zombies are not: they only wait to be

@@ -89,12 +89,15 @@ package final class TansuBroker: @unchecked Sendable {
 
   deinit { stop() }
 
-  /// Stops the broker and waits for it to exit. SIGKILL: its storage is memory, nothing is
-  /// lost, and on SIGTERM it takes seconds to wind down.
-  /// Sends the broker process `number` (SIGSTOP freezes it: connections stay open, nothing
-  /// is answered; SIGCONT thaws it).
+  /// Sends the broker process `number` (SIGCONT thaws a frozen broker).
   package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+  /// Freezes the broker (connections stay open, nothing is answered) once all its threads
+  /// have stopped (`ProcessTable.freeze`); SIGCONT thaws it.
+  package func freeze() -> Bool { ProcessTable.freeze(process.processIdentifier) }
+
+  /// Stops the broker and waits for it to exit. SIGKILL: its storage is memory, nothing is
+  /// lost, and on SIGTERM it takes seconds to wind down.
   package func stop() {
     guard process.isRunning else { return }
     kill(process.processIdentifier, SIGKILL)
