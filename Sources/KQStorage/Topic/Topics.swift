@@ -57,7 +57,7 @@ extension DataDirectory {
       try retirePartitionFolder(topic, partition)
       try makeFolder(folder)
     }
-    do { try fileSystem.syncDirectory(path) } catch { throw .io(error, operation: "fsync", path: path) }
+    try syncDataDirectory()
   }
 
   private func makeFolder(_ folder: String) throws(StorageError) {
@@ -115,8 +115,14 @@ extension DataDirectory {
         try fileSystem.syncDirectory(names.topicFolder(topic))
       } catch { throw .io(error, operation: "delete", path: path) }
       for partition in 0..<config.partitions { try retirePartitionFolder(topic, partition) }
+      try syncDataDirectory()
       try removeLeftovers(of: topic)
     }
+  }
+
+  /// fsync of the data directory: makes the partition folders' moves and creations durable.
+  func syncDataDirectory() throws(StorageError) {
+    do { try fileSystem.syncDirectory(path) } catch { throw .io(error, operation: "fsync", path: path) }
   }
 
   /// Removes what a topic without a configuration left, under the exclusive topics lock: every
@@ -146,11 +152,7 @@ extension DataDirectory {
       found = true
       try removeTree(names.topicFolder(topic))
     }
-    if found {
-      do throws(Errno) { try fileSystem.syncDirectory(self.path) } catch {
-        throw .io(error, operation: "fsync", path: self.path)
-      }
-    }
+    if found { try syncDataDirectory() }
     return found
   }
 
@@ -171,7 +173,11 @@ extension DataDirectory {
   /// partition's append lock (waiting for an append in progress), moves the folder out of its
   /// name into `deleted/`, and removes it there. A writer that gets the lock afterwards finds
   /// that its lock file no longer has the partition's name (`PartitionLock.acquire`).
-  /// Called under the exclusive topics lock, the only holder of `deleted/`.
+  /// Called under the exclusive topics lock, the only holder of `deleted/`. The move is made
+  /// durable by the caller's one `syncDataDirectory` after every folder it retires (a sync per
+  /// folder made deleting 10,000 partitions take 24 s): a move that a crash undoes leaves a
+  /// folder whose topic has no configuration, which creation, deletion and `kq verify --repair`
+  /// remove as leftovers, or a folder past its topic's count, which verify reports.
   func retirePartitionFolder(_ topic: TopicName, _ partition: Int) throws(StorageError) {
     let folder = names.partitionFolder(topic, partition)
     let lockPath = FileNames.lockFile(in: folder)
@@ -188,7 +194,6 @@ extension DataDirectory {
     do { try fileSystem.rename(folder, to: trash) } catch {
       throw .io(error, operation: "rename", path: folder)
     }
-    do { try fileSystem.syncDirectory(path) } catch { throw .io(error, operation: "fsync", path: path) }
     try removeTree(trash)
   }
 

@@ -66,6 +66,7 @@ extension DataDirectory {
             RepairAction(topic: topic.value, partition: partition, file: names.partitionFolder(topic, partition), kind: .removedLeftovers))
         }
       }
+      if !actions.isEmpty { try syncDataDirectory() }
       return actions
     }
   }

@@ -228,4 +228,26 @@ struct TopicLifecycleTests {
     func add(_ outcome: String?) { lock.withLock { all.append(outcome) } }
     var errors: [String] { lock.withLock { all.compactMap { $0 } } }
   }
+
+  @Test("deleting a topic syncs the data directory a few times however many partitions it has, and leaves nothing", arguments: [1, 64])
+  func deletionSyncsOnce(partitions: Int) throws {
+    let directory = try TemporaryDirectory("kq-delete-syncs")
+    let journal = FileJournal()
+    let data = try DataDirectory.open(at: directory.at("data"), create: true, fileSystem: FileSystem(journal: journal))
+    var config = TopicConfig()
+    config.partitions = partitions
+    let topic = try TopicName("many")
+    try data.createTopic(topic, config: config)
+    let group = try GroupName("g")
+    try data.commit(group: group, topic: topic, partition: 0, offset: 0)
+    let before = journal.entries.count
+    try data.deleteTopic(topic)
+    let syncs = journal.entries[before...].filter { if case .syncDirectory = $0 { return true } else { return false } }
+    // The configuration's removal, the partitions' moves, the groups' offsets: 3, not 1 + partitions.
+    #expect(syncs.count <= 3, "\(syncs)")
+    #expect(try data.partitionFoldersOnDisk(topic).isEmpty)
+    #expect(throws: StorageError.topicNotFound("many")) { try data.config(of: topic) }
+    try data.createTopic(topic, config: config)
+    #expect(try data.committedOffsets(group: group, topic: topic) == [:])
+  }
 }
