@@ -175,7 +175,7 @@ extension DataDirectory {
   /// that its lock file no longer has the partition's name (`PartitionLock.acquire`).
   /// Called under the exclusive topics lock, the only holder of `deleted/`. The move is made
   /// durable by the caller's one `syncDataDirectory` after every folder it retires (a sync per
-  /// folder made deleting 10,000 partitions take 24 s): a move that a crash undoes leaves a
+  /// folder made a 10,000-partition deletion 10,002 fsyncs): a move that a crash undoes leaves a
   /// folder whose topic has no configuration, which creation, deletion and `kq verify --repair`
   /// remove as leftovers, or a folder past its topic's count, which verify reports.
   func retirePartitionFolder(_ topic: TopicName, _ partition: Int) throws(StorageError) {
