@@ -96,7 +96,7 @@ struct Session {
       return .cluster(brokers: brokers, timeoutMillis: try brokerTimeoutMillis())
     }
     guard let listed = context.environment["KQ_BROKERS"], !listed.isEmpty else { return .directory(try dataDirectoryPath()) }
-    if let problem = listed.allSatisfy({ $0 == " " }) ? "it names no broker" : context.services.brokerListProblem(listed) {
+    if let problem = brokerListProblem(listed) {
       throw CommandError.message(
         "KQ_BROKERS='\(listed)' is not a broker list: \(problem)",
         hint: "set it to HOST:PORT of one or more brokers, separated by ',', or unset it to use the data directory",
@@ -109,14 +109,14 @@ struct Session {
   /// wins nothing, but a typo in it is still one): every flag is checked before any work.
   func checkGlobalOptions() throws {
     _ = try brokerTimeoutMillis()
-    if let brokers = arguments.globalBrokers {
-      if brokers.allSatisfy({ $0 == " " }) {
-        throw arguments.invalidValue("brokers", hint: "give HOST:PORT of one or more brokers, separated by ','")
-      }
-      if let problem = context.services.brokerListProblem(brokers) {
-        throw arguments.invalidValue("brokers", hint: "\(problem); give HOST:PORT of one or more brokers, separated by ','")
-      }
+    if let brokers = arguments.globalBrokers, let problem = brokerListProblem(brokers) {
+      throw arguments.invalidValue("brokers", hint: "\(problem); give HOST:PORT of one or more brokers, separated by ','")
     }
+  }
+
+  /// What is wrong with a broker list as written, before anything connects; nil when nothing is.
+  private func brokerListProblem(_ brokers: String) -> String? {
+    brokers.allSatisfy { $0 == " " } ? "it names no broker" : context.services.brokerListProblem(brokers)
   }
 
   /// `--broker-timeout`, 30 s when not given.

@@ -1,4 +1,3 @@
-import Glibc
 import KQCompression
 import KQLog
 
@@ -73,8 +72,7 @@ enum ProduceCommand {
     do {
       return try open(options, session)
     } catch StorageError.cluster(_, .interrupted) {
-      session.context.stderr.write("kq: interrupted; 0 records stored\n")
-      throw session.context.signals?.pending() == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
+      throw Producer.interruption(by: session.context.signals?.pending(), stored: 0, session.context)
     }
   }
 

@@ -169,10 +169,13 @@ final class Producer {
     }
     try flush()
     if options.sync != .none { try syncAll() } else { try confirmAll() }
-    if let interrupted {
-      context.stderr.write("kq: interrupted; \(recordsStored) record\(recordsStored == 1 ? "" : "s") stored\n")
-      throw interrupted == SIGTERM ? ExitStatus.terminated : ExitStatus.interrupted
-    }
+    if let interrupted { throw Self.interruption(by: interrupted, stored: recordsStored, context) }
+  }
+
+  /// Says how many records an interrupted run stored; the status to exit with (130 or 143).
+  static func interruption(by signal: Int32?, stored: Int, _ context: Context) -> ExitStatus {
+    context.stderr.write("kq: interrupted; \(stored) record\(stored == 1 ? "" : "s") stored\n")
+    return signal == SIGTERM ? .terminated : .interrupted
   }
 
   /// The encoder of `partition`, made now: batches of 128 KiB (256 KiB with a codec) or the

@@ -235,14 +235,13 @@ package final class ProducePipeline {
   /// `error` ends `request`: when it was sent and the broker never answered (a timeout, a
   /// connection lost), the broker may have stored its batches, and the failure says so.
   private func unknownDelivery(_ request: InFlight, _ error: KafkaError) -> KafkaError {
-    guard request.wasSent else { return error }
+    let unanswered: Bool
     switch error {
-    case .deliveryUnknown: return error
-    case .timedOut(_, _, let last?) where last.isRetriable:
-      return .deliveryUnknown(topic: request.key.topic, partition: request.key.partition, cause: error)
-    default:
-      return error.isRetriable ? .deliveryUnknown(topic: request.key.topic, partition: request.key.partition, cause: error) : error
+    case .timedOut(_, _, let last?): unanswered = last.isRetriable
+    default: unanswered = error.isRetriable  // deliveryUnknown is not: it already says so
     }
+    guard request.wasSent, unanswered else { return error }
+    return .deliveryUnknown(topic: request.key.topic, partition: request.key.partition, cause: error)
   }
 
   /// Records what became of `request`, and keeps its copy for a later request.

@@ -29,15 +29,6 @@ extension KafkaLogService {
     return Dictionary(uniqueKeysWithValues: offsets.filter { $0.value >= 0 }.map { (Int($0.key), $0.value) })
   }
 
-  /// A cluster's commit cannot be one step with the reader's check of the topic's id (a
-  /// Metadata request): its callers make that check just before (`CommitTracker`, `Mirror`),
-  /// and it is not asked twice.
-  package func commit(
-    group: GroupName, topic: TopicName, partition: Int, offset: Int64, readBy reader: any PartitionReading
-  ) throws(StorageError) {
-    try commit(group: group, topic: topic, partition: partition, offset: offset)
-  }
-
   package func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError) {
     guard let index = Int32(exactly: partition) else {
       throw .partitionNotFound(topic: topic.value, partition: partition, partitionCount: 0)

@@ -50,23 +50,16 @@ extension RecordBatchView {
     else { return nil }
     p += Int(max(key, 0))
     guard let value = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), value >= -1,
-      p + Int(max(value, 0)) <= recordEnd
+      let valueCount = Int(exactly: max(value, 0)), valueCount <= recordEnd - p
     else { return nil }
     let valueStart = p
-    p += Int(max(value, 0))
+    p += valueCount
     // The headers, walked to the record's end: a count or length that does not fit is a
     // malformed record, whatever the batch's CRC says.
-    guard let headers = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), headers >= 0 else { return nil }
-    for _ in 0..<headers {
-      guard let key = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), key >= 0, p + Int(key) <= recordEnd else { return nil }
-      p += Int(key)
-      guard let length = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5), length >= -1,
-        p + Int(max(length, 0)) <= recordEnd
-      else { return nil }
-      p += Int(max(length, 0))
-    }
-    guard p == recordEnd else { return nil }
-    return (valueStart, Int(max(value, 0)), recordEnd)
+    guard let headers = VarInt.read(base, at: &p, end: recordEnd, maxBytes: 5).flatMap({ Int(exactly: $0) }),
+      RecordHeaders.walk(base, count: headers, from: p, end: recordEnd, { _, _ in })
+    else { return nil }
+    return (valueStart, valueCount, recordEnd)
   }
 }
 

@@ -177,26 +177,13 @@ package struct RecordView {
   /// run past the record, or bytes left over after the last, are `malformedRecord`: the
   /// caller names the batch (`PartitionReading.damage(_:)`), never drops them quietly.
   package func forEachHeader(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
-    guard headerCount > 0, let start = headerBytes.baseAddress else {
-      if headerCount == 0 && headerBytes.count == 0 { return }
+    guard let start = headerBytes.baseAddress else {
+      if headerCount == 0 { return }
       throw BatchDecodeError.malformedRecord(index: index)
     }
-    var position = 0
-    let end = headerBytes.count
-    for _ in 0..<headerCount {
-      guard let keyLength = VarInt.read(start, at: &position, end: end, maxBytes: 5), keyLength >= 0,
-        position + Int(keyLength) <= end
-      else { throw BatchDecodeError.malformedRecord(index: index) }
-      let key = UnsafeRawBufferPointer(start: start + position, count: Int(keyLength))
-      position += Int(keyLength)
-      guard let valueLength = VarInt.read(start, at: &position, end: end, maxBytes: 5), valueLength >= -1,
-        position + Int(max(valueLength, 0)) <= end
-      else { throw BatchDecodeError.malformedRecord(index: index) }
-      let value = valueLength < 0 ? nil : UnsafeRawBufferPointer(start: start + position, count: Int(valueLength))
-      position += Int(max(valueLength, 0))
-      try body(key, value)
+    guard try RecordHeaders.walk(start, count: headerCount, from: 0, end: headerBytes.count, body) else {
+      throw BatchDecodeError.malformedRecord(index: index)
     }
-    guard position == end else { throw BatchDecodeError.malformedRecord(index: index) }
   }
 
   package func headers() throws -> [Header] {

@@ -34,9 +34,11 @@ package protocol LogService: AnyObject {
   func topics(ofGroup group: GroupName) throws(StorageError) -> [TopicName]
   func committedOffsets(group: GroupName, topic: TopicName) throws(StorageError) -> [Int: Int64]
   func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64) throws(StorageError)
-  /// `commit` of what `reader` read, once it confirms its topic is still the one it opened
-  /// (`confirmTopicExists`), with no deletion or creation of the topic able to come between the
-  /// two: a consumer of a deleted topic never commits into a new one of its name.
+  /// `commit` of what `reader` read. The caller confirms just before that the reader's topic is
+  /// still the one it opened (`confirmTopicExists`, with its own handling of what that throws);
+  /// a service that can keep the topic from being deleted or created meanwhile checks again
+  /// there (a data directory: under the topics lock), so that a consumer of a deleted topic
+  /// never commits into a new one of its name.
   func commit(group: GroupName, topic: TopicName, partition: Int, offset: Int64, readBy reader: any PartitionReading)
     throws(StorageError)
   /// Joins `group` as a member owning those of `partitions` that no other live member owns
@@ -63,12 +65,11 @@ package protocol LogService: AnyObject {
 extension LogService {
   package func members(of group: GroupName) throws(StorageError) -> GroupMembers? { nil }
 
-  /// Confirmed, then committed: where nothing can keep a topic from changing between the two
-  /// (a cluster), the topic's id that the reader checks is what tells.
+  /// Where nothing can keep a topic from changing between the caller's check and the commit (a
+  /// cluster: the check is a Metadata request), the caller's check is the one made.
   package func commit(
     group: GroupName, topic: TopicName, partition: Int, offset: Int64, readBy reader: any PartitionReading
   ) throws(StorageError) {
-    try reader.confirmTopicExists()
     try commit(group: group, topic: topic, partition: partition, offset: offset)
   }
 

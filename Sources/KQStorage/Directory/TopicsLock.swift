@@ -12,8 +12,9 @@ extension DataDirectory {
     let fd: CInt
     do { fd = try fileSystem.open(path, O_RDWR | O_CREAT, mode: 0o600) } catch {
       // A reader of a data directory it may not write (read-only, another user's) shares the
-      // lock through a read-only descriptor (flock needs none other); where the file is not
-      // even there, nothing can be changing topics that it could wait for.
+      // lock through a read-only descriptor (flock needs none other). Where it cannot open the
+      // file even to read (missing, or another user's and mode 0600), it reads unlocked: it
+      // changes nothing, though a topic change the owner makes meanwhile may show as a finding.
       guard !exclusive, error.forbidsWriting else { throw .io(error, operation: "open", path: path) }
       guard let readOnly = try? fileSystem.open(path, O_RDONLY) else { return try body() }
       defer { try? fileSystem.close(readOnly) }

@@ -95,11 +95,11 @@ struct PartitionRepair {
       try startSegment(max(continueAt, segment.base))
       return
     }
+    // Offsets past the cut that the damage named: the segment is sealed, the next starts after them.
     let unreadable = continueAt > failure.expected ? failure.expected..<continueAt : nil
     try moveTailAside(of: segment, from: failure.position, unreadable: unreadable)
-    let sealing = continueAt > failure.expected
-    try rewriteIndexes(segment, sealed: sealing, onlyWhenDifferent: false)
-    if sealing { try startSegment(continueAt) }
+    try rewriteIndexes(segment, sealed: unreadable != nil, onlyWhenDifferent: false)
+    if unreadable != nil { try startSegment(continueAt) }
   }
 
   /// Copies the segment's log from `position` to `damaged/BASE.log.from-POSITION` (fsynced),
