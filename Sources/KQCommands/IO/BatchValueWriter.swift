@@ -36,7 +36,8 @@ final class BatchValueWriter: @unchecked Sendable {
 
   private struct Entry {
     enum Bytes {
-      case mapped(RecordBatchView, any BatchMemory)
+      /// In one of the job's `windows`.
+      case mapped(RecordBatchView)
       /// Copied into the job's `copies` (bytes in a reader's buffer, valid only until its next call).
       case copied(at: Int, size: Int)
     }
@@ -50,6 +51,9 @@ final class BatchValueWriter: @unchecked Sendable {
   private final class Job {
     let sequence: Int
     var entries: [Entry] = []
+    /// The memory the `.mapped` entries lie in, let go by the gathering thread once the values
+    /// are copied (`isCopied`), not once written: fewer windows stay mapped meanwhile.
+    var windows: [any BatchMemory] = []
     let copies = ByteBuffer(capacity: 0)
     var weight = 0
     // Set by the thread that runs the job, read by the gatherer once `isDone` (under `monitor`).
@@ -57,6 +61,7 @@ final class BatchValueWriter: @unchecked Sendable {
     var entriesWritten = 0
     var bytesWritten = 0
     var writeFailure: Errno?
+    var isCopied = false
     var isDone = false
     init(sequence: Int) { self.sequence = sequence }
   }
@@ -134,7 +139,8 @@ final class BatchValueWriter: @unchecked Sendable {
     let view = batch.view
     let bytes: Entry.Bytes
     if let memory = batch.memory {
-      bytes = .mapped(view, memory)
+      bytes = .mapped(view)
+      if job.windows.last !== memory { job.windows.append(memory) }
     } else {
       bytes = .copied(at: job.copies.count, size: view.size)
       job.copies.append(view.base, count: view.size)
@@ -211,11 +217,18 @@ final class BatchValueWriter: @unchecked Sendable {
     return queue.removeFirst()
   }
 
-  /// Takes the finished jobs, oldest first, noting what they left unwritten.
+  /// Takes the finished jobs, oldest first, noting what they left unwritten, and lets go of
+  /// the windows of the jobs copied (unmapped here, after the unlock).
   @discardableResult
   private func collect() -> Int {
     var written = 0
+    var released: [any BatchMemory] = []
+    defer { withExtendedLifetime(released) {} }
     monitor.lock()
+    for job in inFlight where job.isCopied && !job.windows.isEmpty {
+      released += job.windows
+      job.windows.removeAll()
+    }
     while let job = inFlight.first, job.isDone {
       inFlight.removeFirst()
       written += job.bytesWritten
@@ -280,6 +293,7 @@ final class BatchValueWriter: @unchecked Sendable {
     job.entriesFormatted = format(job, scratch)
     monitor.lock()
     ready[job.sequence] = (job, scratch)
+    job.isCopied = true
     monitor.broadcast()
     monitor.unlock()
   }
@@ -312,16 +326,13 @@ final class BatchValueWriter: @unchecked Sendable {
   private func format(_ job: Job, _ scratch: Scratch) -> Int {
     let output = scratch.output
     output.count = 0
-    let memory = job.entries.lazy.compactMap { entry -> (any BatchMemory)? in
-      guard case .mapped(_, let memory) = entry.bytes else { return nil }
-      return memory
-    }.first
+    let memory = job.windows.first
     let generation = memory?.faultGeneration
     var formatted = 0
     for entry in job.entries {
       let view: RecordBatchView
       switch entry.bytes {
-      case .mapped(let mapped, _): view = mapped
+      case .mapped(let mapped): view = mapped
       case .copied(let at, let size): view = RecordBatchView(unchecked: UnsafeRawPointer(job.copies.base + at), size: size)
       }
       let mark = output.count

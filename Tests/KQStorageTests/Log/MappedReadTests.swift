@@ -229,16 +229,19 @@ struct MappedReadTests {
     // The reader's windows: the first two it maps itself, the third comes from the read-ahead
     // thread. The file ends where the third window's whole batches end, so the thread goes
     // idle after checking it: no timing involved.
-    guard let second = batches.firstIndex(where: { end($0) > Self.window }) else {
+    func windowEnd(from batch: ReadBatch) -> Int64 {
+      max(SegmentBatchReader.windowBounds(at: batch.position, fileSize: full.size).end, end(batch))
+    }
+    guard let second = batches.firstIndex(where: { end($0) > windowEnd(from: batches[0]) }) else {
       Issue.record("one window")
       return
     }
-    let secondEnd = max(batches[second].position / Self.page * Self.page + Self.window, end(batches[second]))
+    let secondEnd = windowEnd(from: batches[second])
     guard let third = batches.firstIndex(where: { end($0) > secondEnd }) else {
       Issue.record("two windows")
       return
     }
-    let thirdEnd = max(batches[third].position / Self.page * Self.page + Self.window, end(batches[third]))
+    let thirdEnd = windowEnd(from: batches[third])
     guard let fourth = batches.firstIndex(where: { end($0) > thirdEnd }) else {
       Issue.record("three windows")
       return
