@@ -2,6 +2,9 @@
 """Report for Tests/Benchmarks/run.sh.
 
   report.py stat FILE.json   one line: median, mean ± stddev, range of a hyperfine export
+  report.py merge OUT_A CMD_A OUT_B CMD_B PART.json...
+                             two commands measured in turns (run.sh's bench_pair): each
+                             command's times from every part, as one hyperfine export each
   report.py table TMPDIR     the table of issue 5 from TMPDIR/{json,rss,lat}, printed and
                              written as markdown to TMPDIR/results.md; each row's ratio to the
                              limit beside the ratio of the last recorded run (last-run.json)
@@ -11,6 +14,7 @@ Times are hyperfine medians. "% of limit" is the limit's time over kq's time (kq
 as a share of the limit's; 100% = as fast as the limit).
 """
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -39,7 +43,7 @@ ROWS = [
     row("1c", "produce 1M keyed (-K :) from a pipe → 8 partitions (--sync exit)", "kq_pkey", "lim_pkey_sync",
         dict(kcat="kcat_pkey", py="py_pkey"), "kq_pkey", ["limit50", "peers", "mem"]),
     row("1d", "produce 1M × 100 B → 1 partition (--sync exit), from a file (< f)", "kq_p100_file",
-        "lim_p100_sync", {}, None, ["limit50"]),
+        "lim_p100_sync_file", {}, None, ["limit50"]),
     row("1e", "produce 1M × 100 B log lines from a pipe, --compression lz4 (--sync none)", "kq_plog_lz4",
         "lim_plog", {}, None, ["limit50"]),
     row("2a", "consume 1M × 100 B, 1 partition → file", "kq_c100", "lim_c100",
@@ -111,6 +115,9 @@ LIMITS = [
 METHOD = [
     "Every produce row but 1d reads from a pipe (`cat file | kq produce ...`), as users run it; "
     "1d reads the file itself.",
+    "Rows 1a-1e, 2a-2d, 3a, 3b and 8 measure kq and their limit in turns: five hyperfine runs "
+    "of both, each a fifth of the runs, taking turns at going first (run.sh's bench_pair), so "
+    "that the machine's drift between its modes falls on both alike.",
     "Times are hyperfine medians of whole processes; shell commands (pipes, redirections) run "
     "under sh with hyperfine's shell-spawn correction, the rest with -N. Data sets and data "
     "directories are in the page cache (hot); produce runs start on a fresh topic, and every consume to a file writes a new one (the "
@@ -366,8 +373,33 @@ def stat(path):
           f"{fmt_s(r['min'])} … {fmt_s(r['max'])}, {len(r.get('times', []))} runs)")
 
 
+def merge(args):
+    """merge OUT_A COMMAND_A OUT_B COMMAND_B PART.json...: each command's times from the parts
+    (hyperfine exports of both commands, in any order) as one hyperfine export each."""
+    outputs = [(Path(args[0]), args[1]), (Path(args[2]), args[3])]
+    results = {command: {"command": command, "times": [], "user": [], "system": []} for _, command in outputs}
+    for part in args[4:]:
+        for r in load_json(part)["results"]:
+            merged = results[r["command"]]
+            n = len(r["times"])
+            merged["times"] += r["times"]
+            merged["user"] += [r["user"]] * n
+            merged["system"] += [r["system"]] * n
+    for path, command in outputs:
+        m = results[command]
+        times = m["times"]
+        mean = statistics.fmean(times)
+        path.write_text(json.dumps({"results": [{
+            "command": command, "mean": mean, "median": statistics.median(times),
+            "stddev": statistics.stdev(times) if len(times) > 1 else None,
+            "user": statistics.fmean(m["user"]), "system": statistics.fmean(m["system"]),
+            "min": min(times), "max": max(times), "times": times}]}, indent=1))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "stat":
+    if len(sys.argv) >= 7 and sys.argv[1] == "merge":
+        merge(sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "stat":
         stat(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])

@@ -152,6 +152,34 @@ bench() {
   fi
   stamp "$(printf '%-22s %s' "$name" "$(python3 "$HERE/report.py" stat "$J/$name.json")")"
 }
+# bench_pair LIM KQ RUNS WARMUP LIM_PREPARE KQ_PREPARE -- LIM_COMMAND KQ_COMMAND: a row's limit
+# and kq measured in turns, in up to 5 hyperfine runs of both (each a share of RUNS, the first
+# with WARMUP warm-ups and the others with one), taking turns at going first. This machine
+# drifts between a fast and a slow mode over seconds to minutes; back to back, one of the two
+# could be measured in each. The times are merged into LIM.json and KQ.json, as if one
+# hyperfine run had measured each (`report.py merge`). An empty PREPARE is `true`.
+bench_pair() {
+  local lim=$1 kq=$2 runs=$3 warm=$4 prep_lim=${5:-true} prep_kq=${6:-true}; shift 6
+  [[ $1 == -- ]] && shift
+  local cmd_lim=$1 cmd_kq=$2 blocks=$((runs < 5 ? runs : 5)) b per done=0 w parts=()
+  for ((b = 0; b < blocks; b++)); do
+    per=$(( (runs - done) / (blocks - b) ))
+    done=$((done + per))
+    w=$((b == 0 ? warm : 1))
+    local order=(--prepare "$prep_lim" --prepare "$prep_kq" "$cmd_lim" "$cmd_kq")
+    ((b % 2)) && order=(--prepare "$prep_kq" --prepare "$prep_lim" "$cmd_kq" "$cmd_lim")
+    if ! run_child timeout 900 hyperfine --style basic --runs "$per" --warmup "$w" "${order[@]}" \
+        --export-json "$J/$kq.part$b.json" >> "$LOGS/$kq.log" 2>&1; then
+      note "$lim/$kq FAILED: $cmd_lim / $cmd_kq (see $LOGS/$kq.log)"
+      rm -f "$J/$kq".part*.json; touch "$J/$lim.failed" "$J/$kq.failed"
+      return 1
+    fi
+    parts+=("$J/$kq.part$b.json")
+  done
+  python3 "$HERE/report.py" merge "$J/$lim.json" "$cmd_lim" "$J/$kq.json" "$cmd_kq" "${parts[@]}" && rm -f "${parts[@]}"
+  stamp "$(printf '%-22s %s' "$lim" "$(python3 "$HERE/report.py" stat "$J/$lim.json")")"
+  stamp "$(printf '%-22s %s' "$kq" "$(python3 "$HERE/report.py" stat "$J/$kq.json")")"
+}
 # rss NAME STDIN STDOUT COMMAND...: peak RSS (KiB) of one run of COMMAND.
 rss() {
   local name=$1 in=$2 out=$3; shift 3
@@ -297,16 +325,17 @@ if want produce; then
   stamp "workload 1: produce $N100 x 100 B"
   P1="rm -rf $K/p1 && $KQ --dir $K/p1 topic create t >/dev/null"
   P8="rm -rf $K/p8 && $KQ --dir $K/p8 topic create t --partitions 8 >/dev/null"
-  bench lim_p100_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d100.txt | cat > $W/lim && sync $W/lim"
-  bench lim_p100 "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d100.txt | cat > $W/lim"
   # Every produce row reads from a pipe, as users run it; 1d reads the file itself, labelled so.
-  bench kq_p100 "$RUNS" "$WARM" --prepare "$P1" -- "cat $D/d100.txt | $KQ --dir $K/p1 produce t"
-  bench kq_p100_none "$RUNS" "$WARM" --prepare "$P1" -- "cat $D/d100.txt | $KQ --dir $K/p1 produce t --sync none"
-  bench kq_p100_file "$RUNS" "$WARM" --prepare "$P1" -- "$KQ --dir $K/p1 produce t < $D/d100.txt"
+  # Each row's limit is measured in turns with it (bench_pair).
+  bench_pair lim_p100_sync kq_p100 "$RUNS" "$WARM" "rm -f $W/lim" "$P1" -- \
+    "cat $D/d100.txt | cat > $W/lim && sync $W/lim" "cat $D/d100.txt | $KQ --dir $K/p1 produce t"
+  bench_pair lim_p100 kq_p100_none "$RUNS" "$WARM" "rm -f $W/lim" "$P1" -- \
+    "cat $D/d100.txt | cat > $W/lim" "cat $D/d100.txt | $KQ --dir $K/p1 produce t --sync none"
+  bench_pair lim_p100_sync_file kq_p100_file "$RUNS" "$WARM" "rm -f $W/lim" "$P1" -- \
+    "cat $D/d100.txt | cat > $W/lim && sync $W/lim" "$KQ --dir $K/p1 produce t < $D/d100.txt"
   # Issue 12: log lines compressed with lz4 by the producer, beside the same limit (1e).
-  bench lim_plog "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/logs100.txt | cat > $W/lim"
-  bench kq_plog_lz4 "$RUNS" "$WARM" --prepare "rm -rf $K/lz4 && $KQ --dir $K/lz4 topic create t >/dev/null" -- \
-    "cat $D/logs100.txt | $KQ --dir $K/lz4 produce t --compression lz4 --sync none"
+  bench_pair lim_plog kq_plog_lz4 "$RUNS" "$WARM" "rm -f $W/lim" "rm -rf $K/lz4 && $KQ --dir $K/lz4 topic create t >/dev/null" -- \
+    "cat $D/logs100.txt | cat > $W/lim" "cat $D/logs100.txt | $KQ --dir $K/lz4 produce t --compression lz4 --sync none"
   # The least any lz4 producer from a pipe does (row 1e's bound): read, LZ4 on both cores, write
   # in order; no records, CRC, lock or sync (kq-codec-bench --pipe-bound, Benchmarks README).
   BOUND=$ROOT/.build-bench/release/kq-codec-bench
@@ -323,9 +352,8 @@ print(f"{bound * 1e3:.1f} ms, {limit / bound:.0%} of the limit")' "$J/bound_plog
   # The keyed limit writes 8 files and fsyncs each, as kq does: split cuts the piped input
   # into 8 pieces of equal size (its line round robin, -n r/8, is slower than kq itself).
   chunk=$(( $(stat -c %s "$D/keyed.txt") / 8 + 1 ))
-  bench lim_pkey_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim.*" -- \
-    "cat $D/keyed.txt | split -b $chunk - $W/lim. && sync $W/lim.*"
-  bench kq_pkey "$RUNS" "$WARM" --prepare "$P8" -- "cat $D/keyed.txt | $KQ --dir $K/p8 produce t -K :"
+  bench_pair lim_pkey_sync kq_pkey "$RUNS" "$WARM" "rm -f $W/lim.*" "$P8" -- \
+    "cat $D/keyed.txt | split -b $chunk - $W/lim. && sync $W/lim.*" "cat $D/keyed.txt | $KQ --dir $K/p8 produce t -K :"
   bash -c "$P1" && rss_piped kq_p100 "$D/d100.txt" /dev/null "$KQ" --dir "$K/p1" produce t
   bash -c "$P8" && rss_piped kq_pkey "$D/keyed.txt" /dev/null "$KQ" --dir "$K/p8" produce t -K :
   if "$KQ" --dir "$K/p1" consume t | cmp -s - "$D/d100.txt"; then loaded_kq_p1=1; else
@@ -360,20 +388,23 @@ if want consume; then
     rm -rf "$K/p8" && "$KQ" --dir "$K/p8" topic create t --partitions 8 > /dev/null &&
       "$KQ" --dir "$K/p8" produce t -K : --sync none < "$D/keyed.txt" && loaded_kq_p8=1
   fi
-  bench lim_c100 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/d100.txt > $W/out"
   # Issue 12: consume of lz4-compressed log lines beside cat over the uncompressed text (2d).
   rm -rf "$K/lz4" && "$KQ" --dir "$K/lz4" topic create t > /dev/null &&
     "$KQ" --dir "$K/lz4" produce t --compression lz4 --sync none < "$D/logs100.txt"
   note "lz4 topic of logs100.txt: $(du -sb "$K/lz4" | cut -f1) bytes stored for $(stat -c %s "$D/logs100.txt") bytes of text"
-  bench lim_clog "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/logs100.txt > $W/out"
-  bench kq_clog_lz4 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/lz4 consume t > $W/out"
+  bench_pair lim_clog kq_clog_lz4 "$RUNS" "$WARM" "rm -f $W/out" "rm -f $W/out" -- \
+    "cat $D/logs100.txt > $W/out" "$KQ --dir $K/lz4 consume t > $W/out"
+  "$KQ" --dir "$K/lz4" consume t > "$W/out"  # the pair's last run may have been the limit's
   cmp -s "$W/out" "$D/logs100.txt" || note "kq consume of the lz4 topic: output differs from the input"
-  bench kq_c100 "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/p1 consume t > $W/out"
+  bench_pair lim_c100 kq_c100 "$RUNS" "$WARM" "rm -f $W/out" "rm -f $W/out" -- \
+    "cat $D/d100.txt > $W/out" "$KQ --dir $K/p1 consume t > $W/out"
+  "$KQ" --dir "$K/p1" consume t > "$W/out"
   cmp -s "$W/out" "$D/d100.txt" || note "kq consume 1P to a file: output differs from the input"
-  bench lim_c100_null "$RUNS" "$WARM" -- "cat $D/d100.txt > /dev/null"
-  bench kq_c100_null "$RUNS" "$WARM" -- "$KQ --dir $K/p1 consume t > /dev/null"
-  bench lim_ckey "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/keyed.txt > $W/out"
-  bench kq_ckey "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/p8 consume t > $W/out"
+  bench_pair lim_c100_null kq_c100_null "$RUNS" "$WARM" "" "" -- \
+    "cat $D/d100.txt > /dev/null" "$KQ --dir $K/p1 consume t > /dev/null"
+  bench_pair lim_ckey kq_ckey "$RUNS" "$WARM" "rm -f $W/out" "rm -f $W/out" -- \
+    "cat $D/keyed.txt > $W/out" "$KQ --dir $K/p8 consume t > $W/out"
+  "$KQ" --dir "$K/p8" consume t > "$W/out"
   check_lines "kq consume 8P" "$W/out" "$N100"
   rss kq_c100 /dev/null "$W/out" "$KQ" --dir "$K/p1" consume t
   rss kq_ckey /dev/null "$W/out" "$KQ" --dir "$K/p8" consume t
@@ -408,11 +439,12 @@ fi
 if want kib; then
   stamp "workload 3: $N1K x 1 KiB, produce and consume"
   PK="rm -rf $K/k1 && $KQ --dir $K/k1 topic create t >/dev/null"
-  bench lim_p1k_sync "$RUNS" "$WARM" --prepare "rm -f $W/lim" -- "cat $D/d1k.txt | cat > $W/lim && sync $W/lim"
-  bench kq_p1k "$RUNS" "$WARM" --prepare "$PK" -- "cat $D/d1k.txt | $KQ --dir $K/k1 produce t"
+  bench_pair lim_p1k_sync kq_p1k "$RUNS" "$WARM" "rm -f $W/lim" "$PK" -- \
+    "cat $D/d1k.txt | cat > $W/lim && sync $W/lim" "cat $D/d1k.txt | $KQ --dir $K/k1 produce t"
   bash -c "$PK" && rss_piped kq_p1k "$D/d1k.txt" /dev/null "$KQ" --dir "$K/k1" produce t
-  bench lim_c1k "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "cat $D/d1k.txt > $W/out"
-  bench kq_c1k "$RUNS" "$WARM" --prepare "rm -f $W/out" -- "$KQ --dir $K/k1 consume t > $W/out"
+  bench_pair lim_c1k kq_c1k "$RUNS" "$WARM" "rm -f $W/out" "rm -f $W/out" -- \
+    "cat $D/d1k.txt > $W/out" "$KQ --dir $K/k1 consume t > $W/out"
+  "$KQ" --dir "$K/k1" consume t > "$W/out"
   cmp -s "$W/out" "$D/d1k.txt" || note "kq consume 1 KiB records: output differs from the input"
   rss kq_c1k /dev/null "$W/out" "$KQ" --dir "$K/k1" consume t
   if [[ -n $TANSU ]]; then
@@ -543,8 +575,8 @@ if want pipe; then
   fi
   # A fresh output topic and group each run (untimed).
   PP="$KQ --dir $K/p1 topic delete out >/dev/null 2>&1; $KQ --dir $K/p1 group delete pg >/dev/null 2>&1; $KQ --dir $K/p1 topic create out >/dev/null"
-  bench lim_pipe "$RUNS" "$WARM" --prepare "$PP" -- "$KQ --dir $K/p1 consume t | cat | $KQ --dir $K/p1 produce out"
-  bench kq_pipe "$RUNS" "$WARM" --prepare "$PP" -- "$KQ --dir $K/p1 pipe t out --group pg -- cat"
+  bench_pair lim_pipe kq_pipe "$RUNS" "$WARM" "$PP" "$PP" -- \
+    "$KQ --dir $K/p1 consume t | cat | $KQ --dir $K/p1 produce out" "$KQ --dir $K/p1 pipe t out --group pg -- cat"
   "$KQ" --dir "$K/p1" consume out | cmp -s - "$D/d100.txt" || note "kq pipe through cat: the output topic differs from the input"
   bash -c "$PP" && rss kq_pipe /dev/null /dev/null "$KQ" --dir "$K/p1" pipe t out --group pg -- cat
 fi
