@@ -17,13 +17,13 @@ package final class SegmentBatchReader {
   }
 
   package static let readSize = 1 << 18
-  /// The size of a mapped window, which is also the size of a huge page: a window covers whole
-  /// 2 MiB blocks of the file (`windowBounds`), so that where the page cache holds a block as
-  /// one 2 MiB folio, the kernel maps it with one page-table entry, and unmapping it flushes
-  /// one entry (consume to /dev/null of a segment written in 2 MiB-aligned folios: 10.3 ms
-  /// with windows from the batch's page, 9.3 ms with whole blocks). The reader's resident
-  /// memory grows by at most `windowSize` + `windowSlack` for its window, a window after a seek
-  /// by up to 2 × `windowSize` (or, when the caller keeps batches
+  /// The size of a mapped window, which is also the size of a huge page (x86-64, and arm64
+  /// with 4 KiB pages): a window covers whole 2 MiB blocks of the file (`windowBounds`), so that
+  /// where the page cache holds a block as one 2 MiB folio, the kernel maps it with one
+  /// page-table entry and unmaps it as one (consume to /dev/null of a segment in 2 MiB folios:
+  /// 10.3 ms with windows from the batch's page, 9.3 ms with whole blocks). The reader's
+  /// resident memory grows by at most `windowSize` + `windowSlack` for its window, by up to
+  /// 2 × `windowSize` for the first after a seek (or, when the caller keeps batches
   /// (`PartitionReader.nextUncheckedBatch`), by that much for each window a kept batch lies
   /// in). Each window unmapped costs the other cores a TLB flush: 1 MiB windows made a consume
   /// to /dev/null 7% slower.
@@ -31,7 +31,7 @@ package final class SegmentBatchReader {
   /// How far a window reaches past its last whole block: a batch that starts in the block and
   /// ends within this is read from the window, and the next window starts at the next block.
   package static let windowSlack = 1 << 18
-  /// Windows mapped at once in the process (32 MiB), however many partitions are read.
+  /// Windows mapped at once in the process (about 36 MiB), however many partitions are read.
   static let maxWindows = 16
   /// Closer than this to the known end of the file, `pread` costs less than a new mapping
   /// (a follower reading each small append as it lands).
