@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +54,42 @@ static void run_command(const char *path, char *const argv[], char *const envp[]
   _exit(127);
 }
 
+/// Closes descriptors [from, to].
+static void close_between(unsigned int from, unsigned int to) {
+  if (from > to) return;
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, from, to, 0) == 0) return;
+#endif
+  struct rlimit limit;  // close_range(2) is Linux 5.9: before it, one by one
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (1u << 20)) {
+    limit.rlim_cur = 1u << 20;
+  }
+  if (to >= limit.rlim_cur) to = (unsigned int)limit.rlim_cur - 1;
+  for (unsigned int fd = from; fd <= to && fd >= from; fd++) close((int)fd);
+}
+
+/// Closes every descriptor from 3 on but the `count` in `keep` (-1 for none). The supervisor is
+/// a copy of kq that never execs: without this it would hold, for as long as its command runs
+/// (or waits to be released), whatever kq had open at the fork. Another command's stdin would
+/// then never reach its end, and a lock kq let go (a partition's, a group member's) would stay
+/// held, since an flock lives until the last copy of its descriptor is closed.
+static void close_all_but(int *keep, int count) {
+  for (int i = 1; i < count; i++) {  // ascending
+    for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+      int swap = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = swap;
+    }
+  }
+  unsigned int from = 3;
+  for (int i = 0; i < count; i++) {
+    if (keep[i] < (int)from) continue;
+    close_between(from, (unsigned int)keep[i] - 1);
+    from = (unsigned int)keep[i] + 1;
+  }
+  close_between(from, ~0u);
+}
+
 static void supervise(
   pid_t parent, const char *path, char *const argv[], char *const envp[], int stdin_read, int stdin_write,
   int stdout_read, int stdout_write, int report, int start_read, int start_write
@@ -60,13 +98,15 @@ static void supervise(
   // run in this copy, and the two signals that matter are taken with sigwaitinfo.
   close(stdin_write);  // else the command would never see the end of its input
   if (stdout_read >= 0) close(stdout_read);
+  if (start_write >= 0) close(start_write);
+  int keep[] = {stdin_read, stdout_write, report, start_read};
+  close_all_but(keep, 4);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (getppid() != parent) _exit(0);  // kq died before the death signal was armed
   if (start_read >= 0) {
     // Held (kq_spawn_supervised_held): the command starts at kq's byte; end of file (kq let
     // it go unused, or died) ends this supervisor with nothing started.
-    close(start_write);
     char go = 0;
     ssize_t n;
     do n = read(start_read, &go, 1); while (n < 0 && errno == EINTR);

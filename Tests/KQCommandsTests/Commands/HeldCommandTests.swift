@@ -72,4 +72,42 @@ struct HeldCommandTests {
     #expect(!FileManager.default.fileExists(atPath: marker))
     #expect(kill(child.group, 0) != 0, "the supervisor is reaped")
   }
+  @Test("a supervisor keeps none of kq's other descriptors: a command spawned before it sees its input end, and a lock kq let go is free")
+  func supervisorKeepsNoOtherDescriptors() throws {
+    let directory = try TemporaryDirectory()
+    let first = try ChildProcess.spawn(
+      executable: "/bin/cat", arguments: ["cat"], environment: ["PATH": "/usr/bin:/bin"], capturingOutput: true,
+      naming: "cat")
+    let lockPath = directory.path + "/lock"
+    let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    try #require(lock >= 0)
+    try #require(flock(lock, LOCK_EX) == 0)
+    // Forked while kq holds the first command's stdin and the lock.
+    let held = try Self.spawnMarking(directory.path + "/started")
+    defer { held.abandon() }
+    close(lock)
+    // The lock is free once kq closed it (a child spawned by another test may hold it for the
+    // moment between its fork and its exec: a few tries).
+    var relocked = false
+    for _ in 0..<40 where !relocked {
+      let again = open(lockPath, O_RDWR | O_CLOEXEC)
+      try #require(again >= 0)
+      relocked = flock(again, LOCK_EX | LOCK_NB) == 0
+      close(again)
+      if !relocked { usleep(50_000) }
+    }
+    #expect(relocked, "the held command's supervisor still holds the lock")
+    // The first command sees the end of its input although the held one's supervisor was forked
+    // while kq still had it open.
+    let input = Array("a\nb\n".utf8)
+    let collected = ByteBuffer(capacity: 1 << 16)
+    let clock = SystemClock()
+    let outcome = input.withUnsafeBytes { bytes in
+      first.filter(
+        feeding: bytes, into: collected, deadlineMillis: clock.nowMillis() + 10_000, clock: clock, signals: nil)
+    }
+    #expect(!outcome.timedOut)
+    #expect(outcome.ending == .exited(0))
+    #expect(Array(collected.bytes) == input)
+  }
 }
