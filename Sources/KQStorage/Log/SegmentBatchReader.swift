@@ -150,12 +150,14 @@ package final class SegmentBatchReader {
   /// slack); it ends `windowSlack` past a block's end, the next block's when fewer than 1 MiB
   /// would be left from `position`, or at `fileSize`. Sequential windows then start on block
   /// boundaries, and each block is inside one of them whole.
+  /// `position` lies in the file (`0...fileSize`): every sum stays within `fileSize`.
   package static func windowBounds(at position: Int64, fileSize: Int64) -> (start: Int64, end: Int64) {
     let block = position & ~Int64(windowSize - 1)
-    let start = position - block <= Int64(windowSlack) ? block : position & ~Int64(MappingFaults.pageSize - 1)
-    var end = block + Int64(windowSize + windowSlack)
-    if end - position < Int64(windowSize / 2) { end += Int64(windowSize) }
-    return (start, min(end, fileSize))
+    let intoBlock = position - block
+    let start = intoBlock <= Int64(windowSlack) ? block : position & ~Int64(MappingFaults.pageSize - 1)
+    var span = Int64(windowSize + windowSlack)
+    if span - intoBlock < Int64(windowSize / 2) { span += Int64(windowSize) }
+    return (start, block + min(span, fileSize - block))
   }
 
   /// Maps the window for the batch at `position` (`windowBounds`), further when that batch is
@@ -165,7 +167,7 @@ package final class SegmentBatchReader {
     _ fileSystem: FileSystem, _ fd: CInt, _ path: String, at position: Int64, needed: Int, fileSize: Int64
   ) -> MappedRegion? {
     let (start, bound) = windowBounds(at: position, fileSize: fileSize)
-    let end = min(fileSize, max(bound, position + Int64(needed)))
+    let end = max(bound, position + min(Int64(needed), fileSize - position))
     guard let region = try? fileSystem.map(fd, at: start, count: Int(end - start), path: path) else { return nil }
     guard region.contains(position, count: BatchLayout.logOverhead),
       let batchSize = RecordBatchView.announcedSize(at: region.pointer(at: position), available: BatchLayout.logOverhead),

@@ -79,4 +79,14 @@ struct WindowBoundsTests {
       #expect(later.end > earlier.end, "each window reaches further than the last")
     }
   }
+
+  @Test("a position near the largest file size the type allows: the window ends at the file's end, and nothing overflows")
+  func farEnd() {
+    for fileSize in [Int64.max, Int64.max - 5, Int64.max - Self.block - 3] {
+      for position in [fileSize, fileSize - 1, fileSize - 70_000, fileSize - Self.block - 1] {
+        let window = SegmentBatchReader.windowBounds(at: position, fileSize: fileSize)
+        #expect(window.start <= position && position <= window.end && window.end <= fileSize)
+      }
+    }
+  }
 }
